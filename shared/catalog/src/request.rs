@@ -1,0 +1,804 @@
+//! Parsing a raw record request into a validated [`RecordRequest`], and
+//! resolving it into the [`Milestone`] that is stored.
+
+use crate::error::{RejectCode, Rejection};
+use crate::events::EventName;
+use crate::ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
+use crate::metadata::{Metadata, printable_key};
+use crate::retention::Retention;
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The raw payload is rejected above this size, before it is parsed.
+pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024;
+/// How far in the future `occurred_at` may be (clock skew between host and AWS).
+pub const MAX_FUTURE_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+const FIELDS: [&str; 8] = [
+    "event",
+    "tenant_id",
+    "workspace_id",
+    "actor_id",
+    "event_id",
+    "occurred_at",
+    "subject",
+    "metadata",
+];
+const SUBJECT_FIELDS: [&str; 2] = ["type", "id"];
+
+/// A UTC instant with millisecond precision: what is stored and keyed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OccurredAt(DateTime<Utc>);
+
+impl OccurredAt {
+    /// Truncates to milliseconds, the precision of the stored sort key.
+    pub fn from_instant(instant: DateTime<Utc>) -> Self {
+        Self(instant.trunc_subsecs(3))
+    }
+
+    pub fn instant(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// A subject type the event allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubjectType(&'static str);
+
+impl SubjectType {
+    pub fn parse(event: EventName, value: &str) -> Option<Self> {
+        event
+            .spec()
+            .subject_types
+            .iter()
+            .find(|t| **t == value)
+            .map(|t| SubjectType(t))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+/// What the milestone was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub kind: SubjectType,
+    pub id: SubjectId,
+}
+
+/// A record request whose every field passed its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordRequest {
+    pub event: EventName,
+    pub tenant_id: TenantId,
+    pub workspace_id: WorkspaceId,
+    pub actor_id: ActorId,
+    pub event_id: Option<EventId>,
+    pub occurred_at: Option<OccurredAt>,
+    pub subject: Option<Subject>,
+    pub metadata: Metadata,
+}
+
+/// A hash of the client-supplied fields: "same content" means the same fingerprint.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// Accepts a stored fingerprint: 32 lowercase hex characters.
+    pub fn parse(value: &str) -> Option<Self> {
+        (value.len() == 32 && value.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
+            .then(|| Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({})", self.0)
+    }
+}
+
+/// A validated milestone with its event id and time resolved: exactly one stored row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub event: EventName,
+    pub tenant_id: TenantId,
+    pub workspace_id: WorkspaceId,
+    pub actor_id: ActorId,
+    pub event_id: EventId,
+    pub occurred_at: OccurredAt,
+    pub subject: Option<Subject>,
+    pub metadata: Metadata,
+    pub fingerprint: Fingerprint,
+}
+
+impl RecordRequest {
+    /// Parses the raw JSON text of a record request.
+    ///
+    /// `now` and `retention` bound `occurred_at`. Parsing the text ourselves
+    /// (instead of a typed Lambda event) makes a wrong type or an unknown
+    /// field a typed rejection, never a deserialization error.
+    pub fn parse(raw: &str, now: DateTime<Utc>, retention: Retention) -> Result<Self, Rejection> {
+        if raw.len() > MAX_PAYLOAD_BYTES {
+            return Err(Rejection::new(
+                RejectCode::PayloadTooLarge,
+                "$",
+                format!(
+                    "payload is {} bytes; the limit is {MAX_PAYLOAD_BYTES}",
+                    raw.len()
+                ),
+            ));
+        }
+        let value: Value = serde_json::from_str(raw).map_err(|e| {
+            Rejection::new(
+                RejectCode::MalformedJson,
+                "$",
+                format!(
+                    "payload is not valid JSON (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+        let Value::Object(object) = value else {
+            return Err(Rejection::new(
+                RejectCode::NotAnObject,
+                "$",
+                "payload must be a JSON object",
+            ));
+        };
+        reject_unknown_fields(&object, &FIELDS, "")?;
+
+        let event_name = required_str(&object, "event")?;
+        let event = EventName::parse(event_name).ok_or_else(|| {
+            Rejection::new(
+                RejectCode::UnknownEvent,
+                "event",
+                "is not an event in the catalog",
+            )
+        })?;
+        let tenant_id = identifier(&object, "tenant_id", TenantId::parse)?;
+        let workspace_id = identifier(&object, "workspace_id", WorkspaceId::parse)?;
+        let actor_id = identifier(&object, "actor_id", ActorId::parse)?;
+        let event_id = optional_str(&object, "event_id")?
+            .map(|v| EventId::parse(v).map_err(|e| identifier_rejection("event_id", e)))
+            .transpose()?;
+        let occurred_at = optional_str(&object, "occurred_at")?
+            .map(|v| parse_occurred_at(v, now, retention))
+            .transpose()?;
+        let subject = parse_subject(&object, event)?;
+        let metadata = parse_metadata(&object, event)?;
+
+        Ok(Self {
+            event,
+            tenant_id,
+            workspace_id,
+            actor_id,
+            event_id,
+            occurred_at,
+            subject,
+            metadata,
+        })
+    }
+
+    /// Hash of the client-supplied fields. A defaulted `occurred_at` or a
+    /// derived `event_id` is not part of it, so a retry that omits them is
+    /// still the same content.
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut hasher = Sha256::new();
+        // Length-prefixed fields: no two different requests share an encoding.
+        let mut field = |name: &str, value: Option<&str>| {
+            hasher.update(name.as_bytes());
+            match value {
+                Some(v) => {
+                    hasher.update((v.len() as u64).to_be_bytes());
+                    hasher.update(v.as_bytes());
+                }
+                None => hasher.update([0xff]),
+            }
+        };
+        field("v", Some("1"));
+        field("event", Some(self.event.as_str()));
+        field("tenant_id", Some(self.tenant_id.as_str()));
+        field("workspace_id", Some(self.workspace_id.as_str()));
+        field("actor_id", Some(self.actor_id.as_str()));
+        field("event_id", self.event_id.as_ref().map(EventId::as_str));
+        let occurred = self.occurred_at.map(|t| format_millis(t.instant()));
+        field("occurred_at", occurred.as_deref());
+        field(
+            "subject.type",
+            self.subject.as_ref().map(|s| s.kind.as_str()),
+        );
+        field("subject.id", self.subject.as_ref().map(|s| s.id.as_str()));
+        for (key, value) in self.metadata.iter() {
+            field(key, Some(value.as_str()));
+        }
+        let digest = hasher.finalize();
+        let hex = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Fingerprint(hex)
+    }
+
+    /// Resolves the defaults: the event id derived from the invocation when
+    /// the caller sent none, and `occurred_at` = `now` when absent.
+    pub fn into_milestone(self, fallback_event_id: EventId, now: DateTime<Utc>) -> Milestone {
+        let fingerprint = self.fingerprint();
+        Milestone {
+            event: self.event,
+            tenant_id: self.tenant_id,
+            workspace_id: self.workspace_id,
+            actor_id: self.actor_id,
+            event_id: self.event_id.unwrap_or(fallback_event_id),
+            occurred_at: self
+                .occurred_at
+                .unwrap_or_else(|| OccurredAt::from_instant(now)),
+            subject: self.subject,
+            metadata: self.metadata,
+            fingerprint,
+        }
+    }
+}
+
+/// RFC 3339 in UTC with exactly three fractional digits: fixed width, so it sorts as time.
+pub fn format_millis(instant: DateTime<Utc>) -> String {
+    instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+fn reject_unknown_fields(
+    object: &Map<String, Value>,
+    known: &[&str],
+    prefix: &str,
+) -> Result<(), Rejection> {
+    match object.keys().find(|key| !known.contains(&key.as_str())) {
+        Some(key) => Err(Rejection::new(
+            RejectCode::UnknownField,
+            format!("{prefix}{}", printable_key(key)),
+            format!("is not a known field; allowed: {}", known.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn wrong_type(field: &str, expected: &str, got: &Value) -> Rejection {
+    Rejection::new(
+        RejectCode::WrongType,
+        field,
+        format!("must be {expected}, got {}", type_name(got)),
+    )
+}
+
+fn required_str<'a>(object: &'a Map<String, Value>, field: &str) -> Result<&'a str, Rejection> {
+    match object.get(field) {
+        None => Err(Rejection::new(
+            RejectCode::MissingField,
+            field,
+            "is required",
+        )),
+        Some(Value::String(s)) => Ok(s),
+        Some(other) => Err(wrong_type(field, "a string", other)),
+    }
+}
+
+/// An optional string field: absent or `null` both mean "not given".
+fn optional_str<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+) -> Result<Option<&'a str>, Rejection> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(wrong_type(field, "a string", other)),
+    }
+}
+
+fn identifier_rejection(field: &str, error: IdentifierError) -> Rejection {
+    let code = match error {
+        IdentifierError::Length(_) => RejectCode::IdentifierLength,
+        IdentifierError::Charset => RejectCode::IdentifierCharset,
+    };
+    Rejection::new(code, field, error.to_string())
+}
+
+fn identifier<T>(
+    object: &Map<String, Value>,
+    field: &str,
+    parse: fn(&str) -> Result<T, IdentifierError>,
+) -> Result<T, Rejection> {
+    parse(required_str(object, field)?).map_err(|e| identifier_rejection(field, e))
+}
+
+fn parse_occurred_at(
+    value: &str,
+    now: DateTime<Utc>,
+    retention: Retention,
+) -> Result<OccurredAt, Rejection> {
+    let parsed = DateTime::parse_from_rfc3339(value).map_err(|_| {
+        Rejection::new(
+            RejectCode::InvalidTimestamp,
+            "occurred_at",
+            "must be an RFC 3339 timestamp, e.g. 2026-11-27T09:30:00Z",
+        )
+    })?;
+    let occurred = OccurredAt::from_instant(parsed.with_timezone(&Utc));
+    if occurred.instant() > now + MAX_FUTURE_SKEW {
+        return Err(Rejection::new(
+            RejectCode::OccurredInFuture,
+            "occurred_at",
+            format!(
+                "is more than {} minutes in the future",
+                MAX_FUTURE_SKEW.num_minutes()
+            ),
+        ));
+    }
+    if occurred.instant() < now - retention.duration() {
+        return Err(Rejection::new(
+            RejectCode::OccurredBeforeRetention,
+            "occurred_at",
+            format!(
+                "is older than the {}-day retention window",
+                retention.days()
+            ),
+        ));
+    }
+    Ok(occurred)
+}
+
+fn parse_subject(
+    object: &Map<String, Value>,
+    event: EventName,
+) -> Result<Option<Subject>, Rejection> {
+    let subject = match object.get("subject") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(subject)) => subject,
+        Some(other) => return Err(wrong_type("subject", "an object with type and id", other)),
+    };
+    reject_unknown_fields(subject, &SUBJECT_FIELDS, "subject.")?;
+    let kind_name = required_str(subject, "type").map_err(|e| prefixed(e, "subject."))?;
+    let kind = SubjectType::parse(event, kind_name).ok_or_else(|| {
+        Rejection::new(
+            RejectCode::SubjectTypeNotAllowed,
+            "subject.type",
+            format!(
+                "{} allows subject types: {}",
+                event,
+                event.spec().subject_types.join(", ")
+            ),
+        )
+    })?;
+    let id = required_str(subject, "id").map_err(|e| prefixed(e, "subject."))?;
+    let id = SubjectId::parse(id).map_err(|e| identifier_rejection("subject.id", e))?;
+    Ok(Some(Subject { kind, id }))
+}
+
+fn prefixed(mut rejection: Rejection, prefix: &str) -> Rejection {
+    rejection.field = format!("{prefix}{}", rejection.field);
+    rejection
+}
+
+fn parse_metadata(object: &Map<String, Value>, event: EventName) -> Result<Metadata, Rejection> {
+    let empty = Map::new();
+    let entries = match object.get("metadata") {
+        // PHP's json_encode turns an empty array into `[]`: accept it as "no metadata".
+        None | Some(Value::Null) => &empty,
+        Some(Value::Array(items)) if items.is_empty() => &empty,
+        Some(Value::Object(entries)) => entries,
+        Some(other) => return Err(wrong_type("metadata", "an object of strings", other)),
+    };
+    let mut pairs = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        match value {
+            Value::String(s) => pairs.push((key.as_str(), s.as_str())),
+            other => {
+                let field = format!("metadata.{}", printable_key(key));
+                return Err(wrong_type(&field, "a string", other));
+            }
+        }
+    }
+    Metadata::parse(event, pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    fn valid() -> Value {
+        json!({
+            "event": "operation.started",
+            "tenant_id": "tenant-1",
+            "workspace_id": "ws-1",
+            "actor_id": "user-1",
+            "event_id": "operation.started:run-1",
+            "occurred_at": "2026-11-27T11:59:00+01:00",
+            "subject": {"type": "operation_run", "id": "run-1"},
+            "metadata": {"operation_type": "backup"}
+        })
+    }
+
+    fn parse(value: &Value) -> Result<RecordRequest, Rejection> {
+        RecordRequest::parse(&value.to_string(), now(), Retention::default())
+    }
+
+    fn with(field: &str, value: Value) -> Value {
+        let mut request = valid();
+        request[field] = value;
+        request
+    }
+
+    fn without(field: &str) -> Value {
+        let mut request = valid();
+        request.as_object_mut().expect("object").remove(field);
+        request
+    }
+
+    fn rejected(value: &Value) -> (RejectCode, String) {
+        let rejection = parse(value).expect_err("must be rejected");
+        (rejection.code, rejection.field)
+    }
+
+    #[test]
+    fn accepts_a_full_request_and_normalises_time_to_utc() {
+        let request = parse(&valid()).expect("valid request");
+        assert_eq!(request.event.as_str(), "operation.started");
+        let occurred = request.occurred_at.expect("given");
+        assert_eq!(
+            format_millis(occurred.instant()),
+            "2026-11-27T10:59:00.000Z"
+        );
+        assert_eq!(
+            request.subject.expect("given").kind.as_str(),
+            "operation_run"
+        );
+    }
+
+    #[test]
+    fn accepts_minimal_request_for_event_without_metadata() {
+        let request = json!({
+            "event": "review_pack.generation_requested",
+            "tenant_id": "t", "workspace_id": "w", "actor_id": "a"
+        });
+        let parsed = parse(&request).expect("valid");
+        assert!(
+            parsed.metadata.is_empty() && parsed.event_id.is_none() && parsed.occurred_at.is_none()
+        );
+    }
+
+    #[test]
+    fn accepts_php_empty_array_as_empty_metadata() {
+        let request = json!({
+            "event": "review_pack.generation_requested",
+            "tenant_id": "t", "workspace_id": "w", "actor_id": "a", "metadata": []
+        });
+        assert!(parse(&request).is_ok());
+    }
+
+    #[test]
+    fn truncates_occurred_at_to_milliseconds() {
+        let request = parse(&with(
+            "occurred_at",
+            json!("2026-11-27T11:00:00.123456789Z"),
+        ))
+        .expect("valid");
+        let occurred = request.occurred_at.expect("given").instant();
+        assert_eq!(format_millis(occurred), "2026-11-27T11:00:00.123Z");
+        assert_eq!(occurred.timestamp_subsec_nanos(), 123_000_000);
+    }
+
+    #[test]
+    fn rejects_payload_too_large() {
+        let padding = "a".repeat(MAX_PAYLOAD_BYTES);
+        let raw = format!(r#"{{"event":"{padding}"}}"#);
+        let rejection =
+            RecordRequest::parse(&raw, now(), Retention::default()).expect_err("too large");
+        assert_eq!(
+            (rejection.code, rejection.field.as_str()),
+            (RejectCode::PayloadTooLarge, "$")
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_json() {
+        let rejection =
+            RecordRequest::parse("{not json", now(), Retention::default()).expect_err("bad");
+        assert_eq!(
+            (rejection.code, rejection.field.as_str()),
+            (RejectCode::MalformedJson, "$")
+        );
+    }
+
+    #[test]
+    fn rejects_not_an_object() {
+        assert_eq!(
+            rejected(&json!(["event"])),
+            (RejectCode::NotAnObject, "$".into())
+        );
+        assert_eq!(
+            rejected(&json!("operation.started")),
+            (RejectCode::NotAnObject, "$".into())
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_field() {
+        assert_eq!(
+            rejected(&with("email", json!("x"))),
+            (RejectCode::UnknownField, "email".into())
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_subject_field() {
+        let request = with(
+            "subject",
+            json!({"type": "operation_run", "id": "r", "name": "x"}),
+        );
+        assert_eq!(
+            rejected(&request),
+            (RejectCode::UnknownField, "subject.name".into())
+        );
+    }
+
+    #[test]
+    fn rejects_missing_field() {
+        for field in ["event", "tenant_id", "workspace_id", "actor_id"] {
+            assert_eq!(
+                rejected(&without(field)),
+                (RejectCode::MissingField, field.into())
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_wrong_type() {
+        assert_eq!(
+            rejected(&with("tenant_id", json!(42))),
+            (RejectCode::WrongType, "tenant_id".into())
+        );
+        assert_eq!(
+            rejected(&with("actor_id", json!(null))),
+            (RejectCode::WrongType, "actor_id".into())
+        );
+        assert_eq!(
+            rejected(&with("subject", json!("run-1"))),
+            (RejectCode::WrongType, "subject".into())
+        );
+        assert_eq!(
+            rejected(&with("metadata", json!("backup"))),
+            (RejectCode::WrongType, "metadata".into())
+        );
+    }
+
+    #[test]
+    fn rejects_nested_or_non_string_metadata_values() {
+        let nested = with("metadata", json!({"operation_type": {"kind": "backup"}}));
+        assert_eq!(
+            rejected(&nested),
+            (RejectCode::WrongType, "metadata.operation_type".into())
+        );
+        let number = with("metadata", json!({"operation_type": 7}));
+        assert_eq!(
+            rejected(&number),
+            (RejectCode::WrongType, "metadata.operation_type".into())
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_event() {
+        assert_eq!(
+            rejected(&with("event", json!("operation.finished"))),
+            (RejectCode::UnknownEvent, "event".into())
+        );
+    }
+
+    #[test]
+    fn rejects_identifier_length() {
+        assert_eq!(
+            rejected(&with("workspace_id", json!(""))),
+            (RejectCode::IdentifierLength, "workspace_id".into())
+        );
+        let long = json!("x".repeat(65));
+        assert_eq!(
+            rejected(&with("event_id", long)),
+            (RejectCode::IdentifierLength, "event_id".into())
+        );
+    }
+
+    #[test]
+    fn rejects_identifier_charset() {
+        let email = with("actor_id", json!("jane@example.com"));
+        assert_eq!(
+            rejected(&email),
+            (RejectCode::IdentifierCharset, "actor_id".into())
+        );
+        let subject = with("subject", json!({"type": "operation_run", "id": "run 1"}));
+        assert_eq!(
+            rejected(&subject),
+            (RejectCode::IdentifierCharset, "subject.id".into())
+        );
+    }
+
+    #[test]
+    fn rejects_invalid_timestamp() {
+        for bad in [
+            "yesterday",
+            "2026-11-27",
+            "2026-11-27T10:00:00",
+            "1764237600",
+        ] {
+            let request = with("occurred_at", json!(bad));
+            assert_eq!(
+                rejected(&request),
+                (RejectCode::InvalidTimestamp, "occurred_at".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_occurred_in_future() {
+        let request = with("occurred_at", json!("2026-11-27T12:05:00.001Z"));
+        assert_eq!(
+            rejected(&request),
+            (RejectCode::OccurredInFuture, "occurred_at".into())
+        );
+        // Exactly five minutes ahead is still accepted.
+        assert!(parse(&with("occurred_at", json!("2026-11-27T12:05:00Z"))).is_ok());
+    }
+
+    #[test]
+    fn rejects_occurred_before_retention() {
+        let request = with("occurred_at", json!("2026-08-29T11:59:59.999Z"));
+        assert_eq!(
+            rejected(&request),
+            (RejectCode::OccurredBeforeRetention, "occurred_at".into())
+        );
+        // Exactly at the retention boundary is still accepted.
+        assert!(parse(&with("occurred_at", json!("2026-08-29T12:00:00Z"))).is_ok());
+    }
+
+    #[test]
+    fn rejects_subject_type_not_allowed() {
+        let request = with("subject", json!({"type": "stored_report", "id": "r-1"}));
+        assert_eq!(
+            rejected(&request),
+            (RejectCode::SubjectTypeNotAllowed, "subject.type".into())
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_metadata_key() {
+        let request = with("metadata", json!({"operation_type": "backup", "note": "x"}));
+        assert_eq!(
+            rejected(&request),
+            (RejectCode::UnknownMetadataKey, "metadata.note".into())
+        );
+    }
+
+    #[test]
+    fn rejects_missing_metadata_key() {
+        assert_eq!(
+            rejected(&without("metadata")),
+            (
+                RejectCode::MissingMetadataKey,
+                "metadata.operation_type".into()
+            )
+        );
+    }
+
+    #[test]
+    fn rejects_metadata_value_length() {
+        let request = with("metadata", json!({"operation_type": "b".repeat(65)}));
+        assert_eq!(
+            rejected(&request),
+            (
+                RejectCode::MetadataValueLength,
+                "metadata.operation_type".into()
+            )
+        );
+    }
+
+    #[test]
+    fn rejects_metadata_value_charset() {
+        for bad in ["Backup", "full backup", "a@b.c"] {
+            let request = with("metadata", json!({"operation_type": bad}));
+            assert_eq!(
+                rejected(&request),
+                (
+                    RejectCode::MetadataValueCharset,
+                    "metadata.operation_type".into()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_metadata_value_not_allowed() {
+        let request = json!({
+            "event": "support.diagnostics_opened", "tenant_id": "t", "workspace_id": "w",
+            "actor_id": "a", "metadata": {"surface": "admin_panel"}
+        });
+        assert_eq!(
+            rejected(&request),
+            (
+                RejectCode::MetadataValueNotAllowed,
+                "metadata.surface".into()
+            )
+        );
+    }
+
+    #[test]
+    fn messages_never_echo_the_rejected_value() {
+        let rejection = parse(&with("actor_id", json!("jane@example.com"))).expect_err("rejected");
+        assert!(!rejection.message.contains("jane"), "{}", rejection.message);
+    }
+
+    #[test]
+    fn fingerprint_ignores_defaulted_fields_and_key_order() {
+        let mut a = valid();
+        a.as_object_mut().expect("object").remove("occurred_at");
+        let reordered = r#"{"metadata":{"operation_type":"backup"},"subject":{"id":"run-1","type":"operation_run"},
+            "event_id":"operation.started:run-1","actor_id":"user-1","workspace_id":"ws-1",
+            "tenant_id":"tenant-1","event":"operation.started"}"#;
+        let first = parse(&a).expect("valid");
+        let second = RecordRequest::parse(reordered, now(), Retention::default()).expect("valid");
+        assert_eq!(first.fingerprint(), second.fingerprint());
+        let milestone = first
+            .clone()
+            .into_milestone(EventId::parse("fallback").expect("id"), now());
+        assert_eq!(milestone.occurred_at.instant(), now());
+        assert_eq!(milestone.event_id.as_str(), "operation.started:run-1");
+    }
+
+    #[test]
+    fn fingerprint_changes_with_any_client_field() {
+        let base = parse(&valid()).expect("valid").fingerprint();
+        let changes = [
+            with("workspace_id", json!("ws-2")),
+            with("actor_id", json!("user-2")),
+            with("occurred_at", json!("2026-11-27T11:00:00Z")),
+            with("metadata", json!({"operation_type": "restore"})),
+            with("subject", json!({"type": "operation_run", "id": "run-2"})),
+            without("subject"),
+        ];
+        for changed in changes {
+            assert_ne!(
+                parse(&changed).expect("valid").fingerprint(),
+                base,
+                "{changed}"
+            );
+        }
+        assert!(Fingerprint::parse(base.as_str()).is_some());
+    }
+
+    #[test]
+    fn missing_event_id_falls_back_to_the_derived_one() {
+        let request = parse(&without("event_id")).expect("valid");
+        let fallback = EventId::from_request_id("abc-123").expect("id");
+        assert_eq!(
+            request.into_milestone(fallback.clone(), now()).event_id,
+            fallback
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! Wiring shared by every function: configuration read once from the
+//! environment, and the DynamoDB client built once per process.
+
+use catalog::{Retention, RetentionError};
+use std::env;
+
+/// Configuration every function reads once at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub table_name: String,
+    pub retention: Retention,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set; the template sets it for every function")]
+    Missing(&'static str),
+    #[error("environment variable {0} is empty")]
+    Empty(&'static str),
+    #[error(transparent)]
+    Retention(#[from] RetentionError),
+}
+
+pub const TABLE_NAME: &str = "TABLE_NAME";
+pub const RETENTION_DAYS: &str = "RETENTION_DAYS";
+
+impl Config {
+    /// Reads `TABLE_NAME` and `RETENTION_DAYS` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let table_name = lookup(TABLE_NAME).ok_or(ConfigError::Missing(TABLE_NAME))?;
+        if table_name.trim().is_empty() {
+            return Err(ConfigError::Empty(TABLE_NAME));
+        }
+        let retention =
+            Retention::parse(&lookup(RETENTION_DAYS).ok_or(ConfigError::Missing(RETENTION_DAYS))?)?;
+        Ok(Self {
+            table_name,
+            retention,
+        })
+    }
+}
+
+/// Builds the DynamoDB client from the environment Lambda sets (region,
+/// credentials). `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local.
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_dynamodb::Client::new(&shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn reads_table_and_retention() {
+        let config = Config::from_lookup(lookup(&[(TABLE_NAME, "ledger"), (RETENTION_DAYS, "30")]));
+        assert_eq!(
+            config.map(|c| (c.table_name, c.retention.days())),
+            Ok(("ledger".into(), 30))
+        );
+    }
+
+    #[test]
+    fn names_the_missing_variable() {
+        let error = Config::from_lookup(lookup(&[(RETENTION_DAYS, "30")])).expect_err("missing");
+        assert_eq!(error, ConfigError::Missing(TABLE_NAME));
+        assert!(error.to_string().contains("TABLE_NAME"));
+        let error = Config::from_lookup(lookup(&[(TABLE_NAME, "t")])).expect_err("missing");
+        assert_eq!(error, ConfigError::Missing(RETENTION_DAYS));
+    }
+
+    #[test]
+    fn rejects_out_of_range_retention() {
+        let error = Config::from_lookup(lookup(&[(TABLE_NAME, "t"), (RETENTION_DAYS, "400")]))
+            .expect_err("range");
+        assert!(error.to_string().contains("between 7 and 365"), "{error}");
+    }
+
+    #[test]
+    fn rejects_empty_table_name() {
+        let error = Config::from_lookup(lookup(&[(TABLE_NAME, " "), (RETENTION_DAYS, "90")]))
+            .expect_err("empty");
+        assert_eq!(error, ConfigError::Empty(TABLE_NAME));
+    }
+}

@@ -1,0 +1,48 @@
+//! Storage-layer errors.
+
+use std::error::Error;
+
+/// A stored item that does not match the layout. Never defaulted away.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ItemError {
+    #[error("attribute `{0}` is missing")]
+    Missing(&'static str),
+    #[error("attribute `{attribute}` should be of type {expected}")]
+    WrongType {
+        attribute: &'static str,
+        expected: &'static str,
+    },
+    #[error("attribute `{attribute}` is invalid: {reason}")]
+    Invalid {
+        attribute: &'static str,
+        reason: String,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// A DynamoDB call failed after the SDK's own retries.
+    #[error("DynamoDB {operation} failed")]
+    Dynamo {
+        operation: &'static str,
+        #[source]
+        source: Box<dyn Error + Send + Sync>,
+    },
+    #[error("a stored item is corrupt")]
+    CorruptItem(#[from] ItemError),
+    /// The conditional put failed but DynamoDB did not return the old item.
+    #[error("conditional put failed without returning the existing item")]
+    MissingOldItem,
+}
+
+impl StorageError {
+    pub(crate) fn dynamo(
+        operation: &'static str,
+        source: impl Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::Dynamo {
+            operation,
+            source: Box::new(source),
+        }
+    }
+}

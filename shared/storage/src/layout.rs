@@ -1,0 +1,535 @@
+//! The table layout: the only place that knows key formats, attribute names and item mapping.
+//!
+//! | attribute      | type | role                                                        |
+//! |----------------|------|-------------------------------------------------------------|
+//! | `tenant_id`    | S    | table partition key                                         |
+//! | `event_id`     | S    | table sort key (the idempotency key)                        |
+//! | `day_shard`    | S    | GSI partition key: `YYYY-MM-DD#<shard>`                     |
+//! | `time_key`     | S    | GSI sort key: `YYYY-MM-DDTHH:MM:SS.mmmZ#<event_id>`         |
+//! | `expires_at`   | N    | TTL, epoch seconds: `occurred_at` + retention               |
+//! | `event`, `workspace_id`, `actor_id`, `occurred_at`, `fingerprint`, `subject_type`, `subject_id`, `metadata` | | payload |
+
+use crate::error::ItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use catalog::{
+    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention, Subject,
+    SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+pub mod attr {
+    pub const TENANT_ID: &str = "tenant_id";
+    pub const EVENT_ID: &str = "event_id";
+    pub const EVENT: &str = "event";
+    pub const WORKSPACE_ID: &str = "workspace_id";
+    pub const ACTOR_ID: &str = "actor_id";
+    pub const OCCURRED_AT: &str = "occurred_at";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const FINGERPRINT: &str = "fingerprint";
+    pub const SUBJECT_TYPE: &str = "subject_type";
+    pub const SUBJECT_ID: &str = "subject_id";
+    pub const METADATA: &str = "metadata";
+    pub const DAY_SHARD: &str = "day_shard";
+    pub const TIME_KEY: &str = "time_key";
+}
+
+/// The GSI that aggregation and prune read through.
+pub const TIME_INDEX: &str = "by_time";
+
+/// Write shards per day in the GSI. One GSI partition takes at most 1,000
+/// writes/s; four shards give a day 4,000 writes/s of headroom (the design
+/// load is 20,000 milestones a day, about 0.23/s on average) while a summary
+/// pays only four Queries per day it reads. See the README for the arithmetic.
+pub const WRITE_SHARDS: u8 = 4;
+
+/// Non-key attributes the GSI projects (`INCLUDE`): only what aggregation needs.
+/// Table and index keys are always projected.
+pub const INDEX_PROJECTION: [&str; 3] = [attr::EVENT, attr::WORKSPACE_ID, attr::EXPIRES_AT];
+
+/// The write shard an event id lands on: stable across processes and releases.
+pub fn shard_for(event_id: &EventId) -> u8 {
+    let digest = Sha256::digest(event_id.as_str().as_bytes());
+    digest[0] % WRITE_SHARDS
+}
+
+/// GSI partition key for one (UTC day, shard).
+pub fn day_shard_key(day: NaiveDate, shard: u8) -> String {
+    format!("{}#{shard}", day.format("%Y-%m-%d"))
+}
+
+/// GSI sort key: the fixed-width timestamp then `#` then the event id, so strings sort in time order.
+pub fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
+    format!(
+        "{}#{}",
+        format_millis(occurred_at.instant()),
+        event_id.as_str()
+    )
+}
+
+/// A sort-key bound for an instant. `BETWEEN bound(from) AND bound(to)` selects
+/// exactly `from <= occurred_at < to`, because `bound(to)` sorts before every
+/// `bound(to)#event_id`.
+pub fn time_bound(instant: DateTime<Utc>) -> String {
+    format_millis(OccurredAt::from_instant(instant).instant())
+}
+
+/// TTL: epoch seconds at which the row leaves the retention window.
+pub fn expires_at(occurred_at: OccurredAt, retention: Retention) -> i64 {
+    (occurred_at.instant() + retention.duration()).timestamp()
+}
+
+/// A full ledger row: the milestone and its TTL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub milestone: Milestone,
+    pub expires_at: i64,
+}
+
+impl LedgerRow {
+    pub fn new(milestone: Milestone, retention: Retention) -> Self {
+        let expires_at = expires_at(milestone.occurred_at, retention);
+        Self {
+            milestone,
+            expires_at,
+        }
+    }
+
+    pub fn to_item(&self) -> Item {
+        let m = &self.milestone;
+        let mut item = Item::with_capacity(13);
+        let s = |v: &str| AttributeValue::S(v.to_owned());
+        item.insert(attr::TENANT_ID.into(), s(m.tenant_id.as_str()));
+        item.insert(attr::EVENT_ID.into(), s(m.event_id.as_str()));
+        item.insert(attr::EVENT.into(), s(m.event.as_str()));
+        item.insert(attr::WORKSPACE_ID.into(), s(m.workspace_id.as_str()));
+        item.insert(attr::ACTOR_ID.into(), s(m.actor_id.as_str()));
+        item.insert(
+            attr::OCCURRED_AT.into(),
+            s(&format_millis(m.occurred_at.instant())),
+        );
+        item.insert(
+            attr::EXPIRES_AT.into(),
+            AttributeValue::N(self.expires_at.to_string()),
+        );
+        item.insert(attr::FINGERPRINT.into(), s(m.fingerprint.as_str()));
+        if let Some(subject) = &m.subject {
+            item.insert(attr::SUBJECT_TYPE.into(), s(subject.kind.as_str()));
+            item.insert(attr::SUBJECT_ID.into(), s(subject.id.as_str()));
+        }
+        let metadata = m
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.to_owned(), s(v.as_str())))
+            .collect();
+        item.insert(attr::METADATA.into(), AttributeValue::M(metadata));
+        let day = m.occurred_at.instant().date_naive();
+        item.insert(
+            attr::DAY_SHARD.into(),
+            s(&day_shard_key(day, shard_for(&m.event_id))),
+        );
+        item.insert(
+            attr::TIME_KEY.into(),
+            s(&time_key(m.occurred_at, &m.event_id)),
+        );
+        item
+    }
+
+    pub fn from_item(item: &Item) -> Result<Self, ItemError> {
+        let event = event_name(item)?;
+        let metadata_map = match item.get(attr::METADATA) {
+            None => return Err(ItemError::Missing(attr::METADATA)),
+            Some(AttributeValue::M(map)) => map,
+            Some(_) => return Err(wrong_type(attr::METADATA, "M")),
+        };
+        let mut pairs = Vec::with_capacity(metadata_map.len());
+        for (key, value) in metadata_map {
+            let AttributeValue::S(value) = value else {
+                return Err(wrong_type(attr::METADATA, "M of S"));
+            };
+            pairs.push((key.as_str(), value.as_str()));
+        }
+        let metadata =
+            Metadata::parse(event, pairs).map_err(|e| invalid(attr::METADATA, e.to_string()))?;
+        let subject = match (
+            optional_s(item, attr::SUBJECT_TYPE)?,
+            optional_s(item, attr::SUBJECT_ID)?,
+        ) {
+            (None, None) => None,
+            (Some(kind), Some(id)) => Some(Subject {
+                kind: SubjectType::parse(event, kind).ok_or_else(|| {
+                    invalid(attr::SUBJECT_TYPE, "not allowed for the event".into())
+                })?,
+                id: parse_id(attr::SUBJECT_ID, id, SubjectId::parse)?,
+            }),
+            (Some(_), None) => return Err(ItemError::Missing(attr::SUBJECT_ID)),
+            (None, Some(_)) => return Err(ItemError::Missing(attr::SUBJECT_TYPE)),
+        };
+        let fingerprint = Fingerprint::parse(required_s(item, attr::FINGERPRINT)?)
+            .ok_or_else(|| invalid(attr::FINGERPRINT, "not 32 lowercase hex characters".into()))?;
+        let milestone = Milestone {
+            event,
+            tenant_id: parse_id(
+                attr::TENANT_ID,
+                required_s(item, attr::TENANT_ID)?,
+                TenantId::parse,
+            )?,
+            workspace_id: parse_id(
+                attr::WORKSPACE_ID,
+                required_s(item, attr::WORKSPACE_ID)?,
+                WorkspaceId::parse,
+            )?,
+            actor_id: parse_id(
+                attr::ACTOR_ID,
+                required_s(item, attr::ACTOR_ID)?,
+                ActorId::parse,
+            )?,
+            event_id: event_id(item)?,
+            occurred_at: parse_instant(attr::OCCURRED_AT, required_s(item, attr::OCCURRED_AT)?)?,
+            subject,
+            metadata,
+            fingerprint,
+        };
+        let row = Self {
+            expires_at: required_n(item, attr::EXPIRES_AT)?,
+            milestone,
+        };
+        // The derived index keys must agree with the payload, or the row is invisible to reads.
+        let expected = row.to_item();
+        for key in [attr::DAY_SHARD, attr::TIME_KEY] {
+            if required_s(item, key)? != required_s(&expected, key)? {
+                return Err(invalid(
+                    key,
+                    "does not match occurred_at and event_id".into(),
+                ));
+            }
+        }
+        Ok(row)
+    }
+}
+
+/// What the time index projects: enough to aggregate and to delete, nothing more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    pub tenant_id: TenantId,
+    pub event_id: EventId,
+    pub event: EventName,
+    pub workspace_id: WorkspaceId,
+    pub occurred_at: OccurredAt,
+    pub expires_at: i64,
+}
+
+impl IndexRow {
+    pub fn from_item(item: &Item) -> Result<Self, ItemError> {
+        let event_id = event_id(item)?;
+        let time_key = required_s(item, attr::TIME_KEY)?;
+        let (timestamp, key_event_id) = time_key
+            .split_once('#')
+            .ok_or_else(|| invalid(attr::TIME_KEY, "has no `#` separator".into()))?;
+        if key_event_id != event_id.as_str() {
+            return Err(invalid(
+                attr::TIME_KEY,
+                "does not end with the row's event_id".into(),
+            ));
+        }
+        Ok(Self {
+            tenant_id: parse_id(
+                attr::TENANT_ID,
+                required_s(item, attr::TENANT_ID)?,
+                TenantId::parse,
+            )?,
+            event: event_name(item)?,
+            workspace_id: parse_id(
+                attr::WORKSPACE_ID,
+                required_s(item, attr::WORKSPACE_ID)?,
+                WorkspaceId::parse,
+            )?,
+            occurred_at: parse_instant(attr::TIME_KEY, timestamp)?,
+            expires_at: required_n(item, attr::EXPIRES_AT)?,
+            event_id,
+        })
+    }
+
+    /// The table key of this row, for deletes.
+    pub fn key(&self) -> Item {
+        table_key(&self.tenant_id, &self.event_id)
+    }
+}
+
+pub fn table_key(tenant_id: &TenantId, event_id: &EventId) -> Item {
+    HashMap::from([
+        (
+            attr::TENANT_ID.to_owned(),
+            AttributeValue::S(tenant_id.as_str().to_owned()),
+        ),
+        (
+            attr::EVENT_ID.to_owned(),
+            AttributeValue::S(event_id.as_str().to_owned()),
+        ),
+    ])
+}
+
+/// Reads the fingerprint of an item (the old item returned by a failed conditional put).
+pub fn stored_fingerprint(item: &Item) -> Result<Fingerprint, ItemError> {
+    Fingerprint::parse(required_s(item, attr::FINGERPRINT)?)
+        .ok_or_else(|| invalid(attr::FINGERPRINT, "not 32 lowercase hex characters".into()))
+}
+
+fn wrong_type(attribute: &'static str, expected: &'static str) -> ItemError {
+    ItemError::WrongType {
+        attribute,
+        expected,
+    }
+}
+
+fn invalid(attribute: &'static str, reason: String) -> ItemError {
+    ItemError::Invalid { attribute, reason }
+}
+
+fn required_s<'a>(item: &'a Item, attribute: &'static str) -> Result<&'a str, ItemError> {
+    match item.get(attribute) {
+        None => Err(ItemError::Missing(attribute)),
+        Some(AttributeValue::S(value)) => Ok(value),
+        Some(_) => Err(wrong_type(attribute, "S")),
+    }
+}
+
+fn optional_s<'a>(item: &'a Item, attribute: &'static str) -> Result<Option<&'a str>, ItemError> {
+    match item.get(attribute) {
+        None => Ok(None),
+        Some(AttributeValue::S(value)) => Ok(Some(value)),
+        Some(_) => Err(wrong_type(attribute, "S")),
+    }
+}
+
+fn required_n(item: &Item, attribute: &'static str) -> Result<i64, ItemError> {
+    match item.get(attribute) {
+        None => Err(ItemError::Missing(attribute)),
+        Some(AttributeValue::N(value)) => value
+            .parse()
+            .map_err(|_| invalid(attribute, "not a whole number".into())),
+        Some(_) => Err(wrong_type(attribute, "N")),
+    }
+}
+
+fn parse_id<T, E: std::fmt::Display>(
+    attribute: &'static str,
+    value: &str,
+    parse: fn(&str) -> Result<T, E>,
+) -> Result<T, ItemError> {
+    parse(value).map_err(|e| invalid(attribute, e.to_string()))
+}
+
+fn event_id(item: &Item) -> Result<EventId, ItemError> {
+    parse_id(
+        attr::EVENT_ID,
+        required_s(item, attr::EVENT_ID)?,
+        EventId::parse,
+    )
+}
+
+fn event_name(item: &Item) -> Result<EventName, ItemError> {
+    EventName::parse(required_s(item, attr::EVENT)?)
+        .ok_or_else(|| invalid(attr::EVENT, "not an event in the catalog".into()))
+}
+
+fn parse_instant(attribute: &'static str, value: &str) -> Result<OccurredAt, ItemError> {
+    let parsed = DateTime::parse_from_rfc3339(value)
+        .map_err(|_| invalid(attribute, "not an RFC 3339 timestamp".into()))?;
+    Ok(OccurredAt::from_instant(parsed.with_timezone(&Utc)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use catalog::RecordRequest;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    fn milestone(raw: &str) -> Milestone {
+        RecordRequest::parse(raw, now(), Retention::default())
+            .expect("valid request")
+            .into_milestone(EventId::parse("fallback").expect("id"), now())
+    }
+
+    fn full_row() -> LedgerRow {
+        let m = milestone(
+            r#"{"event":"support.diagnostics_opened","tenant_id":"t-1","workspace_id":"w-1",
+                "actor_id":"u-1","event_id":"e-1","occurred_at":"2026-11-27T08:09:10.5Z",
+                "subject":{"type":"operation_run","id":"run-9"},"metadata":{"surface":"tenant_dashboard"}}"#,
+        );
+        LedgerRow::new(m, Retention::default())
+    }
+
+    #[test]
+    fn time_key_is_fixed_width_with_milliseconds() {
+        let event_id = EventId::parse("e-1").expect("id");
+        let at = |s: &str| {
+            OccurredAt::from_instant(
+                DateTime::parse_from_rfc3339(s)
+                    .expect("t")
+                    .with_timezone(&Utc),
+            )
+        };
+        assert_eq!(
+            time_key(at("2026-01-02T03:04:05Z"), &event_id),
+            "2026-01-02T03:04:05.000Z#e-1"
+        );
+        assert_eq!(
+            time_key(at("2026-01-02T03:04:05.1Z"), &event_id),
+            "2026-01-02T03:04:05.100Z#e-1"
+        );
+        let earlier = time_key(at("2026-01-02T03:04:05.999Z"), &event_id);
+        let later = time_key(at("2026-01-02T03:04:06Z"), &event_id);
+        assert_eq!(earlier.len(), later.len());
+        assert!(earlier < later);
+    }
+
+    #[test]
+    fn time_bounds_select_a_half_open_range() {
+        let to = DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
+            .expect("t")
+            .with_timezone(&Utc);
+        let at_to = time_key(
+            OccurredAt::from_instant(to),
+            &EventId::parse("a").expect("id"),
+        );
+        assert!(
+            at_to.as_str() > time_bound(to).as_str(),
+            "an event exactly at `to` is outside"
+        );
+        let just_before = OccurredAt::from_instant(to - chrono::TimeDelta::milliseconds(1));
+        assert!(time_key(just_before, &EventId::parse("zzz").expect("id")) < time_bound(to));
+    }
+
+    #[test]
+    fn day_shard_key_format() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 4).expect("date");
+        assert_eq!(day_shard_key(day, 3), "2026-03-04#3");
+    }
+
+    #[test]
+    fn shards_are_stable_and_spread() {
+        let ids: Vec<_> = (0..400)
+            .map(|i| EventId::parse(&format!("ev-{i}")).expect("id"))
+            .collect();
+        let mut counts = [0usize; WRITE_SHARDS as usize];
+        for id in &ids {
+            let shard = shard_for(id);
+            assert_eq!(shard, shard_for(id));
+            counts[usize::from(shard)] += 1;
+        }
+        assert!(counts.iter().all(|&c| c > 50), "{counts:?}");
+    }
+
+    #[test]
+    fn ledger_row_round_trips() {
+        let row = full_row();
+        let item = row.to_item();
+        assert_eq!(LedgerRow::from_item(&item), Ok(row.clone()));
+        assert_eq!(
+            item[attr::EXPIRES_AT],
+            AttributeValue::N((1_795_766_950 + 90 * 86_400).to_string())
+        );
+        assert_eq!(
+            item[attr::DAY_SHARD].as_s().ok().map(|s| &s[..11]),
+            Some("2026-11-27#")
+        );
+    }
+
+    #[test]
+    fn ledger_row_without_subject_round_trips() {
+        let m = milestone(
+            r#"{"event":"review_pack.generation_requested","tenant_id":"t","workspace_id":"w","actor_id":"a"}"#,
+        );
+        let row = LedgerRow::new(m, Retention::default());
+        assert_eq!(LedgerRow::from_item(&row.to_item()), Ok(row));
+    }
+
+    #[test]
+    fn index_row_round_trips_through_the_projection() {
+        let row = full_row();
+        let item = row.to_item();
+        let keep = [
+            attr::TENANT_ID,
+            attr::EVENT_ID,
+            attr::DAY_SHARD,
+            attr::TIME_KEY,
+        ];
+        let projected: Item = item
+            .into_iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()) || INDEX_PROJECTION.contains(&k.as_str()))
+            .collect();
+        let index_row = IndexRow::from_item(&projected).expect("valid projection");
+        let m = &row.milestone;
+        assert_eq!(index_row.tenant_id, m.tenant_id);
+        assert_eq!(index_row.event_id, m.event_id);
+        assert_eq!(index_row.event, m.event);
+        assert_eq!(index_row.workspace_id, m.workspace_id);
+        assert_eq!(index_row.occurred_at, m.occurred_at);
+        assert_eq!(index_row.expires_at, row.expires_at);
+        assert_eq!(index_row.key(), table_key(&m.tenant_id, &m.event_id));
+    }
+
+    #[test]
+    fn missing_attribute_is_an_error() {
+        let mut item = full_row().to_item();
+        item.remove(attr::WORKSPACE_ID);
+        assert_eq!(
+            LedgerRow::from_item(&item),
+            Err(ItemError::Missing(attr::WORKSPACE_ID))
+        );
+        assert_eq!(
+            IndexRow::from_item(&item).err(),
+            Some(ItemError::Missing(attr::WORKSPACE_ID))
+        );
+    }
+
+    #[test]
+    fn mistyped_attribute_is_an_error() {
+        let mut item = full_row().to_item();
+        item.insert(attr::EXPIRES_AT.into(), AttributeValue::S("soon".into()));
+        assert_eq!(
+            LedgerRow::from_item(&item),
+            Err(ItemError::WrongType {
+                attribute: attr::EXPIRES_AT,
+                expected: "N"
+            })
+        );
+    }
+
+    #[test]
+    fn invalid_values_are_errors() {
+        let mut item = full_row().to_item();
+        item.insert(
+            attr::EVENT.into(),
+            AttributeValue::S("retired.event".into()),
+        );
+        assert!(matches!(
+            LedgerRow::from_item(&item),
+            Err(ItemError::Invalid {
+                attribute: "event",
+                ..
+            })
+        ));
+        let mut item = full_row().to_item();
+        item.insert(
+            attr::TIME_KEY.into(),
+            AttributeValue::S("2020-01-01T00:00:00.000Z#e-1".into()),
+        );
+        assert!(matches!(
+            LedgerRow::from_item(&item),
+            Err(ItemError::Invalid {
+                attribute: "time_key",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,12 @@
+//! The ledger table on DynamoDB.
+//!
+//! [`layout`] is the one module that knows key formats, attribute names and
+//! how a row maps to an item; [`ledger`] runs the operations on the table.
+
+pub mod error;
+pub mod layout;
+pub mod ledger;
+
+pub use error::{ItemError, StorageError};
+pub use layout::{IndexRow, TIME_INDEX, WRITE_SHARDS};
+pub use ledger::{Ledger, PartitionRead, PutOutcome, QueryOptions};

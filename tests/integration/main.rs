@@ -1,0 +1,9 @@
+//! The one integration-test binary. Every test that touches storage runs
+//! against DynamoDB Local (started by `scripts/test`), on a table of its own
+//! created from `infra/template.yaml` and dropped even when the test fails.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod storage;

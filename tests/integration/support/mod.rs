@@ -1,0 +1,5 @@
+//! Test harness: DynamoDB Local discovery and per-test tables.
+
+pub mod table;
+
+pub use table::TestTable;
