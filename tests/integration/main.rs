@@ -6,4 +6,5 @@
 
 mod support;
 
+mod record_e2e;
 mod storage;

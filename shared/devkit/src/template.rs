@@ -110,6 +110,7 @@ impl TableDefinition {
 
     /// The path of `infra/template.yaml` in this repository.
     pub fn repo_template_path() -> std::path::PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml");
+        path.canonicalize().unwrap_or(path)
     }
 }

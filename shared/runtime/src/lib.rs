@@ -11,7 +11,7 @@ pub struct Config {
     pub retention: Retention,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("environment variable {0} is not set; the template sets it for every function")]
     Missing(&'static str),
@@ -19,6 +19,13 @@ pub enum ConfigError {
     Empty(&'static str),
     #[error(transparent)]
     Retention(#[from] RetentionError),
+}
+
+// `main` returning this error prints its Debug form: make that the clear message.
+impl std::fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {self}")
+    }
 }
 
 pub const TABLE_NAME: &str = "TABLE_NAME";
@@ -50,6 +57,18 @@ impl Config {
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
     let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     aws_sdk_dynamodb::Client::new(&shared)
+}
+
+/// The error and every `source()` below it, joined by ": ", for one log field.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    chain
 }
 
 #[cfg(test)]
@@ -88,6 +107,24 @@ mod tests {
         let error = Config::from_lookup(lookup(&[(TABLE_NAME, "t"), (RETENTION_DAYS, "400")]))
             .expect_err("range");
         assert!(error.to_string().contains("between 7 and 365"), "{error}");
+    }
+
+    #[test]
+    fn debug_form_is_the_clear_message() {
+        let error = Config::from_lookup(lookup(&[])).expect_err("missing");
+        assert_eq!(
+            format!("{error:?}"),
+            format!("invalid configuration: {error}")
+        );
+    }
+
+    #[test]
+    fn error_chain_joins_every_source() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("outer")]
+        struct Outer(#[source] std::io::Error);
+        let error = Outer(std::io::Error::other("inner"));
+        assert_eq!(error_chain(&error), "outer: inner");
     }
 
     #[test]

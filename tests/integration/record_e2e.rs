@@ -1,0 +1,143 @@
+//! `record` end to end: a real Lambda process under `cargo lambda watch`,
+//! invoked through the Lambda Invoke API, against DynamoDB Local.
+
+use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use serde_json::{Value, json};
+use storage::layout::{LedgerRow, attr};
+use tokio::task::block_in_place;
+
+fn milestone(event_id: &str, workspace: &str) -> String {
+    json!({
+        "event": "support.diagnostics_opened",
+        "tenant_id": "tenant-e2e",
+        "workspace_id": workspace,
+        "actor_id": "user-7",
+        "event_id": event_id,
+        "subject": {"type": "operation_run", "id": "run-3"},
+        "metadata": {"surface": "operation_run_viewer"}
+    })
+    .to_string()
+}
+
+fn status(reply: &Value) -> &str {
+    reply["status"].as_str().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_through_the_invoke_api() {
+    let table = TestTable::create().await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let mut invoke = |payload: &str| block_in_place(|| watcher.invoke("record", payload));
+
+    // Accepted.
+    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-1"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({"status": "recorded", "event_id": "support.diagnostics_opened:run-3"})
+    );
+
+    // Replay with the same content: a duplicate.
+    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-1")).json();
+    assert_eq!(
+        reply,
+        json!({"status": "duplicate", "event_id": "support.diagnostics_opened:run-3"})
+    );
+
+    // Same event_id, different content: a conflict.
+    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-2")).json();
+    assert_eq!(status(&reply), "rejected");
+    assert_eq!(reply["error"]["code"], "idempotency_conflict");
+    assert_eq!(reply["error"]["field"], "event_id");
+
+    // Rejected by the catalog: a normal response naming code and field.
+    let mut bad = serde_json::from_str::<Value>(&milestone("e-bad", "ws-1")).expect("json");
+    bad["metadata"]["surface"] = "admin_console".into();
+    let reply = invoke(&bad.to_string());
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.json()["error"],
+        json!({
+            "code": "metadata_value_not_allowed", "field": "metadata.surface",
+            "message": "must be one of: tenant_dashboard, operation_run_viewer"
+        })
+    );
+
+    // Wrong shapes are typed rejections, not crashes.
+    for (payload, code, field) in [
+        ("[1, 2, 3]", "not_an_object", "$"),
+        ("\"operation.started\"", "not_an_object", "$"),
+        (r#"{"event": 5}"#, "wrong_type", "event"),
+        (
+            r#"{"event":"report.created","tenant_id":"t","workspace_id":"w","actor_id":"a","metadata":{"report_type":"x"},"email":"a@b.c"}"#,
+            "unknown_field",
+            "email",
+        ),
+    ] {
+        let reply = invoke(payload).json();
+        assert_eq!(
+            (
+                status(&reply),
+                reply["error"]["code"].as_str(),
+                reply["error"]["field"].as_str()
+            ),
+            ("rejected", Some(code), Some(field)),
+            "{payload}"
+        );
+    }
+    let oversized = json!({"event": "report.created", "padding": "x".repeat(9000)}).to_string();
+    assert_eq!(
+        invoke(&oversized).json()["error"]["code"],
+        "payload_too_large"
+    );
+
+    // Non-JSON never reaches the handler: the runtime answers a function error
+    // (deployed, Lambda's Invoke API refuses it before the function runs).
+    let reply = invoke("this is not json");
+    assert!(
+        reply.status >= 400,
+        "non-JSON must not succeed: {} {}",
+        reply.status,
+        reply.body
+    );
+
+    // No crash loop: the same process keeps serving.
+    let reply = invoke(&milestone("support.diagnostics_opened:run-4", "ws-1")).json();
+    assert_eq!(status(&reply), "recorded");
+
+    // The table holds exactly the two accepted rows, unchanged by the conflict.
+    let items = table.all_items().await;
+    let mut ids: Vec<&str> = items
+        .iter()
+        .map(|i| i[attr::EVENT_ID].as_s().expect("S").as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [
+            "support.diagnostics_opened:run-3",
+            "support.diagnostics_opened:run-4"
+        ]
+    );
+    for item in &items {
+        let row = LedgerRow::from_item(item).expect("stored rows map back");
+        assert_eq!(row.milestone.workspace_id.as_str(), "ws-1");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_without_event_id_derives_it_from_the_request_id() {
+    let table = TestTable::create().await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let payload = r#"{"event":"review_pack.generation_requested","tenant_id":"t-1","workspace_id":"w-1","actor_id":"a-1","metadata":[]}"#;
+    let reply = block_in_place(|| watcher.invoke("record", payload)).json();
+    assert_eq!(status(&reply), "recorded");
+    let event_id = reply["event_id"].as_str().expect("event_id");
+    assert!(
+        event_id.starts_with("req:") && event_id.len() > 4,
+        "{event_id}"
+    );
+    let items = table.all_items().await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0][attr::EVENT_ID].as_s().expect("S"), event_id);
+}

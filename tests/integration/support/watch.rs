@@ -1,0 +1,229 @@
+//! The functions as real Lambda processes under `cargo lambda watch`, on a free
+//! port, stopped (with everything they started) on every exit path.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The first invocation compiles the function: allow for a cold build on two cores.
+const FIRST_INVOKE_TIMEOUT: Duration = Duration::from_secs(900);
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
+pub struct Watcher {
+    child: Child,
+    port: u16,
+    log_path: PathBuf,
+    agent: ureq::Agent,
+    warmed: std::collections::HashSet<String>,
+}
+
+/// A response from the watcher: status, content type and body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn cargo_lambda_on_path() -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join("cargo-lambda").is_file()))
+        .unwrap_or(false)
+}
+
+impl Watcher {
+    /// Starts `cargo lambda watch` with the environment the template gives the functions.
+    pub fn start(dynamodb_endpoint: &str, table_name: &str, retention_days: u16) -> Self {
+        assert!(
+            cargo_lambda_on_path(),
+            "cargo-lambda is not on PATH. `scripts/test` installs it into .tools/venv and puts it on PATH."
+        );
+        let port = free_port();
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace_root().join("target"));
+        let log_dir = target.join("e2e-logs");
+        std::fs::create_dir_all(&log_dir).expect("create log dir");
+        let log_path = log_dir.join(format!("{table_name}.log"));
+        let log = File::create(&log_path).expect("create watcher log");
+        let env = [
+            format!("TABLE_NAME={table_name}"),
+            format!("RETENTION_DAYS={retention_days}"),
+            format!("AWS_ENDPOINT_URL_DYNAMODB={dynamodb_endpoint}"),
+            "AWS_REGION=us-east-1".into(),
+            "AWS_ACCESS_KEY_ID=local".into(),
+            "AWS_SECRET_ACCESS_KEY=local".into(),
+            "RUST_LOG=info".into(),
+        ]
+        .join(",");
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--quiet",
+                "--ignore-changes",
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .args(["--invoke-port", &port.to_string(), "--env-var", &env])
+            .current_dir(workspace_root())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            // Its own process group, so stopping it also stops the function processes it spawned.
+            .process_group(0)
+            .spawn()
+            .expect("spawn cargo lambda watch");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        let watcher = Self {
+            child,
+            port,
+            log_path,
+            agent,
+            warmed: Default::default(),
+        };
+        watcher.wait_until_listening(Duration::from_secs(60));
+        watcher
+    }
+
+    fn wait_until_listening(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen within {limit:?}; log: {}",
+                self.log_path.display()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn timeout_for(&mut self, function: &str) -> Duration {
+        if self.warmed.insert(function.to_owned()) {
+            FIRST_INVOKE_TIMEOUT
+        } else {
+            INVOKE_TIMEOUT
+        }
+    }
+
+    /// Invokes `function` through the Lambda Invoke API, as the AWS SDKs do.
+    pub fn invoke(&mut self, function: &str, payload: &str) -> Reply {
+        let timeout = self.timeout_for(function);
+        let url = format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations",
+            self.port
+        );
+        let result = self
+            .agent
+            .post(&url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .send(payload);
+        self.reply(result, &url)
+    }
+
+    /// Calls an HTTP function through the watcher's `/lambda-url/<function>/…` path.
+    pub fn request(&mut self, method: &str, function: &str, path_and_query: &str) -> Reply {
+        let timeout = self.timeout_for(function);
+        let url = format!(
+            "http://127.0.0.1:{}/lambda-url/{function}{path_and_query}",
+            self.port
+        );
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .body(())
+            .expect("request");
+        let result = self
+            .agent
+            .configure_request(request)
+            .timeout_global(Some(timeout))
+            .build();
+        let result = self.agent.run(result);
+        self.reply(result, &url)
+    }
+
+    fn reply(
+        &self,
+        result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        url: &str,
+    ) -> Reply {
+        let mut response = result
+            .unwrap_or_else(|e| panic!("{url}: {e}; watcher log: {}", self.log_path.display()));
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response.body_mut().read_to_string().expect("read body");
+        Reply {
+            status: response.status().as_u16(),
+            content_type,
+            body,
+        }
+    }
+
+    fn print_log_tail(&self) {
+        let Ok(file) = File::open(&self.log_path) else {
+            return;
+        };
+        let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
+        eprintln!("--- last lines of {} ---", self.log_path.display());
+        for line in lines.iter().skip(lines.len().saturating_sub(40)) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.print_log_tail();
+        }
+        let group = format!("-{}", self.child.id());
+        let signal = |name: &str| {
+            let _ = Command::new("kill")
+                .args([name, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+        };
+        signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever is left in the group (a function process, a cargo build) goes too.
+        signal("-KILL");
+        let _ = self.child.wait();
+    }
+}
