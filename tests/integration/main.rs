@@ -8,3 +8,4 @@ mod support;
 
 mod record_e2e;
 mod storage;
+mod summary;

@@ -189,6 +189,7 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
             to,
             QueryOptions {
                 page_limit: Some(3),
+                ..QueryOptions::default()
             },
         )
         .await

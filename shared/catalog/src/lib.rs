@@ -4,13 +4,16 @@
 //! record request into validated types, and the pure aggregation that the
 //! summary function runs over projected rows.
 
+pub mod aggregate;
 pub mod error;
 pub mod events;
 pub mod ids;
 pub mod metadata;
 pub mod request;
 pub mod retention;
+pub mod window;
 
+pub use aggregate::{Aggregation, RowFacts, Summary};
 pub use error::{RejectCode, Rejection};
 pub use events::{CATALOG, EventName, EventSpec, MetadataKeySpec, ValueRule};
 pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
@@ -20,3 +23,4 @@ pub use request::{
     SubjectType, format_millis,
 };
 pub use retention::{Retention, RetentionError};
+pub use window::{BucketSize, Window, WindowError, WindowKey};

@@ -12,10 +12,10 @@
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use catalog::{
-    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention, Subject,
-    SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
+    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention, RowFacts,
+    Subject, SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -75,6 +75,40 @@ pub fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
 /// `bound(to)#event_id`.
 pub fn time_bound(instant: DateTime<Utc>) -> String {
     format_millis(OccurredAt::from_instant(instant).instant())
+}
+
+/// One (day, shard) partition of the time index, narrowed to `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionRange {
+    pub day: NaiveDate,
+    pub shard: u8,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// Every (day, shard) partition that can hold rows with `start <= occurred_at < end`,
+/// oldest day first; the edge days are narrowed to the range.
+pub fn partitions_between(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<PartitionRange> {
+    if end <= start {
+        return Vec::new();
+    }
+    let last_day = (end - TimeDelta::milliseconds(1)).date_naive();
+    start
+        .date_naive()
+        .iter_days()
+        .take_while(|day| *day <= last_day)
+        .flat_map(|day| {
+            let day_start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+            let from = start.max(day_start);
+            let to = end.min(day_start + TimeDelta::days(1));
+            (0..WRITE_SHARDS).map(move |shard| PartitionRange {
+                day,
+                shard,
+                from,
+                to,
+            })
+        })
+        .collect()
 }
 
 /// TTL: epoch seconds at which the row leaves the retention window.
@@ -253,6 +287,17 @@ impl IndexRow {
         })
     }
 
+    /// The borrowed view aggregation works on.
+    pub fn facts(&self) -> RowFacts<'_> {
+        RowFacts {
+            event: self.event,
+            tenant_id: &self.tenant_id,
+            workspace_id: &self.workspace_id,
+            occurred_at: self.occurred_at,
+            expires_at: self.expires_at,
+        }
+    }
+
     /// The table key of this row, for deletes.
     pub fn key(&self) -> Item {
         table_key(&self.tenant_id, &self.event_id)
@@ -407,6 +452,44 @@ mod tests {
         );
         let just_before = OccurredAt::from_instant(to - chrono::TimeDelta::milliseconds(1));
         assert!(time_key(just_before, &EventId::parse("zzz").expect("id")) < time_bound(to));
+    }
+
+    #[test]
+    fn partitions_cover_every_day_and_shard_with_narrowed_edges() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("t")
+                .with_timezone(&Utc)
+        };
+        let parts = partitions_between(at("2026-11-25T10:30:00Z"), at("2026-11-27T08:00:00Z"));
+        assert_eq!(parts.len(), 3 * usize::from(WRITE_SHARDS));
+        let first = parts[0];
+        assert_eq!(
+            (first.from, first.to),
+            (at("2026-11-25T10:30:00Z"), at("2026-11-26T00:00:00Z"))
+        );
+        let middle = parts[usize::from(WRITE_SHARDS)];
+        assert_eq!(
+            (middle.from, middle.to),
+            (at("2026-11-26T00:00:00Z"), at("2026-11-27T00:00:00Z"))
+        );
+        let last = parts[parts.len() - 1];
+        assert_eq!(
+            (last.from, last.to, last.shard),
+            (
+                at("2026-11-27T00:00:00Z"),
+                at("2026-11-27T08:00:00Z"),
+                WRITE_SHARDS - 1
+            )
+        );
+        // A range ending exactly at midnight does not touch the next day.
+        assert_eq!(
+            partitions_between(at("2026-11-26T00:00:00Z"), at("2026-11-27T00:00:00Z")).len(),
+            usize::from(WRITE_SHARDS)
+        );
+        assert!(
+            partitions_between(at("2026-11-26T00:00:00Z"), at("2026-11-26T00:00:00Z")).is_empty()
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
 };
+use catalog::{Aggregation, Retention, Summary, Window};
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::{StreamExt, stream};
 
 /// What a conditional put did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +24,34 @@ pub enum PutOutcome {
 }
 
 /// Tuning for index reads.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct QueryOptions {
     /// Items per page (DynamoDB's `Limit`); `None` means up to 1 MB pages.
     pub page_limit: Option<i32>,
+    /// Partition Queries in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for QueryOptions {
+    fn default() -> Self {
+        Self {
+            page_limit: None,
+            concurrency: 16,
+        }
+    }
+}
+
+/// The cost of a multi-partition read.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadStats {
+    /// Partitions read.
+    pub partitions: u32,
+    /// Query calls made (pages, across partitions).
+    pub queries: u32,
+    /// Items returned.
+    pub items: u64,
+    /// Read capacity units DynamoDB reports as consumed.
+    pub consumed_capacity: f64,
 }
 
 /// Everything one (day, shard) partition read returned, with its cost.
@@ -140,5 +166,51 @@ impl Ledger {
                 _ => return Ok(read),
             }
         }
+    }
+
+    /// Reads every index row with `start <= occurred_at < end`: one Query per
+    /// (day, shard), run concurrently up to `options.concurrency`, each paginated
+    /// to the end. `fold` sees every partition's rows as it completes; the
+    /// first error stops the read and is returned.
+    pub async fn read_range(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        options: QueryOptions,
+        mut fold: impl FnMut(&[IndexRow]),
+    ) -> Result<ReadStats, StorageError> {
+        let partitions = layout::partitions_between(start, end);
+        let mut reads = stream::iter(partitions)
+            .map(|p| self.query_partition(p.day, p.shard, p.from, p.to, options))
+            .buffer_unordered(options.concurrency.max(1));
+        let mut stats = ReadStats::default();
+        while let Some(read) = reads.next().await {
+            let read = read?;
+            stats.partitions += 1;
+            stats.queries += read.pages;
+            stats.items += read.rows.len() as u64;
+            stats.consumed_capacity += read.consumed_capacity;
+            fold(&read.rows);
+        }
+        Ok(stats)
+    }
+
+    /// The aggregate summary of `window` as of `now`, read only through the time index.
+    pub async fn summarize(
+        &self,
+        window: Window,
+        now: DateTime<Utc>,
+        retention: Retention,
+        options: QueryOptions,
+    ) -> Result<(Summary, ReadStats), StorageError> {
+        let mut aggregation = Aggregation::new(window, now, retention);
+        let stats = self
+            .read_range(window.start, window.end, options, |rows| {
+                for row in rows {
+                    aggregation.add(row.facts());
+                }
+            })
+            .await?;
+        Ok((aggregation.finish(), stats))
     }
 }

@@ -9,4 +9,4 @@ pub mod ledger;
 
 pub use error::{ItemError, StorageError};
 pub use layout::{IndexRow, TIME_INDEX, WRITE_SHARDS};
-pub use ledger::{Ledger, PartitionRead, PutOutcome, QueryOptions};
+pub use ledger::{Ledger, PartitionRead, PutOutcome, QueryOptions, ReadStats};

@@ -1,0 +1,305 @@
+//! `GET /summary?window=24h|7d|30d|90d`: routing, the window, one aggregate
+//! read, and the single place where errors become status codes.
+
+use catalog::{Retention, Window, WindowError, WindowKey};
+use chrono::{DateTime, Utc};
+use lambda_http::http::{Method, StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+use std::convert::Infallible;
+use std::time::Instant;
+use storage::{Ledger, QueryOptions, ReadStats, StorageError};
+
+pub const ROUTE: &str = "/summary";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("no such route")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("the window parameter is given more than once")]
+    RepeatedWindow { allowed: Vec<&'static str> },
+    #[error(transparent)]
+    BadWindow(#[from] WindowError),
+    #[error("reading the ledger failed")]
+    Storage(#[from] StorageError),
+}
+
+impl SummaryError {
+    /// The one place errors become status codes and bodies. A 5xx body is generic.
+    fn into_response(self) -> Response<Body> {
+        let (status, code, extra) = match &self {
+            SummaryError::NotFound => (StatusCode::NOT_FOUND, "not_found", None),
+            SummaryError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", None)
+            }
+            SummaryError::RepeatedWindow { allowed } => (
+                StatusCode::BAD_REQUEST,
+                "invalid_window",
+                Some(allowed.clone()),
+            ),
+            SummaryError::BadWindow(error @ WindowError::Unknown { .. }) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_window",
+                Some(error.allowed().to_vec()),
+            ),
+            SummaryError::BadWindow(error @ WindowError::LongerThanRetention { .. }) => (
+                StatusCode::BAD_REQUEST,
+                "window_exceeds_retention",
+                Some(error.allowed().to_vec()),
+            ),
+            SummaryError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+        };
+        let message = match &self {
+            SummaryError::NotFound => format!("no such route; use GET {ROUTE}?window=..."),
+            SummaryError::MethodNotAllowed => format!("{ROUTE} only answers GET"),
+            SummaryError::Storage(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        let mut error = json!({"code": code, "message": message});
+        if let Some(allowed) = extra {
+            error["allowed_windows"] = json!(allowed);
+        }
+        let mut response = json_response(status, &json!({ "error": error }));
+        if matches!(self, SummaryError::MethodNotAllowed) {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        }
+        response
+    }
+
+    fn outcome(&self) -> &'static str {
+        match self {
+            SummaryError::NotFound => "not_found",
+            SummaryError::MethodNotAllowed => "method_not_allowed",
+            SummaryError::RepeatedWindow { .. } | SummaryError::BadWindow(_) => "bad_request",
+            SummaryError::Storage(_) => "failed",
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body> {
+    let mut response = Response::new(Body::Text(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[derive(Debug, Clone)]
+pub struct SummaryHandler {
+    ledger: Ledger,
+    retention: Retention,
+    options: QueryOptions,
+}
+
+impl SummaryHandler {
+    pub fn new(ledger: Ledger, retention: Retention, options: QueryOptions) -> Self {
+        Self {
+            ledger,
+            retention,
+            options,
+        }
+    }
+
+    /// The Lambda entry point: every outcome, errors included, is an HTTP response.
+    pub async fn invoke(&self, request: Request) -> Result<Response<Body>, Infallible> {
+        let windows: Vec<&str> = request
+            .query_string_parameters_ref()
+            .and_then(|q| q.all("window"))
+            .unwrap_or_default();
+        Ok(self
+            .handle(request.method(), request.uri().path(), &windows, Utc::now())
+            .await)
+    }
+
+    pub async fn handle(
+        &self,
+        method: &Method,
+        path: &str,
+        windows: &[&str],
+        now: DateTime<Utc>,
+    ) -> Response<Body> {
+        let started = Instant::now();
+        let mut stats = ReadStats::default();
+        let result = self.summarize(method, path, windows, now, &mut stats).await;
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let window = windows.first().copied();
+        match result {
+            Ok(body) => {
+                tracing::info!(
+                    outcome = "ok",
+                    window,
+                    latency_ms,
+                    partitions = stats.partitions,
+                    queries = stats.queries,
+                    items_read = stats.items,
+                    "summary"
+                );
+                json_response(StatusCode::OK, &body)
+            }
+            Err(error) => {
+                let outcome = error.outcome();
+                if let SummaryError::Storage(cause) = &error {
+                    let chain = runtime::error_chain(cause);
+                    tracing::error!(outcome, window, latency_ms, error = chain, "summary failed");
+                } else {
+                    tracing::warn!(outcome, window, latency_ms, "summary refused");
+                }
+                error.into_response()
+            }
+        }
+    }
+
+    async fn summarize(
+        &self,
+        method: &Method,
+        path: &str,
+        windows: &[&str],
+        now: DateTime<Utc>,
+        stats: &mut ReadStats,
+    ) -> Result<serde_json::Value, SummaryError> {
+        if path != ROUTE {
+            return Err(SummaryError::NotFound);
+        }
+        if method != Method::GET {
+            return Err(SummaryError::MethodNotAllowed);
+        }
+        let key = match windows {
+            [] => WindowKey::parse(None, self.retention)?,
+            [one] => WindowKey::parse(Some(one), self.retention)?,
+            _ => {
+                return Err(SummaryError::RepeatedWindow {
+                    allowed: WindowKey::allowed(self.retention),
+                });
+            }
+        };
+        let window = Window::ending_at(key, now);
+        let (summary, read) = self
+            .ledger
+            .summarize(window, now, self.retention, self.options)
+            .await?;
+        *stats = read;
+        // Serializing plain data with string keys cannot fail.
+        Ok(serde_json::to_value(summary).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::operation::query::{QueryError, QueryOutput};
+    use aws_sdk_dynamodb::types::error::InternalServerError;
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-27T10:30:00Z")
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    fn handler(rules: &[&Rule], retention_days: u64) -> SummaryHandler {
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
+        let retention = Retention::from_days(retention_days).expect("valid");
+        SummaryHandler::new(
+            Ledger::new(client, "ledger"),
+            retention,
+            QueryOptions::default(),
+        )
+    }
+
+    fn empty_query() -> Rule {
+        mock!(Client::query).then_output(|| QueryOutput::builder().build())
+    }
+
+    async fn call(
+        handler: &SummaryHandler,
+        method: Method,
+        path: &str,
+        windows: &[&str],
+    ) -> (StatusCode, serde_json::Value) {
+        let response = handler.handle(&method, path, windows, now()).await;
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let Body::Text(text) = response.body() else {
+            panic!("text body expected")
+        };
+        (
+            response.status(),
+            serde_json::from_str(text).expect("JSON body"),
+        )
+    }
+
+    #[tokio::test]
+    async fn default_window_reads_every_day_and_shard_of_seven_days() {
+        let query = empty_query();
+        let (status, body) = call(&handler(&[&query], 90), Method::GET, ROUTE, &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["window"]["key"], "7d");
+        assert_eq!(body["families"].as_array().map(Vec::len), Some(5));
+        assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
+    }
+
+    #[tokio::test]
+    async fn bad_window_is_400_listing_allowed_windows() {
+        let query = empty_query();
+        let (status, body) = call(&handler(&[&query], 90), Method::GET, ROUTE, &["1y"]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_window");
+        assert_eq!(
+            body["error"]["allowed_windows"],
+            json!(["24h", "7d", "30d", "90d"])
+        );
+        assert_eq!(query.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn repeated_window_is_400() {
+        let (status, body) = call(&handler(&[], 90), Method::GET, ROUTE, &["7d", "30d"]).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_window"))
+        );
+    }
+
+    #[tokio::test]
+    async fn window_longer_than_retention_is_400() {
+        let (status, body) = call(&handler(&[], 7), Method::GET, ROUTE, &["30d"]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "window_exceeds_retention");
+        assert_eq!(body["error"]["allowed_windows"], json!(["24h", "7d"]));
+    }
+
+    #[tokio::test]
+    async fn unknown_path_is_404_and_other_methods_405() {
+        let h = handler(&[], 90);
+        assert_eq!(
+            call(&h, Method::GET, "/events", &[]).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let response = h.handle(&Method::POST, ROUTE, &[], now()).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.headers()[header::ALLOW], "GET");
+    }
+
+    #[tokio::test]
+    async fn storage_failure_is_a_generic_500() {
+        let failing = mock!(Client::query).then_error(|| {
+            QueryError::InternalServerError(
+                InternalServerError::builder()
+                    .message("disk on fire")
+                    .build(),
+            )
+        });
+        let (status, body) = call(&handler(&[&failing], 90), Method::GET, ROUTE, &["24h"]).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            body,
+            json!({"error": {"code": "internal", "message": "internal error"}})
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! `summary` Lambda (API Gateway HTTP API, IAM-authorised): wiring only. The handler lives in `handler.rs`.
+
+mod handler;
+
+use handler::SummaryHandler;
+use lambda_http::{Error, service_fn};
+use runtime::Config;
+use storage::{Ledger, QueryOptions};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
+    lambda_http::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
+    let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default());
+    lambda_http::run(service_fn(|request| handler.invoke(request))).await
+}

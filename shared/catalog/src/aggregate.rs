@@ -1,0 +1,361 @@
+//! Pure aggregation of projected rows into a window summary: bucketing,
+//! distinct workspaces, zero-fill and catalog order. It knows nothing of how
+//! rows are fetched, so closed days could later come from precomputed roll-ups.
+
+use crate::events::{CATALOG, EventName};
+use crate::ids::{TenantId, WorkspaceId};
+use crate::request::{OccurredAt, format_millis};
+use crate::retention::Retention;
+use crate::window::{BucketSize, Window, WindowKey};
+use chrono::{DateTime, Utc};
+use serde::{Serialize, Serializer};
+use std::collections::{HashMap, HashSet};
+
+/// What aggregation needs from one stored row, borrowed from wherever it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct RowFacts<'a> {
+    pub event: EventName,
+    pub tenant_id: &'a TenantId,
+    pub workspace_id: &'a WorkspaceId,
+    pub occurred_at: OccurredAt,
+    /// TTL in epoch seconds.
+    pub expires_at: i64,
+}
+
+fn millis<S: Serializer>(instant: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_millis(*instant))
+}
+
+fn optional_millis<S: Serializer>(
+    instant: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match instant {
+        Some(instant) => millis(instant, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowInfo {
+    pub key: WindowKey,
+    #[serde(serialize_with = "millis")]
+    pub start: DateTime<Utc>,
+    #[serde(serialize_with = "millis")]
+    pub end: DateTime<Utc>,
+    pub bucket: BucketSize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    #[serde(serialize_with = "millis")]
+    pub start: DateTime<Utc>,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Family {
+    pub event: &'static str,
+    pub feature_area: &'static str,
+    pub label: &'static str,
+    pub count: u64,
+    #[serde(serialize_with = "optional_millis")]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub buckets: Vec<Bucket>,
+}
+
+/// The aggregate answer. It carries no tenant, workspace, actor or event identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub window: WindowInfo,
+    pub families: Vec<Family>,
+    pub active_workspaces: u64,
+    pub total: u64,
+    #[serde(serialize_with = "millis")]
+    pub generated_at: DateTime<Utc>,
+}
+
+/// Folds rows into per-event, per-bucket counts. Rows can arrive in any
+/// order and in any number of batches.
+#[derive(Debug)]
+pub struct Aggregation {
+    window: Window,
+    now: DateTime<Utc>,
+    retention_floor: DateTime<Utc>,
+    bucket_starts: Vec<DateTime<Utc>>,
+    /// `counts[event][bucket]`.
+    counts: Vec<Vec<u64>>,
+    last_seen: Vec<Option<DateTime<Utc>>>,
+    workspaces: HashMap<TenantId, HashSet<WorkspaceId>>,
+}
+
+impl Aggregation {
+    pub fn new(window: Window, now: DateTime<Utc>, retention: Retention) -> Self {
+        let bucket_starts = window.bucket_starts();
+        Self {
+            counts: vec![vec![0; bucket_starts.len()]; CATALOG.len()],
+            last_seen: vec![None; CATALOG.len()],
+            workspaces: HashMap::new(),
+            retention_floor: now - retention.duration(),
+            bucket_starts,
+            window,
+            now,
+        }
+    }
+
+    /// Counts the row if it is inside the window, inside the retention and
+    /// not expired (DynamoDB returns expired items until TTL deletes them).
+    /// Returns whether it counted.
+    pub fn add(&mut self, row: RowFacts<'_>) -> bool {
+        let occurred = row.occurred_at.instant();
+        let counts = self.window.contains(occurred)
+            && occurred >= self.retention_floor
+            && row.expires_at > self.now.timestamp();
+        if !counts {
+            return false;
+        }
+        let event = row.event.index();
+        let bucket = self
+            .window
+            .bucket_index(occurred)
+            .min(self.bucket_starts.len() - 1);
+        self.counts[event][bucket] += 1;
+        let last = &mut self.last_seen[event];
+        if last.is_none_or(|seen| seen < occurred) {
+            *last = Some(occurred);
+        }
+        // Workspace ids are tenant-scoped: distinct means distinct (tenant, workspace).
+        match self.workspaces.get_mut(row.tenant_id) {
+            Some(set) => {
+                if !set.contains(row.workspace_id) {
+                    set.insert(row.workspace_id.clone());
+                }
+            }
+            None => {
+                self.workspaces.insert(
+                    row.tenant_id.clone(),
+                    HashSet::from([row.workspace_id.clone()]),
+                );
+            }
+        }
+        true
+    }
+
+    pub fn finish(self) -> Summary {
+        let families: Vec<Family> = EventName::all()
+            .map(|event| {
+                let spec = event.spec();
+                let counts = &self.counts[event.index()];
+                Family {
+                    event: spec.name,
+                    feature_area: spec.feature_area,
+                    label: spec.label,
+                    count: counts.iter().sum(),
+                    last_seen_at: self.last_seen[event.index()],
+                    buckets: self
+                        .bucket_starts
+                        .iter()
+                        .zip(counts)
+                        .map(|(start, count)| Bucket {
+                            start: *start,
+                            count: *count,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        Summary {
+            window: WindowInfo {
+                key: self.window.key,
+                start: self.window.start,
+                end: self.window.end,
+                bucket: self.window.bucket(),
+            },
+            total: families.iter().map(|f| f.count).sum(),
+            families,
+            active_workspaces: self.workspaces.values().map(|set| set.len() as u64).sum(),
+            generated_at: self.now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("valid")
+            .with_timezone(&Utc)
+    }
+
+    const NOW: &str = "2026-11-27T10:30:00Z";
+
+    struct Row {
+        event: &'static str,
+        tenant: TenantId,
+        workspace: WorkspaceId,
+        occurred: DateTime<Utc>,
+        expires_at: i64,
+    }
+
+    fn row(event: &'static str, tenant: &str, workspace: &str, occurred: &str) -> Row {
+        let occurred = at(occurred);
+        Row {
+            event,
+            tenant: TenantId::parse(tenant).expect("id"),
+            workspace: WorkspaceId::parse(workspace).expect("id"),
+            expires_at: (occurred + TimeDelta::days(90)).timestamp(),
+            occurred,
+        }
+    }
+
+    fn facts(row: &Row) -> RowFacts<'_> {
+        RowFacts {
+            event: EventName::parse(row.event).expect("event"),
+            tenant_id: &row.tenant,
+            workspace_id: &row.workspace,
+            occurred_at: OccurredAt::from_instant(row.occurred),
+            expires_at: row.expires_at,
+        }
+    }
+
+    fn summarize(key: WindowKey, rows: &[Row]) -> Summary {
+        let now = at(NOW);
+        let mut aggregation =
+            Aggregation::new(Window::ending_at(key, now), now, Retention::default());
+        for row in rows {
+            aggregation.add(facts(row));
+        }
+        aggregation.finish()
+    }
+
+    #[test]
+    fn empty_window_is_zero_filled_in_catalog_order() {
+        let summary = summarize(WindowKey::Week, &[]);
+        let names: Vec<_> = summary.families.iter().map(|f| f.event).collect();
+        let catalog: Vec<_> = CATALOG.iter().map(|s| s.name).collect();
+        assert_eq!(names, catalog);
+        for family in &summary.families {
+            assert_eq!(family.count, 0);
+            assert_eq!(family.last_seen_at, None);
+            assert_eq!(family.buckets.len(), 8);
+            assert!(family.buckets.iter().all(|b| b.count == 0));
+        }
+        assert_eq!((summary.total, summary.active_workspaces), (0, 0));
+    }
+
+    #[test]
+    fn counts_land_in_their_buckets_including_partial_edges() {
+        let rows = [
+            row("operation.started", "t1", "w1", "2026-11-20T10:30:00Z"), // exactly the start: in, first bucket
+            row("operation.started", "t1", "w1", "2026-11-20T10:29:59.999Z"), // just before: out
+            row("operation.started", "t1", "w1", "2026-11-27T10:29:59.999Z"), // just before the end: in, last bucket
+            row("operation.started", "t1", "w1", "2026-11-27T10:30:00Z"), // exactly the end: out
+            row("report.created", "t1", "w2", "2026-11-24T00:00:00Z"),
+        ];
+        let summary = summarize(WindowKey::Week, &rows);
+        let operations = &summary.families[2];
+        assert_eq!(operations.count, 2);
+        assert_eq!(operations.buckets[0].count, 1);
+        assert_eq!(operations.buckets[7].count, 1);
+        assert_eq!(
+            operations.last_seen_at,
+            Some(at("2026-11-27T10:29:59.999Z"))
+        );
+        let reports = &summary.families[3];
+        assert_eq!(
+            reports.buckets[4],
+            Bucket {
+                start: at("2026-11-24T00:00:00Z"),
+                count: 1
+            }
+        );
+        assert_eq!(summary.total, 3);
+    }
+
+    #[test]
+    fn hourly_buckets_for_24h() {
+        let rows = [
+            row(
+                "review_pack.generation_requested",
+                "t1",
+                "w1",
+                "2026-11-26T10:45:00Z",
+            ),
+            row(
+                "review_pack.generation_requested",
+                "t1",
+                "w1",
+                "2026-11-27T10:05:00Z",
+            ),
+        ];
+        let summary = summarize(WindowKey::Day, &rows);
+        let family = &summary.families[4];
+        assert_eq!(family.buckets.len(), 25);
+        assert_eq!(family.buckets[0].count, 1);
+        assert_eq!(family.buckets[24].count, 1);
+        assert_eq!(family.buckets[24].start, at("2026-11-27T10:00:00Z"));
+    }
+
+    #[test]
+    fn distinct_workspaces_across_families_and_buckets() {
+        let rows = [
+            row("operation.started", "t1", "w1", "2026-11-26T01:00:00Z"),
+            row("report.created", "t1", "w1", "2026-11-25T01:00:00Z"),
+            row("report.created", "t1", "w2", "2026-11-25T02:00:00Z"),
+            // Same workspace id under another tenant is another workspace.
+            row("report.created", "t2", "w1", "2026-11-24T01:00:00Z"),
+            // Outside the window: does not make its workspace active.
+            row("report.created", "t3", "w9", "2026-11-01T01:00:00Z"),
+        ];
+        let summary = summarize(WindowKey::Week, &rows);
+        assert_eq!(summary.active_workspaces, 3);
+        assert_eq!(summary.total, 4);
+    }
+
+    #[test]
+    fn expired_rows_do_not_count() {
+        let mut expired = row("report.created", "t1", "w1", "2026-11-26T01:00:00Z");
+        expired.expires_at = at(NOW).timestamp();
+        let summary = summarize(WindowKey::Week, &[expired]);
+        assert_eq!((summary.total, summary.active_workspaces), (0, 0));
+    }
+
+    #[test]
+    fn rows_older_than_retention_do_not_count() {
+        let now = at(NOW);
+        let retention = Retention::from_days(30).expect("valid");
+        let mut aggregation =
+            Aggregation::new(Window::ending_at(WindowKey::Month, now), now, retention);
+        let inside = row("report.created", "t1", "w1", "2026-10-28T10:30:00Z");
+        let outside = row("report.created", "t1", "w1", "2026-10-28T10:29:59.999Z");
+        assert!(aggregation.add(facts(&inside)));
+        assert!(!aggregation.add(facts(&outside)));
+    }
+
+    #[test]
+    fn summary_json_has_no_identifiers() {
+        let rows = [row(
+            "operation.started",
+            "tenant-secret",
+            "ws-secret",
+            "2026-11-26T01:00:00Z",
+        )];
+        let json = serde_json::to_string(&summarize(WindowKey::Week, &rows)).expect("json");
+        assert!(!json.contains("secret"), "{json}");
+        let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(value["window"]["key"], "7d");
+        assert_eq!(value["window"]["bucket"], "day");
+        assert_eq!(value["window"]["start"], "2026-11-20T10:30:00.000Z");
+        assert_eq!(
+            value["families"][0]["last_seen_at"],
+            serde_json::Value::Null
+        );
+        assert_eq!(
+            value["families"][2]["last_seen_at"],
+            "2026-11-26T01:00:00.000Z"
+        );
+    }
+}

@@ -1,0 +1,279 @@
+//! The summary read against DynamoDB Local, and `summary` end to end under `cargo lambda watch`.
+
+use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use catalog::{
+    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention,
+    Summary, TenantId, Window, WindowKey, WorkspaceId,
+};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde_json::json;
+use std::sync::LazyLock;
+use storage::layout::LedgerRow;
+use storage::{Ledger, QueryOptions, ReadStats};
+use tokio::task::block_in_place;
+
+/// The summaries' "now": half past an hour, so every window has partial edge
+/// buckets, and 30 to 90 minutes ahead of the real clock, because DynamoDB
+/// Local's TTL runs on the real clock: the "expired" row (expired as of this
+/// `now`) must stay present, and no seeded row may be deleted under the test.
+fn now() -> DateTime<Utc> {
+    static NOW: LazyLock<DateTime<Utc>> = LazyLock::new(|| {
+        Utc::now()
+            .duration_trunc(TimeDelta::hours(1))
+            .expect("truncate")
+            + TimeDelta::minutes(90)
+    });
+    *NOW
+}
+
+fn row(
+    event: &str,
+    tenant: &str,
+    workspace: &str,
+    event_id: &str,
+    occurred: DateTime<Utc>,
+) -> LedgerRow {
+    let event = EventName::parse(event).expect("catalog event");
+    let metadata = event.spec().metadata.iter().map(|key| (key.key, "demo"));
+    let metadata: Vec<_> = metadata
+        .map(|(k, v)| {
+            (
+                k,
+                if k == "surface" {
+                    "tenant_dashboard"
+                } else {
+                    v
+                },
+            )
+        })
+        .collect();
+    let milestone = Milestone {
+        event,
+        tenant_id: TenantId::parse(tenant).expect("id"),
+        workspace_id: WorkspaceId::parse(workspace).expect("id"),
+        actor_id: ActorId::parse("actor").expect("id"),
+        event_id: EventId::parse(event_id).expect("id"),
+        occurred_at: OccurredAt::from_instant(occurred),
+        subject: None,
+        metadata: Metadata::parse(event, metadata).expect("metadata"),
+        fingerprint: Fingerprint::parse("0123456789abcdef0123456789abcdef").expect("fingerprint"),
+    };
+    LedgerRow::new(milestone, Retention::default())
+}
+
+async fn seed(ledger: &Ledger, rows: Vec<LedgerRow>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for chunk in rows.chunks(40) {
+        let ledger = ledger.clone();
+        let chunk = chunk.to_vec();
+        tasks.spawn(async move {
+            for row in chunk {
+                let outcome = ledger.put(&row).await.expect("seed put");
+                assert_eq!(
+                    outcome,
+                    storage::PutOutcome::Recorded,
+                    "{:?}",
+                    row.milestone.event_id
+                );
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("seed task");
+    }
+}
+
+/// 960 hourly rows going back 40 days (event, tenant and workspace cycle with
+/// the hour, giving 12 distinct workspaces), plus edge and exclusion rows.
+fn dataset() -> Vec<LedgerRow> {
+    let n = now();
+    let mut rows: Vec<LedgerRow> = (1..=960_i64)
+        .map(|h| {
+            let event = CATALOG[(h % 5) as usize].name;
+            let tenant = format!("t{}", h % 3);
+            let workspace = format!("w{}", h % 4);
+            row(
+                event,
+                &tenant,
+                &workspace,
+                &format!("bulk-{h}"),
+                n - TimeDelta::hours(h),
+            )
+        })
+        .collect();
+    let edge = "review_pack.generation_requested";
+    // Exactly at `now`: the window is [start, now), so it never counts.
+    rows.push(row(edge, "edge", "we1", "at-now", n));
+    // Just inside every window's end.
+    rows.push(row(
+        edge,
+        "edge",
+        "we1",
+        "just-before-now",
+        n - TimeDelta::milliseconds(1),
+    ));
+    // Just outside the 7d window's start (inside 30d and 90d).
+    rows.push(row(
+        edge,
+        "edge",
+        "we1",
+        "just-before-7d",
+        n - TimeDelta::days(7) - TimeDelta::milliseconds(1),
+    ));
+    // Expired but still present (TTL has not deleted it yet): never counts.
+    let mut expired = row(edge, "expired", "wx", "expired", n - TimeDelta::hours(2));
+    expired.expires_at = n.timestamp();
+    rows.push(expired);
+    // Older than the retention: never counts.
+    rows.push(row(
+        edge,
+        "old",
+        "wo",
+        "too-old",
+        n - TimeDelta::days(90) - TimeDelta::seconds(1),
+    ));
+    // In the future (clock skew): never counts.
+    rows.push(row(edge, "future", "wf", "future", n + TimeDelta::hours(1)));
+    rows
+}
+
+async fn summarize(ledger: &Ledger, key: WindowKey) -> (Summary, ReadStats) {
+    let options = QueryOptions {
+        page_limit: Some(5),
+        concurrency: 8,
+    };
+    ledger
+        .summarize(
+            Window::ending_at(key, now()),
+            now(),
+            Retention::default(),
+            options,
+        )
+        .await
+        .expect("summary")
+}
+
+fn counts(summary: &Summary) -> Vec<u64> {
+    summary.families.iter().map(|f| f.count).collect()
+}
+
+#[tokio::test]
+async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    seed(&ledger, dataset()).await;
+
+    // 24h: hours 1..=24 cycle the five events (4,5,5,5,5), plus the row 1 ms before now.
+    let (day, stats) = summarize(&ledger, WindowKey::Day).await;
+    assert_eq!(counts(&day), [4, 5, 5, 5, 6]);
+    assert_eq!((day.total, day.active_workspaces), (25, 13));
+    // The expired row was returned by DynamoDB and filtered out: 24 + 1 + 1 items read.
+    assert_eq!(stats.items, 26);
+    assert_eq!(stats.partitions, 2 * u32::from(storage::WRITE_SHARDS));
+    assert!(
+        stats.queries > stats.partitions,
+        "pages must have been followed: {stats:?}"
+    );
+    let review_packs = &day.families[4];
+    assert_eq!(review_packs.buckets.len(), 25);
+    assert_eq!(
+        review_packs.buckets[0].count, 1,
+        "the partial first hour holds the row 24 h back"
+    );
+    assert_eq!(
+        review_packs.buckets[24].count, 1,
+        "the partial last hour holds the row 1 ms back"
+    );
+    assert_eq!(
+        review_packs.last_seen_at,
+        Some(now() - TimeDelta::milliseconds(1))
+    );
+    assert_eq!(
+        day.families[0].last_seen_at,
+        Some(now() - TimeDelta::hours(5))
+    );
+
+    // 7d: hours 1..=168 give (33,34,34,34,33); the row 1 ms before the start stays out.
+    let (week, stats) = summarize(&ledger, WindowKey::Week).await;
+    assert_eq!(counts(&week), [33, 34, 34, 34, 34]);
+    assert_eq!((week.total, week.active_workspaces), (169, 13));
+    assert_eq!(week.families[0].buckets.len(), 8);
+    assert_eq!(stats.partitions, 8 * u32::from(storage::WRITE_SHARDS));
+
+    // 30d: hours 1..=720, 144 per event, plus both edge rows.
+    let (month, _) = summarize(&ledger, WindowKey::Month).await;
+    assert_eq!(counts(&month), [144, 144, 144, 144, 146]);
+    assert_eq!((month.total, month.active_workspaces), (722, 13));
+
+    // 90d: all 960 hourly rows, plus both edge rows; the too-old row stays out.
+    let (quarter, _) = summarize(&ledger, WindowKey::Quarter).await;
+    assert_eq!(counts(&quarter), [192, 192, 192, 192, 194]);
+    assert_eq!((quarter.total, quarter.active_workspaces), (962, 13));
+    let bucket_sum: u64 = quarter
+        .families
+        .iter()
+        .flat_map(|f| &f.buckets)
+        .map(|b| b.count)
+        .sum();
+    assert_eq!(bucket_sum, quarter.total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summary_through_cargo_lambda_watch() {
+    let table = TestTable::create().await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    for (i, workspace) in ["w1", "w2", "w2"].iter().enumerate() {
+        let payload = json!({
+            "event": "operation.started", "tenant_id": "t-1", "workspace_id": workspace, "actor_id": "a",
+            "event_id": format!("operation.started:run-{i}"), "metadata": {"operation_type": "sync"}
+        });
+        let reply = block_in_place(|| watcher.invoke("record", &payload.to_string())).json();
+        assert_eq!(reply["status"], "recorded");
+    }
+
+    let reply = block_in_place(|| watcher.request("GET", "summary", "/summary?window=24h"));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    let body = reply.json();
+    assert_eq!(body["window"]["key"], "24h");
+    assert_eq!(body["window"]["bucket"], "hour");
+    assert_eq!(body["total"], 3);
+    assert_eq!(body["active_workspaces"], 2);
+    assert_eq!(body["families"][2]["event"], "operation.started");
+    assert_eq!(body["families"][2]["count"], 3);
+    assert_eq!(
+        body["families"][2]["buckets"].as_array().map(Vec::len),
+        Some(25)
+    );
+    assert!(
+        !reply.body.contains("t-1") && !reply.body.contains("run-"),
+        "aggregate only: {}",
+        reply.body
+    );
+
+    let reply = block_in_place(|| watcher.request("GET", "summary", "/summary"));
+    assert_eq!(
+        (reply.status, reply.json()["window"]["key"].as_str()),
+        (200, Some("7d"))
+    );
+
+    let reply = block_in_place(|| watcher.request("GET", "summary", "/summary?window=1y"));
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+    assert_eq!(
+        reply.json()["error"]["allowed_windows"],
+        json!(["24h", "7d", "30d", "90d"])
+    );
+
+    let reply = block_in_place(|| watcher.request("GET", "summary", "/events"));
+    assert_eq!(
+        (reply.status, reply.content_type.as_deref()),
+        (404, Some("application/json"))
+    );
+
+    let reply = block_in_place(|| watcher.request("DELETE", "summary", "/summary"));
+    assert_eq!(
+        (reply.status, reply.content_type.as_deref()),
+        (405, Some("application/json"))
+    );
+}
