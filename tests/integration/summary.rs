@@ -1,10 +1,8 @@
 //! The summary read against DynamoDB Local, and `summary` end to end under `cargo lambda watch`.
 
+use crate::support::fixtures::{row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use catalog::{
-    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention,
-    Summary, TenantId, Window, WindowKey, WorkspaceId,
-};
+use catalog::{CATALOG, Retention, Summary, Window, WindowKey};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -24,63 +22,6 @@ fn now() -> DateTime<Utc> {
             + TimeDelta::minutes(90)
     });
     *NOW
-}
-
-fn row(
-    event: &str,
-    tenant: &str,
-    workspace: &str,
-    event_id: &str,
-    occurred: DateTime<Utc>,
-) -> LedgerRow {
-    let event = EventName::parse(event).expect("catalog event");
-    let metadata = event.spec().metadata.iter().map(|key| (key.key, "demo"));
-    let metadata: Vec<_> = metadata
-        .map(|(k, v)| {
-            (
-                k,
-                if k == "surface" {
-                    "tenant_dashboard"
-                } else {
-                    v
-                },
-            )
-        })
-        .collect();
-    let milestone = Milestone {
-        event,
-        tenant_id: TenantId::parse(tenant).expect("id"),
-        workspace_id: WorkspaceId::parse(workspace).expect("id"),
-        actor_id: ActorId::parse("actor").expect("id"),
-        event_id: EventId::parse(event_id).expect("id"),
-        occurred_at: OccurredAt::from_instant(occurred),
-        subject: None,
-        metadata: Metadata::parse(event, metadata).expect("metadata"),
-        fingerprint: Fingerprint::parse("0123456789abcdef0123456789abcdef").expect("fingerprint"),
-    };
-    LedgerRow::new(milestone, Retention::default())
-}
-
-async fn seed(ledger: &Ledger, rows: Vec<LedgerRow>) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for chunk in rows.chunks(40) {
-        let ledger = ledger.clone();
-        let chunk = chunk.to_vec();
-        tasks.spawn(async move {
-            for row in chunk {
-                let outcome = ledger.put(&row).await.expect("seed put");
-                assert_eq!(
-                    outcome,
-                    storage::PutOutcome::Recorded,
-                    "{:?}",
-                    row.milestone.event_id
-                );
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("seed task");
-    }
 }
 
 /// 960 hourly rows going back 40 days (event, tenant and workspace cycle with

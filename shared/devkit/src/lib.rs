@@ -1,6 +1,7 @@
 //! Local tooling: the ledger table as `infra/template.yaml` defines it, created
 //! on DynamoDB Local, so tests and the local stack can never drift from what is deployed.
 
+pub mod seed;
 pub mod template;
 
 pub use template::{KeyElement, SecondaryIndex, TableDefinition, TemplateError};

@@ -1,15 +1,33 @@
-//! `devkit create-table --table NAME [--template PATH] [--endpoint URL]`
+//! Local tooling used by the scripts.
 //!
-//! Creates the ledger table on DynamoDB Local from the SAM template, unless it exists.
+//! ```text
+//! devkit create-table --table NAME [--template PATH] [--endpoint URL]
+//! devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+//! devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
+//! ```
+//! The endpoint defaults to `AWS_ENDPOINT_URL_DYNAMODB`.
 
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use catalog::{Retention, Window, WindowKey};
+use chrono::{TimeDelta, Utc};
+use devkit::seed::synthetic_row;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
+use futures_util::{StreamExt, TryStreamExt, stream};
+use std::collections::HashMap;
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
+use storage::{Ledger, MAX_BATCH, QueryOptions, RetryPolicy, write_batch};
 
-const USAGE: &str = "usage: devkit create-table --table NAME [--template PATH] [--endpoint URL]";
+type BoxError = Box<dyn Error + Send + Sync>;
 
-#[tokio::main(flavor = "current_thread")]
+const USAGE: &str = "usage:
+  devkit create-table --table NAME [--template PATH] [--endpoint URL]
+  devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+  devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]";
+
+#[tokio::main]
 async fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -25,38 +43,165 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Vec<String>) -> Result<(), Box<dyn Error>> {
-    let mut args = args.into_iter();
-    if args.next().as_deref() != Some("create-table") {
-        return Err(USAGE.into());
-    }
-    let mut table = None;
-    let mut template = TableDefinition::repo_template_path();
-    let mut endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok();
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--table" => table = Some(value),
-            "--template" => template = PathBuf::from(value),
-            "--endpoint" => endpoint = Some(value),
-            _ => return Err(format!("unknown flag {flag}\n{USAGE}").into()),
+struct Args {
+    command: String,
+    flags: HashMap<String, String>,
+}
+
+impl Args {
+    fn parse(args: Vec<String>) -> Result<Self, BoxError> {
+        let mut args = args.into_iter();
+        let command = args.next().ok_or(USAGE)?;
+        let mut flags = HashMap::new();
+        while let Some(flag) = args.next() {
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| format!("unexpected argument {flag}\n{USAGE}"))?;
+            let value = args
+                .next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+            flags.insert(name.to_owned(), value);
         }
+        Ok(Self { command, flags })
     }
-    let table = table.ok_or(USAGE)?;
-    let endpoint =
-        endpoint.ok_or("no endpoint: pass --endpoint or set AWS_ENDPOINT_URL_DYNAMODB")?;
+
+    fn required(&self, name: &str) -> Result<&str, BoxError> {
+        self.flags
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| format!("--{name} is required\n{USAGE}").into())
+    }
+
+    fn endpoint(&self) -> Result<String, BoxError> {
+        self.flags
+            .get("endpoint")
+            .cloned()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok())
+            .ok_or_else(|| "no endpoint: pass --endpoint or set AWS_ENDPOINT_URL_DYNAMODB".into())
+    }
+}
+
+async fn run(args: Vec<String>) -> Result<(), BoxError> {
+    let args = Args::parse(args)?;
+    match args.command.as_str() {
+        "create-table" => create(&args).await,
+        "seed" => seed(&args).await,
+        "summarize" => summarize(&args).await,
+        other => Err(format!("unknown command {other}\n{USAGE}").into()),
+    }
+}
+
+async fn create(args: &Args) -> Result<(), BoxError> {
+    let table = args.required("table")?;
+    let endpoint = args.endpoint()?;
+    let template = args
+        .flags
+        .get("template")
+        .map(PathBuf::from)
+        .unwrap_or_else(TableDefinition::repo_template_path);
     let definition = TableDefinition::from_template_file(&template)?;
     let client = local_client(&endpoint);
-    if table_exists(&client, &table).await? {
+    if table_exists(&client, table).await? {
         println!("table {table} already exists at {endpoint}");
     } else {
-        create_table(&client, &definition, &table).await?;
+        create_table(&client, &definition, table).await?;
         println!(
             "created table {table} at {endpoint} from {}",
             template.display()
         );
     }
+    Ok(())
+}
+
+/// Seeds `count` synthetic milestones spread over the last `days` days, 25 per BatchWriteItem.
+async fn seed(args: &Args) -> Result<(), BoxError> {
+    let table = args.required("table")?.to_owned();
+    let count: usize = args.required("count")?.parse()?;
+    let days: i64 = args
+        .flags
+        .get("days")
+        .map(|d| d.parse())
+        .transpose()?
+        .unwrap_or(90);
+    let client = local_client(&args.endpoint()?);
+    let end = Utc::now();
+    let span = TimeDelta::days(days);
+    let retention = Retention::default();
+    let started = Instant::now();
+    let batches = count.div_ceil(MAX_BATCH);
+    let mut written = 0usize;
+    let mut next_report = count / 10;
+    let mut writes = stream::iter(0..batches)
+        .map(|batch| {
+            let client = client.clone();
+            let table = table.clone();
+            async move {
+                let requests = (batch * MAX_BATCH..((batch + 1) * MAX_BATCH).min(count))
+                    .map(|i| {
+                        let item = synthetic_row(i, count, end, span, retention)?.to_item();
+                        Ok(WriteRequest::builder()
+                            .put_request(PutRequest::builder().set_item(Some(item)).build()?)
+                            .build())
+                    })
+                    .collect::<Result<Vec<_>, BoxError>>()?;
+                Ok::<_, BoxError>(
+                    write_batch(&client, &table, requests, RetryPolicy::default()).await?,
+                )
+            }
+        })
+        .buffer_unordered(8);
+    while let Some(n) = writes.try_next().await? {
+        written += n;
+        if written >= next_report {
+            println!(
+                "    seeded {written}/{count} ({:.0} items/s)",
+                written as f64 / started.elapsed().as_secs_f64()
+            );
+            next_report += count / 10;
+        }
+    }
+    println!(
+        "    seeded {written} milestones over {days} days in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs one summary the way the function does and prints its cost as one JSON line.
+async fn summarize(args: &Args) -> Result<(), BoxError> {
+    let table = args.required("table")?;
+    let key = WindowKey::parse(Some(args.required("window")?), Retention::default())?;
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
+    let rss_before = peak_rss_kib();
+    let now = Utc::now();
+    let started = Instant::now();
+    let (summary, stats) = ledger
+        .summarize(
+            Window::ending_at(key, now),
+            now,
+            Retention::default(),
+            QueryOptions::default(),
+        )
+        .await?;
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let report = serde_json::json!({
+        "window": key.as_str(),
+        "queries": stats.queries,
+        "partitions": stats.partitions,
+        "items_read": stats.items,
+        "counted": summary.total,
+        "consumed_rcu": stats.consumed_capacity,
+        "wall_ms": wall_ms,
+        "peak_rss_kib_before": rss_before,
+        "peak_rss_kib": peak_rss_kib(),
+    });
+    println!("{report}");
     Ok(())
 }

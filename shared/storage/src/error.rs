@@ -30,6 +30,14 @@ pub enum StorageError {
     },
     #[error("a stored item is corrupt")]
     CorruptItem(#[from] ItemError),
+    /// A BatchWriteItem still had unprocessed items (or kept failing) after the retry bound.
+    #[error("BatchWriteItem left {left} item(s) unwritten after {attempts} attempt(s)")]
+    BatchIncomplete {
+        left: usize,
+        attempts: u32,
+        #[source]
+        source: Option<Box<dyn Error + Send + Sync>>,
+    },
     /// The conditional put failed but DynamoDB did not return the old item.
     #[error("conditional put failed without returning the existing item")]
     MissingOldItem,

@@ -85,6 +85,8 @@ impl Watcher {
                 "watch",
                 "--quiet",
                 "--ignore-changes",
+                "--timeout",
+                "300",
                 "--invoke-address",
                 "127.0.0.1",
             ])

@@ -1,0 +1,329 @@
+//! The prune handler: one of exactly two input shapes, a plan from the
+//! function's own clock, the walk, and one structured report.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use catalog::Retention;
+use chrono::{DateTime, Utc};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::Deserialize;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use storage::{
+    Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal, StorageError,
+};
+
+/// The two payloads prune accepts. Anything else is an error that deletes nothing.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PruneInput {
+    /// The EventBridge schedule. Its `time` is never used: the function keeps its own clock.
+    Scheduled(Box<EventBridgeEvent<serde_json::Value>>),
+    /// A manual run: `{"dry_run": true}` reports without deleting.
+    Manual(ManualRun),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRun {
+    pub dry_run: bool,
+}
+
+pub const SCHEDULED_DETAIL_TYPE: &str = "Scheduled Event";
+
+impl PruneInput {
+    /// Parses the payload; returns whether this is a dry run.
+    pub fn dry_run_of(payload: serde_json::Value) -> Result<bool, PruneError> {
+        // A payload that mentions dry_run is only ever a manual run, so an
+        // event-shaped payload with "dry_run": true can never delete.
+        let parsed = if payload.get("dry_run").is_some() {
+            serde_json::from_value::<ManualRun>(payload).map(PruneInput::Manual)
+        } else {
+            serde_json::from_value::<PruneInput>(payload)
+        };
+        match parsed {
+            Ok(PruneInput::Scheduled(event)) if event.detail_type == SCHEDULED_DETAIL_TYPE => {
+                Ok(false)
+            }
+            Ok(PruneInput::Scheduled(_)) => Err(PruneError::InvalidInput(format!(
+                "an EventBridge event must have detail-type \"{SCHEDULED_DETAIL_TYPE}\""
+            ))),
+            Ok(PruneInput::Manual(run)) => Ok(run.dry_run),
+            Err(_) => Err(PruneError::InvalidInput(
+                "prune accepts an EventBridge scheduled event or {\"dry_run\": true|false}".into(),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PruneError {
+    #[error("invalid input: {0}; nothing was deleted")]
+    InvalidInput(String),
+    #[error("the ledger could not be pruned; the next run continues where this one stopped")]
+    Storage(#[from] StorageError),
+}
+
+impl From<PruneError> for Diagnostic {
+    fn from(error: PruneError) -> Self {
+        let error_type = match error {
+            PruneError::InvalidInput(_) => "InvalidInput",
+            PruneError::Storage(_) => "StorageUnavailable",
+        };
+        Diagnostic {
+            error_type: error_type.into(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+/// Prune's own settings, beside the shared table name and retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PruneSettings {
+    /// Days before `now - max retention` the walk still looks at (`PRUNE_MARGIN_DAYS`, default 7).
+    pub margin_days: u16,
+    /// Stop this long before the Lambda deadline (`PRUNE_SAFETY_MARGIN_SECONDS`, default 10).
+    pub safety_margin: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {name} must be a whole number, got {value:?}")]
+pub struct SettingsError {
+    name: &'static str,
+    value: String,
+}
+
+impl PruneSettings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let number = |name: &'static str, default: u16| match lookup(name) {
+            None => Ok(default),
+            Some(value) => value
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| SettingsError { name, value }),
+        };
+        Ok(Self {
+            margin_days: number("PRUNE_MARGIN_DAYS", 7)?,
+            safety_margin: Duration::from_secs(u64::from(number(
+                "PRUNE_SAFETY_MARGIN_SECONDS",
+                10,
+            )?)),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PruneHandler {
+    ledger: Ledger,
+    retention: Retention,
+    settings: PruneSettings,
+}
+
+impl PruneHandler {
+    pub fn new(ledger: Ledger, retention: Retention, settings: PruneSettings) -> Self {
+        Self {
+            ledger,
+            retention,
+            settings,
+        }
+    }
+
+    pub async fn invoke(
+        &self,
+        event: LambdaEvent<serde_json::Value>,
+    ) -> Result<PruneReport, PruneError> {
+        let mut deadline = Deadline {
+            deadline: instant_of(event.context.deadline),
+            margin: self.settings.safety_margin,
+        };
+        self.handle(event.payload, Utc::now(), &mut deadline).await
+    }
+
+    pub async fn handle(
+        &self,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+        stop: &mut impl StopSignal,
+    ) -> Result<PruneReport, PruneError> {
+        let started = Instant::now();
+        let dry_run = match PruneInput::dry_run_of(payload) {
+            Ok(dry_run) => dry_run,
+            Err(error) => {
+                tracing::warn!(outcome = "invalid_input", error = %error, "prune refused");
+                return Err(error);
+            }
+        };
+        let plan = PrunePlan::new(now, self.retention, self.settings.margin_days, dry_run);
+        match self
+            .ledger
+            .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
+            .await
+        {
+            Ok(report) => {
+                tracing::info!(
+                    outcome = if report.finished {
+                        "finished"
+                    } else {
+                        "stopped_early"
+                    },
+                    dry_run = report.dry_run,
+                    cutoff = report.cutoff,
+                    days_examined = report.days_examined,
+                    rows_due = report.rows_due,
+                    rows_deleted = report.rows_deleted,
+                    rows_left = report.rows_left,
+                    duration_ms = report.duration_ms,
+                    "prune"
+                );
+                Ok(report)
+            }
+            Err(error) => {
+                let chain = runtime::error_chain(&error);
+                let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::error!(
+                    outcome = "failed",
+                    dry_run,
+                    latency_ms,
+                    error = chain,
+                    "prune failed"
+                );
+                Err(PruneError::Storage(error))
+            }
+        }
+    }
+}
+
+/// Converts the Lambda deadline (epoch milliseconds) into an `Instant`.
+///
+/// `cargo lambda watch` sends a relative 600000 instead of an epoch time; a
+/// "deadline" more than a day in the past can only be such a relative value,
+/// so it is read as milliseconds from now rather than as already expired.
+fn instant_of(deadline_ms: u64) -> Instant {
+    const DAY_MS: u64 = 86_400_000;
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let remaining_ms = if deadline_ms + DAY_MS < now_ms {
+        deadline_ms
+    } else {
+        deadline_ms.saturating_sub(now_ms)
+    };
+    Instant::now() + Duration::from_millis(remaining_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schedule(time: &str) -> serde_json::Value {
+        json!({
+            "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "123456789012", "time": time, "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/prune-daily"], "detail": {}
+        })
+    }
+
+    #[test]
+    fn scheduled_event_is_a_real_run() {
+        assert!(matches!(
+            PruneInput::dry_run_of(schedule("2026-11-27T03:00:00Z")),
+            Ok(false)
+        ));
+    }
+
+    #[test]
+    fn forged_times_are_accepted_but_never_used() {
+        // The time is parsed as part of the shape, and ignored: the plan comes from the function's clock.
+        for time in ["2099-01-01T00:00:00Z", "1970-01-01T00:00:00Z"] {
+            assert!(
+                matches!(PruneInput::dry_run_of(schedule(time)), Ok(false)),
+                "{time}"
+            );
+        }
+    }
+
+    #[test]
+    fn manual_dry_run_and_real_run() {
+        assert!(matches!(
+            PruneInput::dry_run_of(json!({"dry_run": true})),
+            Ok(true)
+        ));
+        assert!(matches!(
+            PruneInput::dry_run_of(json!({"dry_run": false})),
+            Ok(false)
+        ));
+    }
+
+    #[test]
+    fn anything_else_is_a_clear_error() {
+        for payload in [
+            json!({}),
+            json!({"dry_run": "yes"}),
+            json!({"dry_run": true, "cutoff": "2026-01-01"}),
+            json!([]),
+            json!("prune"),
+            json!(null),
+        ] {
+            let error = PruneInput::dry_run_of(payload.clone()).expect_err("rejected");
+            assert!(error.to_string().contains("dry_run"), "{payload}: {error}");
+            assert!(error.to_string().contains("nothing was deleted"));
+        }
+    }
+
+    #[test]
+    fn dry_run_inside_an_event_shape_is_never_a_real_run() {
+        let mut event = schedule("2026-11-27T03:00:00Z");
+        event["dry_run"] = true.into();
+        assert!(PruneInput::dry_run_of(event).is_err());
+    }
+
+    #[test]
+    fn other_eventbridge_events_are_rejected() {
+        let mut event = schedule("2026-11-27T03:00:00Z");
+        event["detail-type"] = "Object Created".into();
+        let error = PruneInput::dry_run_of(event).expect_err("rejected");
+        assert!(error.to_string().contains("Scheduled Event"));
+    }
+
+    #[test]
+    fn settings_default_and_parse() {
+        let defaults = PruneSettings::from_lookup(|_| None).expect("defaults");
+        assert_eq!(
+            defaults,
+            PruneSettings {
+                margin_days: 7,
+                safety_margin: Duration::from_secs(10)
+            }
+        );
+        let error = PruneSettings::from_lookup(|_| Some("soon".into())).expect_err("bad");
+        assert!(error.to_string().contains("PRUNE_MARGIN_DAYS"));
+    }
+
+    #[test]
+    fn deadline_conversion_counts_down_from_now() {
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_millis() as u64;
+        let instant = instant_of(now_ms + 60_000);
+        let left = instant.saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_secs(55) && left <= Duration::from_secs(60),
+            "{left:?}"
+        );
+        let passed = instant_of(now_ms - 1_000);
+        assert!(
+            passed <= Instant::now() + Duration::from_millis(1),
+            "a deadline just passed is expired"
+        );
+        let relative = instant_of(600_000).saturating_duration_since(Instant::now());
+        assert!(
+            relative > Duration::from_secs(590),
+            "cargo lambda watch's relative deadline: {relative:?}"
+        );
+    }
+}

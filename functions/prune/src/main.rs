@@ -1,0 +1,19 @@
+//! `prune` Lambda (EventBridge schedule, or a manual dry run): wiring only. The handler lives in `handler.rs`.
+
+mod handler;
+
+use handler::{PruneHandler, PruneSettings};
+use lambda_runtime::{Error, service_fn};
+use runtime::Config;
+use storage::Ledger;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
+    lambda_runtime::tracing::init_default_subscriber();
+    let config = Config::from_env()?;
+    let settings = PruneSettings::from_env()?;
+    let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
+    let handler = PruneHandler::new(ledger, config.retention, settings);
+    lambda_runtime::run(service_fn(|event| handler.invoke(event))).await
+}

@@ -1,0 +1,47 @@
+//! Synthetic milestones for benchmarks: deterministic, spread evenly over a time span.
+
+use catalog::{
+    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention,
+    TenantId, ValueRule, WorkspaceId,
+};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::error::Error;
+use storage::layout::LedgerRow;
+
+/// Tenants and workspaces per tenant in the synthetic population (1,000 workspaces).
+pub const TENANTS: usize = 200;
+pub const WORKSPACES_PER_TENANT: usize = 5;
+
+/// Milestone `i` of `count`, spread evenly over `[end - span, end)`; events cycle through the catalog.
+pub fn synthetic_row(
+    i: usize,
+    count: usize,
+    end: DateTime<Utc>,
+    span: TimeDelta,
+    retention: Retention,
+) -> Result<LedgerRow, Box<dyn Error + Send + Sync>> {
+    let step_ms = span.num_milliseconds() / count.max(1) as i64;
+    let occurred = end - span + TimeDelta::milliseconds(step_ms * i as i64);
+    let spec = &CATALOG[i % CATALOG.len()];
+    let event = EventName::parse(spec.name).ok_or("catalog event")?;
+    let pairs: Vec<(&str, &str)> = spec
+        .metadata
+        .iter()
+        .map(|key| match key.rule {
+            ValueRule::OneOf(values) => (key.key, values[i % values.len()]),
+            ValueRule::Identifier => (key.key, "bench_value"),
+        })
+        .collect();
+    let milestone = Milestone {
+        event,
+        tenant_id: TenantId::parse(&format!("tenant-{}", i % TENANTS))?,
+        workspace_id: WorkspaceId::parse(&format!("ws-{}", (i / TENANTS) % WORKSPACES_PER_TENANT))?,
+        actor_id: ActorId::parse(&format!("user-{}", i % 1000))?,
+        event_id: EventId::parse(&format!("bench:{i}"))?,
+        occurred_at: OccurredAt::from_instant(occurred),
+        subject: None,
+        metadata: Metadata::parse(event, pairs)?,
+        fingerprint: Fingerprint::parse("00000000000000000000000000000000").ok_or("fingerprint")?,
+    };
+    Ok(LedgerRow::new(milestone, retention))
+}

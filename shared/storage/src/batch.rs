@@ -1,0 +1,303 @@
+//! BatchWriteItem with the retries DynamoDB expects of its callers:
+//! `UnprocessedItems` and throttling are retried with exponential backoff and
+//! full jitter, up to a bound; beyond it the failure says how many items are left.
+
+use crate::error::StorageError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
+use aws_sdk_dynamodb::types::WriteRequest;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// DynamoDB's limit on requests per BatchWriteItem call.
+pub const MAX_BATCH: usize = 25;
+
+/// How hard to retry one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Calls per batch, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a uniform delay in `[0, min(max, base * 2^attempt)]`.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .base_delay
+            .saturating_mul(2_u32.saturating_pow(attempt))
+            .min(self.max_delay);
+        ceiling.mul_f64(fastrand::f64())
+    }
+}
+
+fn retryable(
+    error: &SdkError<BatchWriteItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> bool {
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            err.is_provisioned_throughput_exceeded_exception()
+                || err.is_request_limit_exceeded()
+                || err.is_internal_server_error()
+                || matches!(err.code(), Some("ThrottlingException"))
+        }
+        // Timeouts and connection failures are transient.
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Writes at most [`MAX_BATCH`] requests to `table`, retrying what DynamoDB
+/// leaves unprocessed. Returns the number written; on failure, the error
+/// says how many of them were left unwritten.
+pub async fn write_batch(
+    client: &Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+    policy: RetryPolicy,
+) -> Result<usize, StorageError> {
+    debug_assert!(requests.len() <= MAX_BATCH);
+    let total = requests.len();
+    let mut pending = requests;
+    let mut attempt = 0;
+    while !pending.is_empty() {
+        if attempt > 0 {
+            tokio::time::sleep(policy.delay(attempt)).await;
+        }
+        attempt += 1;
+        let result = client
+            .batch_write_item()
+            .set_request_items(Some(HashMap::from([(table.to_owned(), pending.clone())])))
+            .send()
+            .await;
+        match result {
+            Ok(output) => {
+                pending = output
+                    .unprocessed_items
+                    .and_then(|mut items| items.remove(table))
+                    .unwrap_or_default();
+            }
+            Err(error) if retryable(&error) && attempt < policy.max_attempts => {
+                tracing::debug!(
+                    attempt,
+                    "BatchWriteItem throttled or transient failure; backing off"
+                );
+            }
+            Err(error) => {
+                return Err(StorageError::BatchIncomplete {
+                    left: pending.len(),
+                    attempts: attempt,
+                    source: Some(Box::new(error)),
+                });
+            }
+        }
+        if !pending.is_empty() && attempt >= policy.max_attempts {
+            return Err(StorageError::BatchIncomplete {
+                left: pending.len(),
+                attempts: attempt,
+                source: None,
+            });
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
+    use aws_sdk_dynamodb::types::error::{
+        ProvisionedThroughputExceededException, ResourceNotFoundException,
+    };
+    use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest};
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+
+    const TABLE: &str = "ledger";
+
+    fn fast() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(4),
+        }
+    }
+
+    fn deletes(n: usize) -> Vec<WriteRequest> {
+        (0..n)
+            .map(|i| {
+                let key = HashMap::from([
+                    ("tenant_id".to_owned(), AttributeValue::S("t".into())),
+                    ("event_id".to_owned(), AttributeValue::S(format!("e-{i}"))),
+                ]);
+                WriteRequest::builder()
+                    .delete_request(
+                        DeleteRequest::builder()
+                            .set_key(Some(key))
+                            .build()
+                            .expect("key"),
+                    )
+                    .build()
+            })
+            .collect()
+    }
+
+    fn left_over(n: usize) -> BatchWriteItemOutput {
+        BatchWriteItemOutput::builder()
+            .unprocessed_items(TABLE, deletes(n))
+            .build()
+    }
+
+    fn throttled() -> BatchWriteItemError {
+        BatchWriteItemError::ProvisionedThroughputExceededException(
+            ProvisionedThroughputExceededException::builder()
+                .message("slow down")
+                .build(),
+        )
+    }
+
+    /// A client whose SDK-level retries are off, so each mocked response is one of our attempts.
+    fn client(rule: &Rule) -> Client {
+        mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [rule], |conf| conf
+            .retry_config(
+                aws_sdk_dynamodb::config::retry::RetryConfig::disabled()
+            ))
+    }
+
+    #[tokio::test]
+    async fn partial_unprocessed_items_are_retried_until_written() {
+        let rule = mock!(Client::batch_write_item)
+            .sequence()
+            .output(|| left_over(10))
+            .output(|| left_over(3))
+            .output(|| BatchWriteItemOutput::builder().build())
+            .build();
+        let written = write_batch(&client(&rule), TABLE, deletes(25), fast())
+            .await
+            .expect("written");
+        assert_eq!(written, 25);
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn throttling_is_retried_with_backoff() {
+        let rule = mock!(Client::batch_write_item)
+            .sequence()
+            .error(throttled)
+            .times(2)
+            .output(|| BatchWriteItemOutput::builder().build())
+            .build();
+        let written = write_batch(&client(&rule), TABLE, deletes(5), fast())
+            .await
+            .expect("written");
+        assert_eq!(written, 5);
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn persistent_throttling_fails_clearly_after_the_bound() {
+        let rule = mock!(Client::batch_write_item)
+            .sequence()
+            .error(throttled)
+            .repeatedly()
+            .build();
+        let error = write_batch(&client(&rule), TABLE, deletes(7), fast())
+            .await
+            .expect_err("gives up");
+        assert!(
+            matches!(
+                error,
+                StorageError::BatchIncomplete {
+                    left: 7,
+                    attempts: 4,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(rule.num_calls(), 4);
+    }
+
+    #[tokio::test]
+    async fn persistent_unprocessed_items_fail_clearly_after_the_bound() {
+        let rule = mock!(Client::batch_write_item)
+            .sequence()
+            .output(|| left_over(2))
+            .repeatedly()
+            .build();
+        let error = write_batch(&client(&rule), TABLE, deletes(9), fast())
+            .await
+            .expect_err("gives up");
+        assert!(
+            matches!(
+                error,
+                StorageError::BatchIncomplete {
+                    left: 2,
+                    attempts: 4,
+                    source: None
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("left 2 item(s) unwritten after 4 attempt(s)")
+        );
+    }
+
+    #[tokio::test]
+    async fn non_retryable_errors_fail_at_once() {
+        let rule = mock!(Client::batch_write_item)
+            .sequence()
+            .error(|| {
+                BatchWriteItemError::ResourceNotFoundException(
+                    ResourceNotFoundException::builder()
+                        .message("no table")
+                        .build(),
+                )
+            })
+            .repeatedly()
+            .build();
+        let error = write_batch(&client(&rule), TABLE, deletes(3), fast())
+            .await
+            .expect_err("fails");
+        assert!(matches!(
+            error,
+            StorageError::BatchIncomplete {
+                left: 3,
+                attempts: 1,
+                ..
+            }
+        ));
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[test]
+    fn delays_grow_exponentially_up_to_the_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+        };
+        for _ in 0..200 {
+            assert!(policy.delay(1) <= Duration::from_millis(200));
+            assert!(policy.delay(3) <= Duration::from_millis(800));
+            assert!(policy.delay(9) <= Duration::from_secs(1));
+        }
+    }
+}
