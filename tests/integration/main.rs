@@ -10,3 +10,4 @@ mod prune;
 mod record_e2e;
 mod storage;
 mod summary;
+mod template;

@@ -105,6 +105,25 @@ async fn record_through_the_invoke_api() {
     let reply = invoke(&milestone("support.diagnostics_opened:run-4", "ws-1")).json();
     assert_eq!(status(&reply), "recorded");
 
+    // The process printed its metrics as CloudWatch EMF documents, one batch per invocation.
+    let emitted = emf_totals(&watcher.output());
+    assert_eq!(
+        emitted.get(&("Recorded".into(), None)),
+        Some(&2.0),
+        "{emitted:?}"
+    );
+    assert_eq!(emitted.get(&("Duplicate".into(), None)), Some(&1.0));
+    assert_eq!(emitted.get(&("RejectedTotal".into(), None)), Some(&7.0));
+    assert_eq!(
+        emitted.get(&("Rejected".into(), Some("not_an_object".into()))),
+        Some(&2.0)
+    );
+    assert_eq!(
+        emitted.get(&("Rejected".into(), Some("idempotency_conflict".into()))),
+        Some(&1.0)
+    );
+    assert_eq!(emitted.get(&("Failed".into(), None)), None);
+
     // The table holds exactly the two accepted rows, unchanged by the conflict.
     let items = table.all_items().await;
     let mut ids: Vec<&str> = items
@@ -140,4 +159,31 @@ async fn record_without_event_id_derives_it_from_the_request_id() {
     let items = table.all_items().await;
     assert_eq!(items.len(), 1);
     assert_eq!(items[0][attr::EVENT_ID].as_s().expect("S"), event_id);
+}
+
+/// Sums the EMF documents in a process's output by (metric, code dimension),
+/// checking each document's structure on the way.
+fn emf_totals(output: &str) -> std::collections::BTreeMap<(String, Option<String>), f64> {
+    let mut totals = std::collections::BTreeMap::new();
+    for line in output.lines().filter(|l| l.starts_with(r#"{"_aws""#)) {
+        let doc: Value = serde_json::from_str(line).expect("EMF document is JSON");
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "AdoptionLedger");
+        assert!(doc["_aws"]["Timestamp"].is_u64());
+        let dimensions = directive["Dimensions"][0]
+            .as_array()
+            .expect("dimension set");
+        assert!(
+            dimensions.iter().all(|d| d == "function" || d == "code"),
+            "bounded dimensions only: {line}"
+        );
+        assert_eq!(doc["function"], "record");
+        for metric in directive["Metrics"].as_array().expect("metrics") {
+            let name = metric["Name"].as_str().expect("name").to_owned();
+            let value = doc[&name].as_f64().expect("metric value at the root");
+            let code = doc["code"].as_str().map(str::to_owned);
+            *totals.entry((name, code)).or_insert(0.0) += value;
+        }
+    }
+    totals
 }

@@ -159,8 +159,44 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
     assert_eq!(bucket_sum, quarter.total);
 }
 
+/// A validator for one schema of the committed OpenAPI document (`docs/summary.openapi.json`).
+fn openapi_validator(schema: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/summary.openapi.json"
+    ))
+    .expect("docs/summary.openapi.json");
+    let document: serde_json::Value =
+        serde_json::from_str(&text).expect("OpenAPI document is JSON");
+    assert_eq!(document["openapi"], "3.1.0");
+    // OpenAPI 3.1 schemas are JSON Schema 2020-12: validate against the
+    // document's own components so every $ref resolves as it does for clients.
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{schema}"),
+        "components": document["components"],
+    });
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("OpenAPI schema compiles")
+}
+
+fn assert_conforms(validator: &jsonschema::Validator, body: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "response does not match the OpenAPI document: {errors:?}\n{body}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn summary_through_cargo_lambda_watch() {
+    let summary_schema = openapi_validator("Summary");
+    let error_schema = openapi_validator("Error");
     let table = TestTable::create().await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     for (i, workspace) in ["w1", "w2", "w2"].iter().enumerate() {
@@ -176,6 +212,7 @@ async fn summary_through_cargo_lambda_watch() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.content_type.as_deref(), Some("application/json"));
     let body = reply.json();
+    assert_conforms(&summary_schema, &body);
     assert_eq!(body["window"]["key"], "24h");
     assert_eq!(body["window"]["bucket"], "hour");
     assert_eq!(body["total"], 3);
@@ -197,6 +234,7 @@ async fn summary_through_cargo_lambda_watch() {
         (reply.status, reply.json()["window"]["key"].as_str()),
         (200, Some("7d"))
     );
+    assert_conforms(&summary_schema, &reply.json());
 
     let reply = block_in_place(|| watcher.request("GET", "summary", "/summary?window=1y"));
     assert_eq!(reply.status, 400);
@@ -205,16 +243,22 @@ async fn summary_through_cargo_lambda_watch() {
         reply.json()["error"]["allowed_windows"],
         json!(["24h", "7d", "30d", "90d"])
     );
+    assert_conforms(&error_schema, &reply.json());
 
     let reply = block_in_place(|| watcher.request("GET", "summary", "/events"));
     assert_eq!(
         (reply.status, reply.content_type.as_deref()),
         (404, Some("application/json"))
     );
+    assert_conforms(&error_schema, &reply.json());
 
     let reply = block_in_place(|| watcher.request("DELETE", "summary", "/summary"));
     assert_eq!(
         (reply.status, reply.content_type.as_deref()),
         (405, Some("application/json"))
     );
+    assert_conforms(&error_schema, &reply.json());
+    // The validators are not vacuous.
+    assert!(!summary_schema.is_valid(&json!({"window": {}, "families": []})));
+    assert!(!error_schema.is_valid(&json!({"error": {"code": "teapot", "message": "m"}})));
 }

@@ -162,6 +162,7 @@ impl PruneHandler {
             .await
         {
             Ok(report) => {
+                runtime::emf::prune_run(report.rows_deleted, report.rows_left, report.finished);
                 tracing::info!(
                     outcome = if report.finished {
                         "finished"

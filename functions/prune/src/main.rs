@@ -11,9 +11,15 @@ use storage::Ledger;
 async fn main() -> Result<(), Error> {
     // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_runtime::tracing::init_default_subscriber();
+    let metrics = runtime::emf::init("prune")?;
     let config = Config::from_env()?;
     let settings = PruneSettings::from_env()?;
     let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
     let handler = PruneHandler::new(ledger, config.retention, settings);
-    lambda_runtime::run(service_fn(|event| handler.invoke(event))).await
+    // Flushes the EMF metrics after every invocation.
+    metrics_cloudwatch_embedded::lambda::service::run(
+        metrics,
+        service_fn(|event| handler.invoke(event)),
+    )
+    .await
 }

@@ -160,16 +160,17 @@ impl RecordHandler {
     }
 }
 
-/// The one outcome line per invocation. Only bounded, non-personal fields:
-/// never metadata values, actor ids or the payload.
+/// The one outcome line per invocation, and its metric. Only bounded,
+/// non-personal fields: never metadata values, actor ids or the payload.
 fn log_outcome(
-    outcome: &str,
+    outcome: &'static str,
     event: Option<EventName>,
     tenant_id: Option<&TenantId>,
     started: Instant,
     field: Option<&str>,
     error: Option<&str>,
 ) {
+    runtime::emf::record_outcome(outcome);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let event = event.map(|e| e.as_str());
     let tenant_id = tenant_id.map(TenantId::as_str);

@@ -131,6 +131,7 @@ impl SummaryHandler {
         let window = windows.first().copied();
         match result {
             Ok(body) => {
+                runtime::emf::summary_read(latency_ms, stats.items, stats.queries);
                 tracing::info!(
                     outcome = "ok",
                     window,
@@ -145,6 +146,7 @@ impl SummaryHandler {
             Err(error) => {
                 let outcome = error.outcome();
                 if let SummaryError::Storage(cause) = &error {
+                    runtime::emf::failed();
                     let chain = runtime::error_chain(cause);
                     tracing::error!(outcome, window, latency_ms, error = chain, "summary failed");
                 } else {

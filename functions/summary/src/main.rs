@@ -11,8 +11,14 @@ use storage::{Ledger, QueryOptions};
 async fn main() -> Result<(), Error> {
     // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_http::tracing::init_default_subscriber();
+    let metrics = runtime::emf::init("summary")?;
     let config = Config::from_env()?;
     let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
     let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default());
-    lambda_http::run(service_fn(|request| handler.invoke(request))).await
+    // Flushes the EMF metrics after every invocation.
+    metrics_cloudwatch_embedded::lambda::service::run_http(
+        metrics,
+        service_fn(|request| handler.invoke(request)),
+    )
+    .await
 }

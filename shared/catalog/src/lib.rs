@@ -11,6 +11,9 @@ pub mod ids;
 pub mod metadata;
 pub mod request;
 pub mod retention;
+pub mod schema;
+#[cfg(test)]
+pub(crate) mod testdata;
 pub mod window;
 
 pub use aggregate::{Aggregation, RowFacts, Summary};

@@ -1,6 +1,8 @@
 //! Wiring shared by every function: configuration read once from the
 //! environment, and the DynamoDB client built once per process.
 
+pub mod emf;
+
 use catalog::{Retention, RetentionError};
 use std::env;
 

@@ -192,6 +192,11 @@ impl Watcher {
         }
     }
 
+    /// Everything the watcher and its functions printed so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
     fn print_log_tail(&self) {
         let Ok(file) = File::open(&self.log_path) else {
             return;

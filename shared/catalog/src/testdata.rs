@@ -1,0 +1,199 @@
+//! Test payloads shared by the parser's rule tests and the schema-versus-parser
+//! tests, so the schema is checked against exactly the payloads the rules are.
+
+use crate::error::RejectCode;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+pub fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
+        .expect("valid")
+        .with_timezone(&Utc)
+}
+
+pub fn valid() -> Value {
+    json!({
+        "event": "operation.started",
+        "tenant_id": "tenant-1",
+        "workspace_id": "ws-1",
+        "actor_id": "user-1",
+        "event_id": "operation.started:run-1",
+        "occurred_at": "2026-11-27T11:59:00+01:00",
+        "subject": {"type": "operation_run", "id": "run-1"},
+        "metadata": {"operation_type": "backup"}
+    })
+}
+
+pub fn with(field: &str, value: Value) -> Value {
+    let mut request = valid();
+    request[field] = value;
+    request
+}
+
+pub fn without(field: &str) -> Value {
+    let mut request = valid();
+    request.as_object_mut().expect("object").remove(field);
+    request
+}
+
+/// Payloads every consumer must accept.
+pub fn valid_examples() -> Vec<Value> {
+    vec![
+        valid(),
+        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a"}),
+        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a", "metadata": []}),
+        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a", "metadata": {},
+               "subject": {"type": "review_pack", "id": "pack-1"}, "event_id": null, "occurred_at": null}),
+        json!({"event": "onboarding.checkpoint_completed", "tenant_id": "T.1", "workspace_id": "W:2", "actor_id": "A-3",
+               "metadata": {"checkpoint": "connect_source"}, "subject": {"type": "onboarding_session", "id": "s"}}),
+        json!({"event": "support.diagnostics_opened", "tenant_id": "t", "workspace_id": "w", "actor_id": "a",
+               "metadata": {"surface": "tenant_dashboard"}, "subject": {"type": "tenant", "id": "t"}}),
+        json!({"event": "report.created", "tenant_id": "t", "workspace_id": "w", "actor_id": "a",
+               "occurred_at": "2026-11-27T11:00:00.123456789Z", "metadata": {"report_type": "usage.monthly:v2"}}),
+        with("occurred_at", json!("2026-11-27T12:05:00Z")),
+        with("occurred_at", json!("2026-08-29T12:00:00Z")),
+        with("workspace_id", json!("w".repeat(64))),
+    ]
+}
+
+/// One rejected payload: the code and field the parser must report.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub code: RejectCode,
+    pub field: String,
+    pub raw: String,
+}
+
+fn case(code: RejectCode, field: &str, payload: Value) -> Case {
+    Case {
+        code,
+        field: field.to_owned(),
+        raw: payload.to_string(),
+    }
+}
+
+/// Every rejection the rule tests exercise, one or more per code (idempotency conflicts excepted: storage decides those).
+pub fn rejection_corpus() -> Vec<Case> {
+    use RejectCode::*;
+    let mut cases = vec![
+        Case {
+            code: PayloadTooLarge,
+            field: "$".into(),
+            raw: format!(r#"{{"event":"{}"}}"#, "a".repeat(crate::MAX_PAYLOAD_BYTES)),
+        },
+        Case {
+            code: MalformedJson,
+            field: "$".into(),
+            raw: "{not json".into(),
+        },
+        case(NotAnObject, "$", json!(["event"])),
+        case(NotAnObject, "$", json!("operation.started")),
+        case(UnknownField, "email", with("email", json!("x"))),
+        case(
+            UnknownField,
+            "subject.name",
+            with(
+                "subject",
+                json!({"type": "operation_run", "id": "r", "name": "x"}),
+            ),
+        ),
+        case(WrongType, "tenant_id", with("tenant_id", json!(42))),
+        case(WrongType, "actor_id", with("actor_id", json!(null))),
+        case(WrongType, "subject", with("subject", json!("run-1"))),
+        case(WrongType, "metadata", with("metadata", json!("backup"))),
+        case(
+            WrongType,
+            "metadata.operation_type",
+            with("metadata", json!({"operation_type": {"kind": "backup"}})),
+        ),
+        case(
+            WrongType,
+            "metadata.operation_type",
+            with("metadata", json!({"operation_type": 7})),
+        ),
+        case(
+            UnknownEvent,
+            "event",
+            with("event", json!("operation.finished")),
+        ),
+        case(
+            IdentifierLength,
+            "workspace_id",
+            with("workspace_id", json!("")),
+        ),
+        case(
+            IdentifierLength,
+            "event_id",
+            with("event_id", json!("x".repeat(65))),
+        ),
+        case(
+            IdentifierCharset,
+            "actor_id",
+            with("actor_id", json!("jane@example.com")),
+        ),
+        case(
+            IdentifierCharset,
+            "subject.id",
+            with("subject", json!({"type": "operation_run", "id": "run 1"})),
+        ),
+        case(
+            OccurredInFuture,
+            "occurred_at",
+            with("occurred_at", json!("2026-11-27T12:05:00.001Z")),
+        ),
+        case(
+            OccurredBeforeRetention,
+            "occurred_at",
+            with("occurred_at", json!("2026-08-29T11:59:59.999Z")),
+        ),
+        case(
+            SubjectTypeNotAllowed,
+            "subject.type",
+            with("subject", json!({"type": "stored_report", "id": "r-1"})),
+        ),
+        case(
+            UnknownMetadataKey,
+            "metadata.note",
+            with("metadata", json!({"operation_type": "backup", "note": "x"})),
+        ),
+        case(
+            MissingMetadataKey,
+            "metadata.operation_type",
+            without("metadata"),
+        ),
+        case(
+            MetadataValueLength,
+            "metadata.operation_type",
+            with("metadata", json!({"operation_type": "b".repeat(65)})),
+        ),
+        case(
+            MetadataValueNotAllowed,
+            "metadata.surface",
+            json!({"event": "support.diagnostics_opened", "tenant_id": "t", "workspace_id": "w",
+                   "actor_id": "a", "metadata": {"surface": "admin_panel"}}),
+        ),
+    ];
+    for field in ["event", "tenant_id", "workspace_id", "actor_id"] {
+        cases.push(case(MissingField, field, without(field)));
+    }
+    for bad in [
+        "yesterday",
+        "2026-11-27",
+        "2026-11-27T10:00:00",
+        "1764237600",
+    ] {
+        cases.push(case(
+            InvalidTimestamp,
+            "occurred_at",
+            with("occurred_at", json!(bad)),
+        ));
+    }
+    for bad in ["Backup", "full backup", "a@b.c"] {
+        cases.push(case(
+            MetadataValueCharset,
+            "metadata.operation_type",
+            with("metadata", json!({"operation_type": bad})),
+        ));
+    }
+    cases
+}

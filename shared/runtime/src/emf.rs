@@ -1,0 +1,170 @@
+//! CloudWatch metrics in Embedded Metric Format, through the `metrics` facade
+//! and `metrics_cloudwatch_embedded`, flushed to stdout after every invocation.
+//!
+//! Namespace `AdoptionLedger`; every metric carries the dimension `function`.
+//! Dimensions are bounded: never a tenant or workspace id. The only other
+//! dimension is a rejection `code`, one of the catalog's fixed codes.
+
+use metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
+use metrics_cloudwatch_embedded::{Builder, Collector};
+
+pub const NAMESPACE: &str = "AdoptionLedger";
+pub const FUNCTION_DIMENSION: &str = "function";
+
+/// Installs the global EMF recorder for one function. Call once, in `main`.
+pub fn init(
+    function: &'static str,
+) -> Result<&'static Collector, metrics_cloudwatch_embedded::Error> {
+    init_with(Builder::new(), function)
+}
+
+/// As [`init`], from a prepared builder (tests pin the timestamp).
+pub fn init_with(
+    builder: Builder,
+    function: &'static str,
+) -> Result<&'static Collector, metrics_cloudwatch_embedded::Error> {
+    let collector = builder
+        .cloudwatch_namespace(NAMESPACE)
+        .with_dimension(FUNCTION_DIMENSION, function)
+        .init()?;
+    describe_counter!("Recorded", Unit::Count, "milestones written");
+    describe_counter!(
+        "Duplicate",
+        Unit::Count,
+        "replays of an already recorded milestone"
+    );
+    describe_counter!(
+        "Rejected",
+        Unit::Count,
+        "rejected record requests, by rejection code"
+    );
+    describe_counter!(
+        "RejectedTotal",
+        Unit::Count,
+        "rejected record requests, all codes"
+    );
+    describe_counter!(
+        "Failed",
+        Unit::Count,
+        "invocations that failed after retries"
+    );
+    describe_histogram!("Latency", Unit::Milliseconds, "summary latency");
+    describe_counter!("ItemsRead", Unit::Count, "index items a summary read");
+    describe_counter!("QueryCalls", Unit::Count, "Query calls a summary made");
+    describe_counter!("Deleted", Unit::Count, "rows prune deleted");
+    describe_counter!("Left", Unit::Count, "rows prune found due but left");
+    describe_gauge!(
+        "Finished",
+        Unit::Count,
+        "1 when a prune run finished its walk, else 0"
+    );
+    Ok(collector)
+}
+
+/// One record outcome: `recorded`, `duplicate`, `failed`, or a rejection code.
+pub fn record_outcome(outcome: &'static str) {
+    match outcome {
+        "recorded" => counter!("Recorded").increment(1),
+        "duplicate" => counter!("Duplicate").increment(1),
+        "failed" => counter!("Failed").increment(1),
+        code => {
+            counter!("Rejected", "code" => code).increment(1);
+            // Without the code dimension, so one alarm covers every code.
+            counter!("RejectedTotal").increment(1);
+        }
+    }
+}
+
+/// One summary read.
+pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32) {
+    histogram!("Latency").record(latency_ms);
+    counter!("ItemsRead").increment(items_read);
+    counter!("QueryCalls").increment(u64::from(query_calls));
+}
+
+/// One failed invocation of summary or prune.
+pub fn failed() {
+    counter!("Failed").increment(1);
+}
+
+/// One prune run.
+pub fn prune_run(deleted: u64, left: u64, finished: bool) {
+    counter!("Deleted").increment(deleted);
+    counter!("Left").increment(left);
+    gauge!("Finished").set(if finished { 1.0 } else { 0.0 });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// The only test in this crate that installs the global recorder.
+    #[test]
+    fn emits_embedded_metric_format_documents() {
+        let collector = init_with(Builder::new().with_timestamp(1_764_000_000_000), "record")
+            .expect("recorder");
+        record_outcome("recorded");
+        record_outcome("recorded");
+        record_outcome("unknown_event");
+        record_outcome("missing_field");
+        summary_read(12.5, 700, 8);
+        prune_run(3, 0, true);
+        let mut output = Vec::new();
+        collector.flush(&mut output).expect("flush");
+        let documents: Vec<Value> = String::from_utf8(output)
+            .expect("utf-8")
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("each line is one JSON document"))
+            .collect();
+        assert!(!documents.is_empty());
+
+        let mut seen = std::collections::BTreeMap::new();
+        for doc in &documents {
+            let aws = &doc["_aws"];
+            assert_eq!(aws["Timestamp"], 1_764_000_000_000_u64);
+            let directive = &aws["CloudWatchMetrics"][0];
+            assert_eq!(directive["Namespace"], NAMESPACE);
+            let dimensions: Vec<&str> = directive["Dimensions"][0]
+                .as_array()
+                .expect("one dimension set")
+                .iter()
+                .map(|d| d.as_str().expect("dimension name"))
+                .collect();
+            assert_eq!(dimensions[0], FUNCTION_DIMENSION);
+            assert!(
+                dimensions.iter().all(|d| ["function", "code"].contains(d)),
+                "bounded dimensions: {dimensions:?}"
+            );
+            for dimension in &dimensions {
+                assert!(
+                    doc[dimension].is_string(),
+                    "dimension {dimension} has its value at the root"
+                );
+            }
+            assert_eq!(doc["function"], "record");
+            for metric in directive["Metrics"].as_array().expect("metrics") {
+                let name = metric["Name"].as_str().expect("name");
+                assert!(metric["Unit"].is_string(), "{name} has a unit");
+                let code = doc["code"].as_str().unwrap_or("-");
+                seen.insert((name.to_owned(), code.to_owned()), doc[name].clone());
+            }
+        }
+        let value = |name: &str, code: &str| seen.get(&(name.to_owned(), code.to_owned())).cloned();
+        assert_eq!(value("Recorded", "-"), Some(Value::from(2)));
+        assert_eq!(value("Rejected", "unknown_event"), Some(Value::from(1)));
+        assert_eq!(value("Rejected", "missing_field"), Some(Value::from(1)));
+        assert_eq!(value("RejectedTotal", "-"), Some(Value::from(2)));
+        assert_eq!(value("ItemsRead", "-"), Some(Value::from(700)));
+        assert_eq!(value("QueryCalls", "-"), Some(Value::from(8)));
+        assert_eq!(value("Deleted", "-"), Some(Value::from(3)));
+        assert_eq!(value("Finished", "-"), Some(Value::from(1.0)));
+        assert!(value("Latency", "-").is_some());
+        assert!(
+            !seen.keys().any(|(name, _)| name == "Left"),
+            "zero counters are omitted"
+        );
+    }
+}

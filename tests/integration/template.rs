@@ -1,0 +1,368 @@
+//! `infra/template.yaml`, read as data: least privilege role by role, the
+//! function wiring, and the table the tests create being the template's.
+
+use crate::support::TestTable;
+use devkit::TableDefinition;
+use serde_yaml_ng::Value;
+use std::collections::BTreeSet;
+use storage::layout::{INDEX_PROJECTION, TIME_INDEX, attr};
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(TableDefinition::repo_template_path())
+        .expect("read infra/template.yaml");
+    serde_yaml_ng::from_str(&text).expect("template is YAML")
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    template
+        .get("Resources")
+        .and_then(|r| r.get(name))
+        .unwrap_or_else(|| panic!("resource {name} missing"))
+}
+
+/// A CloudFormation value as text: `!GetAtt X.Arn` becomes `GetAtt X.Arn`.
+fn render(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Tagged(tagged) => format!(
+            "{} {}",
+            tagged.tag.to_string().trim_start_matches('!'),
+            render(&tagged.value)
+        ),
+        Value::Sequence(items) => items.iter().map(render).collect::<Vec<_>>().join(" "),
+        other => serde_yaml_ng::to_string(other)
+            .expect("yaml")
+            .trim()
+            .to_owned(),
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    match value {
+        Value::Sequence(items) => items.iter().map(render).collect(),
+        single => vec![render(single)],
+    }
+}
+
+/// Every (action, resource) an IAM policy document allows.
+fn grants(document: &Value) -> BTreeSet<(String, String)> {
+    let mut grants = BTreeSet::new();
+    for statement in document
+        .get("Statement")
+        .and_then(Value::as_sequence)
+        .expect("statements")
+    {
+        assert_eq!(
+            statement.get("Effect").and_then(Value::as_str),
+            Some("Allow")
+        );
+        assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
+        for action in strings(statement.get("Action").expect("Action")) {
+            for resource in strings(statement.get("Resource").expect("Resource")) {
+                grants.insert((action.clone(), resource));
+            }
+        }
+    }
+    grants
+}
+
+fn role_grants(template: &Value, role: &str) -> BTreeSet<(String, String)> {
+    let properties = resource(template, role)
+        .get("Properties")
+        .expect("Properties");
+    assert!(
+        properties.get("ManagedPolicyArns").is_none(),
+        "{role} must not attach managed policies"
+    );
+    let policies = properties
+        .get("Policies")
+        .and_then(Value::as_sequence)
+        .expect("inline policies");
+    policies
+        .iter()
+        .flat_map(|p| grants(p.get("PolicyDocument").expect("PolicyDocument")))
+        .collect()
+}
+
+fn set(pairs: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    pairs
+        .iter()
+        .map(|(a, r)| (a.to_string(), r.to_string()))
+        .collect()
+}
+
+#[test]
+fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
+    let expected = set(&[
+        ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
+        ("sqs:SendMessage", "GetAtt RecordFailureQueue.Arn"),
+        ("logs:CreateLogStream", "GetAtt RecordLogGroup.Arn"),
+        ("logs:PutLogEvents", "GetAtt RecordLogGroup.Arn"),
+    ]);
+    assert_eq!(role_grants(&template(), "RecordRole"), expected);
+}
+
+#[test]
+fn summary_role_grants_exactly_query_on_the_index_and_its_logs() {
+    let expected = set(&[
+        ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
+        ("logs:CreateLogStream", "GetAtt SummaryLogGroup.Arn"),
+        ("logs:PutLogEvents", "GetAtt SummaryLogGroup.Arn"),
+    ]);
+    assert_eq!(role_grants(&template(), "SummaryRole"), expected);
+}
+
+#[test]
+fn prune_role_grants_exactly_query_on_the_index_batch_write_and_its_logs() {
+    let expected = set(&[
+        ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
+        ("dynamodb:BatchWriteItem", "GetAtt LedgerTable.Arn"),
+        ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
+        ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
+    ]);
+    assert_eq!(role_grants(&template(), "PruneRole"), expected);
+}
+
+#[test]
+fn the_index_name_in_the_policies_is_the_layouts() {
+    assert_eq!(TIME_INDEX, "by_time");
+}
+
+#[test]
+fn caller_policies_are_scoped_to_one_function_and_one_route() {
+    let template = template();
+    let policy = |name: &str| {
+        grants(
+            resource(&template, name)
+                .get("Properties")
+                .and_then(|p| p.get("PolicyDocument"))
+                .expect("document"),
+        )
+    };
+    assert_eq!(
+        policy("HostAppRecordInvokePolicy"),
+        set(&[("lambda:InvokeFunction", "GetAtt RecordFunction.Arn")])
+    );
+    assert_eq!(
+        policy("DashboardSummaryInvokePolicy"),
+        set(&[(
+            "execute-api:Invoke",
+            "Sub arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${SummaryApi}/$default/GET/summary"
+        )])
+    );
+}
+
+#[test]
+fn no_wildcard_actions_or_resources_in_any_policy() {
+    let template = template();
+    let resources = template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .expect("resources");
+    let mut checked = 0;
+    for (name, resource) in resources {
+        let kind = resource
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let documents: Vec<&Value> = match kind {
+            "AWS::IAM::Role" => resource
+                .get("Properties")
+                .and_then(|p| p.get("Policies"))
+                .and_then(Value::as_sequence)
+                .map(|policies| {
+                    policies
+                        .iter()
+                        .filter_map(|p| p.get("PolicyDocument"))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            "AWS::IAM::ManagedPolicy" | "AWS::IAM::Policy" => resource
+                .get("Properties")
+                .and_then(|p| p.get("PolicyDocument"))
+                .into_iter()
+                .collect(),
+            _ => continue,
+        };
+        for (action, target) in documents.into_iter().flat_map(grants) {
+            assert!(!action.contains('*'), "{name:?}: wildcard action {action}");
+            assert!(
+                !target.contains('*'),
+                "{name:?}: wildcard resource {target}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 13,
+        "expected every role and caller policy to be checked, saw {checked} grants"
+    );
+}
+
+#[test]
+fn each_function_is_a_cargo_lambda_build_with_its_own_role_and_log_group() {
+    let template = template();
+    for (function, binary) in [
+        ("RecordFunction", "record"),
+        ("SummaryFunction", "summary"),
+        ("PruneFunction", "prune"),
+    ] {
+        let resource = resource(&template, function);
+        let stem = function.trim_end_matches("Function");
+        let metadata = resource.get("Metadata").expect("Metadata");
+        assert_eq!(
+            metadata.get("BuildMethod").and_then(Value::as_str),
+            Some("rust-cargolambda"),
+            "{function}"
+        );
+        assert_eq!(
+            metadata
+                .get("BuildProperties")
+                .and_then(|b| b.get("Binary"))
+                .and_then(Value::as_str),
+            Some(binary)
+        );
+        let properties = resource.get("Properties").expect("Properties");
+        let get = |key: &str| properties.get(key).map(render).unwrap_or_default();
+        assert_eq!(
+            get("CodeUri"),
+            "..",
+            "{function}: one shared workspace build"
+        );
+        assert_eq!(get("Runtime"), "provided.al2023");
+        assert_eq!(get("Handler"), "bootstrap");
+        assert_eq!(get("Architectures"), "Ref Architecture");
+        assert_eq!(get("Role"), format!("GetAtt {stem}Role.Arn"));
+        assert!(
+            properties.get("Policies").is_none(),
+            "{function}: permissions live in the explicit role only"
+        );
+        let log_group = properties
+            .get("LoggingConfig")
+            .and_then(|l| l.get("LogGroup"))
+            .map(render);
+        assert_eq!(log_group, Some(format!("Ref {stem}LogGroup")));
+        let env = properties
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .expect("environment");
+        assert_eq!(
+            env.get("TABLE_NAME").map(render),
+            Some("Ref LedgerTable".into())
+        );
+        assert_eq!(
+            env.get("RETENTION_DAYS").map(render),
+            Some("Ref RetentionDays".into())
+        );
+    }
+}
+
+#[test]
+fn table_definition_matches_the_storage_layout() {
+    let definition =
+        TableDefinition::from_template_file(&TableDefinition::repo_template_path()).expect("table");
+    let keys: Vec<(&str, &str)> = definition
+        .key_schema
+        .iter()
+        .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+        .collect();
+    assert_eq!(keys, [(attr::TENANT_ID, "HASH"), (attr::EVENT_ID, "RANGE")]);
+    let [index] = definition.global_secondary_indexes.as_slice() else {
+        panic!("one GSI")
+    };
+    assert_eq!(index.index_name, TIME_INDEX);
+    let index_keys: Vec<&str> = index
+        .key_schema
+        .iter()
+        .map(|k| k.attribute_name.as_str())
+        .collect();
+    assert_eq!(index_keys, [attr::DAY_SHARD, attr::TIME_KEY]);
+    assert_eq!(index.projection.projection_type, "INCLUDE");
+    assert_eq!(
+        index.projection.non_key_attributes.as_deref(),
+        Some(&INDEX_PROJECTION.map(String::from)[..])
+    );
+    let ttl = definition.time_to_live.as_ref().expect("TTL");
+    assert!(ttl.enabled);
+    assert_eq!(ttl.attribute_name, attr::EXPIRES_AT);
+    assert_eq!(definition.billing_mode, "PAY_PER_REQUEST");
+}
+
+#[tokio::test]
+async fn test_tables_are_exactly_the_templates_table() {
+    let table = TestTable::create().await;
+    let definition =
+        TableDefinition::from_template_file(&TableDefinition::repo_template_path()).expect("table");
+    let described = table
+        .client
+        .describe_table()
+        .table_name(&table.name)
+        .send()
+        .await
+        .expect("describe");
+    let described = described.table.expect("table description");
+    let keys: Vec<(String, String)> = described
+        .key_schema()
+        .iter()
+        .map(|k| {
+            (
+                k.attribute_name().to_owned(),
+                k.key_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = definition
+        .key_schema
+        .iter()
+        .map(|k| (k.attribute_name.clone(), k.key_type.clone()))
+        .collect();
+    assert_eq!(keys, expected);
+    let attributes: BTreeSet<(String, String)> = described
+        .attribute_definitions()
+        .iter()
+        .map(|a| {
+            (
+                a.attribute_name().to_owned(),
+                a.attribute_type().as_str().to_owned(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = definition
+        .attribute_definitions
+        .iter()
+        .map(|a| (a.attribute_name.clone(), a.attribute_type.clone()))
+        .collect();
+    assert_eq!(attributes, expected);
+    let [index] = described.global_secondary_indexes() else {
+        panic!("one GSI")
+    };
+    let template_index = &definition.global_secondary_indexes[0];
+    assert_eq!(index.index_name(), Some(template_index.index_name.as_str()));
+    let projection = index.projection().expect("projection");
+    assert_eq!(
+        projection.projection_type().map(|p| p.as_str()),
+        Some("INCLUDE")
+    );
+    let mut non_key: Vec<String> = projection.non_key_attributes().to_vec();
+    non_key.sort();
+    let mut expected = template_index
+        .projection
+        .non_key_attributes
+        .clone()
+        .unwrap_or_default();
+    expected.sort();
+    assert_eq!(non_key, expected);
+    let ttl = table
+        .client
+        .describe_time_to_live()
+        .table_name(&table.name)
+        .send()
+        .await
+        .expect("ttl");
+    let ttl = ttl.time_to_live_description.expect("ttl description");
+    assert_eq!(ttl.attribute_name(), Some(attr::EXPIRES_AT));
+    assert_eq!(
+        ttl.time_to_live_status().map(|s| s.as_str()),
+        Some("ENABLED")
+    );
+}
