@@ -74,6 +74,7 @@ ensure_dynamodb_local() {
 }
 
 ensure_tools() {
+  export SAM_CLI_TELEMETRY=0
   check_prerequisites
   ensure_python_tools
   ensure_dynamodb_local

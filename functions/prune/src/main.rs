@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let metrics = runtime::emf::init("prune")?;
     let config = Config::from_env()?;
     let settings = PruneSettings::from_env()?;
-    let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
+    let ledger = Ledger::new(runtime::dynamodb_client()?, config.table_name);
     let handler = PruneHandler::new(ledger, config.retention, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(

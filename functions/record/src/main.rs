@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let metrics = runtime::emf::init("record")?;
     let config = Config::from_env()?;
-    let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
+    let ledger = Ledger::new(runtime::dynamodb_client()?, config.table_name);
     let handler = RecordHandler::new(ledger, config.retention);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(

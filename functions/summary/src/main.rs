@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let metrics = runtime::emf::init("summary")?;
     let config = Config::from_env()?;
-    let ledger = Ledger::new(runtime::dynamodb_client().await, config.table_name);
+    let ledger = Ledger::new(runtime::dynamodb_client()?, config.table_name);
     let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default());
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run_http(

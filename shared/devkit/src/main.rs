@@ -4,6 +4,8 @@
 //! devkit create-table --table NAME [--template PATH] [--endpoint URL]
 //! devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
 //! devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
+//! devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
+//! devkit item-size
 //! ```
 //! The endpoint defaults to `AWS_ENDPOINT_URL_DYNAMODB`.
 
@@ -25,7 +27,9 @@ type BoxError = Box<dyn Error + Send + Sync>;
 const USAGE: &str = "usage:
   devkit create-table --table NAME [--template PATH] [--endpoint URL]
   devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
-  devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]";
+  devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
+  devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
+  devkit item-size";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -87,6 +91,8 @@ async fn run(args: Vec<String>) -> Result<(), BoxError> {
         "create-table" => create(&args).await,
         "seed" => seed(&args).await,
         "summarize" => summarize(&args).await,
+        "bare" => bare(&args).await,
+        "item-size" => item_size(),
         other => Err(format!("unknown command {other}\n{USAGE}").into()),
     }
 }
@@ -203,5 +209,111 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         "peak_rss_kib": peak_rss_kib(),
     });
     println!("{report}");
+    Ok(())
+}
+
+/// Latency of bare SDK calls against DynamoDB Local (one PutItem, or one
+/// one-partition Query), the floor a warm function invocation is compared with.
+async fn bare(args: &Args) -> Result<(), BoxError> {
+    let table = args.required("table")?;
+    let op = args.required("op")?.to_owned();
+    let count: usize = args
+        .flags
+        .get("count")
+        .map(|c| c.parse())
+        .transpose()?
+        .unwrap_or(1000);
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
+    let now = Utc::now();
+    let mut micros = Vec::with_capacity(count);
+    for i in 0..count {
+        let started = Instant::now();
+        match op.as_str() {
+            "put" => {
+                let row = synthetic_row(i, count, now, TimeDelta::hours(1), Retention::default())?;
+                let mut row = row;
+                row.milestone.event_id =
+                    catalog::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
+                ledger.put(&row).await?;
+            }
+            "query" => {
+                ledger
+                    .query_partition(
+                        now.date_naive(),
+                        0,
+                        now - TimeDelta::hours(24),
+                        now,
+                        QueryOptions::default(),
+                    )
+                    .await?;
+            }
+            other => return Err(format!("unknown --op {other}; use put or query").into()),
+        }
+        micros.push(started.elapsed().as_micros() as u64);
+    }
+    micros.sort_unstable();
+    let at =
+        |q: f64| micros[((micros.len() as f64 * q) as usize).min(micros.len() - 1)] as f64 / 1000.0;
+    println!(
+        "{}",
+        serde_json::json!({"op": op, "count": count, "median_ms": at(0.5), "p99_ms": at(0.99)})
+    );
+    Ok(())
+}
+
+/// DynamoDB's size of an attribute value: strings by UTF-8 length, numbers by
+/// digits, maps with 3 bytes of overhead plus 1 per element.
+fn attribute_size(value: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.trim_start_matches('-').len().div_ceil(2) + 1,
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| k.len() + attribute_size(v) + 1)
+                .sum::<usize>()
+        }
+        _ => 0,
+    }
+}
+
+/// Prints the stored size of a typical row and of its index projection, by DynamoDB's sizing rules.
+fn item_size() -> Result<(), BoxError> {
+    let row = synthetic_row(1, 2, Utc::now(), TimeDelta::hours(1), Retention::default())?;
+    let mut row = row;
+    // A realistic host-app row: a deterministic event id and a subject.
+    row.milestone.event_id =
+        catalog::EventId::parse("support.diagnostics_opened:run-1029384:user-100234:2026-11-27")?;
+    row.milestone.tenant_id = catalog::TenantId::parse("tenant-000123")?;
+    row.milestone.workspace_id = catalog::WorkspaceId::parse("ws-000045")?;
+    row.milestone.actor_id = catalog::ActorId::parse("user-100234")?;
+    row.milestone.subject = Some(catalog::Subject {
+        kind: catalog::SubjectType::parse(row.milestone.event, "operation_run")
+            .ok_or("subject type")?,
+        id: catalog::SubjectId::parse("run-1029384")?,
+    });
+    let item = row.to_item();
+    let size =
+        |keys: &mut dyn Iterator<Item = (&String, &aws_sdk_dynamodb::types::AttributeValue)>| {
+            keys.map(|(k, v)| k.len() + attribute_size(v))
+                .sum::<usize>()
+        };
+    let table = size(&mut item.iter());
+    let projected: Vec<&str> = [
+        storage::layout::attr::TENANT_ID,
+        storage::layout::attr::EVENT_ID,
+        storage::layout::attr::DAY_SHARD,
+        storage::layout::attr::TIME_KEY,
+    ]
+    .into_iter()
+    .chain(storage::layout::INDEX_PROJECTION)
+    .collect();
+    // GSI items are also charged 100 bytes of index overhead.
+    let index = size(&mut item.iter().filter(|(k, _)| projected.contains(&k.as_str()))) + 100;
+    println!(
+        "{}",
+        serde_json::json!({"event": row.milestone.event.as_str(), "table_item_bytes": table, "index_item_bytes": index})
+    );
     Ok(())
 }

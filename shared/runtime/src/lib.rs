@@ -54,11 +54,42 @@ impl Config {
     }
 }
 
-/// Builds the DynamoDB client from the environment Lambda sets (region,
-/// credentials). `AWS_ENDPOINT_URL_DYNAMODB` points it at DynamoDB Local.
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let shared = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    aws_sdk_dynamodb::Client::new(&shared)
+/// Builds the DynamoDB client from exactly the environment Lambda sets:
+/// `AWS_REGION` and the execution role's `AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. No credential chain, no
+/// profile files, no instance-metadata probing: start-up does only what the
+/// first invocation needs. `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`)
+/// points it at DynamoDB Local.
+pub fn dynamodb_client() -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    dynamodb_client_from(|name| env::var(name).ok())
+}
+
+pub fn dynamodb_client_from(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let required = |name: &'static str| {
+        lookup(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(ConfigError::Missing(name))
+    };
+    let credentials = Credentials::new(
+        required("AWS_ACCESS_KEY_ID")?,
+        required("AWS_SECRET_ACCESS_KEY")?,
+        lookup("AWS_SESSION_TOKEN").filter(|v| !v.is_empty()),
+        None,
+        "lambda-environment",
+    );
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(required("AWS_REGION")?))
+        .credentials_provider(credentials);
+    if let Some(endpoint) =
+        lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
+    {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
 }
 
 /// The error and every `source()` below it, joined by ": ", for one log field.
@@ -127,6 +158,24 @@ mod tests {
         struct Outer(#[source] std::io::Error);
         let error = Outer(std::io::Error::other("inner"));
         assert_eq!(error_chain(&error), "outer: inner");
+    }
+
+    #[test]
+    fn client_needs_region_and_credentials_from_the_environment() {
+        let base = [
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        let client = dynamodb_client_from(lookup(&base)).expect("client");
+        assert_eq!(
+            client.config().region().map(|r| r.as_ref()),
+            Some("eu-west-1")
+        );
+        let error = dynamodb_client_from(lookup(&base[..2])).expect_err("no secret");
+        assert_eq!(error, ConfigError::Missing("AWS_SECRET_ACCESS_KEY"));
+        let error = dynamodb_client_from(lookup(&base[1..])).expect_err("no region");
+        assert_eq!(error, ConfigError::Missing("AWS_REGION"));
     }
 
     #[test]
