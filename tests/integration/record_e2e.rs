@@ -106,7 +106,16 @@ async fn record_through_the_invoke_api() {
     assert_eq!(status(&reply), "recorded");
 
     // The process printed its metrics as CloudWatch EMF documents, one batch per invocation.
-    let emitted = emf_totals(&watcher.output());
+    // The runtime flushes metrics after posting the response, so poll (bounded) for the last batch.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let emitted = loop {
+        let totals = emf_totals(&watcher.output());
+        let complete = totals.get(&("Recorded".into(), None)) == Some(&2.0);
+        if complete || std::time::Instant::now() > deadline {
+            break totals;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert_eq!(
         emitted.get(&("Recorded".into(), None)),
         Some(&2.0),

@@ -21,6 +21,8 @@ pub enum ConfigError {
     Empty(&'static str),
     #[error(transparent)]
     Retention(#[from] RetentionError),
+    #[error("the TLS trust store could not be built: {0}")]
+    Tls(String),
 }
 
 // `main` returning this error prints its Debug form: make that the clear message.
@@ -54,6 +56,27 @@ impl Config {
     }
 }
 
+/// The roots DynamoDB's certificates chain to: Amazon Root CA 1 to 4 and
+/// Starfield Services Root G2 (Amazon Trust Services). Trusting only these
+/// instead of parsing the system's ~140 roots saves ~5 ms of every cold start.
+const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// An HTTPS client (rustls with aws-lc) that trusts only the Amazon Trust Services roots.
+fn https_client() -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
+    use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+    let trust_store = TrustStore::empty()
+        .with_native_roots(false)
+        .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS);
+    let context = TlsContext::builder()
+        .with_trust_store(trust_store)
+        .build()
+        .map_err(|e| ConfigError::Tls(e.to_string()))?;
+    Ok(aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https())
+}
+
 /// Builds the DynamoDB client from exactly the environment Lambda sets:
 /// `AWS_REGION` and the execution role's `AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. No credential chain, no
@@ -83,7 +106,8 @@ pub fn dynamodb_client_from(
     let mut config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(required("AWS_REGION")?))
-        .credentials_provider(credentials);
+        .credentials_provider(credentials)
+        .http_client(https_client()?);
     if let Some(endpoint) =
         lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
     {
@@ -176,6 +200,19 @@ mod tests {
         assert_eq!(error, ConfigError::Missing("AWS_SECRET_ACCESS_KEY"));
         let error = dynamodb_client_from(lookup(&base[1..])).expect_err("no region");
         assert_eq!(error, ConfigError::Missing("AWS_REGION"));
+    }
+
+    #[test]
+    fn bundled_roots_are_the_five_amazon_trust_services_certificates() {
+        let text = std::str::from_utf8(AMAZON_TRUST_SERVICES_ROOTS).expect("PEM is text");
+        assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 5);
+        // Building a client builds its connector, which parses every root (and panics on a bad one).
+        let env = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "k"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        assert!(dynamodb_client_from(lookup(&env)).is_ok());
     }
 
     #[test]
