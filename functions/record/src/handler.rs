@@ -68,15 +68,7 @@ impl RecordHandler {
             Ok(request) => request,
             Err(rejection) => {
                 let (event, tenant_id) = peek_log_context(raw);
-                log_outcome(
-                    rejection.code.as_str(),
-                    event,
-                    tenant_id.as_ref(),
-                    started,
-                    Some(&rejection.field),
-                    None,
-                );
-                return Ok(RecordResponse::Rejected { error: rejection });
+                return Ok(rejected(rejection, event, tenant_id.as_ref(), started));
             }
         };
         let event = request.event;
@@ -93,15 +85,7 @@ impl RecordHandler {
                 "event_id",
                 "no event_id was sent and none can be derived from this invocation",
             );
-            log_outcome(
-                rejection.code.as_str(),
-                Some(event),
-                Some(&tenant_id),
-                started,
-                Some("event_id"),
-                None,
-            );
-            return Ok(RecordResponse::Rejected { error: rejection });
+            return Ok(rejected(rejection, Some(event), Some(&tenant_id), started));
         };
         let row = LedgerRow::new(request.into_milestone(event_id, now), self.retention);
         let event_id = row.milestone.event_id.as_str().to_owned();
@@ -134,15 +118,7 @@ impl RecordHandler {
                     "event_id",
                     "this event_id was already recorded for the tenant with different content",
                 );
-                log_outcome(
-                    rejection.code.as_str(),
-                    Some(event),
-                    Some(&tenant_id),
-                    started,
-                    Some("event_id"),
-                    None,
-                );
-                Ok(RecordResponse::Rejected { error: rejection })
+                Ok(rejected(rejection, Some(event), Some(&tenant_id), started))
             }
             Err(error) => {
                 let chain = runtime::error_chain(&error);
@@ -158,6 +134,24 @@ impl RecordHandler {
             }
         }
     }
+}
+
+/// Logs and counts a rejection, and answers it: a normal response, never retried.
+fn rejected(
+    rejection: Rejection,
+    event: Option<EventName>,
+    tenant_id: Option<&TenantId>,
+    started: Instant,
+) -> RecordResponse {
+    log_outcome(
+        rejection.code.as_str(),
+        event,
+        tenant_id,
+        started,
+        Some(&rejection.field),
+        None,
+    );
+    RecordResponse::Rejected { error: rejection }
 }
 
 /// The one outcome line per invocation, and its metric. Only bounded,
