@@ -133,17 +133,9 @@ impl Ledger {
                 .filter(|r| r.occurred_at.instant() < plan.cutoff)
                 .collect();
             report.rows_due += due.len() as u64;
-            if plan.dry_run || due.is_empty() {
-                report.rows_left += due.len() as u64;
-                continue;
-            }
-            let deleted = self.delete_rows(&due, options.concurrency, retry).await;
-            match deleted {
-                Ok(n) => report.rows_deleted += n,
-                Err(error) => {
-                    tracing::error!(error = %error, "prune delete failed after retries");
-                    return Err(error);
-                }
+            if !plan.dry_run && !due.is_empty() {
+                // The caller logs a failure with its cause chain, once.
+                report.rows_deleted += self.delete_rows(&due, options.concurrency, retry).await?;
             }
         }
         report.finished = done == total;
