@@ -128,7 +128,11 @@ impl SummaryHandler {
         let mut stats = ReadStats::default();
         let result = self.summarize(method, path, windows, now, &mut stats).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let window = windows.first().copied();
+        // Only a known window key is logged: the raw query value is caller-chosen text.
+        let window = windows
+            .first()
+            .and_then(|w| WindowKey::ALL.into_iter().find(|k| k.as_str() == *w))
+            .map(|k| k.as_str());
         match result {
             Ok(body) => {
                 runtime::emf::summary_read(latency_ms, stats.items, stats.queries);
