@@ -193,12 +193,11 @@ def main():
     common = {"TABLE_NAME": args.table, "RETENTION_DAYS": "90", "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint}
     schedule = open(os.path.join(args.fixtures, "schedule-event.json")).read()
 
+    with open(os.path.join(args.fixtures, "demo-milestones.jsonl")) as demo:
+        record_base = json.loads(demo.readlines()[2])
+
     def record_event():
-        return json.dumps({
-            "event": "operation.started", "tenant_id": "bench-tenant", "workspace_id": "ws-1",
-            "actor_id": "user-1", "event_id": f"operation.started:{uuid.uuid4()}",
-            "subject": {"type": "operation_run", "id": "run-1"}, "metadata": {"operation_type": "backup"},
-        })
+        return json.dumps({**record_base, "tenant_id": "bench-tenant", "event_id": f"bench:{uuid.uuid4()}"})
 
     def summary_event():
         return json.dumps({

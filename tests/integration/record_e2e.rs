@@ -2,13 +2,16 @@
 //! invoked through the Lambda Invoke API, against DynamoDB Local.
 
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use domain::testdata::{
+    DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED,
+};
 use serde_json::{Value, json};
-use storage::layout::{LedgerRow, attr};
+use storage::testing;
 use tokio::task::block_in_place;
 
 fn milestone(event_id: &str, workspace: &str) -> String {
     json!({
-        "event": "support.diagnostics_opened",
+        "event": DIAGNOSTICS_OPENED,
         "tenant_id": "tenant-e2e",
         "workspace_id": workspace,
         "actor_id": "user-7",
@@ -30,22 +33,22 @@ async fn record_through_the_invoke_api() {
     let mut invoke = |payload: &str| block_in_place(|| watcher.invoke("record", payload));
 
     // Accepted.
-    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-1"));
+    let reply = invoke(&milestone("diag:run-3", "ws-1"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(
         reply.json(),
-        json!({"status": "recorded", "event_id": "support.diagnostics_opened:run-3"})
+        json!({"status": "recorded", "event_id": "diag:run-3"})
     );
 
     // Replay with the same content: a duplicate.
-    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-1")).json();
+    let reply = invoke(&milestone("diag:run-3", "ws-1")).json();
     assert_eq!(
         reply,
-        json!({"status": "duplicate", "event_id": "support.diagnostics_opened:run-3"})
+        json!({"status": "duplicate", "event_id": "diag:run-3"})
     );
 
     // Same event_id, different content: a conflict.
-    let reply = invoke(&milestone("support.diagnostics_opened:run-3", "ws-2")).json();
+    let reply = invoke(&milestone("diag:run-3", "ws-2")).json();
     assert_eq!(status(&reply), "rejected");
     assert_eq!(reply["error"]["code"], "idempotency_conflict");
     assert_eq!(reply["error"]["field"], "event_id");
@@ -65,16 +68,17 @@ async fn record_through_the_invoke_api() {
 
     // Wrong shapes are typed rejections, not crashes.
     for (payload, code, field) in [
-        ("[1, 2, 3]", "not_an_object", "$"),
-        ("\"operation.started\"", "not_an_object", "$"),
-        (r#"{"event": 5}"#, "wrong_type", "event"),
+        ("[1, 2, 3]".to_owned(), "not_an_object", "$"),
+        (format!("\"{OPERATION_STARTED}\""), "not_an_object", "$"),
+        (r#"{"event": 5}"#.to_owned(), "wrong_type", "event"),
         (
-            r#"{"event":"report.created","tenant_id":"t","workspace_id":"w","actor_id":"a","metadata":{"report_type":"x"},"email":"a@b.c"}"#,
+            r#"{"event":"EVENT","tenant_id":"t","workspace_id":"w","actor_id":"a","metadata":{"report_type":"x"},"email":"a@b.c"}"#
+                .replace("EVENT", REPORT_CREATED),
             "unknown_field",
             "email",
         ),
     ] {
-        let reply = invoke(payload).json();
+        let reply = invoke(&payload).json();
         assert_eq!(
             (
                 status(&reply),
@@ -85,7 +89,7 @@ async fn record_through_the_invoke_api() {
             "{payload}"
         );
     }
-    let oversized = json!({"event": "report.created", "padding": "x".repeat(9000)}).to_string();
+    let oversized = json!({"event": REPORT_CREATED, "padding": "x".repeat(9000)}).to_string();
     assert_eq!(
         invoke(&oversized).json()["error"]["code"],
         "payload_too_large"
@@ -102,7 +106,7 @@ async fn record_through_the_invoke_api() {
     );
 
     // No crash loop: the same process keeps serving.
-    let reply = invoke(&milestone("support.diagnostics_opened:run-4", "ws-1")).json();
+    let reply = invoke(&milestone("diag:run-4", "ws-1")).json();
     assert_eq!(status(&reply), "recorded");
 
     // The process printed its metrics as CloudWatch EMF documents, one batch per invocation.
@@ -135,21 +139,15 @@ async fn record_through_the_invoke_api() {
 
     // The table holds exactly the two accepted rows, unchanged by the conflict.
     let items = table.all_items().await;
-    let mut ids: Vec<&str> = items
+    let rows: Vec<_> = items
         .iter()
-        .map(|i| i[attr::EVENT_ID].as_s().expect("S").as_str())
+        .map(|i| testing::decode(i).expect("stored rows map back").0)
         .collect();
+    let mut ids: Vec<&str> = rows.iter().map(|m| m.event_id.as_str()).collect();
     ids.sort_unstable();
-    assert_eq!(
-        ids,
-        [
-            "support.diagnostics_opened:run-3",
-            "support.diagnostics_opened:run-4"
-        ]
-    );
-    for item in &items {
-        let row = LedgerRow::from_item(item).expect("stored rows map back");
-        assert_eq!(row.milestone.workspace_id.as_str(), "ws-1");
+    assert_eq!(ids, ["diag:run-3", "diag:run-4"]);
+    for milestone in &rows {
+        assert_eq!(milestone.workspace_id.as_str(), "ws-1");
     }
 }
 
@@ -157,8 +155,9 @@ async fn record_through_the_invoke_api() {
 async fn record_without_event_id_derives_it_from_the_request_id() {
     let table = TestTable::create().await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
-    let payload = r#"{"event":"review_pack.generation_requested","tenant_id":"t-1","workspace_id":"w-1","actor_id":"a-1","metadata":[]}"#;
-    let reply = block_in_place(|| watcher.invoke("record", payload)).json();
+    let payload = r#"{"event":"EVENT","tenant_id":"t-1","workspace_id":"w-1","actor_id":"a-1","metadata":[]}"#
+        .replace("EVENT", REVIEW_PACK_REQUESTED);
+    let reply = block_in_place(|| watcher.invoke("record", &payload)).json();
     assert_eq!(status(&reply), "recorded");
     let event_id = reply["event_id"].as_str().expect("event_id");
     assert!(
@@ -167,7 +166,8 @@ async fn record_without_event_id_derives_it_from_the_request_id() {
     );
     let items = table.all_items().await;
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0][attr::EVENT_ID].as_s().expect("S"), event_id);
+    let (stored, _) = testing::decode(&items[0]).expect("stored row maps back");
+    assert_eq!(stored.event_id.as_str(), event_id);
 }
 
 /// Sums the EMF documents in a process's output by (metric, code dimension),

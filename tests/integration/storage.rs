@@ -2,15 +2,16 @@
 
 use crate::support::TestTable;
 use aws_sdk_dynamodb::types::AttributeValue;
-use catalog::{EventId, Milestone, RecordRequest, Retention};
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
+use domain::testdata::OPERATION_STARTED;
+use domain::{EventId, Milestone, RecordRequest, Retention};
 use std::collections::HashSet;
-use storage::layout::{self, LedgerRow, attr, shard_for};
+use storage::testing::{self, Item, attr, shard_for};
 use storage::{PutOutcome, QueryOptions};
 
 fn milestone_at(event_id: &str, occurred_at: DateTime<Utc>, workspace: &str) -> Milestone {
     let raw = serde_json::json!({
-        "event": "operation.started",
+        "event": OPERATION_STARTED,
         "tenant_id": "tenant-a",
         "workspace_id": workspace,
         "actor_id": "user-1",
@@ -24,7 +25,7 @@ fn milestone_at(event_id: &str, occurred_at: DateTime<Utc>, workspace: &str) -> 
         .into_milestone(EventId::parse("unused").expect("id"), Utc::now())
 }
 
-fn s<'a>(item: &'a layout::Item, name: &str) -> &'a str {
+fn s<'a>(item: &'a Item, name: &str) -> &'a str {
     item[name].as_s().expect("string attribute")
 }
 
@@ -32,11 +33,9 @@ fn s<'a>(item: &'a layout::Item, name: &str) -> &'a str {
 async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attributes() {
     let table = TestTable::create().await;
     let occurred = Utc::now().with_nanosecond(250_000_000).expect("valid") - TimeDelta::hours(1);
-    let milestone = milestone_at("operation.started:run-1", occurred, "ws-1");
-    let row = LedgerRow::new(milestone.clone(), Retention::default());
-
+    let milestone = milestone_at("op:run-1", occurred, "ws-1");
     assert_eq!(
-        table.ledger().put(&row).await.expect("put"),
+        table.ledger().record(&milestone).await.expect("put"),
         PutOutcome::Recorded
     );
 
@@ -44,7 +43,7 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
     assert_eq!(items.len(), 1);
     let item = &items[0];
     assert_eq!(s(item, attr::TENANT_ID), "tenant-a");
-    assert_eq!(s(item, attr::EVENT_ID), "operation.started:run-1");
+    assert_eq!(s(item, attr::EVENT_ID), "op:run-1");
     assert_eq!(s(item, attr::FINGERPRINT), milestone.fingerprint.as_str());
     let expected_ttl = (milestone.occurred_at.instant() + TimeDelta::days(90)).timestamp();
     assert_eq!(
@@ -57,13 +56,13 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
     assert_eq!(
         s(item, attr::TIME_KEY),
         format!(
-            "{}#operation.started:run-1",
-            catalog::format_millis(milestone.occurred_at.instant())
+            "{}#op:run-1",
+            domain::format_millis(milestone.occurred_at.instant())
         )
     );
     assert_eq!(
-        LedgerRow::from_item(item).expect("stored item maps back"),
-        row
+        testing::decode(item).expect("stored item maps back"),
+        (milestone, expected_ttl)
     );
 }
 
@@ -72,19 +71,19 @@ async fn duplicate_leaves_one_item_and_conflict_is_reported() {
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let occurred = Utc::now() - TimeDelta::minutes(5);
-    let original = LedgerRow::new(milestone_at("ev-1", occurred, "ws-1"), Retention::default());
+    let original = milestone_at("ev-1", occurred, "ws-1");
     assert_eq!(
-        ledger.put(&original).await.expect("put"),
+        ledger.record(&original).await.expect("put"),
         PutOutcome::Recorded
     );
     assert_eq!(
-        ledger.put(&original).await.expect("put"),
+        ledger.record(&original).await.expect("put"),
         PutOutcome::Duplicate
     );
 
-    let changed = LedgerRow::new(milestone_at("ev-1", occurred, "ws-2"), Retention::default());
+    let changed = milestone_at("ev-1", occurred, "ws-2");
     assert_eq!(
-        ledger.put(&changed).await.expect("put"),
+        ledger.record(&changed).await.expect("put"),
         PutOutcome::Conflict
     );
 
@@ -100,15 +99,12 @@ async fn duplicate_leaves_one_item_and_conflict_is_reported() {
 #[tokio::test]
 async fn fifty_concurrent_identical_puts_leave_one_item() {
     let table = TestTable::create().await;
-    let row = LedgerRow::new(
-        milestone_at("ev-race", Utc::now(), "ws-1"),
-        Retention::default(),
-    );
+    let milestone = milestone_at("ev-race", Utc::now(), "ws-1");
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..50 {
         let ledger = table.ledger();
-        let row = row.clone();
-        tasks.spawn(async move { ledger.put(&row).await });
+        let milestone = milestone.clone();
+        tasks.spawn(async move { ledger.record(&milestone).await });
     }
     let mut recorded = 0;
     let mut duplicates = 0;
@@ -157,8 +153,11 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
         if at >= from && at < to {
             expected.insert(id.clone());
         }
-        let row = LedgerRow::new(milestone_at(id, at, "ws-1"), Retention::default());
-        assert_eq!(ledger.put(&row).await.expect("put"), PutOutcome::Recorded);
+        let milestone = milestone_at(id, at, id);
+        assert_eq!(
+            ledger.record(&milestone).await.expect("put"),
+            PutOutcome::Recorded
+        );
     }
     assert!(
         expected
@@ -167,44 +166,42 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
         "fixture sanity"
     );
     for id in &off_shard {
-        let row = LedgerRow::new(
-            milestone_at(id, from + TimeDelta::hours(1), "ws-1"),
-            Retention::default(),
-        );
-        ledger.put(&row).await.expect("put");
+        let milestone = milestone_at(id, from + TimeDelta::hours(1), id);
+        ledger.record(&milestone).await.expect("put");
     }
     // The same shard on the next day, inside the time range's clock hours but not its day.
     let next_day_id = on_shard[0].clone() + "-next";
-    let row = LedgerRow::new(
-        milestone_at(&next_day_id, Utc::now() - TimeDelta::minutes(1), "ws-1"),
-        Retention::default(),
-    );
-    ledger.put(&row).await.expect("put");
+    let milestone = milestone_at(&next_day_id, Utc::now() - TimeDelta::minutes(1), "ws-1");
+    ledger.record(&milestone).await.expect("put");
 
-    let read = ledger
-        .query_partition(
-            from.date_naive(),
-            target_shard,
+    // Off-shard rows inside the range count too: the read covers every shard of the day.
+    expected.extend(off_shard.iter().cloned());
+    let mut got = Vec::new();
+    let stats = ledger
+        .read_range(
             from,
             to,
             QueryOptions {
                 page_limit: Some(3),
                 ..QueryOptions::default()
             },
+            |rows| {
+                for row in rows {
+                    assert!(row.occurred_at.instant() >= from && row.occurred_at.instant() < to);
+                    // Each fixture row's workspace id is its event id.
+                    got.push(row.workspace_id.as_str().to_owned());
+                }
+            },
         )
         .await
         .expect("query");
-    let got: HashSet<String> = read
-        .rows
-        .iter()
-        .map(|r| r.event_id.as_str().to_owned())
-        .collect();
-    assert_eq!(got, expected);
-    assert_eq!(read.rows.len(), expected.len(), "no row twice");
-    assert!(read.pages > 3, "several pages expected, got {}", read.pages);
+    let unique: HashSet<String> = got.iter().cloned().collect();
+    assert_eq!(unique, expected);
+    assert_eq!(got.len(), expected.len(), "no row twice");
+    assert_eq!(stats.partitions, u32::from(storage::WRITE_SHARDS));
     assert!(
-        read.rows
-            .iter()
-            .all(|r| r.occurred_at.instant() >= from && r.occurred_at.instant() < to)
+        stats.queries > 3 + u32::from(storage::WRITE_SHARDS),
+        "several pages expected, got {}",
+        stats.queries
     );
 }

@@ -1,12 +1,12 @@
 //! The summary read against DynamoDB Local, and `summary` end to end under `cargo lambda watch`.
 
-use crate::support::fixtures::{row, seed};
+use crate::support::fixtures::{Row, row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use catalog::{CATALOG, Retention, Summary, Window, WindowKey};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use domain::testdata::OPERATION_STARTED;
+use domain::{Aggregation, CATALOG, Retention, Summary, Window, WindowKey};
 use serde_json::json;
 use std::sync::LazyLock;
-use storage::layout::LedgerRow;
 use storage::{Ledger, QueryOptions, ReadStats};
 use tokio::task::block_in_place;
 
@@ -24,13 +24,29 @@ fn now() -> DateTime<Utc> {
     *NOW
 }
 
+/// Hourly rows in the dataset, going back 40 days.
+const HOURS: i64 = 960;
+/// The event of the edge and exclusion rows: the catalog's last.
+const EDGE_EVENT: &str = CATALOG[CATALOG.len() - 1].name;
+
+/// Per-family counts when the window holds hourly rows `1..=hours` (row `h` is
+/// event `h mod catalog length`) and `edge` edge rows of [`EDGE_EVENT`].
+fn expected(hours: i64, edge: u64) -> Vec<u64> {
+    let mut counts = vec![0; CATALOG.len()];
+    for h in 1..=hours {
+        counts[h as usize % CATALOG.len()] += 1;
+    }
+    counts[CATALOG.len() - 1] += edge;
+    counts
+}
+
 /// 960 hourly rows going back 40 days (event, tenant and workspace cycle with
 /// the hour, giving 12 distinct workspaces), plus edge and exclusion rows.
-fn dataset() -> Vec<LedgerRow> {
+fn dataset() -> Vec<Row> {
     let n = now();
-    let mut rows: Vec<LedgerRow> = (1..=960_i64)
+    let mut rows: Vec<Row> = (1..=HOURS)
         .map(|h| {
-            let event = CATALOG[(h % 5) as usize].name;
+            let event = CATALOG[h as usize % CATALOG.len()].name;
             let tenant = format!("t{}", h % 3);
             let workspace = format!("w{}", h % 4);
             row(
@@ -42,7 +58,7 @@ fn dataset() -> Vec<LedgerRow> {
             )
         })
         .collect();
-    let edge = "review_pack.generation_requested";
+    let edge = EDGE_EVENT;
     // Exactly at `now`: the window is [start, now), so it never counts.
     rows.push(row(edge, "edge", "we1", "at-now", n));
     // Just inside every window's end.
@@ -83,15 +99,15 @@ async fn summarize(ledger: &Ledger, key: WindowKey) -> (Summary, ReadStats) {
         page_limit: Some(5),
         concurrency: 8,
     };
-    ledger
-        .summarize(
-            Window::ending_at(key, now()),
-            now(),
-            Retention::default(),
-            options,
-        )
+    let window = Window::ending_at(key, now());
+    let mut aggregation = Aggregation::new(window, now(), Retention::default());
+    let stats = ledger
+        .read_range(window.start, window.end, options, |rows| {
+            aggregation.add_all(rows)
+        })
         .await
-        .expect("summary")
+        .expect("summary");
+    (aggregation.finish(), stats)
 }
 
 fn counts(summary: &Summary) -> Vec<u64> {
@@ -106,7 +122,7 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
 
     // 24h: hours 1..=24 cycle the five events (4,5,5,5,5), plus the row 1 ms before now.
     let (day, stats) = summarize(&ledger, WindowKey::Day).await;
-    assert_eq!(counts(&day), [4, 5, 5, 5, 6]);
+    assert_eq!(counts(&day), expected(24, 1));
     assert_eq!((day.total, day.active_workspaces), (25, 13));
     // The expired row was returned by DynamoDB and filtered out: 24 + 1 + 1 items read.
     assert_eq!(stats.items, 26);
@@ -115,7 +131,7 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
         stats.queries > stats.partitions,
         "pages must have been followed: {stats:?}"
     );
-    let review_packs = &day.families[4];
+    let review_packs = &day.families[CATALOG.len() - 1];
     assert_eq!(review_packs.buckets.len(), 25);
     assert_eq!(
         review_packs.buckets[0].count, 1,
@@ -136,19 +152,19 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
 
     // 7d: hours 1..=168 give (33,34,34,34,33); the row 1 ms before the start stays out.
     let (week, stats) = summarize(&ledger, WindowKey::Week).await;
-    assert_eq!(counts(&week), [33, 34, 34, 34, 34]);
+    assert_eq!(counts(&week), expected(168, 1));
     assert_eq!((week.total, week.active_workspaces), (169, 13));
     assert_eq!(week.families[0].buckets.len(), 8);
     assert_eq!(stats.partitions, 8 * u32::from(storage::WRITE_SHARDS));
 
     // 30d: hours 1..=720, 144 per event, plus both edge rows.
     let (month, _) = summarize(&ledger, WindowKey::Month).await;
-    assert_eq!(counts(&month), [144, 144, 144, 144, 146]);
+    assert_eq!(counts(&month), expected(720, 2));
     assert_eq!((month.total, month.active_workspaces), (722, 13));
 
     // 90d: all 960 hourly rows, plus both edge rows; the too-old row stays out.
     let (quarter, _) = summarize(&ledger, WindowKey::Quarter).await;
-    assert_eq!(counts(&quarter), [192, 192, 192, 192, 194]);
+    assert_eq!(counts(&quarter), expected(HOURS, 2));
     assert_eq!((quarter.total, quarter.active_workspaces), (962, 13));
     let bucket_sum: u64 = quarter
         .families
@@ -201,8 +217,8 @@ async fn summary_through_cargo_lambda_watch() {
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     for (i, workspace) in ["w1", "w2", "w2"].iter().enumerate() {
         let payload = json!({
-            "event": "operation.started", "tenant_id": "t-1", "workspace_id": workspace, "actor_id": "a",
-            "event_id": format!("operation.started:run-{i}"), "metadata": {"operation_type": "sync"}
+            "event": OPERATION_STARTED, "tenant_id": "t-1", "workspace_id": workspace, "actor_id": "a",
+            "event_id": format!("op:run-{i}"), "metadata": {"operation_type": "sync"}
         });
         let reply = block_in_place(|| watcher.invoke("record", &payload.to_string())).json();
         assert_eq!(reply["status"], "recorded");
@@ -217,7 +233,7 @@ async fn summary_through_cargo_lambda_watch() {
     assert_eq!(body["window"]["bucket"], "hour");
     assert_eq!(body["total"], 3);
     assert_eq!(body["active_workspaces"], 2);
-    assert_eq!(body["families"][2]["event"], "operation.started");
+    assert_eq!(body["families"][2]["event"], OPERATION_STARTED);
     assert_eq!(body["families"][2]["count"], 3);
     assert_eq!(
         body["families"][2]["buckets"].as_array().map(Vec::len),

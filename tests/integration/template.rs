@@ -5,7 +5,7 @@ use crate::support::TestTable;
 use devkit::TableDefinition;
 use serde_yaml_ng::Value;
 use std::collections::BTreeSet;
-use storage::layout::{INDEX_PROJECTION, TIME_INDEX, attr};
+use storage::TABLE_SHAPE;
 
 fn template() -> Value {
     let text = std::fs::read_to_string(TableDefinition::repo_template_path())
@@ -124,8 +124,17 @@ fn prune_role_grants_exactly_query_on_the_index_batch_write_and_its_logs() {
 }
 
 #[test]
-fn the_index_name_in_the_policies_is_the_layouts() {
-    assert_eq!(TIME_INDEX, "by_time");
+fn the_index_in_every_policy_is_the_one_storage_queries() {
+    let text = std::fs::read_to_string(TableDefinition::repo_template_path()).expect("template");
+    let index_arns: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("/index/"))
+        .collect();
+    assert!(!index_arns.is_empty(), "no policy grants the time index");
+    let expected = format!("/index/{}\"", TABLE_SHAPE.index_name);
+    for line in index_arns {
+        assert!(line.trim_end().ends_with(&expected), "{line}");
+    }
 }
 
 #[test]
@@ -266,25 +275,40 @@ fn table_definition_matches_the_storage_layout() {
         .iter()
         .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
         .collect();
-    assert_eq!(keys, [(attr::TENANT_ID, "HASH"), (attr::EVENT_ID, "RANGE")]);
+    assert_eq!(
+        keys,
+        [
+            (TABLE_SHAPE.partition_key, "HASH"),
+            (TABLE_SHAPE.sort_key, "RANGE")
+        ]
+    );
     let [index] = definition.global_secondary_indexes.as_slice() else {
         panic!("one GSI")
     };
-    assert_eq!(index.index_name, TIME_INDEX);
+    assert_eq!(index.index_name, TABLE_SHAPE.index_name);
     let index_keys: Vec<&str> = index
         .key_schema
         .iter()
         .map(|k| k.attribute_name.as_str())
         .collect();
-    assert_eq!(index_keys, [attr::DAY_SHARD, attr::TIME_KEY]);
+    assert_eq!(
+        index_keys,
+        [TABLE_SHAPE.index_partition_key, TABLE_SHAPE.index_sort_key]
+    );
     assert_eq!(index.projection.projection_type, "INCLUDE");
     assert_eq!(
         index.projection.non_key_attributes.as_deref(),
-        Some(&INDEX_PROJECTION.map(String::from)[..])
+        Some(
+            &TABLE_SHAPE
+                .index_projection
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()[..]
+        )
     );
     let ttl = definition.time_to_live.as_ref().expect("TTL");
     assert!(ttl.enabled);
-    assert_eq!(ttl.attribute_name, attr::EXPIRES_AT);
+    assert_eq!(ttl.attribute_name, TABLE_SHAPE.ttl_attribute);
     assert_eq!(definition.billing_mode, "PAY_PER_REQUEST");
 }
 
@@ -360,7 +384,7 @@ async fn test_tables_are_exactly_the_templates_table() {
         .await
         .expect("ttl");
     let ttl = ttl.time_to_live_description.expect("ttl description");
-    assert_eq!(ttl.attribute_name(), Some(attr::EXPIRES_AT));
+    assert_eq!(ttl.attribute_name(), Some(TABLE_SHAPE.ttl_attribute));
     assert_eq!(
         ttl.time_to_live_status().map(|s| s.as_str()),
         Some("ENABLED")

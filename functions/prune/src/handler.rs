@@ -2,7 +2,6 @@
 //! function's own clock, the walk, and one structured report.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use catalog::Retention;
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Deserialize;
@@ -117,17 +116,12 @@ impl PruneSettings {
 #[derive(Debug, Clone)]
 pub struct PruneHandler {
     ledger: Ledger,
-    retention: Retention,
     settings: PruneSettings,
 }
 
 impl PruneHandler {
-    pub fn new(ledger: Ledger, retention: Retention, settings: PruneSettings) -> Self {
-        Self {
-            ledger,
-            retention,
-            settings,
-        }
+    pub fn new(ledger: Ledger, settings: PruneSettings) -> Self {
+        Self { ledger, settings }
     }
 
     pub async fn invoke(
@@ -155,14 +149,19 @@ impl PruneHandler {
                 return Err(error);
             }
         };
-        let plan = PrunePlan::new(now, self.retention, self.settings.margin_days, dry_run);
+        let plan = PrunePlan::new(
+            now,
+            self.ledger.retention(),
+            self.settings.margin_days,
+            dry_run,
+        );
         match self
             .ledger
             .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
             .await
         {
             Ok(report) => {
-                runtime::emf::prune_run(report.rows_deleted, report.rows_left, report.finished);
+                wiring::emf::prune_run(report.rows_deleted, report.rows_left, report.finished);
                 tracing::info!(
                     outcome = if report.finished {
                         "finished"
@@ -181,7 +180,7 @@ impl PruneHandler {
                 Ok(report)
             }
             Err(error) => {
-                let chain = runtime::error_chain(&error);
+                let chain = wiring::error_chain(&error);
                 let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
                 tracing::error!(
                     outcome = "failed",

@@ -1,12 +1,11 @@
 //! The record handler: parse, write once, answer, and log exactly one outcome line.
 
-use catalog::{EventId, EventName, RecordRequest, RejectCode, Rejection, Retention, TenantId};
 use chrono::{DateTime, Utc};
+use domain::{EventId, LogContext, ParseFailure, RecordRequest, RejectCode, Rejection, TenantId};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::time::Instant;
-use storage::layout::LedgerRow;
 use storage::{Ledger, PutOutcome, StorageError};
 
 /// What a synchronous caller sees. Rejections are normal responses, not
@@ -37,18 +36,84 @@ impl From<RecordError> for Diagnostic {
     }
 }
 
+/// Every way an invocation ends. The response, the log line and the metric
+/// are decided here, in one place.
+#[derive(Debug)]
+pub enum Outcome {
+    Recorded { event_id: EventId },
+    Duplicate { event_id: EventId },
+    Rejected(Rejection),
+    Failed(StorageError),
+}
+
+impl Outcome {
+    /// Writes the one outcome line and the metric, and answers. Only bounded,
+    /// non-personal fields: never metadata values, actor ids or the payload.
+    fn finish(self, context: &LogContext, started: Instant) -> Result<RecordResponse, RecordError> {
+        let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let event = context.event.map(|e| e.as_str());
+        let tenant_id = context.tenant_id.as_ref().map(TenantId::as_str);
+        match self {
+            Outcome::Recorded { event_id } => {
+                wiring::emf::recorded();
+                tracing::info!(outcome = "recorded", event, tenant_id, latency_ms, "record");
+                Ok(RecordResponse::Recorded {
+                    event_id: event_id.as_str().to_owned(),
+                })
+            }
+            Outcome::Duplicate { event_id } => {
+                wiring::emf::duplicate();
+                tracing::info!(
+                    outcome = "duplicate",
+                    event,
+                    tenant_id,
+                    latency_ms,
+                    "record"
+                );
+                Ok(RecordResponse::Duplicate {
+                    event_id: event_id.as_str().to_owned(),
+                })
+            }
+            Outcome::Rejected(rejection) => {
+                wiring::emf::rejected(rejection.code);
+                tracing::warn!(
+                    outcome = rejection.code.as_str(),
+                    event,
+                    tenant_id,
+                    field = rejection.field.as_str(),
+                    latency_ms,
+                    "record rejected"
+                );
+                Ok(RecordResponse::Rejected { error: rejection })
+            }
+            Outcome::Failed(error) => {
+                wiring::emf::failed();
+                let chain = wiring::error_chain(&error);
+                tracing::error!(
+                    outcome = "failed",
+                    event,
+                    tenant_id,
+                    latency_ms,
+                    error = chain,
+                    "record failed"
+                );
+                Err(RecordError::Storage(error))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordHandler {
     ledger: Ledger,
-    retention: Retention,
 }
 
 impl RecordHandler {
-    pub fn new(ledger: Ledger, retention: Retention) -> Self {
-        Self { ledger, retention }
+    pub fn new(ledger: Ledger) -> Self {
+        Self { ledger }
     }
 
-    /// The Lambda entry point. The payload arrives as raw JSON text and is parsed by the catalog.
+    /// The Lambda entry point. The payload arrives as raw JSON text and is parsed by the domain.
     pub async fn invoke(
         &self,
         event: LambdaEvent<Box<RawValue>>,
@@ -64,15 +129,27 @@ impl RecordHandler {
         now: DateTime<Utc>,
     ) -> Result<RecordResponse, RecordError> {
         let started = Instant::now();
-        let request = match RecordRequest::parse(raw, now, self.retention) {
+        let (outcome, context) = self.decide(raw, request_id, now).await;
+        outcome.finish(&context, started)
+    }
+
+    /// Parses once, writes at most once, and says how it ended.
+    async fn decide(
+        &self,
+        raw: &str,
+        request_id: &str,
+        now: DateTime<Utc>,
+    ) -> (Outcome, LogContext) {
+        let request = match RecordRequest::parse_with_context(raw, now, self.ledger.retention()) {
             Ok(request) => request,
-            Err(rejection) => {
-                let (event, tenant_id) = peek_log_context(raw);
-                return Ok(rejected(rejection, event, tenant_id.as_ref(), started));
+            Err(ParseFailure { rejection, context }) => {
+                return (Outcome::Rejected(rejection), context);
             }
         };
-        let event = request.event;
-        let tenant_id = request.tenant_id.clone();
+        let context = LogContext {
+            event: Some(request.event),
+            tenant_id: Some(request.tenant_id.clone()),
+        };
         // Lambda keeps the request id across its own asynchronous retries, so
         // those stay idempotent even when the caller sent no event_id.
         let Some(event_id) = request
@@ -85,132 +162,25 @@ impl RecordHandler {
                 "event_id",
                 "no event_id was sent and none can be derived from this invocation",
             );
-            return Ok(rejected(rejection, Some(event), Some(&tenant_id), started));
+            return (Outcome::Rejected(rejection), context);
         };
-        let row = LedgerRow::new(request.into_milestone(event_id, now), self.retention);
-        let event_id = row.milestone.event_id.as_str().to_owned();
-        match self.ledger.put(&row).await {
-            Ok(PutOutcome::Recorded) => {
-                log_outcome(
-                    "recorded",
-                    Some(event),
-                    Some(&tenant_id),
-                    started,
-                    None,
-                    None,
-                );
-                Ok(RecordResponse::Recorded { event_id })
-            }
-            Ok(PutOutcome::Duplicate) => {
-                log_outcome(
-                    "duplicate",
-                    Some(event),
-                    Some(&tenant_id),
-                    started,
-                    None,
-                    None,
-                );
-                Ok(RecordResponse::Duplicate { event_id })
-            }
-            Ok(PutOutcome::Conflict) => {
-                let rejection = Rejection::new(
-                    RejectCode::IdempotencyConflict,
-                    "event_id",
-                    "this event_id was already recorded for the tenant with different content",
-                );
-                Ok(rejected(rejection, Some(event), Some(&tenant_id), started))
-            }
-            Err(error) => {
-                let chain = runtime::error_chain(&error);
-                log_outcome(
-                    "failed",
-                    Some(event),
-                    Some(&tenant_id),
-                    started,
-                    None,
-                    Some(&chain),
-                );
-                Err(RecordError::Storage(error))
-            }
-        }
+        let milestone = request.into_milestone(event_id, now);
+        let outcome = match self.ledger.record(&milestone).await {
+            Ok(PutOutcome::Recorded) => Outcome::Recorded {
+                event_id: milestone.event_id,
+            },
+            Ok(PutOutcome::Duplicate) => Outcome::Duplicate {
+                event_id: milestone.event_id,
+            },
+            Ok(PutOutcome::Conflict) => Outcome::Rejected(Rejection::new(
+                RejectCode::IdempotencyConflict,
+                "event_id",
+                "this event_id was already recorded for the tenant with different content",
+            )),
+            Err(error) => Outcome::Failed(error),
+        };
+        (outcome, context)
     }
-}
-
-/// Logs and counts a rejection, and answers it: a normal response, never retried.
-fn rejected(
-    rejection: Rejection,
-    event: Option<EventName>,
-    tenant_id: Option<&TenantId>,
-    started: Instant,
-) -> RecordResponse {
-    log_outcome(
-        rejection.code.as_str(),
-        event,
-        tenant_id,
-        started,
-        Some(&rejection.field),
-        None,
-    );
-    RecordResponse::Rejected { error: rejection }
-}
-
-/// The one outcome line per invocation, and its metric. Only bounded,
-/// non-personal fields: never metadata values, actor ids or the payload.
-fn log_outcome(
-    outcome: &'static str,
-    event: Option<EventName>,
-    tenant_id: Option<&TenantId>,
-    started: Instant,
-    field: Option<&str>,
-    error: Option<&str>,
-) {
-    runtime::emf::record_outcome(outcome);
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let event = event.map(|e| e.as_str());
-    let tenant_id = tenant_id.map(TenantId::as_str);
-    match (outcome, error) {
-        (_, Some(error)) => {
-            tracing::error!(
-                outcome,
-                event,
-                tenant_id,
-                latency_ms,
-                error,
-                "record failed"
-            )
-        }
-        ("recorded" | "duplicate", None) => {
-            tracing::info!(outcome, event, tenant_id, latency_ms, "record")
-        }
-        (_, None) => tracing::warn!(
-            outcome,
-            event,
-            tenant_id,
-            field,
-            latency_ms,
-            "record rejected"
-        ),
-    }
-}
-
-/// Best-effort event and tenant for a rejection's log line: only values that
-/// pass their own rules are logged, so a rejected payload never leaks into logs.
-fn peek_log_context(raw: &str) -> (Option<EventName>, Option<TenantId>) {
-    if raw.len() > catalog::MAX_PAYLOAD_BYTES {
-        return (None, None);
-    }
-    let Ok(serde_json::Value::Object(object)) = serde_json::from_str(raw) else {
-        return (None, None);
-    };
-    let event = object
-        .get("event")
-        .and_then(|v| v.as_str())
-        .and_then(EventName::parse);
-    let tenant_id = object
-        .get("tenant_id")
-        .and_then(|v| v.as_str())
-        .and_then(|v| TenantId::parse(v).ok());
-    (event, tenant_id)
 }
 
 #[cfg(test)]
@@ -221,6 +191,8 @@ mod tests {
     use aws_sdk_dynamodb::types::AttributeValue;
     use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use domain::Retention;
+    use domain::testdata::REPORT_CREATED;
     use std::collections::HashMap;
 
     const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
@@ -233,7 +205,7 @@ mod tests {
 
     fn payload(event_id: Option<&str>) -> String {
         let mut request = serde_json::json!({
-            "event": "report.created", "tenant_id": "tenant-1", "workspace_id": "ws-1",
+            "event": REPORT_CREATED, "tenant_id": "tenant-1", "workspace_id": "ws-1",
             "actor_id": "user-1", "metadata": {"report_type": "usage"}
         });
         if let Some(id) = event_id {
@@ -252,7 +224,7 @@ mod tests {
 
     fn handler(rules: &[&Rule]) -> RecordHandler {
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
-        RecordHandler::new(Ledger::new(client, "ledger"), Retention::default())
+        RecordHandler::new(Ledger::new(client, "ledger", Retention::default()))
     }
 
     fn condition_failed(stored_fingerprint: &str) -> PutItemError {
@@ -277,12 +249,12 @@ mod tests {
             })
             .then_output(|| PutItemOutput::builder().build());
         let response = handler(&[&put])
-            .handle(&payload(Some("report.created:r-1")), REQUEST_ID, now())
+            .handle(&payload(Some("report:r-1")), REQUEST_ID, now())
             .await;
         assert_eq!(
             response.expect("ok"),
             RecordResponse::Recorded {
-                event_id: "report.created:r-1".into()
+                event_id: "report:r-1".into()
             }
         );
         assert_eq!(put.num_calls(), 1);
@@ -401,14 +373,5 @@ mod tests {
             rejected,
             serde_json::json!({"status": "rejected", "error": {"code": "missing_field", "field": "tenant_id", "message": "is required"}})
         );
-    }
-
-    #[test]
-    fn log_context_only_takes_valid_values() {
-        let (event, tenant) =
-            peek_log_context(r#"{"event":"report.created","tenant_id":"jane@example.com"}"#);
-        assert_eq!(event.map(|e| e.as_str()), Some("report.created"));
-        assert!(tenant.is_none());
-        assert_eq!(peek_log_context("not json"), (None, None));
     }
 }

@@ -4,17 +4,21 @@ mod handler;
 
 use handler::RecordHandler;
 use lambda_runtime::{Error, service_fn};
-use runtime::Config;
 use storage::Ledger;
+use wiring::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_runtime::tracing::init_default_subscriber();
-    let metrics = runtime::emf::init("record")?;
+    let metrics = wiring::emf::init("record")?;
     let config = Config::from_env()?;
-    let ledger = Ledger::new(runtime::dynamodb_client()?, config.table_name);
-    let handler = RecordHandler::new(ledger, config.retention);
+    let ledger = Ledger::new(
+        wiring::dynamodb_client()?,
+        config.table_name,
+        config.retention,
+    );
+    let handler = RecordHandler::new(ledger);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

@@ -1,8 +1,8 @@
 //! `GET /summary?window=24h|7d|30d|90d`: routing, the window, one aggregate
 //! read, and the single place where errors become status codes.
 
-use catalog::{Retention, Window, WindowError, WindowKey};
 use chrono::{DateTime, Utc};
+use domain::{Aggregation, Summary, Window, WindowError, WindowKey};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
@@ -90,20 +90,22 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
     response
 }
 
+/// A summary that was answered, with what it cost to read.
+#[derive(Debug)]
+pub struct Answer {
+    pub summary: Summary,
+    pub stats: ReadStats,
+}
+
 #[derive(Debug, Clone)]
 pub struct SummaryHandler {
     ledger: Ledger,
-    retention: Retention,
     options: QueryOptions,
 }
 
 impl SummaryHandler {
-    pub fn new(ledger: Ledger, retention: Retention, options: QueryOptions) -> Self {
-        Self {
-            ledger,
-            retention,
-            options,
-        }
+    pub fn new(ledger: Ledger, options: QueryOptions) -> Self {
+        Self { ledger, options }
     }
 
     /// The Lambda entry point: every outcome, errors included, is an HTTP response.
@@ -117,6 +119,7 @@ impl SummaryHandler {
             .await)
     }
 
+    /// Answers one request and writes its one outcome line and metrics.
     pub async fn handle(
         &self,
         method: &Method,
@@ -125,17 +128,17 @@ impl SummaryHandler {
         now: DateTime<Utc>,
     ) -> Response<Body> {
         let started = Instant::now();
-        let mut stats = ReadStats::default();
-        let result = self.summarize(method, path, windows, now, &mut stats).await;
+        let key = self.route(method, path, windows);
+        // Only a parsed window key is logged: the raw query value is caller-chosen text.
+        let window = key.as_ref().ok().map(WindowKey::as_str);
+        let result = match key {
+            Ok(key) => self.read(key, now).await,
+            Err(error) => Err(error),
+        };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-        // Only a known window key is logged: the raw query value is caller-chosen text.
-        let window = windows
-            .first()
-            .and_then(|w| WindowKey::ALL.into_iter().find(|k| k.as_str() == *w))
-            .map(|k| k.as_str());
         match result {
-            Ok(body) => {
-                runtime::emf::summary_read(latency_ms, stats.items, stats.queries);
+            Ok(Answer { summary, stats }) => {
+                wiring::emf::summary_read(latency_ms, stats.items, stats.queries);
                 tracing::info!(
                     outcome = "ok",
                     window,
@@ -145,13 +148,17 @@ impl SummaryHandler {
                     items_read = stats.items,
                     "summary"
                 );
-                json_response(StatusCode::OK, &body)
+                // Serializing plain data with string keys cannot fail.
+                json_response(
+                    StatusCode::OK,
+                    &serde_json::to_value(summary).unwrap_or_default(),
+                )
             }
             Err(error) => {
                 let outcome = error.outcome();
                 if let SummaryError::Storage(cause) = &error {
-                    runtime::emf::failed();
-                    let chain = runtime::error_chain(cause);
+                    wiring::emf::failed();
+                    let chain = wiring::error_chain(cause);
                     tracing::error!(outcome, window, latency_ms, error = chain, "summary failed");
                 } else {
                     tracing::warn!(outcome, window, latency_ms, "summary refused");
@@ -161,37 +168,44 @@ impl SummaryHandler {
         }
     }
 
-    async fn summarize(
+    /// The route and the window key, or why the request is refused.
+    fn route(
         &self,
         method: &Method,
         path: &str,
         windows: &[&str],
-        now: DateTime<Utc>,
-        stats: &mut ReadStats,
-    ) -> Result<serde_json::Value, SummaryError> {
+    ) -> Result<WindowKey, SummaryError> {
         if path != ROUTE {
             return Err(SummaryError::NotFound);
         }
         if method != Method::GET {
             return Err(SummaryError::MethodNotAllowed);
         }
-        let key = match windows {
-            [] => WindowKey::parse(None, self.retention)?,
-            [one] => WindowKey::parse(Some(one), self.retention)?,
-            _ => {
-                return Err(SummaryError::RepeatedWindow {
-                    allowed: WindowKey::allowed(self.retention),
-                });
-            }
-        };
-        let window = Window::ending_at(key, now);
-        let (summary, read) = self
+        let retention = self.ledger.retention();
+        match windows {
+            [] => Ok(WindowKey::parse(None, retention)?),
+            [one] => Ok(WindowKey::parse(Some(one), retention)?),
+            _ => Err(SummaryError::RepeatedWindow {
+                allowed: WindowKey::allowed(retention),
+            }),
+        }
+    }
+
+    /// One aggregate read of the window ending at `now`, through the time index.
+    async fn read(&self, key: WindowKey, now: DateTime<Utc>) -> Result<Answer, SummaryError> {
+        let retention = self.ledger.retention();
+        let range = Window::ending_at(key, now);
+        let mut aggregation = Aggregation::new(range, now, retention);
+        let stats = self
             .ledger
-            .summarize(window, now, self.retention, self.options)
+            .read_range(range.start, range.end, self.options, |rows| {
+                aggregation.add_all(rows)
+            })
             .await?;
-        *stats = read;
-        // Serializing plain data with string keys cannot fail.
-        Ok(serde_json::to_value(summary).unwrap_or_default())
+        Ok(Answer {
+            summary: aggregation.finish(),
+            stats,
+        })
     }
 }
 
@@ -202,6 +216,7 @@ mod tests {
     use aws_sdk_dynamodb::operation::query::{QueryError, QueryOutput};
     use aws_sdk_dynamodb::types::error::InternalServerError;
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use domain::{CATALOG, Retention};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-27T10:30:00Z")
@@ -213,8 +228,7 @@ mod tests {
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
         let retention = Retention::from_days(retention_days).expect("valid");
         SummaryHandler::new(
-            Ledger::new(client, "ledger"),
-            retention,
+            Ledger::new(client, "ledger", retention),
             QueryOptions::default(),
         )
     }
@@ -246,7 +260,10 @@ mod tests {
         let (status, body) = call(&handler(&[&query], 90), Method::GET, ROUTE, &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["window"]["key"], "7d");
-        assert_eq!(body["families"].as_array().map(Vec::len), Some(5));
+        assert_eq!(
+            body["families"].as_array().map(Vec::len),
+            Some(CATALOG.len())
+        );
         assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
     }
 

@@ -4,17 +4,21 @@ mod handler;
 
 use handler::SummaryHandler;
 use lambda_http::{Error, service_fn};
-use runtime::Config;
 use storage::{Ledger, QueryOptions};
+use wiring::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
     lambda_http::tracing::init_default_subscriber();
-    let metrics = runtime::emf::init("summary")?;
+    let metrics = wiring::emf::init("summary")?;
     let config = Config::from_env()?;
-    let ledger = Ledger::new(runtime::dynamodb_client()?, config.table_name);
-    let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default());
+    let ledger = Ledger::new(
+        wiring::dynamodb_client()?,
+        config.table_name,
+        config.retention,
+    );
+    let handler = SummaryHandler::new(ledger, QueryOptions::default());
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run_http(
         metrics,

@@ -3,22 +3,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use catalog::{
-    Aggregation, CATALOG, EventId, EventName, OccurredAt, RecordRequest, Retention, RowFacts,
-    TenantId, Window, WindowKey, WorkspaceId,
-};
 use chrono::{TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use domain::testdata::DIAGNOSTICS_OPENED;
+use domain::{
+    Aggregation, CATALOG, EventId, EventName, IndexedMilestone, OccurredAt, RecordRequest,
+    Retention, TenantId, Window, WindowKey, WorkspaceId,
+};
 use std::hint::black_box;
-use storage::layout::LedgerRow;
+use storage::testing;
 
 fn record_hot_path(c: &mut Criterion) {
     let raw = serde_json::json!({
-        "event": "support.diagnostics_opened",
+        "event": DIAGNOSTICS_OPENED,
         "tenant_id": "tenant-0042",
         "workspace_id": "ws-0007",
         "actor_id": "user-100234",
-        "event_id": "support.diagnostics_opened:run-998877:user-100234:2026-11-27",
+        "event_id": "diag:run-998877:user-100234:2026-11-27",
         "occurred_at": "2026-11-27T09:30:00.250Z",
         "subject": {"type": "operation_run", "id": "run-998877"},
         "metadata": {"surface": "operation_run_viewer"}
@@ -31,34 +32,23 @@ fn record_hot_path(c: &mut Criterion) {
     c.bench_function("record: parse + validate + item build", |b| {
         b.iter(|| {
             let request = RecordRequest::parse(black_box(&raw), now, Retention::default()).unwrap();
-            let row = LedgerRow::new(
-                request.into_milestone(fallback.clone(), now),
-                Retention::default(),
-            );
-            black_box(row.to_item())
+            let milestone = request.into_milestone(fallback.clone(), now);
+            black_box(testing::encode(&milestone, Retention::default()))
         })
     });
-}
-
-struct Row {
-    event: EventName,
-    tenant: TenantId,
-    workspace: WorkspaceId,
-    occurred: OccurredAt,
-    expires_at: i64,
 }
 
 fn aggregation(c: &mut Criterion) {
     let now = Utc::now();
     let window = Window::ending_at(WindowKey::Month, now);
-    let rows: Vec<Row> = (0..100_000)
+    let rows: Vec<IndexedMilestone> = (0..100_000)
         .map(|i| {
             let occurred = now - TimeDelta::seconds(i64::from(i) * 25);
-            Row {
-                event: EventName::parse(CATALOG[i as usize % 5].name).unwrap(),
-                tenant: TenantId::parse(&format!("tenant-{}", i % 200)).unwrap(),
-                workspace: WorkspaceId::parse(&format!("ws-{}", (i / 200) % 5)).unwrap(),
-                occurred: OccurredAt::from_instant(occurred),
+            IndexedMilestone {
+                event: EventName::parse(CATALOG[i as usize % CATALOG.len()].name).unwrap(),
+                tenant_id: TenantId::parse(&format!("tenant-{}", i % 200)).unwrap(),
+                workspace_id: WorkspaceId::parse(&format!("ws-{}", (i / 200) % 5)).unwrap(),
+                occurred_at: OccurredAt::from_instant(occurred),
                 expires_at: (occurred + TimeDelta::days(90)).timestamp(),
             }
         })
@@ -66,15 +56,7 @@ fn aggregation(c: &mut Criterion) {
     c.bench_function("summary: aggregate 100k projected rows (30d)", |b| {
         b.iter(|| {
             let mut aggregation = Aggregation::new(window, now, Retention::default());
-            for row in &rows {
-                aggregation.add(RowFacts {
-                    event: row.event,
-                    tenant_id: &row.tenant,
-                    workspace_id: &row.workspace,
-                    occurred_at: row.occurred,
-                    expires_at: row.expires_at,
-                });
-            }
+            aggregation.add_all(&rows);
             black_box(aggregation.finish())
         })
     });

@@ -11,11 +11,11 @@
 
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use catalog::{
-    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention, RowFacts,
-    Subject, SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
-};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use domain::{
+    ActorId, EventId, EventName, Fingerprint, IndexedMilestone, Metadata, Milestone, OccurredAt,
+    Retention, Subject, SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
+};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -38,7 +38,7 @@ pub mod attr {
 }
 
 /// The GSI that aggregation and prune read through.
-pub const TIME_INDEX: &str = "by_time";
+pub(crate) const TIME_INDEX: &str = "by_time";
 
 /// Write shards per day in the GSI. One GSI partition takes at most 1,000
 /// writes/s; four shards give a day 4,000 writes/s of headroom (the design
@@ -48,21 +48,44 @@ pub const WRITE_SHARDS: u8 = 4;
 
 /// Non-key attributes the GSI projects (`INCLUDE`): only what aggregation needs.
 /// Table and index keys are always projected.
-pub const INDEX_PROJECTION: [&str; 3] = [attr::EVENT, attr::WORKSPACE_ID, attr::EXPIRES_AT];
+pub(crate) const INDEX_PROJECTION: [&str; 3] = [attr::EVENT, attr::WORKSPACE_ID, attr::EXPIRES_AT];
+
+/// The table as `infra/template.yaml` must declare it: key attributes, the
+/// time index, its projection and the TTL attribute. Item formats stay private.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableShape {
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+    pub index_name: &'static str,
+    pub index_partition_key: &'static str,
+    pub index_sort_key: &'static str,
+    pub index_projection: &'static [&'static str],
+    pub ttl_attribute: &'static str,
+}
+
+pub const TABLE_SHAPE: TableShape = TableShape {
+    partition_key: attr::TENANT_ID,
+    sort_key: attr::EVENT_ID,
+    index_name: TIME_INDEX,
+    index_partition_key: attr::DAY_SHARD,
+    index_sort_key: attr::TIME_KEY,
+    index_projection: &INDEX_PROJECTION,
+    ttl_attribute: attr::EXPIRES_AT,
+};
 
 /// The write shard an event id lands on: stable across processes and releases.
-pub fn shard_for(event_id: &EventId) -> u8 {
+pub(crate) fn shard_for(event_id: &EventId) -> u8 {
     let digest = Sha256::digest(event_id.as_str().as_bytes());
     digest[0] % WRITE_SHARDS
 }
 
 /// GSI partition key for one (UTC day, shard).
-pub fn day_shard_key(day: NaiveDate, shard: u8) -> String {
+pub(crate) fn day_shard_key(day: NaiveDate, shard: u8) -> String {
     format!("{}#{shard}", day.format("%Y-%m-%d"))
 }
 
 /// GSI sort key: the fixed-width timestamp then `#` then the event id, so strings sort in time order.
-pub fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
+pub(crate) fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
     format!(
         "{}#{}",
         format_millis(occurred_at.instant()),
@@ -73,13 +96,13 @@ pub fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
 /// A sort-key bound for an instant. `BETWEEN bound(from) AND bound(to)` selects
 /// exactly `from <= occurred_at < to`, because `bound(to)` sorts before every
 /// `bound(to)#event_id`.
-pub fn time_bound(instant: DateTime<Utc>) -> String {
+pub(crate) fn time_bound(instant: DateTime<Utc>) -> String {
     format_millis(OccurredAt::from_instant(instant).instant())
 }
 
 /// One (day, shard) partition of the time index, narrowed to `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PartitionRange {
+pub(crate) struct PartitionRange {
     pub day: NaiveDate,
     pub shard: u8,
     pub from: DateTime<Utc>,
@@ -88,7 +111,7 @@ pub struct PartitionRange {
 
 /// Every (day, shard) partition that can hold rows with `start <= occurred_at < end`,
 /// oldest day first; the edge days are narrowed to the range.
-pub fn partitions_between(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<PartitionRange> {
+pub(crate) fn partitions_between(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<PartitionRange> {
     if end <= start {
         return Vec::new();
     }
@@ -112,18 +135,66 @@ pub fn partitions_between(start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Parti
 }
 
 /// TTL: epoch seconds at which the row leaves the retention window.
-pub fn expires_at(occurred_at: OccurredAt, retention: Retention) -> i64 {
+pub(crate) fn expires_at(occurred_at: OccurredAt, retention: Retention) -> i64 {
     (occurred_at.instant() + retention.duration()).timestamp()
 }
 
-/// A full ledger row: the milestone and its TTL.
+/// The item of a milestone, with its TTL from `retention`.
+pub(crate) fn encode(milestone: &Milestone, retention: Retention) -> Item {
+    milestone_item(milestone, expires_at(milestone.occurred_at, retention))
+}
+
+pub(crate) fn milestone_item(m: &Milestone, expires_at: i64) -> Item {
+    let mut item = Item::with_capacity(13);
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    item.insert(attr::TENANT_ID.into(), s(m.tenant_id.as_str()));
+    item.insert(attr::EVENT_ID.into(), s(m.event_id.as_str()));
+    item.insert(attr::EVENT.into(), s(m.event.as_str()));
+    item.insert(attr::WORKSPACE_ID.into(), s(m.workspace_id.as_str()));
+    item.insert(attr::ACTOR_ID.into(), s(m.actor_id.as_str()));
+    item.insert(
+        attr::OCCURRED_AT.into(),
+        s(&format_millis(m.occurred_at.instant())),
+    );
+    item.insert(
+        attr::EXPIRES_AT.into(),
+        AttributeValue::N(expires_at.to_string()),
+    );
+    item.insert(attr::FINGERPRINT.into(), s(m.fingerprint.as_str()));
+    if let Some(subject) = &m.subject {
+        item.insert(attr::SUBJECT_TYPE.into(), s(subject.kind.as_str()));
+        item.insert(attr::SUBJECT_ID.into(), s(subject.id.as_str()));
+    }
+    let metadata = m
+        .metadata
+        .iter()
+        .map(|(k, v)| (k.to_owned(), s(v.as_str())))
+        .collect();
+    item.insert(attr::METADATA.into(), AttributeValue::M(metadata));
+    let day = m.occurred_at.instant().date_naive();
+    item.insert(
+        attr::DAY_SHARD.into(),
+        s(&day_shard_key(day, shard_for(&m.event_id))),
+    );
+    item.insert(
+        attr::TIME_KEY.into(),
+        s(&time_key(m.occurred_at, &m.event_id)),
+    );
+    item
+}
+
+/// A full ledger row: the milestone and its TTL. Only tests and the
+/// `testing` feature read whole rows back; the functions never do.
+#[cfg(any(test, feature = "testing"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LedgerRow {
+pub(crate) struct LedgerRow {
     pub milestone: Milestone,
     pub expires_at: i64,
 }
 
+#[cfg(any(test, feature = "testing"))]
 impl LedgerRow {
+    #[cfg(test)]
     pub fn new(milestone: Milestone, retention: Retention) -> Self {
         let expires_at = expires_at(milestone.occurred_at, retention);
         Self {
@@ -133,43 +204,7 @@ impl LedgerRow {
     }
 
     pub fn to_item(&self) -> Item {
-        let m = &self.milestone;
-        let mut item = Item::with_capacity(13);
-        let s = |v: &str| AttributeValue::S(v.to_owned());
-        item.insert(attr::TENANT_ID.into(), s(m.tenant_id.as_str()));
-        item.insert(attr::EVENT_ID.into(), s(m.event_id.as_str()));
-        item.insert(attr::EVENT.into(), s(m.event.as_str()));
-        item.insert(attr::WORKSPACE_ID.into(), s(m.workspace_id.as_str()));
-        item.insert(attr::ACTOR_ID.into(), s(m.actor_id.as_str()));
-        item.insert(
-            attr::OCCURRED_AT.into(),
-            s(&format_millis(m.occurred_at.instant())),
-        );
-        item.insert(
-            attr::EXPIRES_AT.into(),
-            AttributeValue::N(self.expires_at.to_string()),
-        );
-        item.insert(attr::FINGERPRINT.into(), s(m.fingerprint.as_str()));
-        if let Some(subject) = &m.subject {
-            item.insert(attr::SUBJECT_TYPE.into(), s(subject.kind.as_str()));
-            item.insert(attr::SUBJECT_ID.into(), s(subject.id.as_str()));
-        }
-        let metadata = m
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.to_owned(), s(v.as_str())))
-            .collect();
-        item.insert(attr::METADATA.into(), AttributeValue::M(metadata));
-        let day = m.occurred_at.instant().date_naive();
-        item.insert(
-            attr::DAY_SHARD.into(),
-            s(&day_shard_key(day, shard_for(&m.event_id))),
-        );
-        item.insert(
-            attr::TIME_KEY.into(),
-            s(&time_key(m.occurred_at, &m.event_id)),
-        );
-        item
+        milestone_item(&self.milestone, self.expires_at)
     }
 
     pub fn from_item(item: &Item) -> Result<Self, ItemError> {
@@ -245,15 +280,11 @@ impl LedgerRow {
     }
 }
 
-/// What the time index projects: enough to aggregate and to delete, nothing more.
+/// What the time index projects: the domain row, and the event id to delete by.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexRow {
-    pub tenant_id: TenantId,
+pub(crate) struct IndexRow {
     pub event_id: EventId,
-    pub event: EventName,
-    pub workspace_id: WorkspaceId,
-    pub occurred_at: OccurredAt,
-    pub expires_at: i64,
+    pub row: IndexedMilestone,
 }
 
 impl IndexRow {
@@ -270,41 +301,32 @@ impl IndexRow {
             ));
         }
         Ok(Self {
-            tenant_id: parse_id(
-                attr::TENANT_ID,
-                required_s(item, attr::TENANT_ID)?,
-                TenantId::parse,
-            )?,
-            event: event_name(item)?,
-            workspace_id: parse_id(
-                attr::WORKSPACE_ID,
-                required_s(item, attr::WORKSPACE_ID)?,
-                WorkspaceId::parse,
-            )?,
-            occurred_at: parse_instant(attr::TIME_KEY, timestamp)?,
-            expires_at: required_n(item, attr::EXPIRES_AT)?,
+            row: IndexedMilestone {
+                tenant_id: parse_id(
+                    attr::TENANT_ID,
+                    required_s(item, attr::TENANT_ID)?,
+                    TenantId::parse,
+                )?,
+                event: event_name(item)?,
+                workspace_id: parse_id(
+                    attr::WORKSPACE_ID,
+                    required_s(item, attr::WORKSPACE_ID)?,
+                    WorkspaceId::parse,
+                )?,
+                occurred_at: parse_instant(attr::TIME_KEY, timestamp)?,
+                expires_at: required_n(item, attr::EXPIRES_AT)?,
+            },
             event_id,
         })
     }
 
-    /// The borrowed view aggregation works on.
-    pub fn facts(&self) -> RowFacts<'_> {
-        RowFacts {
-            event: self.event,
-            tenant_id: &self.tenant_id,
-            workspace_id: &self.workspace_id,
-            occurred_at: self.occurred_at,
-            expires_at: self.expires_at,
-        }
-    }
-
     /// The table key of this row, for deletes.
     pub fn key(&self) -> Item {
-        table_key(&self.tenant_id, &self.event_id)
+        table_key(&self.row.tenant_id, &self.event_id)
     }
 }
 
-pub fn table_key(tenant_id: &TenantId, event_id: &EventId) -> Item {
+pub(crate) fn table_key(tenant_id: &TenantId, event_id: &EventId) -> Item {
     HashMap::from([
         (
             attr::TENANT_ID.to_owned(),
@@ -318,7 +340,7 @@ pub fn table_key(tenant_id: &TenantId, event_id: &EventId) -> Item {
 }
 
 /// Reads the fingerprint of an item (the old item returned by a failed conditional put).
-pub fn stored_fingerprint(item: &Item) -> Result<Fingerprint, ItemError> {
+pub(crate) fn stored_fingerprint(item: &Item) -> Result<Fingerprint, ItemError> {
     Fingerprint::parse(required_s(item, attr::FINGERPRINT)?)
         .ok_or_else(|| invalid(attr::FINGERPRINT, "not 32 lowercase hex characters".into()))
 }
@@ -387,10 +409,49 @@ fn parse_instant(attribute: &'static str, value: &str) -> Result<OccurredAt, Ite
     Ok(OccurredAt::from_instant(parsed.with_timezone(&Utc)))
 }
 
+/// DynamoDB's size of an attribute value: strings by UTF-8 length, numbers by
+/// digits, maps with 3 bytes of overhead plus 1 per element.
+#[cfg(feature = "testing")]
+fn attribute_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => n.trim_start_matches('-').len().div_ceil(2) + 1,
+        AttributeValue::M(map) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| k.len() + attribute_size(v) + 1)
+                .sum::<usize>()
+        }
+        _ => 0,
+    }
+}
+
+/// The stored size of an item and of its index projection, by DynamoDB's sizing rules.
+#[cfg(feature = "testing")]
+pub(crate) fn item_sizes(item: &Item) -> (usize, usize) {
+    let size = |keep: &dyn Fn(&str) -> bool| {
+        item.iter()
+            .filter(|(k, _)| keep(k))
+            .map(|(k, v)| k.len() + attribute_size(v))
+            .sum::<usize>()
+    };
+    let keys = [
+        attr::TENANT_ID,
+        attr::EVENT_ID,
+        attr::DAY_SHARD,
+        attr::TIME_KEY,
+    ];
+    let table = size(&|_| true);
+    // GSI items are also charged 100 bytes of index overhead.
+    let index = size(&|k| keys.contains(&k) || INDEX_PROJECTION.contains(&k)) + 100;
+    (table, index)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use catalog::RecordRequest;
+    use domain::RecordRequest;
+    use domain::testdata::{DIAGNOSTICS_OPENED, REVIEW_PACK_REQUESTED};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
@@ -406,9 +467,10 @@ mod tests {
 
     fn full_row() -> LedgerRow {
         let m = milestone(
-            r#"{"event":"support.diagnostics_opened","tenant_id":"t-1","workspace_id":"w-1",
+            &r#"{"event":"EVENT","tenant_id":"t-1","workspace_id":"w-1",
                 "actor_id":"u-1","event_id":"e-1","occurred_at":"2026-11-27T08:09:10.5Z",
-                "subject":{"type":"operation_run","id":"run-9"},"metadata":{"surface":"tenant_dashboard"}}"#,
+                "subject":{"type":"operation_run","id":"run-9"},"metadata":{"surface":"tenant_dashboard"}}"#
+                .replace("EVENT", DIAGNOSTICS_OPENED),
         );
         LedgerRow::new(m, Retention::default())
     }
@@ -530,7 +592,8 @@ mod tests {
     #[test]
     fn ledger_row_without_subject_round_trips() {
         let m = milestone(
-            r#"{"event":"review_pack.generation_requested","tenant_id":"t","workspace_id":"w","actor_id":"a"}"#,
+            &r#"{"event":"EVENT","tenant_id":"t","workspace_id":"w","actor_id":"a"}"#
+                .replace("EVENT", REVIEW_PACK_REQUESTED),
         );
         let row = LedgerRow::new(m, Retention::default());
         assert_eq!(LedgerRow::from_item(&row.to_item()), Ok(row));
@@ -552,12 +615,12 @@ mod tests {
             .collect();
         let index_row = IndexRow::from_item(&projected).expect("valid projection");
         let m = &row.milestone;
-        assert_eq!(index_row.tenant_id, m.tenant_id);
+        assert_eq!(index_row.row.tenant_id, m.tenant_id);
         assert_eq!(index_row.event_id, m.event_id);
-        assert_eq!(index_row.event, m.event);
-        assert_eq!(index_row.workspace_id, m.workspace_id);
-        assert_eq!(index_row.occurred_at, m.occurred_at);
-        assert_eq!(index_row.expires_at, row.expires_at);
+        assert_eq!(index_row.row.event, m.event);
+        assert_eq!(index_row.row.workspace_id, m.workspace_id);
+        assert_eq!(index_row.row.occurred_at, m.occurred_at);
+        assert_eq!(index_row.row.expires_at, row.expires_at);
         assert_eq!(index_row.key(), table_key(&m.tenant_id, &m.event_id));
     }
 

@@ -1,81 +1,22 @@
-//! Operations on the ledger table.
+//! The ledger table, addressed by name and retention from configuration.
 
-use crate::error::StorageError;
-use crate::layout::{self, IndexRow, Item, LedgerRow, TIME_INDEX, attr};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
-};
-use catalog::{Aggregation, Retention, Summary, Window};
-use chrono::{DateTime, NaiveDate, Utc};
-use futures_util::{StreamExt, stream};
+use domain::Retention;
 
-/// What a conditional put did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PutOutcome {
-    /// A new row was written.
-    Recorded,
-    /// A row with this key and the same fingerprint already exists; nothing was written.
-    Duplicate,
-    /// A row with this key but different content exists; nothing was written.
-    Conflict,
-}
-
-/// Tuning for index reads.
-#[derive(Debug, Clone, Copy)]
-pub struct QueryOptions {
-    /// Items per page (DynamoDB's `Limit`); `None` means up to 1 MB pages.
-    pub page_limit: Option<i32>,
-    /// Partition Queries in flight at once.
-    pub concurrency: usize,
-}
-
-impl Default for QueryOptions {
-    fn default() -> Self {
-        Self {
-            page_limit: None,
-            concurrency: 16,
-        }
-    }
-}
-
-/// The cost of a multi-partition read.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ReadStats {
-    /// Partitions read.
-    pub partitions: u32,
-    /// Query calls made (pages, across partitions).
-    pub queries: u32,
-    /// Items returned.
-    pub items: u64,
-    /// Read capacity units DynamoDB reports as consumed.
-    pub consumed_capacity: f64,
-}
-
-/// Everything one (day, shard) partition read returned, with its cost.
-#[derive(Debug, Default)]
-pub struct PartitionRead {
-    pub rows: Vec<IndexRow>,
-    /// Query calls made (pages).
-    pub pages: u32,
-    /// Read capacity units DynamoDB reports as consumed.
-    pub consumed_capacity: f64,
-}
-
-/// The ledger table, addressed by name from configuration.
+/// The ledger table. Its capabilities live one per module: `record`, `index`, `prune`.
 #[derive(Debug, Clone)]
 pub struct Ledger {
-    client: Client,
-    table_name: String,
+    pub(crate) client: Client,
+    pub(crate) table_name: String,
+    pub(crate) retention: Retention,
 }
 
 impl Ledger {
-    pub fn new(client: Client, table_name: impl Into<String>) -> Self {
+    pub fn new(client: Client, table_name: impl Into<String>, retention: Retention) -> Self {
         Self {
             client,
             table_name: table_name.into(),
+            retention,
         }
     }
 
@@ -83,134 +24,7 @@ impl Ledger {
         &self.table_name
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
-    /// Writes the row unless its key exists. On a key clash DynamoDB returns
-    /// the existing item with the failure (no second read), and its
-    /// fingerprint decides duplicate versus conflict.
-    pub async fn put(&self, row: &LedgerRow) -> Result<PutOutcome, StorageError> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table_name)
-            .set_item(Some(row.to_item()))
-            .condition_expression("attribute_not_exists(#event_id)")
-            .expression_attribute_names("#event_id", attr::EVENT_ID)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(PutOutcome::Recorded),
-            Err(SdkError::ServiceError(service_error)) => match service_error.into_err() {
-                // Handled here so the failure's Debug form (which carries the old item) is never logged.
-                PutItemError::ConditionalCheckFailedException(failure) => {
-                    let old = failure.item.ok_or(StorageError::MissingOldItem)?;
-                    let stored = layout::stored_fingerprint(&old)?;
-                    Ok(if stored == row.milestone.fingerprint {
-                        PutOutcome::Duplicate
-                    } else {
-                        PutOutcome::Conflict
-                    })
-                }
-                other => Err(StorageError::dynamo("PutItem", other)),
-            },
-            Err(other) => Err(StorageError::dynamo("PutItem", other)),
-        }
-    }
-
-    /// Reads one (day, shard) partition of the time index for `from <= occurred_at < to`,
-    /// following pagination to the end. Eventually consistent, as GSIs always are.
-    pub async fn query_partition(
-        &self,
-        day: NaiveDate,
-        shard: u8,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        options: QueryOptions,
-    ) -> Result<PartitionRead, StorageError> {
-        let mut read = PartitionRead::default();
-        let mut start_key: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table_name)
-                .index_name(TIME_INDEX)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", attr::DAY_SHARD)
-                .expression_attribute_names("#sk", attr::TIME_KEY)
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(layout::day_shard_key(day, shard)),
-                )
-                .expression_attribute_values(":from", AttributeValue::S(layout::time_bound(from)))
-                .expression_attribute_values(":to", AttributeValue::S(layout::time_bound(to)))
-                .set_limit(options.page_limit)
-                .set_exclusive_start_key(start_key.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| StorageError::dynamo("Query", e))?;
-            read.pages += 1;
-            read.consumed_capacity += page
-                .consumed_capacity()
-                .and_then(|c| c.capacity_units())
-                .unwrap_or(0.0);
-            for item in page.items() {
-                read.rows.push(IndexRow::from_item(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => return Ok(read),
-            }
-        }
-    }
-
-    /// Reads every index row with `start <= occurred_at < end`: one Query per
-    /// (day, shard), run concurrently up to `options.concurrency`, each paginated
-    /// to the end. `fold` sees every partition's rows as it completes; the
-    /// first error stops the read and is returned.
-    pub async fn read_range(
-        &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        options: QueryOptions,
-        mut fold: impl FnMut(&[IndexRow]),
-    ) -> Result<ReadStats, StorageError> {
-        let partitions = layout::partitions_between(start, end);
-        let mut reads = stream::iter(partitions)
-            .map(|p| self.query_partition(p.day, p.shard, p.from, p.to, options))
-            .buffer_unordered(options.concurrency.max(1));
-        let mut stats = ReadStats::default();
-        while let Some(read) = reads.next().await {
-            let read = read?;
-            stats.partitions += 1;
-            stats.queries += read.pages;
-            stats.items += read.rows.len() as u64;
-            stats.consumed_capacity += read.consumed_capacity;
-            fold(&read.rows);
-        }
-        Ok(stats)
-    }
-
-    /// The aggregate summary of `window` as of `now`, read only through the time index.
-    pub async fn summarize(
-        &self,
-        window: Window,
-        now: DateTime<Utc>,
-        retention: Retention,
-        options: QueryOptions,
-    ) -> Result<(Summary, ReadStats), StorageError> {
-        let mut aggregation = Aggregation::new(window, now, retention);
-        let stats = self
-            .read_range(window.start, window.end, options, |rows| {
-                for row in rows {
-                    aggregation.add(row.facts());
-                }
-            })
-            .await?;
-        Ok((aggregation.finish(), stats))
+    pub fn retention(&self) -> Retention {
+        self.retention
     }
 }

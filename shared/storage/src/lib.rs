@@ -1,16 +1,26 @@
-//! The ledger table on DynamoDB.
+//! The ledger table on DynamoDB. It takes and returns domain types only.
 //!
-//! [`layout`] is the one module that knows key formats, attribute names and
-//! how a row maps to an item; [`ledger`] runs the operations on the table.
+//! One module per capability of the [`Ledger`]: [`record`] (the conditional
+//! put), [`index`] (reading the time index) and [`prune`] (the retention
+//! walk). The private `layout` module is the only place that knows key
+//! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
+//! it the template must agree with. Tests and local tooling that must write
+//! raw items use the `testing` feature, never the layout.
 
-pub mod batch;
+mod batch;
 pub mod error;
-pub mod layout;
-pub mod ledger;
+pub mod index;
+mod layout;
+mod ledger;
 pub mod prune;
+pub mod record;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-pub use batch::{MAX_BATCH, RetryPolicy, write_batch};
+pub use batch::RetryPolicy;
 pub use error::{ItemError, StorageError};
-pub use layout::{IndexRow, TIME_INDEX, WRITE_SHARDS};
-pub use ledger::{Ledger, PartitionRead, PutOutcome, QueryOptions, ReadStats};
+pub use index::{QueryOptions, ReadStats};
+pub use layout::{TABLE_SHAPE, TableShape, WRITE_SHARDS};
+pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
+pub use record::PutOutcome;

@@ -5,8 +5,9 @@
 
 use crate::batch::{MAX_BATCH, RetryPolicy, write_batch};
 use crate::error::StorageError;
+use crate::index::QueryOptions;
 use crate::layout::{self, IndexRow};
-use crate::ledger::{Ledger, QueryOptions};
+use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -28,12 +29,12 @@ impl PrunePlan {
     /// `cutoff = now - retention`; the walk starts `max_retention + margin` days before `now`.
     pub fn new(
         now: DateTime<Utc>,
-        retention: catalog::Retention,
+        retention: domain::Retention,
         margin_days: u16,
         dry_run: bool,
     ) -> Self {
         let reach = TimeDelta::days(
-            i64::from(catalog::retention::MAX_RETENTION_DAYS) + i64::from(margin_days),
+            i64::from(domain::retention::MAX_RETENTION_DAYS) + i64::from(margin_days),
         );
         Self {
             cutoff: now - retention.duration(),
@@ -42,8 +43,13 @@ impl PrunePlan {
         }
     }
 
+    /// How many (day, shard) partitions the walk reads.
+    pub fn partition_count(&self) -> usize {
+        self.partitions().len()
+    }
+
     /// The UTC days the walk examines, oldest first, the cutoff day included when it has time before the cutoff.
-    pub fn partitions(&self) -> Vec<layout::PartitionRange> {
+    pub(crate) fn partitions(&self) -> Vec<layout::PartitionRange> {
         let start = self.oldest_day.and_time(chrono::NaiveTime::MIN).and_utc();
         layout::partitions_between(start, self.cutoff)
     }
@@ -98,7 +104,7 @@ impl Ledger {
         let mut report = PruneReport {
             dry_run: plan.dry_run,
             finished: false,
-            cutoff: catalog::format_millis(plan.cutoff),
+            cutoff: domain::format_millis(plan.cutoff),
             days_examined: 0,
             rows_due: 0,
             rows_deleted: 0,
@@ -130,7 +136,7 @@ impl Ledger {
             let due: Vec<&IndexRow> = read
                 .rows
                 .iter()
-                .filter(|r| r.occurred_at.instant() < plan.cutoff)
+                .filter(|r| r.row.occurred_at.instant() < plan.cutoff)
                 .collect();
             report.rows_due += due.len() as u64;
             if !plan.dry_run && !due.is_empty() {
@@ -165,7 +171,7 @@ impl Ledger {
             .collect::<Result<_, _>>()
             .map_err(|e| StorageError::dynamo("BatchWriteItem", e))?;
         let written: Vec<usize> = stream::iter(batches)
-            .map(|batch| write_batch(self.client(), self.table_name(), batch, retry))
+            .map(|batch| write_batch(&self.client, &self.table_name, batch, retry))
             .buffer_unordered(concurrency.max(1))
             .try_collect()
             .await?;
@@ -176,7 +182,7 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use catalog::Retention;
+    use domain::Retention;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

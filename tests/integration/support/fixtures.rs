@@ -1,32 +1,39 @@
 //! Rows written straight through the storage layer, bypassing record's clock checks.
 
-use catalog::{
-    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention, TenantId,
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::{
+    ActorId, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, TenantId,
     WorkspaceId,
 };
-use chrono::{DateTime, Utc};
-use storage::layout::LedgerRow;
-use storage::{Ledger, PutOutcome};
+use storage::{Ledger, testing};
 
-/// A valid row for `event` at `occurred`, with the default 90-day TTL.
-pub fn row(
+/// A milestone and the TTL to store it with.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub milestone: Milestone,
+    /// Epoch seconds; `occurred_at` + 90 days unless a test changes it.
+    pub expires_at: i64,
+}
+
+/// A valid milestone for `event` at `occurred`.
+pub fn milestone(
     event: &str,
     tenant: &str,
     workspace: &str,
     event_id: &str,
     occurred: DateTime<Utc>,
-) -> LedgerRow {
+) -> Milestone {
     let event = EventName::parse(event).expect("catalog event");
     let metadata: Vec<(&str, &str)> = event
         .spec()
         .metadata
         .iter()
         .map(|key| match key.rule {
-            catalog::ValueRule::OneOf(values) => (key.key, values[0]),
-            catalog::ValueRule::Identifier => (key.key, "fixture"),
+            domain::ValueRule::OneOf(values) => (key.key, values[0]),
+            domain::ValueRule::Identifier => (key.key, "fixture"),
         })
         .collect();
-    let milestone = Milestone {
+    Milestone {
         event,
         tenant_id: TenantId::parse(tenant).expect("id"),
         workspace_id: WorkspaceId::parse(workspace).expect("id"),
@@ -36,25 +43,35 @@ pub fn row(
         subject: None,
         metadata: Metadata::parse(event, metadata).expect("metadata"),
         fingerprint: Fingerprint::parse("0123456789abcdef0123456789abcdef").expect("fingerprint"),
-    };
-    LedgerRow::new(milestone, Retention::default())
+    }
 }
 
-/// Writes every row (concurrently), asserting each one is new.
-pub async fn seed(ledger: &Ledger, rows: Vec<LedgerRow>) {
+/// A valid row for `event` at `occurred`, with the default 90-day TTL.
+pub fn row(
+    event: &str,
+    tenant: &str,
+    workspace: &str,
+    event_id: &str,
+    occurred: DateTime<Utc>,
+) -> Row {
+    let milestone = milestone(event, tenant, workspace, event_id, occurred);
+    let expires_at = (milestone.occurred_at.instant() + TimeDelta::days(90)).timestamp();
+    Row {
+        milestone,
+        expires_at,
+    }
+}
+
+/// Writes every row as given (its TTL included), concurrently.
+pub async fn seed(ledger: &Ledger, rows: Vec<Row>) {
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in rows.chunks(40) {
         let ledger = ledger.clone();
         let chunk = chunk.to_vec();
         tasks.spawn(async move {
             for row in chunk {
-                let outcome = ledger.put(&row).await.expect("seed put");
-                assert_eq!(
-                    outcome,
-                    PutOutcome::Recorded,
-                    "{:?}",
-                    row.milestone.event_id
-                );
+                let item = testing::encode_with_ttl(&row.milestone, row.expires_at);
+                testing::put_raw(&ledger, item).await.expect("seed put");
             }
         });
     }

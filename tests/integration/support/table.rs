@@ -68,8 +68,13 @@ impl TestTable {
         }
     }
 
+    /// The ledger on this table, at the default 90-day retention.
     pub fn ledger(&self) -> storage::Ledger {
-        storage::Ledger::new(self.client.clone(), &self.name)
+        self.ledger_with(domain::Retention::default())
+    }
+
+    pub fn ledger_with(&self, retention: domain::Retention) -> storage::Ledger {
+        storage::Ledger::new(self.client.clone(), &self.name, retention)
     }
 
     /// Every item in the table (a Scan: fine for a test table, never in the product).

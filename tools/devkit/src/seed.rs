@@ -1,25 +1,23 @@
 //! Synthetic milestones for benchmarks: deterministic, spread evenly over a time span.
 
-use catalog::{
-    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention,
-    TenantId, ValueRule, WorkspaceId,
-};
 use chrono::{DateTime, TimeDelta, Utc};
+use domain::{
+    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, TenantId,
+    ValueRule, WorkspaceId,
+};
 use std::error::Error;
-use storage::layout::LedgerRow;
 
 /// Tenants and workspaces per tenant in the synthetic population (1,000 workspaces).
 pub const TENANTS: usize = 200;
 pub const WORKSPACES_PER_TENANT: usize = 5;
 
 /// Milestone `i` of `count`, spread evenly over `[end - span, end)`; events cycle through the catalog.
-pub fn synthetic_row(
+pub fn synthetic_milestone(
     i: usize,
     count: usize,
     end: DateTime<Utc>,
     span: TimeDelta,
-    retention: Retention,
-) -> Result<LedgerRow, Box<dyn Error + Send + Sync>> {
+) -> Result<Milestone, Box<dyn Error + Send + Sync>> {
     let step_ms = span.num_milliseconds() / count.max(1) as i64;
     let occurred = end - span + TimeDelta::milliseconds(step_ms * i as i64);
     let spec = &CATALOG[i % CATALOG.len()];
@@ -32,7 +30,7 @@ pub fn synthetic_row(
             ValueRule::Identifier => (key.key, "bench_value"),
         })
         .collect();
-    let milestone = Milestone {
+    Ok(Milestone {
         event,
         tenant_id: TenantId::parse(&format!("tenant-{}", i % TENANTS))?,
         workspace_id: WorkspaceId::parse(&format!("ws-{}", (i / TENANTS) % WORKSPACES_PER_TENANT))?,
@@ -42,6 +40,5 @@ pub fn synthetic_row(
         subject: None,
         metadata: Metadata::parse(event, pairs)?,
         fingerprint: Fingerprint::parse("00000000000000000000000000000000").ok_or("fingerprint")?,
-    };
-    Ok(LedgerRow::new(milestone, retention))
+    })
 }

@@ -5,11 +5,12 @@ use crate::error::{RejectCode, Rejection};
 use crate::events::EventName;
 use crate::ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
 use crate::metadata::{Metadata, printable_key};
+use crate::model::{Fingerprint, Milestone, Subject, SubjectType};
 use crate::retention::Retention;
-use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use crate::time::{OccurredAt, format_millis};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// The raw payload is rejected above this size, before it is parsed.
 pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024;
@@ -28,47 +29,6 @@ const FIELDS: [&str; 8] = [
 ];
 const SUBJECT_FIELDS: [&str; 2] = ["type", "id"];
 
-/// A UTC instant with millisecond precision: what is stored and keyed on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct OccurredAt(DateTime<Utc>);
-
-impl OccurredAt {
-    /// Truncates to milliseconds, the precision of the stored sort key.
-    pub fn from_instant(instant: DateTime<Utc>) -> Self {
-        Self(instant.trunc_subsecs(3))
-    }
-
-    pub fn instant(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
-/// A subject type the event allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SubjectType(&'static str);
-
-impl SubjectType {
-    pub fn parse(event: EventName, value: &str) -> Option<Self> {
-        event
-            .spec()
-            .subject_types
-            .iter()
-            .find(|t| **t == value)
-            .map(|t| SubjectType(t))
-    }
-
-    pub fn as_str(&self) -> &'static str {
-        self.0
-    }
-}
-
-/// What the milestone was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subject {
-    pub kind: SubjectType,
-    pub id: SubjectId,
-}
-
 /// A record request whose every field passed its rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRequest {
@@ -82,40 +42,34 @@ pub struct RecordRequest {
     pub metadata: Metadata,
 }
 
-/// A hash of the client-supplied fields: "same content" means the same fingerprint.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Fingerprint(String);
+/// The fields of a payload that are safe to log: only values that pass their
+/// own rules, so a rejected payload never leaks into logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogContext {
+    pub event: Option<EventName>,
+    pub tenant_id: Option<TenantId>,
+}
 
-impl Fingerprint {
-    /// Accepts a stored fingerprint: 32 lowercase hex characters.
-    pub fn parse(value: &str) -> Option<Self> {
-        (value.len() == 32 && value.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')))
-            .then(|| Self(value.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl LogContext {
+    fn peek(object: &Map<String, Value>) -> Self {
+        Self {
+            event: object
+                .get("event")
+                .and_then(Value::as_str)
+                .and_then(EventName::parse),
+            tenant_id: object
+                .get("tenant_id")
+                .and_then(Value::as_str)
+                .and_then(|v| TenantId::parse(v).ok()),
+        }
     }
 }
 
-impl fmt::Debug for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Fingerprint({})", self.0)
-    }
-}
-
-/// A validated milestone with its event id and time resolved: exactly one stored row.
+/// A rejected payload: the rejection, and what of the payload may be logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Milestone {
-    pub event: EventName,
-    pub tenant_id: TenantId,
-    pub workspace_id: WorkspaceId,
-    pub actor_id: ActorId,
-    pub event_id: EventId,
-    pub occurred_at: OccurredAt,
-    pub subject: Option<Subject>,
-    pub metadata: Metadata,
-    pub fingerprint: Fingerprint,
+pub struct ParseFailure {
+    pub rejection: Rejection,
+    pub context: LogContext,
 }
 
 impl RecordRequest {
@@ -125,6 +79,27 @@ impl RecordRequest {
     /// (instead of a typed Lambda event) makes a wrong type or an unknown
     /// field a typed rejection, never a deserialization error.
     pub fn parse(raw: &str, now: DateTime<Utc>, retention: Retention) -> Result<Self, Rejection> {
+        Self::parse_with_context(raw, now, retention).map_err(|failure| failure.rejection)
+    }
+
+    /// As [`RecordRequest::parse`], and a rejection carries the [`LogContext`]
+    /// read from the same parse, so a rejected payload is never parsed twice.
+    pub fn parse_with_context(
+        raw: &str,
+        now: DateTime<Utc>,
+        retention: Retention,
+    ) -> Result<Self, ParseFailure> {
+        let mut context = LogContext::default();
+        Self::parse_into(raw, now, retention, &mut context)
+            .map_err(|rejection| ParseFailure { rejection, context })
+    }
+
+    fn parse_into(
+        raw: &str,
+        now: DateTime<Utc>,
+        retention: Retention,
+        context: &mut LogContext,
+    ) -> Result<Self, Rejection> {
         if raw.len() > MAX_PAYLOAD_BYTES {
             return Err(Rejection::new(
                 RejectCode::PayloadTooLarge,
@@ -153,6 +128,7 @@ impl RecordRequest {
                 "payload must be a JSON object",
             ));
         };
+        *context = LogContext::peek(&object);
         reject_unknown_fields(&object, &FIELDS, "")?;
 
         let event_name = required_str(&object, "event")?;
@@ -221,7 +197,7 @@ impl RecordRequest {
         }
         let digest = hasher.finalize();
         let hex = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        Fingerprint(hex)
+        Fingerprint::from_hex(hex)
     }
 
     /// Resolves the defaults: the event id derived from the invocation when
@@ -242,11 +218,6 @@ impl RecordRequest {
             fingerprint,
         }
     }
-}
-
-/// RFC 3339 in UTC with exactly three fractional digits: fixed width, so it sorts as time.
-pub fn format_millis(instant: DateTime<Utc>) -> String {
-    instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 fn reject_unknown_fields(
@@ -417,6 +388,7 @@ fn parse_metadata(object: &Map<String, Value>, event: EventName) -> Result<Metad
 mod tests {
     use super::*;
     use crate::testdata::{Case, now, rejection_corpus, valid, valid_examples, with, without};
+    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
     use serde_json::json;
 
     fn parse(value: &Value) -> Result<RecordRequest, Rejection> {
@@ -456,7 +428,7 @@ mod tests {
     #[test]
     fn accepts_a_full_request_and_normalises_time_to_utc() {
         let request = parse(&valid()).expect("valid request");
-        assert_eq!(request.event.as_str(), "operation.started");
+        assert_eq!(request.event.as_str(), OPERATION_STARTED);
         let occurred = request.occurred_at.expect("given");
         assert_eq!(
             format_millis(occurred.instant()),
@@ -471,7 +443,7 @@ mod tests {
     #[test]
     fn accepts_minimal_request_for_event_without_metadata() {
         let request = json!({
-            "event": "review_pack.generation_requested",
+            "event": REVIEW_PACK_REQUESTED,
             "tenant_id": "t", "workspace_id": "w", "actor_id": "a"
         });
         let parsed = parse(&request).expect("valid");
@@ -599,6 +571,28 @@ mod tests {
     }
 
     #[test]
+    fn a_rejection_carries_only_the_valid_log_context() {
+        let raw = json!({"event": REPORT_CREATED, "tenant_id": "jane@example.com"}).to_string();
+        let failure =
+            RecordRequest::parse_with_context(&raw, now(), Retention::default()).expect_err("bad");
+        assert_eq!(
+            failure.context.event.map(|e| e.as_str()),
+            Some(REPORT_CREATED)
+        );
+        assert!(failure.context.tenant_id.is_none());
+        let failure = RecordRequest::parse_with_context("not json", now(), Retention::default())
+            .expect_err("bad");
+        assert_eq!(failure.context, LogContext::default());
+        let raw = with("metadata", json!({"operation_type": "Not Valid"})).to_string();
+        let failure =
+            RecordRequest::parse_with_context(&raw, now(), Retention::default()).expect_err("bad");
+        assert_eq!(
+            failure.context.tenant_id.as_ref().map(TenantId::as_str),
+            Some("tenant-1")
+        );
+    }
+
+    #[test]
     fn messages_never_echo_the_rejected_value() {
         let rejection = parse(&with("actor_id", json!("jane@example.com"))).expect_err("rejected");
         assert!(!rejection.message.contains("jane"), "{}", rejection.message);
@@ -609,16 +603,17 @@ mod tests {
         let mut a = valid();
         a.as_object_mut().expect("object").remove("occurred_at");
         let reordered = r#"{"metadata":{"operation_type":"backup"},"subject":{"id":"run-1","type":"operation_run"},
-            "event_id":"operation.started:run-1","actor_id":"user-1","workspace_id":"ws-1",
-            "tenant_id":"tenant-1","event":"operation.started"}"#;
+            "event_id":"op:run-1","actor_id":"user-1","workspace_id":"ws-1",
+            "tenant_id":"tenant-1","event":"EVENT"}"#
+            .replace("EVENT", OPERATION_STARTED);
         let first = parse(&a).expect("valid");
-        let second = RecordRequest::parse(reordered, now(), Retention::default()).expect("valid");
+        let second = RecordRequest::parse(&reordered, now(), Retention::default()).expect("valid");
         assert_eq!(first.fingerprint(), second.fingerprint());
         let milestone = first
             .clone()
             .into_milestone(EventId::parse("fallback").expect("id"), now());
         assert_eq!(milestone.occurred_at.instant(), now());
-        assert_eq!(milestone.event_id.as_str(), "operation.started:run-1");
+        assert_eq!(milestone.event_id.as_str(), "op:run-1");
     }
 
     #[test]

@@ -4,23 +4,13 @@
 
 use crate::events::{CATALOG, EventName};
 use crate::ids::{TenantId, WorkspaceId};
-use crate::request::{OccurredAt, format_millis};
+use crate::model::IndexedMilestone;
 use crate::retention::Retention;
+use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 use std::collections::{HashMap, HashSet};
-
-/// What aggregation needs from one stored row, borrowed from wherever it came from.
-#[derive(Debug, Clone, Copy)]
-pub struct RowFacts<'a> {
-    pub event: EventName,
-    pub tenant_id: &'a TenantId,
-    pub workspace_id: &'a WorkspaceId,
-    pub occurred_at: OccurredAt,
-    /// TTL in epoch seconds.
-    pub expires_at: i64,
-}
 
 fn millis<S: Serializer>(instant: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format_millis(*instant))
@@ -106,7 +96,7 @@ impl Aggregation {
     /// Counts the row if it is inside the window, inside the retention and
     /// not expired (DynamoDB returns expired items until TTL deletes them).
     /// Returns whether it counted.
-    pub fn add(&mut self, row: RowFacts<'_>) -> bool {
+    pub fn add(&mut self, row: &IndexedMilestone) -> bool {
         let occurred = row.occurred_at.instant();
         let counts = self.window.contains(occurred)
             && occurred >= self.retention_floor
@@ -125,9 +115,9 @@ impl Aggregation {
             *last = Some(occurred);
         }
         // Workspace ids are tenant-scoped: distinct means distinct (tenant, workspace).
-        match self.workspaces.get_mut(row.tenant_id) {
+        match self.workspaces.get_mut(&row.tenant_id) {
             Some(set) => {
-                if !set.contains(row.workspace_id) {
+                if !set.contains(&row.workspace_id) {
                     set.insert(row.workspace_id.clone());
                 }
             }
@@ -139,6 +129,13 @@ impl Aggregation {
             }
         }
         true
+    }
+
+    /// Adds every row of a batch (one partition read, in any order).
+    pub fn add_all(&mut self, rows: &[IndexedMilestone]) {
+        for row in rows {
+            self.add(row);
+        }
     }
 
     pub fn finish(self) -> Summary {
@@ -182,6 +179,8 @@ impl Aggregation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
+    use crate::time::OccurredAt;
     use chrono::TimeDelta;
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -211,11 +210,11 @@ mod tests {
         }
     }
 
-    fn facts(row: &Row) -> RowFacts<'_> {
-        RowFacts {
+    fn facts(row: &Row) -> IndexedMilestone {
+        IndexedMilestone {
             event: EventName::parse(row.event).expect("event"),
-            tenant_id: &row.tenant,
-            workspace_id: &row.workspace,
+            tenant_id: row.tenant.clone(),
+            workspace_id: row.workspace.clone(),
             occurred_at: OccurredAt::from_instant(row.occurred),
             expires_at: row.expires_at,
         }
@@ -226,7 +225,7 @@ mod tests {
         let mut aggregation =
             Aggregation::new(Window::ending_at(key, now), now, Retention::default());
         for row in rows {
-            aggregation.add(facts(row));
+            aggregation.add(&facts(row));
         }
         aggregation.finish()
     }
@@ -249,11 +248,11 @@ mod tests {
     #[test]
     fn counts_land_in_their_buckets_including_partial_edges() {
         let rows = [
-            row("operation.started", "t1", "w1", "2026-11-20T10:30:00Z"), // exactly the start: in, first bucket
-            row("operation.started", "t1", "w1", "2026-11-20T10:29:59.999Z"), // just before: out
-            row("operation.started", "t1", "w1", "2026-11-27T10:29:59.999Z"), // just before the end: in, last bucket
-            row("operation.started", "t1", "w1", "2026-11-27T10:30:00Z"), // exactly the end: out
-            row("report.created", "t1", "w2", "2026-11-24T00:00:00Z"),
+            row(OPERATION_STARTED, "t1", "w1", "2026-11-20T10:30:00Z"), // exactly the start: in, first bucket
+            row(OPERATION_STARTED, "t1", "w1", "2026-11-20T10:29:59.999Z"), // just before: out
+            row(OPERATION_STARTED, "t1", "w1", "2026-11-27T10:29:59.999Z"), // just before the end: in, last bucket
+            row(OPERATION_STARTED, "t1", "w1", "2026-11-27T10:30:00Z"),     // exactly the end: out
+            row(REPORT_CREATED, "t1", "w2", "2026-11-24T00:00:00Z"),
         ];
         let summary = summarize(WindowKey::Week, &rows);
         let operations = &summary.families[2];
@@ -278,18 +277,8 @@ mod tests {
     #[test]
     fn hourly_buckets_for_24h() {
         let rows = [
-            row(
-                "review_pack.generation_requested",
-                "t1",
-                "w1",
-                "2026-11-26T10:45:00Z",
-            ),
-            row(
-                "review_pack.generation_requested",
-                "t1",
-                "w1",
-                "2026-11-27T10:05:00Z",
-            ),
+            row(REVIEW_PACK_REQUESTED, "t1", "w1", "2026-11-26T10:45:00Z"),
+            row(REVIEW_PACK_REQUESTED, "t1", "w1", "2026-11-27T10:05:00Z"),
         ];
         let summary = summarize(WindowKey::Day, &rows);
         let family = &summary.families[4];
@@ -302,13 +291,13 @@ mod tests {
     #[test]
     fn distinct_workspaces_across_families_and_buckets() {
         let rows = [
-            row("operation.started", "t1", "w1", "2026-11-26T01:00:00Z"),
-            row("report.created", "t1", "w1", "2026-11-25T01:00:00Z"),
-            row("report.created", "t1", "w2", "2026-11-25T02:00:00Z"),
+            row(OPERATION_STARTED, "t1", "w1", "2026-11-26T01:00:00Z"),
+            row(REPORT_CREATED, "t1", "w1", "2026-11-25T01:00:00Z"),
+            row(REPORT_CREATED, "t1", "w2", "2026-11-25T02:00:00Z"),
             // Same workspace id under another tenant is another workspace.
-            row("report.created", "t2", "w1", "2026-11-24T01:00:00Z"),
+            row(REPORT_CREATED, "t2", "w1", "2026-11-24T01:00:00Z"),
             // Outside the window: does not make its workspace active.
-            row("report.created", "t3", "w9", "2026-11-01T01:00:00Z"),
+            row(REPORT_CREATED, "t3", "w9", "2026-11-01T01:00:00Z"),
         ];
         let summary = summarize(WindowKey::Week, &rows);
         assert_eq!(summary.active_workspaces, 3);
@@ -317,7 +306,7 @@ mod tests {
 
     #[test]
     fn expired_rows_do_not_count() {
-        let mut expired = row("report.created", "t1", "w1", "2026-11-26T01:00:00Z");
+        let mut expired = row(REPORT_CREATED, "t1", "w1", "2026-11-26T01:00:00Z");
         expired.expires_at = at(NOW).timestamp();
         let summary = summarize(WindowKey::Week, &[expired]);
         assert_eq!((summary.total, summary.active_workspaces), (0, 0));
@@ -329,16 +318,16 @@ mod tests {
         let retention = Retention::from_days(30).expect("valid");
         let mut aggregation =
             Aggregation::new(Window::ending_at(WindowKey::Month, now), now, retention);
-        let inside = row("report.created", "t1", "w1", "2026-10-28T10:30:00Z");
-        let outside = row("report.created", "t1", "w1", "2026-10-28T10:29:59.999Z");
-        assert!(aggregation.add(facts(&inside)));
-        assert!(!aggregation.add(facts(&outside)));
+        let inside = row(REPORT_CREATED, "t1", "w1", "2026-10-28T10:30:00Z");
+        let outside = row(REPORT_CREATED, "t1", "w1", "2026-10-28T10:29:59.999Z");
+        assert!(aggregation.add(&facts(&inside)));
+        assert!(!aggregation.add(&facts(&outside)));
     }
 
     #[test]
     fn summary_json_has_no_identifiers() {
         let rows = [row(
-            "operation.started",
+            OPERATION_STARTED,
             "tenant-secret",
             "ws-secret",
             "2026-11-26T01:00:00Z",

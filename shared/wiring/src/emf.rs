@@ -5,6 +5,7 @@
 //! Dimensions are bounded: never a tenant or workspace id. The only other
 //! dimension is a rejection `code`, one of the catalog's fixed codes.
 
+use domain::RejectCode;
 use metrics::{
     Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
 };
@@ -29,71 +30,100 @@ pub fn init_with(
         .cloudwatch_namespace(NAMESPACE)
         .with_dimension(FUNCTION_DIMENSION, function)
         .init()?;
-    describe_counter!("Recorded", Unit::Count, "milestones written");
+    describe_counter!(metric::RECORDED, Unit::Count, "milestones written");
     describe_counter!(
-        "Duplicate",
+        metric::DUPLICATE,
         Unit::Count,
         "replays of an already recorded milestone"
     );
     describe_counter!(
-        "Rejected",
+        metric::REJECTED,
         Unit::Count,
         "rejected record requests, by rejection code"
     );
     describe_counter!(
-        "RejectedTotal",
+        metric::REJECTED_TOTAL,
         Unit::Count,
         "rejected record requests, all codes"
     );
     describe_counter!(
-        "Failed",
+        metric::FAILED,
         Unit::Count,
         "invocations that failed after retries"
     );
-    describe_histogram!("Latency", Unit::Milliseconds, "summary latency");
-    describe_counter!("ItemsRead", Unit::Count, "index items a summary read");
-    describe_counter!("QueryCalls", Unit::Count, "Query calls a summary made");
-    describe_counter!("Deleted", Unit::Count, "rows prune deleted");
-    describe_counter!("Left", Unit::Count, "rows prune found due but left");
+    describe_histogram!(metric::LATENCY, Unit::Milliseconds, "summary latency");
+    describe_counter!(
+        metric::ITEMS_READ,
+        Unit::Count,
+        "index items a summary read"
+    );
+    describe_counter!(
+        metric::QUERY_CALLS,
+        Unit::Count,
+        "Query calls a summary made"
+    );
+    describe_counter!(metric::DELETED, Unit::Count, "rows prune deleted");
+    describe_counter!(metric::LEFT, Unit::Count, "rows prune found due but left");
     describe_gauge!(
-        "Finished",
+        metric::FINISHED,
         Unit::Count,
         "1 when a prune run finished its walk, else 0"
     );
     Ok(collector)
 }
 
-/// One record outcome: `recorded`, `duplicate`, `failed`, or a rejection code.
-pub fn record_outcome(outcome: &'static str) {
-    match outcome {
-        "recorded" => counter!("Recorded").increment(1),
-        "duplicate" => counter!("Duplicate").increment(1),
-        "failed" => counter!("Failed").increment(1),
-        code => {
-            counter!("Rejected", "code" => code).increment(1);
-            // Without the code dimension, so one alarm covers every code.
-            counter!("RejectedTotal").increment(1);
-        }
-    }
+/// Metric names, shared with the template's alarms (a test compares them).
+pub mod metric {
+    pub const RECORDED: &str = "Recorded";
+    pub const DUPLICATE: &str = "Duplicate";
+    pub const REJECTED: &str = "Rejected";
+    pub const REJECTED_TOTAL: &str = "RejectedTotal";
+    pub const FAILED: &str = "Failed";
+    pub const LATENCY: &str = "Latency";
+    pub const ITEMS_READ: &str = "ItemsRead";
+    pub const QUERY_CALLS: &str = "QueryCalls";
+    pub const DELETED: &str = "Deleted";
+    pub const LEFT: &str = "Left";
+    pub const FINISHED: &str = "Finished";
+}
+
+/// The dimension a rejection count carries besides `function`.
+pub const CODE_DIMENSION: &str = "code";
+
+/// One milestone written.
+pub fn recorded() {
+    counter!(metric::RECORDED).increment(1);
+}
+
+/// One replay of an already recorded milestone.
+pub fn duplicate() {
+    counter!(metric::DUPLICATE).increment(1);
+}
+
+/// One rejected record request, by its code and in the all-codes total.
+pub fn rejected(code: RejectCode) {
+    counter!(metric::REJECTED, CODE_DIMENSION => code.as_str()).increment(1);
+    // Without the code dimension, so one alarm covers every code.
+    counter!(metric::REJECTED_TOTAL).increment(1);
 }
 
 /// One summary read.
 pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32) {
-    histogram!("Latency").record(latency_ms);
-    counter!("ItemsRead").increment(items_read);
-    counter!("QueryCalls").increment(u64::from(query_calls));
+    histogram!(metric::LATENCY).record(latency_ms);
+    counter!(metric::ITEMS_READ).increment(items_read);
+    counter!(metric::QUERY_CALLS).increment(u64::from(query_calls));
 }
 
-/// One failed invocation of summary or prune.
+/// One failed invocation, of any function.
 pub fn failed() {
-    counter!("Failed").increment(1);
+    counter!(metric::FAILED).increment(1);
 }
 
 /// One prune run.
 pub fn prune_run(deleted: u64, left: u64, finished: bool) {
-    counter!("Deleted").increment(deleted);
-    counter!("Left").increment(left);
-    gauge!("Finished").set(if finished { 1.0 } else { 0.0 });
+    counter!(metric::DELETED).increment(deleted);
+    counter!(metric::LEFT).increment(left);
+    gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
 #[cfg(test)]
@@ -106,10 +136,10 @@ mod tests {
     fn emits_embedded_metric_format_documents() {
         let collector = init_with(Builder::new().with_timestamp(1_764_000_000_000), "record")
             .expect("recorder");
-        record_outcome("recorded");
-        record_outcome("recorded");
-        record_outcome("unknown_event");
-        record_outcome("missing_field");
+        recorded();
+        recorded();
+        rejected(RejectCode::UnknownEvent);
+        rejected(RejectCode::MissingField);
         summary_read(12.5, 700, 8);
         prune_run(3, 0, true);
         let mut output = Vec::new();

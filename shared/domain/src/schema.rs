@@ -6,7 +6,7 @@
 use crate::error::RejectCode;
 use crate::events::{CATALOG, ValueRule};
 use crate::ids::MAX_IDENTIFIER_LEN;
-use crate::request::MAX_PAYLOAD_BYTES;
+use crate::parse::MAX_PAYLOAD_BYTES;
 use serde_json::{Map, Value, json};
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -76,7 +76,7 @@ pub fn record_request_schema() -> Value {
             "actor_id": {"$ref": "#/$defs/identifier", "description": "The initiating user (never an email)."},
             "event_id": {
                 "anyOf": [{"$ref": "#/$defs/identifier"}, {"type": "null"}],
-                "description": "Idempotency key. Send a deterministic one, e.g. operation.started:<run id>."
+                "description": "Idempotency key. Send a deterministic one, e.g. op:<run id>."
             },
             "occurred_at": {
                 "anyOf": [{"type": "string", "format": "date-time", "pattern": RFC3339}, {"type": "null"}],
@@ -148,6 +148,55 @@ pub fn record_response_schema() -> Value {
     })
 }
 
+/// `docs/events.md`: the catalog as a table, for people. Generated like the schemas.
+pub fn events_markdown() -> String {
+    let mut text = String::from(
+        "# The event catalog\n\n\
+         Generated from `shared/domain/src/events.rs` by \
+         `UPDATE_CONTRACTS=1 cargo test -p adoption-domain schema`; do not edit by hand.\n\n\
+         | event | feature area | label | required metadata | subject types |\n\
+         |---|---|---|---|---|\n",
+    );
+    for spec in &CATALOG {
+        let metadata: Vec<String> = spec
+            .metadata
+            .iter()
+            .map(|key| match key.rule {
+                ValueRule::Identifier => format!("`{}`", key.key),
+                ValueRule::OneOf(values) => format!(
+                    "`{}`: {}",
+                    key.key,
+                    values
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            })
+            .collect();
+        let metadata = if metadata.is_empty() {
+            "none".to_owned()
+        } else {
+            metadata.join(", ")
+        };
+        let subjects: Vec<String> = spec
+            .subject_types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect();
+        text.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            spec.name,
+            spec.feature_area,
+            spec.label,
+            metadata,
+            subjects.join(", ")
+        ));
+    }
+    text.push_str("\nEvery listed metadata key is required, and an event accepts no other key.\n");
+    text
+}
+
 /// The committed text of a schema: pretty JSON with sorted keys and a trailing
 /// newline, the same whether or not serde_json's `preserve_order` is on.
 pub fn render(schema: &Value) -> String {
@@ -202,20 +251,35 @@ mod tests {
 
     #[test]
     fn committed_schemas_are_up_to_date() {
-        for (file, schema) in [
-            ("record-request.schema.json", record_request_schema()),
-            ("record-response.schema.json", record_response_schema()),
+        for (file, expected) in [
+            (
+                "record-request.schema.json",
+                render(&record_request_schema()),
+            ),
+            (
+                "record-response.schema.json",
+                render(&record_response_schema()),
+            ),
+            (
+                "summary.openapi.json",
+                render(&crate::openapi::summary_openapi()),
+            ),
+            ("events.md", events_markdown()),
         ] {
             let path = docs(file);
-            let expected = render(&schema);
             if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+                // CI checks the committed files; it never regenerates them.
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
+                );
                 std::fs::write(&path, &expected).expect("write schema");
             }
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
             assert!(
                 committed == expected,
                 "docs/{file} is out of date with the catalog; regenerate it with \
-                 `UPDATE_CONTRACTS=1 cargo test -p adoption-catalog schema` and commit it"
+                 `UPDATE_CONTRACTS=1 cargo test -p adoption-domain schema` and commit it"
             );
         }
     }

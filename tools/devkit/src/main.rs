@@ -9,18 +9,16 @@
 //! ```
 //! The endpoint defaults to `AWS_ENDPOINT_URL_DYNAMODB`.
 
-use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
-use catalog::{Retention, Window, WindowKey};
 use chrono::{TimeDelta, Utc};
-use devkit::seed::synthetic_row;
+use devkit::seed::synthetic_milestone;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
-use futures_util::{StreamExt, TryStreamExt, stream};
+use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::HashMap;
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use storage::{Ledger, MAX_BATCH, QueryOptions, RetryPolicy, write_batch};
+use storage::{Ledger, QueryOptions, testing};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -119,9 +117,10 @@ async fn create(args: &Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Seeds `count` synthetic milestones spread over the last `days` days, 25 per BatchWriteItem.
+/// Seeds `count` synthetic milestones spread over the last `days` days, in
+/// chunks loaded with retried BatchWriteItem calls, reporting progress.
 async fn seed(args: &Args) -> Result<(), BoxError> {
-    let table = args.required("table")?.to_owned();
+    let table = args.required("table")?;
     let count: usize = args.required("count")?.parse()?;
     let days: i64 = args
         .flags
@@ -129,41 +128,24 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
         .map(|d| d.parse())
         .transpose()?
         .unwrap_or(90);
-    let client = local_client(&args.endpoint()?);
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table, Retention::default());
     let end = Utc::now();
     let span = TimeDelta::days(days);
-    let retention = Retention::default();
     let started = Instant::now();
-    let batches = count.div_ceil(MAX_BATCH);
+    const CHUNK: usize = 5_000;
     let mut written = 0usize;
     let mut next_report = count / 10;
-    let mut writes = stream::iter(0..batches)
-        .map(|batch| {
-            let client = client.clone();
-            let table = table.clone();
-            async move {
-                let requests = (batch * MAX_BATCH..((batch + 1) * MAX_BATCH).min(count))
-                    .map(|i| {
-                        let item = synthetic_row(i, count, end, span, retention)?.to_item();
-                        Ok(WriteRequest::builder()
-                            .put_request(PutRequest::builder().set_item(Some(item)).build()?)
-                            .build())
-                    })
-                    .collect::<Result<Vec<_>, BoxError>>()?;
-                Ok::<_, BoxError>(
-                    write_batch(&client, &table, requests, RetryPolicy::default()).await?,
-                )
-            }
-        })
-        .buffer_unordered(8);
-    while let Some(n) = writes.try_next().await? {
-        written += n;
+    for chunk_start in (0..count).step_by(CHUNK) {
+        let milestones = (chunk_start..(chunk_start + CHUNK).min(count))
+            .map(|i| synthetic_milestone(i, count, end, span))
+            .collect::<Result<Vec<_>, _>>()?;
+        written += testing::load(&ledger, &milestones, 8).await?;
         if written >= next_report {
             println!(
                 "    seeded {written}/{count} ({:.0} items/s)",
                 written as f64 / started.elapsed().as_secs_f64()
             );
-            next_report += count / 10;
+            next_report += (count / 10).max(1);
         }
     }
     println!(
@@ -184,18 +166,19 @@ fn peak_rss_kib() -> Option<u64> {
 async fn summarize(args: &Args) -> Result<(), BoxError> {
     let table = args.required("table")?;
     let key = WindowKey::parse(Some(args.required("window")?), Retention::default())?;
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
+    let retention = Retention::default();
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table, retention);
     let rss_before = peak_rss_kib();
     let now = Utc::now();
     let started = Instant::now();
-    let (summary, stats) = ledger
-        .summarize(
-            Window::ending_at(key, now),
-            now,
-            Retention::default(),
-            QueryOptions::default(),
-        )
+    let window = Window::ending_at(key, now);
+    let mut aggregation = Aggregation::new(window, now, retention);
+    let stats = ledger
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            aggregation.add_all(rows)
+        })
         .await?;
+    let summary = aggregation.finish();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     let report = serde_json::json!({
         "window": key.as_str(),
@@ -223,29 +206,27 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
         .map(|c| c.parse())
         .transpose()?
         .unwrap_or(1000);
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table, Retention::default());
     let now = Utc::now();
     let mut micros = Vec::with_capacity(count);
     for i in 0..count {
         let started = Instant::now();
         match op.as_str() {
             "put" => {
-                let row = synthetic_row(i, count, now, TimeDelta::hours(1), Retention::default())?;
-                let mut row = row;
-                row.milestone.event_id =
-                    catalog::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
-                ledger.put(&row).await?;
+                let mut milestone = synthetic_milestone(i, count, now, TimeDelta::hours(1))?;
+                milestone.event_id =
+                    domain::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
+                ledger.record(&milestone).await?;
             }
             "query" => {
-                ledger
-                    .query_partition(
-                        now.date_naive(),
-                        0,
-                        now - TimeDelta::hours(24),
-                        now,
-                        QueryOptions::default(),
-                    )
-                    .await?;
+                testing::read_partition(
+                    &ledger,
+                    now.date_naive(),
+                    0,
+                    now - TimeDelta::hours(24),
+                    now,
+                )
+                .await?;
             }
             other => return Err(format!("unknown --op {other}; use put or query").into()),
         }
@@ -261,59 +242,22 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// DynamoDB's size of an attribute value: strings by UTF-8 length, numbers by
-/// digits, maps with 3 bytes of overhead plus 1 per element.
-fn attribute_size(value: &aws_sdk_dynamodb::types::AttributeValue) -> usize {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    match value {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => n.trim_start_matches('-').len().div_ceil(2) + 1,
-        AttributeValue::M(map) => {
-            3 + map
-                .iter()
-                .map(|(k, v)| k.len() + attribute_size(v) + 1)
-                .sum::<usize>()
-        }
-        _ => 0,
-    }
-}
-
 /// Prints the stored size of a typical row and of its index projection, by DynamoDB's sizing rules.
 fn item_size() -> Result<(), BoxError> {
-    let row = synthetic_row(1, 2, Utc::now(), TimeDelta::hours(1), Retention::default())?;
-    let mut row = row;
+    let mut milestone = synthetic_milestone(1, 2, Utc::now(), TimeDelta::hours(1))?;
     // A realistic host-app row: a deterministic event id and a subject.
-    row.milestone.event_id =
-        catalog::EventId::parse("support.diagnostics_opened:run-1029384:user-100234:2026-11-27")?;
-    row.milestone.tenant_id = catalog::TenantId::parse("tenant-000123")?;
-    row.milestone.workspace_id = catalog::WorkspaceId::parse("ws-000045")?;
-    row.milestone.actor_id = catalog::ActorId::parse("user-100234")?;
-    row.milestone.subject = Some(catalog::Subject {
-        kind: catalog::SubjectType::parse(row.milestone.event, "operation_run")
-            .ok_or("subject type")?,
-        id: catalog::SubjectId::parse("run-1029384")?,
+    milestone.event_id = domain::EventId::parse("diag:run-1029384:user-100234:2026-11-27")?;
+    milestone.tenant_id = domain::TenantId::parse("tenant-000123")?;
+    milestone.workspace_id = domain::WorkspaceId::parse("ws-000045")?;
+    milestone.actor_id = domain::ActorId::parse("user-100234")?;
+    milestone.subject = Some(domain::Subject {
+        kind: domain::SubjectType::parse(milestone.event, "operation_run").ok_or("subject type")?,
+        id: domain::SubjectId::parse("run-1029384")?,
     });
-    let item = row.to_item();
-    let size =
-        |keys: &mut dyn Iterator<Item = (&String, &aws_sdk_dynamodb::types::AttributeValue)>| {
-            keys.map(|(k, v)| k.len() + attribute_size(v))
-                .sum::<usize>()
-        };
-    let table = size(&mut item.iter());
-    let projected: Vec<&str> = [
-        storage::layout::attr::TENANT_ID,
-        storage::layout::attr::EVENT_ID,
-        storage::layout::attr::DAY_SHARD,
-        storage::layout::attr::TIME_KEY,
-    ]
-    .into_iter()
-    .chain(storage::layout::INDEX_PROJECTION)
-    .collect();
-    // GSI items are also charged 100 bytes of index overhead.
-    let index = size(&mut item.iter().filter(|(k, _)| projected.contains(&k.as_str()))) + 100;
+    let (table, index) = testing::item_sizes(&milestone, Retention::default());
     println!(
         "{}",
-        serde_json::json!({"event": row.milestone.event.as_str(), "table_item_bytes": table, "index_item_bytes": index})
+        serde_json::json!({"event": milestone.event.as_str(), "table_item_bytes": table, "index_item_bytes": index})
     );
     Ok(())
 }

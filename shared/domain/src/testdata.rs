@@ -1,10 +1,23 @@
-//! Test payloads shared by the parser's rule tests and the schema-versus-parser
-//! tests, so the schema is checked against exactly the payloads the rules are.
+//! The shared test corpus (cargo feature `testing`, and this crate's own
+//! tests): payloads shared by the parser's rule tests and the
+//! schema-versus-parser tests, so the schema is checked against exactly the
+//! payloads the rules are, and the event names tests use. Outside the catalog
+//! itself, this is the only source file that spells an event name.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use crate::error::RejectCode;
+
+/// Catalog events by name, for tests that need one particular event.
+pub const CHECKPOINT_COMPLETED: &str = "onboarding.checkpoint_completed";
+pub const DIAGNOSTICS_OPENED: &str = "support.diagnostics_opened";
+pub const OPERATION_STARTED: &str = "operation.started";
+pub const REPORT_CREATED: &str = "report.created";
+pub const REVIEW_PACK_REQUESTED: &str = "review_pack.generation_requested";
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+/// The corpus's "now".
 pub fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
         .expect("valid")
@@ -17,7 +30,7 @@ pub fn valid() -> Value {
         "tenant_id": "tenant-1",
         "workspace_id": "ws-1",
         "actor_id": "user-1",
-        "event_id": "operation.started:run-1",
+        "event_id": "op:run-1",
         "occurred_at": "2026-11-27T11:59:00+01:00",
         "subject": {"type": "operation_run", "id": "run-1"},
         "metadata": {"operation_type": "backup"}
@@ -196,4 +209,25 @@ pub fn rejection_corpus() -> Vec<Case> {
         ));
     }
     cases
+}
+
+#[cfg(test)]
+mod corpus_tests {
+    use super::*;
+    use crate::events::{CATALOG, EventName};
+
+    #[test]
+    fn every_named_event_is_a_catalog_event() {
+        let named = [
+            CHECKPOINT_COMPLETED,
+            DIAGNOSTICS_OPENED,
+            OPERATION_STARTED,
+            REPORT_CREATED,
+            REVIEW_PACK_REQUESTED,
+        ];
+        for name in named {
+            assert!(EventName::parse(name).is_some(), "{name}");
+        }
+        assert!(named.len() <= CATALOG.len());
+    }
 }

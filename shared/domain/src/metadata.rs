@@ -131,6 +131,7 @@ pub(crate) fn printable_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
 
     fn event(name: &str) -> EventName {
         EventName::parse(name).expect("catalog event")
@@ -138,23 +139,20 @@ mod tests {
 
     #[test]
     fn accepts_declared_keys() {
-        let metadata = Metadata::parse(event("operation.started"), [("operation_type", "backup")])
+        let metadata = Metadata::parse(event(OPERATION_STARTED), [("operation_type", "backup")])
             .expect("valid");
         assert_eq!(metadata.len(), 1);
     }
 
     #[test]
     fn accepts_enum_member() {
-        let ok = Metadata::parse(
-            event("support.diagnostics_opened"),
-            [("surface", "tenant_dashboard")],
-        );
+        let ok = Metadata::parse(event(DIAGNOSTICS_OPENED), [("surface", "tenant_dashboard")]);
         assert!(ok.is_ok());
     }
 
     #[test]
     fn debug_lists_keys_only() {
-        let metadata = Metadata::parse(event("report.created"), [("report_type", "secret_value")])
+        let metadata = Metadata::parse(event(REPORT_CREATED), [("report_type", "secret_value")])
             .expect("valid");
         let debug = format!("{metadata:?}");
         assert!(

@@ -3,7 +3,7 @@
 
 pub mod emf;
 
-use catalog::{Retention, RetentionError};
+use domain::{Retention, RetentionError};
 use std::env;
 
 /// Configuration every function reads once at start-up.

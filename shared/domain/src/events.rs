@@ -211,4 +211,76 @@ mod tests {
         assert!(EventName::parse("operation.finished").is_none());
         assert!(EventName::parse("").is_none());
     }
+
+    /// Adding an event is one change: the catalog. Nothing else in the source
+    /// tree may spell an event name, except the generated `docs/` contracts and
+    /// the shared test corpus (`testdata.rs`, `tests/fixtures/`). Markdown is
+    /// prose for people and is not scanned.
+    #[test]
+    fn event_names_appear_only_in_the_catalog() {
+        use std::path::{Path, PathBuf};
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let allowed = [
+            "shared/domain/src/events.rs",
+            "shared/domain/src/testdata.rs",
+            "tests/fixtures/",
+            "docs/record-request.schema.json",
+            "docs/record-response.schema.json",
+            "docs/summary.openapi.json",
+            "docs/events.md",
+        ];
+        let skipped_dirs = [
+            ".git",
+            "target",
+            ".tools",
+            ".aws-sam",
+            ".dev-data",
+            "node_modules",
+        ];
+        let code = [
+            "rs", "py", "js", "mjs", "html", "yaml", "yml", "toml", "json", "sh", "",
+        ];
+        let mut stack: Vec<PathBuf> = vec![root.clone()];
+        let mut offenders = Vec::new();
+        let mut scanned = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable source tree") {
+                let path = entry.expect("entry").path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if path.is_dir() {
+                    if !skipped_dirs.contains(&name) {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if !code.contains(&extension) {
+                    continue;
+                }
+                let relative = path
+                    .strip_prefix(&root)
+                    .expect("under root")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                if allowed.iter().any(|a| relative.starts_with(a)) {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                scanned += 1;
+                for spec in &CATALOG {
+                    if text.contains(spec.name) {
+                        offenders.push(format!("{relative}: {}", spec.name));
+                    }
+                }
+            }
+        }
+        assert!(scanned > 20, "the scan found only {scanned} files");
+        assert!(
+            offenders.is_empty(),
+            "event names outside the catalog and the test corpus:\n{}",
+            offenders.join("\n")
+        );
+    }
 }

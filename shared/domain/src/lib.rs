@@ -1,0 +1,35 @@
+//! Pure domain for the product-adoption ledger.
+//!
+//! Nothing here knows about AWS. One module per job:
+//! - [`events`]: the code-owned catalog of milestones (the one place events are defined);
+//! - [`ids`], [`metadata`]: identifier and metadata newtypes, built only by parsing;
+//! - [`time`]: instants as stored; [`model`]: the stored milestone and what the index yields;
+//! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
+//! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
+//! - [`schema`], [`openapi`]: the published contracts, generated from the catalog.
+
+pub mod aggregate;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod metadata;
+pub mod model;
+pub mod openapi;
+pub mod parse;
+pub mod retention;
+pub mod schema;
+#[cfg(any(test, feature = "testing"))]
+pub mod testdata;
+pub mod time;
+pub mod window;
+
+pub use aggregate::{Aggregation, Summary};
+pub use error::{RejectCode, Rejection};
+pub use events::{CATALOG, EventName, EventSpec, MetadataKeySpec, ValueRule};
+pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
+pub use metadata::{Metadata, MetadataValue};
+pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};
+pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, ParseFailure, RecordRequest};
+pub use retention::{Retention, RetentionError};
+pub use time::{OccurredAt, format_millis};
+pub use window::{BucketSize, Window, WindowError, WindowKey};

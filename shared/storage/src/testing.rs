@@ -1,0 +1,111 @@
+//! The one test-only entry point (cargo feature `testing`): raw items for
+//! tests that must write corrupt rows or inspect what was stored, and bulk
+//! loading for local seeding and benchmarks. No function enables it.
+
+use crate::RetryPolicy;
+use crate::batch::{MAX_BATCH, write_batch};
+use crate::error::{ItemError, StorageError};
+use crate::index::{QueryOptions, ReadStats};
+use crate::layout::{self, LedgerRow};
+use crate::ledger::Ledger;
+use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{EventId, Milestone, Retention};
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+pub use crate::layout::Item;
+pub use crate::layout::attr;
+
+/// The item `record` would write for `milestone`.
+pub fn encode(milestone: &Milestone, retention: Retention) -> Item {
+    layout::encode(milestone, retention)
+}
+
+/// The item of `milestone` with a TTL of the test's choosing (epoch seconds).
+pub fn encode_with_ttl(milestone: &Milestone, expires_at: i64) -> Item {
+    layout::milestone_item(milestone, expires_at)
+}
+
+/// A stored item read back: the milestone and its TTL (epoch seconds).
+pub fn decode(item: &Item) -> Result<(Milestone, i64), ItemError> {
+    LedgerRow::from_item(item).map(|row| (row.milestone, row.expires_at))
+}
+
+/// The write shard of an event id.
+pub fn shard_for(event_id: &EventId) -> u8 {
+    layout::shard_for(event_id)
+}
+
+/// The sizes DynamoDB charges for a milestone's table item and index item, in bytes.
+pub fn item_sizes(milestone: &Milestone, retention: Retention) -> (usize, usize) {
+    layout::item_sizes(&encode(milestone, retention))
+}
+
+/// Writes `item` as it is, unconditionally: for corrupt or hand-made rows.
+pub async fn put_raw(ledger: &Ledger, item: Item) -> Result<(), StorageError> {
+    ledger
+        .client
+        .put_item()
+        .table_name(&ledger.table_name)
+        .set_item(Some(item))
+        .send()
+        .await
+        .map_err(|e| StorageError::dynamo("PutItem", e))?;
+    Ok(())
+}
+
+/// Writes many milestones unconditionally with retried BatchWriteItem calls,
+/// `concurrency` batches at a time. For seeding; `record` is the product's write.
+pub async fn load(
+    ledger: &Ledger,
+    milestones: &[Milestone],
+    concurrency: usize,
+) -> Result<usize, StorageError> {
+    let batches: Vec<Vec<WriteRequest>> = milestones
+        .chunks(MAX_BATCH)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|m| {
+                    PutRequest::builder()
+                        .set_item(Some(encode(m, ledger.retention)))
+                        .build()
+                        .map(|put| WriteRequest::builder().put_request(put).build())
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| StorageError::dynamo("BatchWriteItem", e))?;
+    let written: Vec<usize> = stream::iter(batches)
+        .map(|batch| {
+            write_batch(
+                &ledger.client,
+                &ledger.table_name,
+                batch,
+                RetryPolicy::default(),
+            )
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    Ok(written.iter().sum())
+}
+
+/// One Query of one (day, shard) partition, paginated: the bare cost of a summary's unit of work.
+pub async fn read_partition(
+    ledger: &Ledger,
+    day: NaiveDate,
+    shard: u8,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<ReadStats, StorageError> {
+    let read = ledger
+        .query_partition(day, shard, from, to, QueryOptions::default())
+        .await?;
+    Ok(ReadStats {
+        partitions: 1,
+        queries: read.pages,
+        items: read.rows.len() as u64,
+        consumed_capacity: read.consumed_capacity,
+    })
+}
