@@ -10,6 +10,7 @@ invocation (from handing out the event to the posted response).
 import argparse
 import http.server
 import io
+import datetime
 import json
 import os
 import queue
@@ -197,7 +198,9 @@ def main():
         record_base = json.loads(demo.readlines()[2])
 
     def record_event():
-        return json.dumps({**record_base, "tenant_id": "bench-tenant", "event_id": f"bench:{uuid.uuid4()}"})
+        occurred = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return json.dumps({**record_base, "tenant_id": "bench-tenant", "event_id": f"bench:{uuid.uuid4()}",
+                           "occurred_at": occurred})
 
     def summary_event():
         return json.dumps({

@@ -2,15 +2,24 @@
 //! invoked through the Lambda Invoke API, against DynamoDB Local.
 
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use domain::testdata::{
-    DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED,
-};
+use domain::testdata::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
 use serde_json::{Value, json};
 use storage::testing;
 use tokio::task::block_in_place;
 
+/// One `occurred_at` for the whole run: a replay must send the same content.
+fn occurred_at() -> &'static str {
+    static AT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        (chrono::Utc::now() - chrono::TimeDelta::minutes(5))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    });
+    &AT
+}
+
 fn milestone(event_id: &str, workspace: &str) -> String {
     json!({
+        "occurred_at": occurred_at(),
         "event": DIAGNOSTICS_OPENED,
         "tenant_id": "tenant-e2e",
         "workspace_id": workspace,
@@ -152,22 +161,24 @@ async fn record_through_the_invoke_api() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn record_without_event_id_derives_it_from_the_request_id() {
+async fn record_without_event_id_or_occurred_at_is_rejected_and_writes_nothing() {
     let table = TestTable::create().await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
-    let payload = r#"{"event":"EVENT","tenant_id":"t-1","workspace_id":"w-1","actor_id":"a-1","metadata":[]}"#
-        .replace("EVENT", REVIEW_PACK_REQUESTED);
-    let reply = block_in_place(|| watcher.invoke("record", &payload)).json();
-    assert_eq!(status(&reply), "recorded");
-    let event_id = reply["event_id"].as_str().expect("event_id");
-    assert!(
-        event_id.starts_with("req:") && event_id.len() > 4,
-        "{event_id}"
-    );
-    let items = table.all_items().await;
-    assert_eq!(items.len(), 1);
-    let (stored, _) = testing::decode(&items[0]).expect("stored row maps back");
-    assert_eq!(stored.event_id.as_str(), event_id);
+    for field in ["event_id", "occurred_at"] {
+        let mut payload: Value =
+            serde_json::from_str(&milestone("diag:run-9", "ws-1")).expect("json");
+        payload.as_object_mut().expect("object").remove(field);
+        let reply = block_in_place(|| watcher.invoke("record", &payload.to_string())).json();
+        assert_eq!(status(&reply), "rejected");
+        assert_eq!(
+            (
+                reply["error"]["code"].as_str(),
+                reply["error"]["field"].as_str()
+            ),
+            (Some("missing_field"), Some(field))
+        );
+    }
+    assert!(table.all_items().await.is_empty());
 }
 
 /// Sums the EMF documents in a process's output by (metric, code dimension),

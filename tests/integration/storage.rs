@@ -22,7 +22,7 @@ fn milestone_at(event_id: &str, occurred_at: DateTime<Utc>, workspace: &str) -> 
     });
     RecordRequest::parse(&raw.to_string(), Utc::now(), Retention::default())
         .expect("valid request")
-        .into_milestone(EventId::parse("unused").expect("id"), Utc::now())
+        .into_milestone()
 }
 
 fn s<'a>(item: &'a Item, name: &str) -> &'a str {

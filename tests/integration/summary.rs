@@ -41,7 +41,7 @@ fn expected(hours: i64, edge: u64) -> Vec<u64> {
 }
 
 /// 960 hourly rows going back 40 days (event, tenant and workspace cycle with
-/// the hour, giving 12 distinct workspaces), plus edge and exclusion rows.
+/// the hour: 12 (tenant, workspace) pairs but 4 distinct workspaces), plus edge and exclusion rows.
 fn dataset() -> Vec<Row> {
     let n = now();
     let mut rows: Vec<Row> = (1..=HOURS)
@@ -123,7 +123,8 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
     // 24h: hours 1..=24 cycle the five events (4,5,5,5,5), plus the row 1 ms before now.
     let (day, stats) = summarize(&ledger, WindowKey::Day).await;
     assert_eq!(counts(&day), expected(24, 1));
-    assert_eq!((day.total, day.active_workspaces), (25, 13));
+    // Distinct workspace ids: w0..w3 across every tenant, and the edge rows' we1.
+    assert_eq!((day.total, day.active_workspaces), (25, 5));
     // The expired row was returned by DynamoDB and filtered out: 24 + 1 + 1 items read.
     assert_eq!(stats.items, 26);
     assert_eq!(stats.partitions, 2 * u32::from(storage::WRITE_SHARDS));
@@ -153,19 +154,19 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
     // 7d: hours 1..=168 give (33,34,34,34,33); the row 1 ms before the start stays out.
     let (week, stats) = summarize(&ledger, WindowKey::Week).await;
     assert_eq!(counts(&week), expected(168, 1));
-    assert_eq!((week.total, week.active_workspaces), (169, 13));
+    assert_eq!((week.total, week.active_workspaces), (169, 5));
     assert_eq!(week.families[0].buckets.len(), 8);
     assert_eq!(stats.partitions, 8 * u32::from(storage::WRITE_SHARDS));
 
     // 30d: hours 1..=720, 144 per event, plus both edge rows.
     let (month, _) = summarize(&ledger, WindowKey::Month).await;
     assert_eq!(counts(&month), expected(720, 2));
-    assert_eq!((month.total, month.active_workspaces), (722, 13));
+    assert_eq!((month.total, month.active_workspaces), (722, 5));
 
     // 90d: all 960 hourly rows, plus both edge rows; the too-old row stays out.
     let (quarter, _) = summarize(&ledger, WindowKey::Quarter).await;
     assert_eq!(counts(&quarter), expected(HOURS, 2));
-    assert_eq!((quarter.total, quarter.active_workspaces), (962, 13));
+    assert_eq!((quarter.total, quarter.active_workspaces), (962, 5));
     let bucket_sum: u64 = quarter
         .families
         .iter()
@@ -218,7 +219,8 @@ async fn summary_through_cargo_lambda_watch() {
     for (i, workspace) in ["w1", "w2", "w2"].iter().enumerate() {
         let payload = json!({
             "event": OPERATION_STARTED, "tenant_id": "t-1", "workspace_id": workspace, "actor_id": "a",
-            "event_id": format!("op:run-{i}"), "metadata": {"operation_type": "sync"}
+            "event_id": format!("op:run-{i}"), "metadata": {"operation_type": "sync"},
+            "occurred_at": (Utc::now() - TimeDelta::minutes(1)).to_rfc3339()
         });
         let reply = block_in_place(|| watcher.invoke("record", &payload.to_string())).json();
         assert_eq!(reply["status"], "recorded");

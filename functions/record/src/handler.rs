@@ -118,28 +118,21 @@ impl RecordHandler {
         &self,
         event: LambdaEvent<Box<RawValue>>,
     ) -> Result<RecordResponse, RecordError> {
-        self.handle(event.payload.get(), &event.context.request_id, Utc::now())
-            .await
+        self.handle(event.payload.get(), Utc::now()).await
     }
 
     pub async fn handle(
         &self,
         raw: &str,
-        request_id: &str,
         now: DateTime<Utc>,
     ) -> Result<RecordResponse, RecordError> {
         let started = Instant::now();
-        let (outcome, context) = self.decide(raw, request_id, now).await;
+        let (outcome, context) = self.decide(raw, now).await;
         outcome.finish(&context, started)
     }
 
     /// Parses once, writes at most once, and says how it ended.
-    async fn decide(
-        &self,
-        raw: &str,
-        request_id: &str,
-        now: DateTime<Utc>,
-    ) -> (Outcome, LogContext) {
+    async fn decide(&self, raw: &str, now: DateTime<Utc>) -> (Outcome, LogContext) {
         let request = match RecordRequest::parse_with_context(raw, now, self.ledger.retention()) {
             Ok(request) => request,
             Err(ParseFailure { rejection, context }) => {
@@ -150,21 +143,7 @@ impl RecordHandler {
             event: Some(request.event),
             tenant_id: Some(request.tenant_id.clone()),
         };
-        // Lambda keeps the request id across its own asynchronous retries, so
-        // those stay idempotent even when the caller sent no event_id.
-        let Some(event_id) = request
-            .event_id
-            .clone()
-            .or_else(|| EventId::from_request_id(request_id).ok())
-        else {
-            let rejection = Rejection::new(
-                RejectCode::MissingField,
-                "event_id",
-                "no event_id was sent and none can be derived from this invocation",
-            );
-            return (Outcome::Rejected(rejection), context);
-        };
-        let milestone = request.into_milestone(event_id, now);
+        let milestone = request.into_milestone();
         let outcome = match self.ledger.record(&milestone).await {
             Ok(PutOutcome::Recorded) => Outcome::Recorded {
                 event_id: milestone.event_id,
@@ -195,8 +174,6 @@ mod tests {
     use domain::testdata::REPORT_CREATED;
     use std::collections::HashMap;
 
-    const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
-
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
             .expect("valid")
@@ -206,7 +183,8 @@ mod tests {
     fn payload(event_id: Option<&str>) -> String {
         let mut request = serde_json::json!({
             "event": REPORT_CREATED, "tenant_id": "tenant-1", "workspace_id": "ws-1",
-            "actor_id": "user-1", "metadata": {"report_type": "usage"}
+            "actor_id": "user-1", "metadata": {"report_type": "usage"},
+            "occurred_at": "2026-11-27T11:00:00Z"
         });
         if let Some(id) = event_id {
             request["event_id"] = id.into();
@@ -249,7 +227,7 @@ mod tests {
             })
             .then_output(|| PutItemOutput::builder().build());
         let response = handler(&[&put])
-            .handle(&payload(Some("report:r-1")), REQUEST_ID, now())
+            .handle(&payload(Some("report:r-1")), now())
             .await;
         assert_eq!(
             response.expect("ok"),
@@ -265,7 +243,7 @@ mod tests {
         let raw = payload(Some("e-1"));
         let stored = fingerprint_of(&raw);
         let put = mock!(Client::put_item).then_error(move || condition_failed(&stored));
-        let response = handler(&[&put]).handle(&raw, REQUEST_ID, now()).await;
+        let response = handler(&[&put]).handle(&raw, now()).await;
         assert_eq!(
             response.expect("ok"),
             RecordResponse::Duplicate {
@@ -279,7 +257,7 @@ mod tests {
         let put = mock!(Client::put_item)
             .then_error(|| condition_failed("00000000000000000000000000000000"));
         let response = handler(&[&put])
-            .handle(&payload(Some("e-1")), REQUEST_ID, now())
+            .handle(&payload(Some("e-1")), now())
             .await
             .expect("ok");
         let RecordResponse::Rejected { error } = response else {
@@ -295,7 +273,7 @@ mod tests {
     async fn rejected_requests_never_touch_the_table() {
         let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
         let response = handler(&[&put])
-            .handle(r#"{"event":"nope"}"#, REQUEST_ID, now())
+            .handle(r#"{"event":"nope"}"#, now())
             .await
             .expect("ok");
         assert!(
@@ -312,7 +290,7 @@ mod tests {
             )
         });
         let error = handler(&[&put])
-            .handle(&payload(Some("e-1")), REQUEST_ID, now())
+            .handle(&payload(Some("e-1")), now())
             .await
             .expect_err("fails");
         assert!(matches!(error, RecordError::Storage(_)));
@@ -325,27 +303,20 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn missing_event_id_is_derived_from_the_request_id() {
-        let put = mock!(Client::put_item)
-            .match_requests(|req| {
-                req.item()
-                    .and_then(|item| item.get("event_id"))
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                    == Some("req:8476a536-e9f4-11e8-9739-2dfe598c3fcd")
-            })
-            .then_output(|| PutItemOutput::builder().build());
+    async fn missing_event_id_is_rejected_and_never_written() {
+        let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
         let response = handler(&[&put])
-            .handle(&payload(None), REQUEST_ID, now())
+            .handle(&payload(None), now())
             .await
             .expect("ok");
+        let RecordResponse::Rejected { error } = response else {
+            panic!("expected a rejection, got {response:?}")
+        };
         assert_eq!(
-            response,
-            RecordResponse::Recorded {
-                event_id: format!("req:{REQUEST_ID}")
-            }
+            (error.code, error.field.as_str()),
+            (RejectCode::MissingField, "event_id")
         );
-        assert_eq!(put.num_calls(), 1);
+        assert_eq!(put.num_calls(), 0);
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! rows are fetched, so closed days could later come from precomputed roll-ups.
 
 use crate::events::{CATALOG, EventName};
-use crate::ids::{TenantId, WorkspaceId};
+use crate::ids::WorkspaceId;
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 fn millis<S: Serializer>(instant: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&format_millis(*instant))
@@ -76,7 +76,8 @@ pub struct Aggregation {
     /// `counts[event][bucket]`.
     counts: Vec<Vec<u64>>,
     last_seen: Vec<Option<DateTime<Utc>>>,
-    workspaces: HashMap<TenantId, HashSet<WorkspaceId>>,
+    /// Distinct workspace ids: a workspace owns several tenants, and counts once.
+    workspaces: HashSet<WorkspaceId>,
 }
 
 impl Aggregation {
@@ -85,7 +86,7 @@ impl Aggregation {
         Self {
             counts: vec![vec![0; bucket_starts.len()]; CATALOG.len()],
             last_seen: vec![None; CATALOG.len()],
-            workspaces: HashMap::new(),
+            workspaces: HashSet::new(),
             retention_floor: now - retention.duration(),
             bucket_starts,
             window,
@@ -114,19 +115,8 @@ impl Aggregation {
         if last.is_none_or(|seen| seen < occurred) {
             *last = Some(occurred);
         }
-        // Workspace ids are tenant-scoped: distinct means distinct (tenant, workspace).
-        match self.workspaces.get_mut(&row.tenant_id) {
-            Some(set) => {
-                if !set.contains(&row.workspace_id) {
-                    set.insert(row.workspace_id.clone());
-                }
-            }
-            None => {
-                self.workspaces.insert(
-                    row.tenant_id.clone(),
-                    HashSet::from([row.workspace_id.clone()]),
-                );
-            }
+        if !self.workspaces.contains(&row.workspace_id) {
+            self.workspaces.insert(row.workspace_id.clone());
         }
         true
     }
@@ -170,7 +160,7 @@ impl Aggregation {
             },
             total: families.iter().map(|f| f.count).sum(),
             families,
-            active_workspaces: self.workspaces.values().map(|set| set.len() as u64).sum(),
+            active_workspaces: self.workspaces.len() as u64,
             generated_at: self.now,
         }
     }
@@ -179,6 +169,7 @@ impl Aggregation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::TenantId;
     use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
     use crate::time::OccurredAt;
     use chrono::TimeDelta;
@@ -294,13 +285,13 @@ mod tests {
             row(OPERATION_STARTED, "t1", "w1", "2026-11-26T01:00:00Z"),
             row(REPORT_CREATED, "t1", "w1", "2026-11-25T01:00:00Z"),
             row(REPORT_CREATED, "t1", "w2", "2026-11-25T02:00:00Z"),
-            // Same workspace id under another tenant is another workspace.
+            // A workspace owns several tenants: w1 under another tenant is still w1.
             row(REPORT_CREATED, "t2", "w1", "2026-11-24T01:00:00Z"),
             // Outside the window: does not make its workspace active.
             row(REPORT_CREATED, "t3", "w9", "2026-11-01T01:00:00Z"),
         ];
         let summary = summarize(WindowKey::Week, &rows);
-        assert_eq!(summary.active_workspaces, 3);
+        assert_eq!(summary.active_workspaces, 2);
         assert_eq!(summary.total, 4);
     }
 

@@ -11,6 +11,7 @@ pub enum RejectCode {
     PayloadTooLarge,
     MalformedJson,
     NotAnObject,
+    DuplicateField,
     UnknownField,
     MissingField,
     WrongType,
@@ -31,10 +32,11 @@ pub enum RejectCode {
 
 impl RejectCode {
     /// Every code, for docs and exhaustive tests.
-    pub const ALL: [RejectCode; 19] = [
+    pub const ALL: [RejectCode; 20] = [
         RejectCode::PayloadTooLarge,
         RejectCode::MalformedJson,
         RejectCode::NotAnObject,
+        RejectCode::DuplicateField,
         RejectCode::UnknownField,
         RejectCode::MissingField,
         RejectCode::WrongType,
@@ -58,6 +60,7 @@ impl RejectCode {
             RejectCode::PayloadTooLarge => "payload_too_large",
             RejectCode::MalformedJson => "malformed_json",
             RejectCode::NotAnObject => "not_an_object",
+            RejectCode::DuplicateField => "duplicate_field",
             RejectCode::UnknownField => "unknown_field",
             RejectCode::MissingField => "missing_field",
             RejectCode::WrongType => "wrong_type",

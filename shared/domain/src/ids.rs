@@ -5,12 +5,15 @@
 use std::fmt;
 
 pub const MAX_IDENTIFIER_LEN: usize = 64;
+/// Event ids are longer: the recommended formats compose several ids (UUIDs
+/// among them) with the event name and a date.
+pub const MAX_EVENT_ID_LEN: usize = 200;
 
 /// Why a string is not a valid identifier. Never carries the value itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum IdentifierError {
-    #[error("must be 1 to {MAX_IDENTIFIER_LEN} characters long, got {0}")]
-    Length(usize),
+    #[error("must be 1 to {max} characters long, got {len}")]
+    Length { len: usize, max: usize },
     #[error("may only contain letters, digits and _ . : -")]
     Charset,
 }
@@ -19,11 +22,11 @@ pub fn is_identifier_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
 }
 
-fn check_identifier(value: &str) -> Result<(), IdentifierError> {
+fn check_identifier(value: &str, max: usize) -> Result<(), IdentifierError> {
     // Length counts characters, so multi-byte input is reported by its visible size.
     let len = value.chars().count();
-    if len == 0 || len > MAX_IDENTIFIER_LEN {
-        return Err(IdentifierError::Length(len));
+    if len == 0 || len > max {
+        return Err(IdentifierError::Length { len, max });
     }
     if !value.chars().all(is_identifier_char) {
         return Err(IdentifierError::Charset);
@@ -33,13 +36,16 @@ fn check_identifier(value: &str) -> Result<(), IdentifierError> {
 
 macro_rules! identifier_newtype {
     ($(#[$doc:meta])* $name:ident) => {
+        identifier_newtype!($(#[$doc])* $name, MAX_IDENTIFIER_LEN);
+    };
+    ($(#[$doc:meta])* $name:ident, $max:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
 
         impl $name {
             pub fn parse(value: &str) -> Result<Self, IdentifierError> {
-                check_identifier(value)?;
+                check_identifier(value, $max)?;
                 Ok(Self(value.to_owned()))
             }
 
@@ -76,21 +82,14 @@ identifier_newtype!(
     ActorId
 );
 identifier_newtype!(
-    /// The idempotency key (the table's sort key).
-    EventId
+    /// The idempotency key: 1 to 200 characters. Keys carry its digest, never the text.
+    EventId,
+    MAX_EVENT_ID_LEN
 );
 identifier_newtype!(
     /// The id of the milestone's subject.
     SubjectId
 );
-
-impl EventId {
-    /// Derives an event id from a Lambda request id, used when the caller sent none.
-    /// Lambda keeps the request id across its own asynchronous retries.
-    pub fn from_request_id(request_id: &str) -> Result<Self, IdentifierError> {
-        Self::parse(&format!("req:{request_id}"))
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -109,14 +108,26 @@ mod tests {
 
     #[test]
     fn rejects_empty() {
-        assert_eq!(ActorId::parse(""), Err(IdentifierError::Length(0)));
+        assert_eq!(
+            ActorId::parse(""),
+            Err(IdentifierError::Length { len: 0, max: 64 })
+        );
     }
 
     #[test]
     fn rejects_65_characters() {
         assert_eq!(
-            EventId::parse(&"a".repeat(65)),
-            Err(IdentifierError::Length(65))
+            TenantId::parse(&"a".repeat(65)),
+            Err(IdentifierError::Length { len: 65, max: 64 })
+        );
+    }
+
+    #[test]
+    fn event_ids_take_200_characters_and_no_more() {
+        assert!(EventId::parse(&"a".repeat(200)).is_ok());
+        assert_eq!(
+            EventId::parse(&"a".repeat(201)),
+            Err(IdentifierError::Length { len: 201, max: 200 })
         );
     }
 
@@ -143,11 +154,5 @@ mod tests {
     fn debug_does_not_reveal_the_value() {
         let actor = ActorId::parse("user-42").expect("valid");
         assert_eq!(format!("{actor:?}"), "ActorId(<7 chars>)");
-    }
-
-    #[test]
-    fn request_id_derives_a_valid_event_id() {
-        let id = EventId::from_request_id("5f0a6c5e-3d1f-4b1e-9c1a-0d8a9b1c2d3e").expect("valid");
-        assert_eq!(id.as_str(), "req:5f0a6c5e-3d1f-4b1e-9c1a-0d8a9b1c2d3e");
     }
 }

@@ -36,8 +36,8 @@ pub struct RecordRequest {
     pub tenant_id: TenantId,
     pub workspace_id: WorkspaceId,
     pub actor_id: ActorId,
-    pub event_id: Option<EventId>,
-    pub occurred_at: Option<OccurredAt>,
+    pub event_id: EventId,
+    pub occurred_at: OccurredAt,
     pub subject: Option<Subject>,
     pub metadata: Metadata,
 }
@@ -128,6 +128,14 @@ impl RecordRequest {
                 "payload must be a JSON object",
             ));
         };
+        // serde_json keeps the last of duplicate keys; an upstream reader may keep the first.
+        if let Some(field) = duplicate_key(raw) {
+            return Err(Rejection::new(
+                RejectCode::DuplicateField,
+                field,
+                "is given more than once",
+            ));
+        }
         *context = LogContext::peek(&object);
         reject_unknown_fields(&object, &FIELDS, "")?;
 
@@ -142,12 +150,8 @@ impl RecordRequest {
         let tenant_id = identifier(&object, "tenant_id", TenantId::parse)?;
         let workspace_id = identifier(&object, "workspace_id", WorkspaceId::parse)?;
         let actor_id = identifier(&object, "actor_id", ActorId::parse)?;
-        let event_id = optional_str(&object, "event_id")?
-            .map(|v| EventId::parse(v).map_err(|e| identifier_rejection("event_id", e)))
-            .transpose()?;
-        let occurred_at = optional_str(&object, "occurred_at")?
-            .map(|v| parse_occurred_at(v, now, retention))
-            .transpose()?;
+        let event_id = identifier(&object, "event_id", EventId::parse)?;
+        let occurred_at = parse_occurred_at(required_str(&object, "occurred_at")?, now, retention)?;
         let subject = parse_subject(&object, event)?;
         let metadata = parse_metadata(&object, event)?;
 
@@ -163,9 +167,8 @@ impl RecordRequest {
         })
     }
 
-    /// Hash of the client-supplied fields. A defaulted `occurred_at` or a
-    /// derived `event_id` is not part of it, so a retry that omits them is
-    /// still the same content.
+    /// Hash of the client-supplied fields. Its encoding is part of the stored
+    /// data: changing it turns every replay of an older row into a conflict.
     pub fn fingerprint(&self) -> Fingerprint {
         let mut hasher = Sha256::new();
         // Length-prefixed fields: no two different requests share an encoding.
@@ -184,9 +187,9 @@ impl RecordRequest {
         field("tenant_id", Some(self.tenant_id.as_str()));
         field("workspace_id", Some(self.workspace_id.as_str()));
         field("actor_id", Some(self.actor_id.as_str()));
-        field("event_id", self.event_id.as_ref().map(EventId::as_str));
-        let occurred = self.occurred_at.map(|t| format_millis(t.instant()));
-        field("occurred_at", occurred.as_deref());
+        field("event_id", Some(self.event_id.as_str()));
+        let occurred = format_millis(self.occurred_at.instant());
+        field("occurred_at", Some(&occurred));
         field(
             "subject.type",
             self.subject.as_ref().map(|s| s.kind.as_str()),
@@ -200,23 +203,109 @@ impl RecordRequest {
         Fingerprint::from_hex(hex)
     }
 
-    /// Resolves the defaults: the event id derived from the invocation when
-    /// the caller sent none, and `occurred_at` = `now` when absent.
-    pub fn into_milestone(self, fallback_event_id: EventId, now: DateTime<Utc>) -> Milestone {
+    /// The milestone that is stored: the request and its fingerprint.
+    pub fn into_milestone(self) -> Milestone {
         let fingerprint = self.fingerprint();
         Milestone {
             event: self.event,
             tenant_id: self.tenant_id,
             workspace_id: self.workspace_id,
             actor_id: self.actor_id,
-            event_id: self.event_id.unwrap_or(fallback_event_id),
-            occurred_at: self
-                .occurred_at
-                .unwrap_or_else(|| OccurredAt::from_instant(now)),
+            event_id: self.event_id,
+            occurred_at: self.occurred_at,
             subject: self.subject,
             metadata: self.metadata,
             fingerprint,
         }
+    }
+}
+
+/// The path of the first key given twice in any object of the payload, if any.
+fn duplicate_key(raw: &str) -> Option<String> {
+    use serde::de::DeserializeSeed;
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(raw);
+    // The payload already parsed as JSON: the only error left is a duplicate.
+    let _ = DuplicateWalk {
+        found: &mut found,
+        path: String::new(),
+    }
+    .deserialize(&mut deserializer);
+    found
+}
+
+/// Walks a JSON document and stops at the first key an object repeats.
+struct DuplicateWalk<'a> {
+    found: &'a mut Option<String>,
+    path: String,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for DuplicateWalk<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DuplicateWalk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(DuplicateWalk {
+                found: &mut *self.found,
+                path: format!("{}[{index}]", self.path),
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() {
+                printable_key(&key)
+            } else {
+                format!("{}.{}", self.path, printable_key(&key))
+            };
+            if !seen.insert(key) {
+                *self.found = Some(path);
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(DuplicateWalk {
+                found: &mut *self.found,
+                path,
+            })?;
+        }
+        Ok(())
     }
 }
 
@@ -266,21 +355,9 @@ fn required_str<'a>(object: &'a Map<String, Value>, field: &str) -> Result<&'a s
     }
 }
 
-/// An optional string field: absent or `null` both mean "not given".
-fn optional_str<'a>(
-    object: &'a Map<String, Value>,
-    field: &str,
-) -> Result<Option<&'a str>, Rejection> {
-    match object.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(wrong_type(field, "a string", other)),
-    }
-}
-
 fn identifier_rejection(field: &str, error: IdentifierError) -> Rejection {
     let code = match error {
-        IdentifierError::Length(_) => RejectCode::IdentifierLength,
+        IdentifierError::Length { .. } => RejectCode::IdentifierLength,
         IdentifierError::Charset => RejectCode::IdentifierCharset,
     };
     Rejection::new(code, field, error.to_string())
@@ -299,13 +376,20 @@ fn parse_occurred_at(
     now: DateTime<Utc>,
     retention: Retention,
 ) -> Result<OccurredAt, Rejection> {
-    let parsed = DateTime::parse_from_rfc3339(value).map_err(|_| {
-        Rejection::new(
-            RejectCode::InvalidTimestamp,
-            "occurred_at",
-            "must be an RFC 3339 timestamp, e.g. 2026-11-27T09:30:00Z",
-        )
-    })?;
+    // One grammar with the published schema: RFC 3339's date-time with `T`
+    // (or `t`) between date and time; the space RFC 3339 also allows is refused.
+    let separator_is_t = matches!(value.as_bytes().get(10), Some(b'T' | b't'));
+    let parsed = DateTime::parse_from_rfc3339(value)
+        .ok()
+        .filter(|_| separator_is_t)
+        .ok_or(())
+        .map_err(|_| {
+            Rejection::new(
+                RejectCode::InvalidTimestamp,
+                "occurred_at",
+                "must be an RFC 3339 timestamp, e.g. 2026-11-27T09:30:00Z",
+            )
+        })?;
     let occurred = OccurredAt::from_instant(parsed.with_timezone(&Utc));
     if occurred.instant() > now + MAX_FUTURE_SKEW {
         return Err(Rejection::new(
@@ -387,8 +471,14 @@ fn parse_metadata(object: &Map<String, Value>, event: EventName) -> Result<Metad
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::{
+        CHECKPOINT_COMPLETED, DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED,
+        REVIEW_PACK_REQUESTED,
+    };
     use crate::testdata::{Case, now, rejection_corpus, valid, valid_examples, with, without};
-    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
+
+    /// Computed once from the corpus's `valid()` payload and pinned.
+    const REFERENCE_FINGERPRINT: &str = "29c83508740e089dd325c3ee7a16c615";
     use serde_json::json;
 
     fn parse(value: &Value) -> Result<RecordRequest, Rejection> {
@@ -429,7 +519,7 @@ mod tests {
     fn accepts_a_full_request_and_normalises_time_to_utc() {
         let request = parse(&valid()).expect("valid request");
         assert_eq!(request.event.as_str(), OPERATION_STARTED);
-        let occurred = request.occurred_at.expect("given");
+        let occurred = request.occurred_at;
         assert_eq!(
             format_millis(occurred.instant()),
             "2026-11-27T10:59:00.000Z"
@@ -444,12 +534,73 @@ mod tests {
     fn accepts_minimal_request_for_event_without_metadata() {
         let request = json!({
             "event": REVIEW_PACK_REQUESTED,
-            "tenant_id": "t", "workspace_id": "w", "actor_id": "a"
+            "tenant_id": "t", "workspace_id": "w", "actor_id": "a",
+            "event_id": "e-1", "occurred_at": "2026-11-27T11:00:00Z"
         });
         let parsed = parse(&request).expect("valid");
-        assert!(
-            parsed.metadata.is_empty() && parsed.event_id.is_none() && parsed.occurred_at.is_none()
+        assert!(parsed.metadata.is_empty() && parsed.subject.is_none());
+    }
+
+    #[test]
+    fn event_id_and_occurred_at_are_required() {
+        for field in ["event_id", "occurred_at"] {
+            let rejection = parse(&without(field)).expect_err("required");
+            assert_eq!(
+                (rejection.code, rejection.field.as_str()),
+                (RejectCode::MissingField, field)
+            );
+            let rejection = parse(&with(field, Value::Null)).expect_err("not null");
+            assert_eq!(
+                (rejection.code, rejection.field.as_str()),
+                (RejectCode::WrongType, field)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_duplicate_field() {
+        assert_rejects(RejectCode::DuplicateField);
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_at_any_depth() {
+        assert_eq!(
+            duplicate_key(r#"{"a":1,"b":{"c":1,"c":2}}"#),
+            Some("b.c".into())
         );
+        assert_eq!(
+            duplicate_key(r#"{"a":[{"x":1},{"x":1,"x":2}]}"#),
+            Some("a[1].x".into())
+        );
+        assert_eq!(duplicate_key(r#"{"a":1,"b":{"a":1}}"#), None);
+    }
+
+    #[test]
+    fn every_recommended_event_id_format_fits_with_uuid_ids() {
+        // The formats docs/integration.md recommends, every id a UUID.
+        let uuid = "0b7c5f0e-5a4e-4c4f-9c1e-2f6f3a9d8e7b";
+        let formats = [
+            format!("{DIAGNOSTICS_OPENED}:{uuid}:{uuid}:2026-11-27"),
+            format!("{CHECKPOINT_COMPLETED}:{uuid}:{}", "c".repeat(64)),
+            format!("{OPERATION_STARTED}:{uuid}"),
+            format!("{REPORT_CREATED}:{uuid}"),
+            format!("{REVIEW_PACK_REQUESTED}:{uuid}"),
+        ];
+        for event_id in formats {
+            assert!(
+                EventId::parse(&event_id).is_ok(),
+                "{} characters: {event_id}",
+                event_id.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_space_between_date_and_time_is_refused() {
+        let rejection =
+            parse(&with("occurred_at", json!("2026-11-27 11:00:00Z"))).expect_err("one grammar");
+        assert_eq!(rejection.code, RejectCode::InvalidTimestamp);
+        assert!(parse(&with("occurred_at", json!("2026-11-27t11:00:00z"))).is_ok());
     }
 
     #[test]
@@ -459,7 +610,7 @@ mod tests {
             json!("2026-11-27T11:00:00.123456789Z"),
         ))
         .expect("valid");
-        let occurred = request.occurred_at.expect("given").instant();
+        let occurred = request.occurred_at.instant();
         assert_eq!(format_millis(occurred), "2026-11-27T11:00:00.123Z");
         assert_eq!(occurred.timestamp_subsec_nanos(), 123_000_000);
     }
@@ -599,21 +750,26 @@ mod tests {
     }
 
     #[test]
-    fn fingerprint_ignores_defaulted_fields_and_key_order() {
-        let mut a = valid();
-        a.as_object_mut().expect("object").remove("occurred_at");
+    fn fingerprint_ignores_key_order_and_whitespace() {
         let reordered = r#"{"metadata":{"operation_type":"backup"},"subject":{"id":"run-1","type":"operation_run"},
-            "event_id":"op:run-1","actor_id":"user-1","workspace_id":"ws-1",
+            "event_id":"op:run-1","actor_id":"user-1","workspace_id":"ws-1","occurred_at":"2026-11-27T11:59:00+01:00",
             "tenant_id":"tenant-1","event":"EVENT"}"#
             .replace("EVENT", OPERATION_STARTED);
-        let first = parse(&a).expect("valid");
+        let first = parse(&valid()).expect("valid");
         let second = RecordRequest::parse(&reordered, now(), Retention::default()).expect("valid");
         assert_eq!(first.fingerprint(), second.fingerprint());
-        let milestone = first
-            .clone()
-            .into_milestone(EventId::parse("fallback").expect("id"), now());
-        assert_eq!(milestone.occurred_at.instant(), now());
+        let milestone = first.into_milestone();
         assert_eq!(milestone.event_id.as_str(), "op:run-1");
+    }
+
+    /// A stored row's fingerprint: changing the encoding breaks idempotency for
+    /// every row already stored (a replay would answer `idempotency_conflict`).
+    #[test]
+    fn fingerprint_matches_the_reference_value() {
+        assert_eq!(
+            parse(&valid()).expect("valid").fingerprint().as_str(),
+            REFERENCE_FINGERPRINT
+        );
     }
 
     #[test]
@@ -623,6 +779,7 @@ mod tests {
             with("workspace_id", json!("ws-2")),
             with("actor_id", json!("user-2")),
             with("occurred_at", json!("2026-11-27T11:00:00Z")),
+            with("event_id", json!("op:run-2")),
             with("metadata", json!({"operation_type": "restore"})),
             with("subject", json!({"type": "operation_run", "id": "run-2"})),
             without("subject"),
@@ -635,15 +792,5 @@ mod tests {
             );
         }
         assert!(Fingerprint::parse(base.as_str()).is_some());
-    }
-
-    #[test]
-    fn missing_event_id_falls_back_to_the_derived_one() {
-        let request = parse(&without("event_id")).expect("valid");
-        let fallback = EventId::from_request_id("abc-123").expect("id");
-        assert_eq!(
-            request.into_milestone(fallback.clone(), now()).event_id,
-            fallback
-        );
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::error::RejectCode;
 use crate::events::{CATALOG, ValueRule};
-use crate::ids::MAX_IDENTIFIER_LEN;
+use crate::ids::{MAX_EVENT_ID_LEN, MAX_IDENTIFIER_LEN};
 use crate::parse::MAX_PAYLOAD_BYTES;
 use serde_json::{Map, Value, json};
 
@@ -63,24 +63,26 @@ pub fn record_request_schema() -> Value {
         "title": "Record request",
         "description": format!(
             "A user-initiated milestone the host app sends to the record function. Rules only the parser enforces: \
-             the raw payload is at most {MAX_PAYLOAD_BYTES} bytes; occurred_at is at most 5 minutes in the future and \
+             the raw payload is at most {MAX_PAYLOAD_BYTES} bytes; no key appears twice in an object; occurred_at is at most 5 minutes in the future and \
              not older than RETENTION_DAYS; occurred_at must be a real calendar instant."
         ),
         "type": "object",
         "additionalProperties": false,
-        "required": ["event", "tenant_id", "workspace_id", "actor_id"],
+        "required": ["event", "tenant_id", "workspace_id", "actor_id", "event_id", "occurred_at"],
         "properties": {
             "event": {"enum": names, "description": "A catalog event."},
             "tenant_id": {"$ref": "#/$defs/identifier"},
             "workspace_id": {"$ref": "#/$defs/identifier"},
             "actor_id": {"$ref": "#/$defs/identifier", "description": "The initiating user (never an email)."},
             "event_id": {
-                "anyOf": [{"$ref": "#/$defs/identifier"}, {"type": "null"}],
-                "description": "Idempotency key. Send a deterministic one, e.g. op:<run id>."
+                "type": "string",
+                "pattern": format!("^[A-Za-z0-9_.:-]{{1,{MAX_EVENT_ID_LEN}}}$"),
+                "description": format!("Idempotency key, 1 to {MAX_EVENT_ID_LEN} characters of [A-Za-z0-9_.:-]. \
+                    Derive it deterministically from the milestone, e.g. <event>:<run id>; see docs/integration.md.")
             },
             "occurred_at": {
-                "anyOf": [{"type": "string", "format": "date-time", "pattern": RFC3339}, {"type": "null"}],
-                "description": "RFC 3339 with an offset; defaults to the time of the call."
+                "type": "string", "format": "date-time", "pattern": RFC3339,
+                "description": "When the milestone happened in the host app: RFC 3339 with T between date and time and an offset."
             },
             "subject": {
                 "anyOf": [
@@ -229,9 +231,10 @@ mod tests {
     use std::path::PathBuf;
 
     /// Rules JSON Schema cannot express: the raw size, JSON syntax itself, and the clock.
-    const PARSER_ONLY: [RejectCode; 4] = [
+    const PARSER_ONLY: [RejectCode; 5] = [
         RejectCode::PayloadTooLarge,
         RejectCode::MalformedJson,
+        RejectCode::DuplicateField,
         RejectCode::OccurredInFuture,
         RejectCode::OccurredBeforeRetention,
     ];

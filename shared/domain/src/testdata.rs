@@ -51,21 +51,39 @@ pub fn without(field: &str) -> Value {
 
 /// Payloads every consumer must accept.
 pub fn valid_examples() -> Vec<Value> {
+    let base = |extra: Value| {
+        let mut request = json!({"tenant_id": "t", "workspace_id": "w", "actor_id": "a",
+                                 "event_id": "e-1", "occurred_at": "2026-11-27T11:00:00Z"});
+        for (key, value) in extra.as_object().expect("object") {
+            request[key] = value.clone();
+        }
+        request
+    };
+    let uuid = "0b7c5f0e-5a4e-4c4f-9c1e-2f6f3a9d8e7b";
     vec![
         valid(),
-        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a"}),
-        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a", "metadata": []}),
-        json!({"event": "review_pack.generation_requested", "tenant_id": "t", "workspace_id": "w", "actor_id": "a", "metadata": {},
-               "subject": {"type": "review_pack", "id": "pack-1"}, "event_id": null, "occurred_at": null}),
-        json!({"event": "onboarding.checkpoint_completed", "tenant_id": "T.1", "workspace_id": "W:2", "actor_id": "A-3",
-               "metadata": {"checkpoint": "connect_source"}, "subject": {"type": "onboarding_session", "id": "s"}}),
-        json!({"event": "support.diagnostics_opened", "tenant_id": "t", "workspace_id": "w", "actor_id": "a",
-               "metadata": {"surface": "tenant_dashboard"}, "subject": {"type": "tenant", "id": "t"}}),
-        json!({"event": "report.created", "tenant_id": "t", "workspace_id": "w", "actor_id": "a",
-               "occurred_at": "2026-11-27T11:00:00.123456789Z", "metadata": {"report_type": "usage.monthly:v2"}}),
+        base(json!({"event": REVIEW_PACK_REQUESTED})),
+        base(json!({"event": REVIEW_PACK_REQUESTED, "metadata": []})),
+        base(json!({"event": REVIEW_PACK_REQUESTED, "metadata": {},
+                    "subject": {"type": "review_pack", "id": "pack-1"}})),
+        base(
+            json!({"event": CHECKPOINT_COMPLETED, "tenant_id": "T.1", "workspace_id": "W:2", "actor_id": "A-3",
+                    "metadata": {"checkpoint": "connect_source"}, "subject": {"type": "onboarding_session", "id": "s"}}),
+        ),
+        base(
+            json!({"event": DIAGNOSTICS_OPENED, "metadata": {"surface": "tenant_dashboard"},
+                    "subject": {"type": "tenant", "id": "t"},
+                    "event_id": format!("{DIAGNOSTICS_OPENED}:{uuid}:{uuid}:2026-11-27")}),
+        ),
+        base(
+            json!({"event": REPORT_CREATED, "occurred_at": "2026-11-27T11:00:00.123456789Z",
+                    "metadata": {"report_type": "usage.monthly:v2"}}),
+        ),
         with("occurred_at", json!("2026-11-27T12:05:00Z")),
         with("occurred_at", json!("2026-08-29T12:00:00Z")),
+        with("occurred_at", json!("2026-11-27t11:00:00.5+00:00")),
         with("workspace_id", json!("w".repeat(64))),
+        with("event_id", json!("e".repeat(200))),
     ]
 }
 
@@ -137,7 +155,7 @@ pub fn rejection_corpus() -> Vec<Case> {
         case(
             IdentifierLength,
             "event_id",
-            with("event_id", json!("x".repeat(65))),
+            with("event_id", json!("x".repeat(201))),
         ),
         case(
             IdentifierCharset,
@@ -182,17 +200,40 @@ pub fn rejection_corpus() -> Vec<Case> {
         case(
             MetadataValueNotAllowed,
             "metadata.surface",
-            json!({"event": "support.diagnostics_opened", "tenant_id": "t", "workspace_id": "w",
-                   "actor_id": "a", "metadata": {"surface": "admin_panel"}}),
+            json!({"event": DIAGNOSTICS_OPENED, "tenant_id": "t", "workspace_id": "w",
+                   "actor_id": "a", "event_id": "e-1", "occurred_at": "2026-11-27T11:00:00Z",
+                   "metadata": {"surface": "admin_panel"}}),
         ),
     ];
-    for field in ["event", "tenant_id", "workspace_id", "actor_id"] {
+    let duplicated = valid().to_string();
+    cases.push(Case {
+        code: DuplicateField,
+        field: "tenant_id".into(),
+        raw: duplicated.replacen('{', r#"{"tenant_id":"tenant-2","#, 1),
+    });
+    cases.push(Case {
+        code: DuplicateField,
+        field: "metadata.operation_type".into(),
+        raw: duplicated.replace(
+            r#""operation_type":"backup""#,
+            r#""operation_type":"backup","operation_type":"restore""#,
+        ),
+    });
+    for field in [
+        "event",
+        "tenant_id",
+        "workspace_id",
+        "actor_id",
+        "event_id",
+        "occurred_at",
+    ] {
         cases.push(case(MissingField, field, without(field)));
     }
     for bad in [
         "yesterday",
         "2026-11-27",
         "2026-11-27T10:00:00",
+        "2026-11-27 10:00:00Z",
         "1764237600",
     ] {
         cases.push(case(

@@ -7,8 +7,8 @@ use chrono::{TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use domain::testdata::DIAGNOSTICS_OPENED;
 use domain::{
-    Aggregation, CATALOG, EventId, EventName, IndexedMilestone, OccurredAt, RecordRequest,
-    Retention, TenantId, Window, WindowKey, WorkspaceId,
+    Aggregation, CATALOG, EventName, IndexedMilestone, OccurredAt, RecordRequest, Retention,
+    TenantId, Window, WindowKey, WorkspaceId,
 };
 use std::hint::black_box;
 use storage::testing;
@@ -28,11 +28,10 @@ fn record_hot_path(c: &mut Criterion) {
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
         .unwrap()
         .with_timezone(&Utc);
-    let fallback = EventId::parse("req:8476a536-e9f4-11e8-9739-2dfe598c3fcd").unwrap();
     c.bench_function("record: parse + validate + item build", |b| {
         b.iter(|| {
             let request = RecordRequest::parse(black_box(&raw), now, Retention::default()).unwrap();
-            let milestone = request.into_milestone(fallback.clone(), now);
+            let milestone = request.into_milestone();
             black_box(testing::encode(&milestone, Retention::default()))
         })
     });

@@ -462,7 +462,7 @@ mod tests {
     fn milestone(raw: &str) -> Milestone {
         RecordRequest::parse(raw, now(), Retention::default())
             .expect("valid request")
-            .into_milestone(EventId::parse("fallback").expect("id"), now())
+            .into_milestone()
     }
 
     fn full_row() -> LedgerRow {
@@ -592,7 +592,7 @@ mod tests {
     #[test]
     fn ledger_row_without_subject_round_trips() {
         let m = milestone(
-            &r#"{"event":"EVENT","tenant_id":"t","workspace_id":"w","actor_id":"a"}"#
+            &r#"{"event":"EVENT","tenant_id":"t","workspace_id":"w","actor_id":"a","event_id":"e-2","occurred_at":"2026-11-27T10:00:00Z"}"#
                 .replace("EVENT", REVIEW_PACK_REQUESTED),
         );
         let row = LedgerRow::new(m, Retention::default());

@@ -23,6 +23,16 @@ pub enum ConfigError {
     Retention(#[from] RetentionError),
     #[error("the TLS trust store could not be built: {0}")]
     Tls(String),
+    #[error(
+        "AWS_USE_FIPS_ENDPOINT=true is not supported: this client resolves no FIPS endpoints; unset it or set AWS_ENDPOINT_URL_DYNAMODB to the FIPS endpoint"
+    )]
+    FipsUnsupported,
+    #[error("{name} must be {expected}, got {value:?}")]
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
 }
 
 // `main` returning this error prints its Debug form: make that the clear message.
@@ -61,12 +71,43 @@ impl Config {
 /// instead of parsing the system's ~140 roots saves ~5 ms of every cold start.
 const AMAZON_TRUST_SERVICES_ROOTS: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
 
-/// An HTTPS client (rustls with aws-lc) that trusts only the Amazon Trust Services roots.
-fn https_client() -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
+/// `TLS_TRUST=system` trusts the system's roots instead of the pinned Amazon
+/// Trust Services roots: for partitions whose endpoints use other CAs, or a
+/// TLS-inspecting egress proxy. The default is `amazon`.
+pub const TLS_TRUST: &str = "TLS_TRUST";
+
+/// Which roots the HTTPS client trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Amazon Root CA 1 to 4 and Starfield Services Root G2 only (the default).
+    AmazonTrustServices,
+    /// The operating system's roots.
+    System,
+}
+
+impl Trust {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        match lookup(TLS_TRUST).as_deref().map(str::trim) {
+            None | Some("") | Some("amazon") => Ok(Trust::AmazonTrustServices),
+            Some("system") => Ok(Trust::System),
+            Some(other) => Err(ConfigError::Invalid {
+                name: TLS_TRUST,
+                expected: "amazon or system",
+                value: other.to_owned(),
+            }),
+        }
+    }
+}
+
+/// An HTTPS client (rustls with aws-lc) that trusts the roots `trust` names.
+fn https_client(trust: Trust) -> Result<aws_sdk_dynamodb::config::SharedHttpClient, ConfigError> {
     use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
-    let trust_store = TrustStore::empty()
-        .with_native_roots(false)
-        .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS);
+    let trust_store = match trust {
+        Trust::AmazonTrustServices => TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AMAZON_TRUST_SERVICES_ROOTS),
+        Trust::System => TrustStore::empty().with_native_roots(true),
+    };
     let context = TlsContext::builder()
         .with_trust_store(trust_store)
         .build()
@@ -96,6 +137,11 @@ pub fn dynamodb_client_from(
             .filter(|v| !v.is_empty())
             .ok_or(ConfigError::Missing(name))
     };
+    // Refused, never silently ignored: this client resolves no FIPS endpoints.
+    if lookup("AWS_USE_FIPS_ENDPOINT").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+        return Err(ConfigError::FipsUnsupported);
+    }
+    let trust = Trust::from_lookup(&lookup)?;
     let credentials = Credentials::new(
         required("AWS_ACCESS_KEY_ID")?,
         required("AWS_SECRET_ACCESS_KEY")?,
@@ -107,7 +153,7 @@ pub fn dynamodb_client_from(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(required("AWS_REGION")?))
         .credentials_provider(credentials)
-        .http_client(https_client()?);
+        .http_client(https_client(trust)?);
     if let Some(endpoint) =
         lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
     {
@@ -211,6 +257,41 @@ mod tests {
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "k"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
+        ];
+        assert!(dynamodb_client_from(lookup(&env)).is_ok());
+    }
+
+    #[test]
+    fn fips_endpoint_is_refused_not_ignored() {
+        let env = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "k"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("AWS_USE_FIPS_ENDPOINT", "true"),
+        ];
+        let error = dynamodb_client_from(lookup(&env)).expect_err("refused");
+        assert_eq!(error, ConfigError::FipsUnsupported);
+        assert!(error.to_string().contains("AWS_USE_FIPS_ENDPOINT"));
+        assert!(dynamodb_client_from(lookup(&env[..3])).is_ok());
+    }
+
+    #[test]
+    fn tls_trust_switch_selects_the_roots() {
+        assert_eq!(
+            Trust::from_lookup(lookup(&[])),
+            Ok(Trust::AmazonTrustServices)
+        );
+        assert_eq!(
+            Trust::from_lookup(lookup(&[(TLS_TRUST, "system")])),
+            Ok(Trust::System)
+        );
+        let error = Trust::from_lookup(lookup(&[(TLS_TRUST, "none")])).expect_err("bad");
+        assert!(error.to_string().contains("TLS_TRUST"), "{error}");
+        let env = [
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "k"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            (TLS_TRUST, "system"),
         ];
         assert!(dynamodb_client_from(lookup(&env)).is_ok());
     }
