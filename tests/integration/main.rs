@@ -6,6 +6,7 @@
 
 mod support;
 
+mod faults;
 mod prune;
 mod record_e2e;
 mod storage;

@@ -45,7 +45,9 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
     assert_eq!(s(item, attr::TENANT_ID), "tenant-a");
     assert_eq!(s(item, attr::EVENT_ID), "op:run-1");
     assert_eq!(s(item, attr::FINGERPRINT), milestone.fingerprint.as_str());
-    let expected_ttl = (milestone.occurred_at.instant() + TimeDelta::days(90)).timestamp();
+    // The TTL is the exact expiry (occurred_at + 90 days, .250 s) rounded up to
+    // the next whole second, so TTL never removes a row before its expiry.
+    let expected_ttl = (milestone.occurred_at.instant() + TimeDelta::days(90)).timestamp() + 1;
     assert_eq!(
         item[attr::EXPIRES_AT],
         AttributeValue::N(expected_ttl.to_string())
@@ -53,10 +55,14 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
     let day = occurred.date_naive().format("%Y-%m-%d").to_string();
     let shard = shard_for(&milestone.event_id);
     assert_eq!(s(item, attr::DAY_SHARD), format!("{day}#{shard}"));
+    // Keys carry a fixed-length digest of the event id, never the text:
+    // sha256("op:run-1")[..16] in hex, computed independently.
+    let event_key = "c874ca911aac520418747504dedd2820";
+    assert_eq!(s(item, attr::EVENT_KEY), event_key);
     assert_eq!(
         s(item, attr::TIME_KEY),
         format!(
-            "{}#op:run-1",
+            "{}#{event_key}",
             domain::format_millis(milestone.occurred_at.instant())
         )
     );
@@ -204,4 +210,41 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
         "several pages expected, got {}",
         stats.queries
     );
+}
+
+/// What the summary and prune roles can read (the time index) never holds the
+/// caller's event id, nor the actor id or metadata it may embed.
+#[tokio::test]
+async fn the_time_index_never_carries_the_event_id_text() {
+    let table = TestTable::create().await;
+    let occurred = Utc::now() - TimeDelta::minutes(30);
+    let event_id = "diag:secret-actor-7:2026-11-27";
+    let milestone = milestone_at(event_id, occurred, "ws-1");
+    assert_eq!(
+        table.ledger().record(&milestone).await.expect("put"),
+        PutOutcome::Recorded
+    );
+    let day = occurred.date_naive().format("%Y-%m-%d").to_string();
+    let shard = shard_for(&milestone.event_id);
+    let page = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(storage::TABLE_SHAPE.index_name)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", attr::DAY_SHARD)
+        .expression_attribute_values(":pk", AttributeValue::S(format!("{day}#{shard}")))
+        .send()
+        .await
+        .expect("query the index");
+    let items = page.items();
+    assert_eq!(items.len(), 1, "the row is in the index");
+    let text = format!("{:?}", items[0]);
+    assert!(!text.contains("secret-actor"), "{text}");
+    assert!(!items[0].contains_key(attr::EVENT_ID), "{text}");
+    assert!(!items[0].contains_key(attr::ACTOR_ID), "{text}");
+    assert!(!items[0].contains_key(attr::METADATA), "{text}");
+    // The base table keeps the event id as sent, for the operator.
+    let stored = table.all_items().await;
+    assert_eq!(s(&stored[0], attr::EVENT_ID), event_id);
 }

@@ -226,6 +226,26 @@ async fn summary_through_cargo_lambda_watch() {
         assert_eq!(reply["status"], "recorded");
     }
 
+    // One index row this release cannot read (a retired event) in the window:
+    // skipped and counted, never a 500.
+    let mut retired = storage::testing::encode_with_ttl(
+        &crate::support::fixtures::milestone(
+            OPERATION_STARTED,
+            "t-1",
+            "w9",
+            "retired-1",
+            Utc::now() - TimeDelta::minutes(2),
+        ),
+        (Utc::now() + TimeDelta::days(1)).timestamp(),
+    );
+    retired.insert(
+        storage::testing::attr::EVENT.into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("retired.event".into()),
+    );
+    storage::testing::put_raw(&table.ledger(), retired)
+        .await
+        .expect("put the unreadable row");
+
     let reply = block_in_place(|| watcher.request("GET", "summary", "/summary?window=24h"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.content_type.as_deref(), Some("application/json"));
@@ -276,6 +296,20 @@ async fn summary_through_cargo_lambda_watch() {
         (405, Some("application/json"))
     );
     assert_conforms(&error_schema, &reply.json());
+    // The skipped row was counted in the metric its alarm watches, and logged.
+    let output = watcher.output();
+    let skipped: Vec<serde_json::Value> = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|doc| doc.get(wiring::emf::metric::SKIPPED_ROWS).is_some())
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|doc| doc[wiring::emf::metric::SKIPPED_ROWS] == json!(1)),
+        "no SkippedRows=1 metric in: {output}"
+    );
+    assert!(output.contains("skipped_rows"), "{output}");
     // The validators are not vacuous.
     assert!(!summary_schema.is_valid(&json!({"window": {}, "families": []})));
     assert!(!error_schema.is_valid(&json!({"error": {"code": "teapot", "message": "m"}})));

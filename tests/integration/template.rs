@@ -390,3 +390,219 @@ async fn test_tables_are_exactly_the_templates_table() {
         Some("ENABLED")
     );
 }
+
+fn properties<'a>(template: &'a Value, name: &str) -> &'a Value {
+    resource(template, name)
+        .get("Properties")
+        .unwrap_or_else(|| panic!("{name} has no Properties"))
+}
+
+fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(value, |v, key| {
+        v.get(*key)
+            .unwrap_or_else(|| panic!("missing {key} in {}", path.join(".")))
+    })
+}
+
+fn number(value: &Value) -> u64 {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or_else(|| panic!("not a number: {value:?}"))
+}
+
+#[test]
+fn every_summary_route_requires_iam_authorisation() {
+    let template = template();
+    let api = properties(&template, "SummaryApi");
+    assert_eq!(
+        at(api, &["Auth", "EnableIamAuthorizer"]).as_bool(),
+        Some(true)
+    );
+    assert_eq!(render(at(api, &["Auth", "DefaultAuthorizer"])), "AWS_IAM");
+    let mut routes = 0;
+    for (name, resource) in template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .expect("resources")
+    {
+        let Some(events) = resource.get("Properties").and_then(|p| p.get("Events")) else {
+            continue;
+        };
+        for (event, spec) in events.as_mapping().expect("events") {
+            if spec.get("Type").and_then(Value::as_str) == Some("HttpApi") {
+                routes += 1;
+                assert_eq!(
+                    render(at(spec, &["Properties", "Auth", "Authorizer"])),
+                    "AWS_IAM",
+                    "{name:?} {event:?}: every route is IAM-authorised"
+                );
+                assert_eq!(render(at(spec, &["Properties", "ApiId"])), "Ref SummaryApi");
+            }
+        }
+    }
+    assert_eq!(routes, 1, "exactly the one GET /summary route");
+}
+
+#[test]
+fn record_retries_async_failures_then_parks_them_in_the_failure_queue() {
+    let template = template();
+    let config = at(
+        properties(&template, "RecordFunction"),
+        &["EventInvokeConfig"],
+    );
+    assert_eq!(number(at(config, &["MaximumRetryAttempts"])), 2);
+    assert_eq!(number(at(config, &["MaximumEventAgeInSeconds"])), 21_600);
+    let on_failure = at(config, &["DestinationConfig", "OnFailure"]);
+    assert_eq!(render(at(on_failure, &["Type"])), "SQS");
+    assert_eq!(
+        render(at(on_failure, &["Destination"])),
+        "GetAtt RecordFailureQueue.Arn"
+    );
+}
+
+#[test]
+fn prune_runs_daily_on_an_enabled_schedule() {
+    let template = template();
+    let schedule = at(properties(&template, "PruneFunction"), &["Events", "Daily"]);
+    assert_eq!(render(at(schedule, &["Type"])), "Schedule");
+    assert_eq!(
+        render(at(schedule, &["Properties", "Schedule"])),
+        "cron(15 3 * * ? *)"
+    );
+    assert_eq!(
+        at(schedule, &["Properties", "Enabled"]).as_bool(),
+        Some(true)
+    );
+}
+
+/// Timeouts and memory as docs/deploying.md states them, and each Lambda
+/// timeout leaves room for its DynamoDB operation budget (wiring::Timeouts).
+#[test]
+fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
+    use wiring::Timeouts;
+    let template = template();
+    for (function, timeout, memory, budget) in [
+        ("RecordFunction", 10, 128, Timeouts::RECORD),
+        ("SummaryFunction", 20, 1024, Timeouts::SUMMARY),
+        ("PruneFunction", 300, 256, Timeouts::PRUNE),
+    ] {
+        let props = properties(&template, function);
+        assert_eq!(number(at(props, &["Timeout"])), timeout, "{function}");
+        assert_eq!(number(at(props, &["MemorySize"])), memory, "{function}");
+        assert!(budget.attempt <= budget.operation, "{function}");
+        assert!(
+            budget.operation.as_secs() + 2 <= timeout,
+            "{function}: a hanging DynamoDB call must end before the Lambda timeout"
+        );
+    }
+    let margin = number(at(
+        properties(&template, "PruneFunction"),
+        &["Environment", "Variables", "PRUNE_SAFETY_MARGIN_SECONDS"],
+    ));
+    assert!(
+        margin > Timeouts::PRUNE.operation.as_secs(),
+        "prune's safety margin must cover one DynamoDB operation"
+    );
+}
+
+/// Every alarm on a custom metric watches exactly what the code emits: the
+/// namespace, the metric name and the dimension set, from the code's own
+/// constants. An alarm on a metric emitted with other dimensions never fires.
+#[test]
+fn custom_metric_alarms_watch_what_the_code_emits() {
+    use wiring::emf::{FUNCTION_DIMENSION, NAMESPACE, metric};
+    let template = template();
+    let expected = [
+        ("RecordRejectedAlarm", metric::REJECTED_TOTAL, "record"),
+        ("SummaryFailedAlarm", metric::FAILED, "summary"),
+        ("SummarySkippedRowsAlarm", metric::SKIPPED_ROWS, "summary"),
+    ];
+    for (alarm, metric_name, function) in expected {
+        let props = properties(&template, alarm);
+        assert_eq!(render(at(props, &["Namespace"])), NAMESPACE, "{alarm}");
+        assert_eq!(render(at(props, &["MetricName"])), metric_name, "{alarm}");
+        let dimensions: Vec<(String, String)> = at(props, &["Dimensions"])
+            .as_sequence()
+            .expect("dimensions")
+            .iter()
+            .map(|d| (render(at(d, &["Name"])), render(at(d, &["Value"]))))
+            .collect();
+        assert_eq!(
+            dimensions,
+            vec![(FUNCTION_DIMENSION.to_owned(), function.to_owned())],
+            "{alarm}"
+        );
+        assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
+        assert_eq!(
+            render(at(props, &["ComparisonOperator"])),
+            "GreaterThanThreshold"
+        );
+    }
+    // No other alarm watches the custom namespace unseen by this test.
+    let custom: Vec<String> = template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| {
+            r.get("Properties")
+                .and_then(|p| p.get("Namespace"))
+                .map(render)
+                .as_deref()
+                == Some(NAMESPACE)
+        })
+        .map(|(name, _)| render(name))
+        .collect();
+    let mut listed: Vec<String> = expected.iter().map(|(a, ..)| a.to_string()).collect();
+    let mut custom_sorted = custom.clone();
+    custom_sorted.sort();
+    listed.sort();
+    assert_eq!(custom_sorted, listed);
+}
+
+/// No copy outlives the retention: point-in-time recovery keeps
+/// min(35, RetentionDays) days, the failure queue (full payloads) at most
+/// RetentionDays, for every value the parameter allows.
+#[test]
+fn copies_never_outlive_the_retention() {
+    let template = template();
+    let allowed: Vec<u64> = at(&template, &["Parameters", "RetentionDays", "AllowedValues"])
+        .as_sequence()
+        .expect("allowed values")
+        .iter()
+        .map(number)
+        .collect();
+    assert!(allowed.contains(&90), "the default is allowed");
+    let copies = at(&template, &["Mappings", "RetentionCopies"]);
+    for days in &allowed {
+        let row = copies
+            .get(days.to_string().as_str())
+            .unwrap_or_else(|| panic!("no RetentionCopies entry for {days}"));
+        assert_eq!(
+            number(at(row, &["RecoveryPeriodInDays"])),
+            (*days).min(35),
+            "{days}"
+        );
+        let queue = number(at(row, &["FailureQueueRetentionSeconds"]));
+        assert!(queue <= days * 86_400, "{days}: queue keeps {queue} s");
+        assert_eq!(queue, (*days).min(14) * 86_400, "{days}");
+        let domain_ok = domain::Retention::from_days(*days).is_ok();
+        assert!(domain_ok, "{days} is a retention the functions accept");
+    }
+    let pitr = at(
+        properties(&template, "LedgerTable"),
+        &["PointInTimeRecoverySpecification"],
+    );
+    assert_eq!(
+        render(at(pitr, &["RecoveryPeriodInDays"])),
+        "FindInMap RetentionCopies Ref RetentionDays RecoveryPeriodInDays"
+    );
+    assert_eq!(
+        render(at(
+            properties(&template, "RecordFailureQueue"),
+            &["MessageRetentionPeriod"]
+        )),
+        "FindInMap RetentionCopies Ref RetentionDays FailureQueueRetentionSeconds"
+    );
+}

@@ -132,7 +132,9 @@ impl PruneHandler {
             deadline: instant_of(event.context.deadline),
             margin: self.settings.safety_margin,
         };
-        self.handle(event.payload, Utc::now(), &mut deadline).await
+        // Whole milliseconds, the precision rows are stored and keyed at.
+        let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+        self.handle(event.payload, now, &mut deadline).await
     }
 
     pub async fn handle(

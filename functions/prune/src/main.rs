@@ -15,7 +15,7 @@ async fn main() -> Result<(), Error> {
     let config = Config::from_env()?;
     let settings = PruneSettings::from_env()?;
     let ledger = Ledger::new(
-        wiring::dynamodb_client()?,
+        wiring::dynamodb_client(wiring::Timeouts::PRUNE)?,
         config.table_name,
         config.retention,
     );

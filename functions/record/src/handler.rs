@@ -118,7 +118,7 @@ impl RecordHandler {
         &self,
         event: LambdaEvent<Box<RawValue>>,
     ) -> Result<RecordResponse, RecordError> {
-        self.handle(event.payload.get(), Utc::now()).await
+        self.handle(event.payload.get(), domain::now_millis()).await
     }
 
     pub async fn handle(

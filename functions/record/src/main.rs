@@ -14,7 +14,7 @@ async fn main() -> Result<(), Error> {
     let metrics = wiring::emf::init("record")?;
     let config = Config::from_env()?;
     let ledger = Ledger::new(
-        wiring::dynamodb_client()?,
+        wiring::dynamodb_client(wiring::Timeouts::RECORD)?,
         config.table_name,
         config.retention,
     );

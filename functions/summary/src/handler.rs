@@ -115,7 +115,12 @@ impl SummaryHandler {
             .and_then(|q| q.all("window"))
             .unwrap_or_default();
         Ok(self
-            .handle(request.method(), request.uri().path(), &windows, Utc::now())
+            .handle(
+                request.method(),
+                request.uri().path(),
+                &windows,
+                domain::now_millis(),
+            )
             .await)
     }
 
@@ -138,16 +143,31 @@ impl SummaryHandler {
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
             Ok(Answer { summary, stats }) => {
-                wiring::emf::summary_read(latency_ms, stats.items, stats.queries);
-                tracing::info!(
-                    outcome = "ok",
-                    window,
-                    latency_ms,
-                    partitions = stats.partitions,
-                    queries = stats.queries,
-                    items_read = stats.items,
-                    "summary"
-                );
+                wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
+                if stats.skipped > 0 {
+                    // Answered from the rows it could read; the alarm on SkippedRows fires.
+                    tracing::warn!(
+                        outcome = "ok",
+                        window,
+                        latency_ms,
+                        partitions = stats.partitions,
+                        queries = stats.queries,
+                        items_read = stats.items,
+                        skipped_rows = stats.skipped,
+                        "summary skipped unreadable rows"
+                    );
+                } else {
+                    tracing::info!(
+                        outcome = "ok",
+                        window,
+                        latency_ms,
+                        partitions = stats.partitions,
+                        queries = stats.queries,
+                        items_read = stats.items,
+                        skipped_rows = stats.skipped,
+                        "summary"
+                    );
+                }
                 // Serializing plain data with string keys cannot fail.
                 json_response(
                     StatusCode::OK,

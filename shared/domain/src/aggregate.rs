@@ -101,7 +101,7 @@ impl Aggregation {
         let occurred = row.occurred_at.instant();
         let counts = self.window.contains(occurred)
             && occurred >= self.retention_floor
-            && row.expires_at > self.now.timestamp();
+            && DateTime::from_timestamp(row.expires_at, 0).is_some_and(|expiry| self.now <= expiry);
         if !counts {
             return false;
         }
@@ -298,19 +298,52 @@ mod tests {
     #[test]
     fn expired_rows_do_not_count() {
         let mut expired = row(REPORT_CREATED, "t1", "w1", "2026-11-26T01:00:00Z");
-        expired.expires_at = at(NOW).timestamp();
+        expired.expires_at = at(NOW).timestamp() - 1;
         let summary = summarize(WindowKey::Week, &[expired]);
         assert_eq!((summary.total, summary.active_workspaces), (0, 0));
     }
 
     #[test]
+    fn a_row_whose_ttl_is_exactly_now_still_counts() {
+        let mut last_second = row(REPORT_CREATED, "t1", "w1", "2026-11-26T01:00:00Z");
+        last_second.expires_at = at(NOW).timestamp();
+        let summary = summarize(WindowKey::Week, &[last_second]);
+        assert_eq!(summary.total, 1);
+    }
+
+    /// The window is `[now - length, now)` to the millisecond, at both edges,
+    /// with `now` itself carrying milliseconds.
+    #[test]
+    fn window_edges_are_exact_to_the_millisecond() {
+        let now = at("2026-11-27T10:30:00.250Z");
+        let mut aggregation = Aggregation::new(
+            Window::ending_at(WindowKey::Day, now),
+            now,
+            Retention::default(),
+        );
+        let cases = [
+            ("2026-11-26T10:30:00.250Z", true),
+            ("2026-11-26T10:30:00.249Z", false),
+            ("2026-11-27T10:30:00.249Z", true),
+            ("2026-11-27T10:30:00.250Z", false),
+        ];
+        for (occurred, counts) in cases {
+            let candidate = facts(&row(REPORT_CREATED, "t1", "w1", occurred));
+            assert_eq!(aggregation.add(&candidate), counts, "{occurred}");
+        }
+    }
+
+    /// The retention floor, tested where the window does not shadow it: a
+    /// 30-day window over a 7-day retention (a retention shortened after the
+    /// rows were written, whose TTL is still the old one).
+    #[test]
     fn rows_older_than_retention_do_not_count() {
-        let now = at(NOW);
-        let retention = Retention::from_days(30).expect("valid");
+        let now = at("2026-11-27T10:30:00.500Z");
+        let retention = Retention::from_days(7).expect("valid");
         let mut aggregation =
             Aggregation::new(Window::ending_at(WindowKey::Month, now), now, retention);
-        let inside = row(REPORT_CREATED, "t1", "w1", "2026-10-28T10:30:00Z");
-        let outside = row(REPORT_CREATED, "t1", "w1", "2026-10-28T10:29:59.999Z");
+        let inside = row(REPORT_CREATED, "t1", "w1", "2026-11-20T10:30:00.500Z");
+        let outside = row(REPORT_CREATED, "t1", "w1", "2026-11-20T10:30:00.499Z");
         assert!(aggregation.add(&facts(&inside)));
         assert!(!aggregation.add(&facts(&outside)));
     }

@@ -31,5 +31,5 @@ pub use metadata::{Metadata, MetadataValue};
 pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};
 pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, ParseFailure, RecordRequest};
 pub use retention::{Retention, RetentionError};
-pub use time::{OccurredAt, format_millis};
+pub use time::{OccurredAt, format_millis, now_millis};
 pub use window::{BucketSize, Window, WindowError, WindowKey};

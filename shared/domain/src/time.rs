@@ -17,6 +17,13 @@ impl OccurredAt {
     }
 }
 
+/// The current instant at the ledger's precision. Handlers take "now" from
+/// here, so window bounds, retention cutoffs and stored times all compare at
+/// whole milliseconds and the edges are exact.
+pub fn now_millis() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
 /// RFC 3339 in UTC with exactly three fractional digits: fixed width, so it sorts as time.
 pub fn format_millis(instant: DateTime<Utc>) -> String {
     instant.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

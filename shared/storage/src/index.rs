@@ -1,5 +1,8 @@
 //! Reading the time index: every (day, shard) partition of a time range,
 //! paginated to the end, yielding domain rows. Folding them is the caller's job.
+//! A row this release cannot read (an event the catalog no longer has, a
+//! foreign writer's item) is skipped and counted, never fatal: one such row
+//! must not take every window that contains it down.
 
 use crate::error::StorageError;
 use crate::layout::{self, IndexRow, Item, TIME_INDEX, attr};
@@ -38,12 +41,15 @@ pub struct ReadStats {
     pub items: u64,
     /// Read capacity units DynamoDB reports as consumed.
     pub consumed_capacity: f64,
+    /// Index items that could not be read as milestones, and were skipped.
+    pub skipped: u64,
 }
 
 /// Everything one (day, shard) partition read returned, with its cost.
+/// Items are raw: each caller decodes what it needs.
 #[derive(Debug, Default)]
 pub(crate) struct PartitionRead {
-    pub rows: Vec<IndexRow>,
+    pub items: Vec<Item>,
     /// Query calls made (pages).
     pub pages: u32,
     /// Read capacity units DynamoDB reports as consumed.
@@ -89,9 +95,7 @@ impl Ledger {
                 .consumed_capacity()
                 .and_then(|c| c.capacity_units())
                 .unwrap_or(0.0);
-            for item in page.items() {
-                read.rows.push(IndexRow::from_item(item)?);
-            }
+            read.items.extend(page.items.unwrap_or_default());
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start_key = Some(key),
                 _ => return Ok(read),
@@ -102,7 +106,8 @@ impl Ledger {
     /// Reads every indexed milestone with `start <= occurred_at < end`: one
     /// Query per (day, shard), run concurrently up to `options.concurrency`,
     /// each paginated to the end. `fold` sees every partition's rows as it
-    /// completes; the first error stops the read and is returned.
+    /// completes; the first error stops the read and is returned. Items that
+    /// are not readable milestones are skipped and counted in `skipped`.
     pub async fn read_range(
         &self,
         start: DateTime<Utc>,
@@ -119,9 +124,15 @@ impl Ledger {
             let read = read?;
             stats.partitions += 1;
             stats.queries += read.pages;
-            stats.items += read.rows.len() as u64;
+            stats.items += read.items.len() as u64;
             stats.consumed_capacity += read.consumed_capacity;
-            let rows: Vec<IndexedMilestone> = read.rows.into_iter().map(|r| r.row).collect();
+            let mut rows: Vec<IndexedMilestone> = Vec::with_capacity(read.items.len());
+            for item in &read.items {
+                match IndexRow::from_item(item) {
+                    Ok(row) => rows.push(row.row),
+                    Err(_) => stats.skipped += 1,
+                }
+            }
             fold(&rows);
         }
         Ok(stats)

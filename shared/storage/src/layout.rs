@@ -3,11 +3,16 @@
 //! | attribute      | type | role                                                        |
 //! |----------------|------|-------------------------------------------------------------|
 //! | `tenant_id`    | S    | table partition key                                         |
-//! | `event_id`     | S    | table sort key (the idempotency key)                        |
+//! | `event_key`    | S    | table sort key (the idempotency key): `event_key(event_id)` |
 //! | `day_shard`    | S    | GSI partition key: `YYYY-MM-DD#<shard>`                     |
-//! | `time_key`     | S    | GSI sort key: `YYYY-MM-DDTHH:MM:SS.mmmZ#<event_id>`         |
-//! | `expires_at`   | N    | TTL, epoch seconds: `occurred_at` + retention               |
-//! | `event`, `workspace_id`, `actor_id`, `occurred_at`, `fingerprint`, `subject_type`, `subject_id`, `metadata` | | payload |
+//! | `time_key`     | S    | GSI sort key: `YYYY-MM-DDTHH:MM:SS.mmmZ#<event_key>`        |
+//! | `expires_at`   | N    | TTL, epoch seconds: `occurred_at` + retention, rounded up   |
+//! | `event_id`, `event`, `workspace_id`, `actor_id`, `occurred_at`, `fingerprint`, `subject_type`, `subject_id`, `metadata` | | payload |
+//!
+//! The caller's `event_id` can embed actor ids and metadata, so it never
+//! appears in a key: keys are projected into the index, which the summary and
+//! prune roles read. It is stored only as a payload attribute the index does
+//! not project.
 
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -24,6 +29,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub mod attr {
     pub const TENANT_ID: &str = "tenant_id";
     pub const EVENT_ID: &str = "event_id";
+    pub const EVENT_KEY: &str = "event_key";
     pub const EVENT: &str = "event";
     pub const WORKSPACE_ID: &str = "workspace_id";
     pub const ACTOR_ID: &str = "actor_id";
@@ -65,7 +71,7 @@ pub struct TableShape {
 
 pub const TABLE_SHAPE: TableShape = TableShape {
     partition_key: attr::TENANT_ID,
-    sort_key: attr::EVENT_ID,
+    sort_key: attr::EVENT_KEY,
     index_name: TIME_INDEX,
     index_partition_key: attr::DAY_SHARD,
     index_sort_key: attr::TIME_KEY,
@@ -79,23 +85,44 @@ pub(crate) fn shard_for(event_id: &EventId) -> u8 {
     digest[0] % WRITE_SHARDS
 }
 
+/// Hex characters in an event key.
+pub(crate) const EVENT_KEY_LEN: usize = 32;
+
+/// The fixed-length key of an event id: the first 128 bits of its SHA-256, in
+/// lowercase hex. Stable across processes and releases: it is the idempotency
+/// key of every stored row.
+pub(crate) fn event_key(event_id: &EventId) -> String {
+    use std::fmt::Write;
+    let digest = Sha256::digest(event_id.as_str().as_bytes());
+    digest[..EVENT_KEY_LEN / 2].iter().fold(
+        String::with_capacity(EVENT_KEY_LEN),
+        |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        },
+    )
+}
+
+fn is_event_key(text: &str) -> bool {
+    text.len() == EVENT_KEY_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// GSI partition key for one (UTC day, shard).
 pub(crate) fn day_shard_key(day: NaiveDate, shard: u8) -> String {
     format!("{}#{shard}", day.format("%Y-%m-%d"))
 }
 
-/// GSI sort key: the fixed-width timestamp then `#` then the event id, so strings sort in time order.
-pub(crate) fn time_key(occurred_at: OccurredAt, event_id: &EventId) -> String {
-    format!(
-        "{}#{}",
-        format_millis(occurred_at.instant()),
-        event_id.as_str()
-    )
+/// GSI sort key: the fixed-width timestamp then `#` then the event key, so strings sort in time order.
+pub(crate) fn time_key(occurred_at: OccurredAt, event_key: &str) -> String {
+    format!("{}#{event_key}", format_millis(occurred_at.instant()))
 }
 
 /// A sort-key bound for an instant. `BETWEEN bound(from) AND bound(to)` selects
 /// exactly `from <= occurred_at < to`, because `bound(to)` sorts before every
-/// `bound(to)#event_id`.
+/// `bound(to)#event_key`.
 pub(crate) fn time_bound(instant: DateTime<Utc>) -> String {
     format_millis(OccurredAt::from_instant(instant).instant())
 }
@@ -134,9 +161,17 @@ pub(crate) fn partitions_between(start: DateTime<Utc>, end: DateTime<Utc>) -> Ve
         .collect()
 }
 
-/// TTL: epoch seconds at which the row leaves the retention window.
+/// TTL: epoch seconds at which the row leaves the retention window, rounded
+/// up, so TTL never removes a row before its exact expiry instant. The summary
+/// and prune decide by the exact instant (`occurred_at` + retention), not by this.
 pub(crate) fn expires_at(occurred_at: OccurredAt, retention: Retention) -> i64 {
-    (occurred_at.instant() + retention.duration()).timestamp()
+    let expiry = occurred_at.instant() + retention.duration();
+    let seconds = expiry.timestamp();
+    if expiry.timestamp_subsec_nanos() > 0 {
+        seconds + 1
+    } else {
+        seconds
+    }
 }
 
 /// The item of a milestone, with its TTL from `retention`.
@@ -145,9 +180,11 @@ pub(crate) fn encode(milestone: &Milestone, retention: Retention) -> Item {
 }
 
 pub(crate) fn milestone_item(m: &Milestone, expires_at: i64) -> Item {
-    let mut item = Item::with_capacity(13);
+    let mut item = Item::with_capacity(14);
+    let key = event_key(&m.event_id);
     let s = |v: &str| AttributeValue::S(v.to_owned());
     item.insert(attr::TENANT_ID.into(), s(m.tenant_id.as_str()));
+    item.insert(attr::EVENT_KEY.into(), s(&key));
     item.insert(attr::EVENT_ID.into(), s(m.event_id.as_str()));
     item.insert(attr::EVENT.into(), s(m.event.as_str()));
     item.insert(attr::WORKSPACE_ID.into(), s(m.workspace_id.as_str()));
@@ -176,10 +213,7 @@ pub(crate) fn milestone_item(m: &Milestone, expires_at: i64) -> Item {
         attr::DAY_SHARD.into(),
         s(&day_shard_key(day, shard_for(&m.event_id))),
     );
-    item.insert(
-        attr::TIME_KEY.into(),
-        s(&time_key(m.occurred_at, &m.event_id)),
-    );
+    item.insert(attr::TIME_KEY.into(), s(&time_key(m.occurred_at, &key)));
     item
 }
 
@@ -268,7 +302,7 @@ impl LedgerRow {
         };
         // The derived index keys must agree with the payload, or the row is invisible to reads.
         let expected = row.to_item();
-        for key in [attr::DAY_SHARD, attr::TIME_KEY] {
+        for key in [attr::EVENT_KEY, attr::DAY_SHARD, attr::TIME_KEY] {
             if required_s(item, key)? != required_s(&expected, key)? {
                 return Err(invalid(
                     key,
@@ -280,24 +314,30 @@ impl LedgerRow {
     }
 }
 
-/// What the time index projects: the domain row, and the event id to delete by.
+/// What the time index projects: the domain row, and the event key to delete by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct IndexRow {
-    pub event_id: EventId,
+    pub event_key: String,
     pub row: IndexedMilestone,
 }
 
 impl IndexRow {
     pub fn from_item(item: &Item) -> Result<Self, ItemError> {
-        let event_id = event_id(item)?;
+        let event_key = required_s(item, attr::EVENT_KEY)?;
+        if !is_event_key(event_key) {
+            return Err(invalid(
+                attr::EVENT_KEY,
+                "not 32 lowercase hex characters".into(),
+            ));
+        }
         let time_key = required_s(item, attr::TIME_KEY)?;
-        let (timestamp, key_event_id) = time_key
+        let (timestamp, key_suffix) = time_key
             .split_once('#')
             .ok_or_else(|| invalid(attr::TIME_KEY, "has no `#` separator".into()))?;
-        if key_event_id != event_id.as_str() {
+        if key_suffix != event_key {
             return Err(invalid(
                 attr::TIME_KEY,
-                "does not end with the row's event_id".into(),
+                "does not end with the row's event_key".into(),
             ));
         }
         Ok(Self {
@@ -316,27 +356,52 @@ impl IndexRow {
                 occurred_at: parse_instant(attr::TIME_KEY, timestamp)?,
                 expires_at: required_n(item, attr::EXPIRES_AT)?,
             },
-            event_id,
+            event_key: event_key.to_owned(),
         })
-    }
-
-    /// The table key of this row, for deletes.
-    pub fn key(&self) -> Item {
-        table_key(&self.row.tenant_id, &self.event_id)
     }
 }
 
-pub(crate) fn table_key(tenant_id: &TenantId, event_id: &EventId) -> Item {
-    HashMap::from([
-        (
-            attr::TENANT_ID.to_owned(),
-            AttributeValue::S(tenant_id.as_str().to_owned()),
-        ),
-        (
-            attr::EVENT_ID.to_owned(),
-            AttributeValue::S(event_id.as_str().to_owned()),
-        ),
-    ])
+/// What prune needs of an index item: its table key, its index sort key and
+/// its times. Never the whole row, so a row the catalog cannot read (a retired
+/// event, a foreign writer's item) is pruned like any other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PruneKey {
+    pub tenant_id: String,
+    pub event_key: String,
+    pub time_key: String,
+    pub occurred_at: DateTime<Utc>,
+    /// The row's TTL, when it has a readable one.
+    pub expires_at: Option<i64>,
+}
+
+impl PruneKey {
+    pub fn from_item(item: &Item) -> Result<Self, ItemError> {
+        let time_key = required_s(item, attr::TIME_KEY)?;
+        let (timestamp, _) = time_key
+            .split_once('#')
+            .ok_or_else(|| invalid(attr::TIME_KEY, "has no `#` separator".into()))?;
+        Ok(Self {
+            tenant_id: required_s(item, attr::TENANT_ID)?.to_owned(),
+            event_key: required_s(item, attr::EVENT_KEY)?.to_owned(),
+            occurred_at: parse_instant(attr::TIME_KEY, timestamp)?.instant(),
+            time_key: time_key.to_owned(),
+            expires_at: required_n(item, attr::EXPIRES_AT).ok(),
+        })
+    }
+
+    /// The table key of the row, for its delete.
+    pub fn key(&self) -> Item {
+        HashMap::from([
+            (
+                attr::TENANT_ID.to_owned(),
+                AttributeValue::S(self.tenant_id.clone()),
+            ),
+            (
+                attr::EVENT_KEY.to_owned(),
+                AttributeValue::S(self.event_key.clone()),
+            ),
+        ])
+    }
 }
 
 /// Reads the fingerprint of an item (the old item returned by a failed conditional put).
@@ -437,7 +502,7 @@ pub(crate) fn item_sizes(item: &Item) -> (usize, usize) {
     };
     let keys = [
         attr::TENANT_ID,
-        attr::EVENT_ID,
+        attr::EVENT_KEY,
         attr::DAY_SHARD,
         attr::TIME_KEY,
     ];
@@ -477,7 +542,7 @@ mod tests {
 
     #[test]
     fn time_key_is_fixed_width_with_milliseconds() {
-        let event_id = EventId::parse("e-1").expect("id");
+        let key = "0123456789abcdef0123456789abcdef";
         let at = |s: &str| {
             OccurredAt::from_instant(
                 DateTime::parse_from_rfc3339(s)
@@ -486,15 +551,15 @@ mod tests {
             )
         };
         assert_eq!(
-            time_key(at("2026-01-02T03:04:05Z"), &event_id),
-            "2026-01-02T03:04:05.000Z#e-1"
+            time_key(at("2026-01-02T03:04:05Z"), key),
+            format!("2026-01-02T03:04:05.000Z#{key}")
         );
         assert_eq!(
-            time_key(at("2026-01-02T03:04:05.1Z"), &event_id),
-            "2026-01-02T03:04:05.100Z#e-1"
+            time_key(at("2026-01-02T03:04:05.1Z"), key),
+            format!("2026-01-02T03:04:05.100Z#{key}")
         );
-        let earlier = time_key(at("2026-01-02T03:04:05.999Z"), &event_id);
-        let later = time_key(at("2026-01-02T03:04:06Z"), &event_id);
+        let earlier = time_key(at("2026-01-02T03:04:05.999Z"), key);
+        let later = time_key(at("2026-01-02T03:04:06Z"), key);
         assert_eq!(earlier.len(), later.len());
         assert!(earlier < later);
     }
@@ -504,16 +569,67 @@ mod tests {
         let to = DateTime::parse_from_rfc3339("2026-01-02T00:00:00Z")
             .expect("t")
             .with_timezone(&Utc);
-        let at_to = time_key(
-            OccurredAt::from_instant(to),
-            &EventId::parse("a").expect("id"),
-        );
+        let lowest = "0".repeat(EVENT_KEY_LEN);
+        let highest = "f".repeat(EVENT_KEY_LEN);
+        let at_to = time_key(OccurredAt::from_instant(to), &lowest);
         assert!(
             at_to.as_str() > time_bound(to).as_str(),
             "an event exactly at `to` is outside"
         );
         let just_before = OccurredAt::from_instant(to - chrono::TimeDelta::milliseconds(1));
-        assert!(time_key(just_before, &EventId::parse("zzz").expect("id")) < time_bound(to));
+        assert!(time_key(just_before, &highest) < time_bound(to));
+    }
+
+    /// Reference values. The event key is the table's idempotency key and the
+    /// shard places a row in the index: changing either function orphans every
+    /// stored row (a replay would write a second row; reads would miss rows).
+    /// The values were computed independently: `sha256(id)[..16]` in hex, and `sha256(id)[0] % 4`.
+    #[test]
+    fn event_keys_and_shards_match_the_reference_values() {
+        let id = |s: &str| EventId::parse(s).expect("id");
+        assert_eq!(
+            event_key(&id("op:run-1")),
+            "c874ca911aac520418747504dedd2820"
+        );
+        assert_eq!(event_key(&id("e-1")), "b94f523196aaacd8bdb9ef0d8cf2e1d8");
+        let shards: Vec<u8> = ["e-1", "e-2", "e-3", "e-4", "e-5", "e-6", "e-7", "e-8"]
+            .iter()
+            .map(|s| shard_for(&id(s)))
+            .collect();
+        assert_eq!(shards, [1, 2, 1, 3, 2, 2, 2, 2]);
+    }
+
+    #[test]
+    fn event_key_is_fixed_length_hex_whatever_the_id_length() {
+        for len in [1, 64, 200] {
+            let key = event_key(&EventId::parse(&"x".repeat(len)).expect("id"));
+            assert!(is_event_key(&key), "{key}");
+        }
+        assert!(!is_event_key("0123456789ABCDEF0123456789ABCDEF"));
+        assert!(!is_event_key("abc"));
+    }
+
+    #[test]
+    fn expiry_rounds_up_to_the_next_whole_second() {
+        let at = |s: &str| {
+            OccurredAt::from_instant(
+                DateTime::parse_from_rfc3339(s)
+                    .expect("t")
+                    .with_timezone(&Utc),
+            )
+        };
+        let retention = Retention::from_days(7).expect("valid");
+        let week = 7 * 86_400;
+        let whole = at("2026-01-02T03:04:05Z");
+        assert_eq!(
+            expires_at(whole, retention),
+            whole.instant().timestamp() + week
+        );
+        let fraction = at("2026-01-02T03:04:05.001Z");
+        assert_eq!(
+            expires_at(fraction, retention),
+            whole.instant().timestamp() + week + 1
+        );
     }
 
     #[test]
@@ -581,7 +697,8 @@ mod tests {
         assert_eq!(LedgerRow::from_item(&item), Ok(row.clone()));
         assert_eq!(
             item[attr::EXPIRES_AT],
-            AttributeValue::N((1_795_766_950 + 90 * 86_400).to_string())
+            // 08:09:10.5 rounds up: TTL never deletes before the exact expiry.
+            AttributeValue::N((1_795_766_951 + 90 * 86_400).to_string())
         );
         assert_eq!(
             item[attr::DAY_SHARD].as_s().ok().map(|s| &s[..11]),
@@ -605,7 +722,7 @@ mod tests {
         let item = row.to_item();
         let keep = [
             attr::TENANT_ID,
-            attr::EVENT_ID,
+            attr::EVENT_KEY,
             attr::DAY_SHARD,
             attr::TIME_KEY,
         ];
@@ -616,12 +733,24 @@ mod tests {
         let index_row = IndexRow::from_item(&projected).expect("valid projection");
         let m = &row.milestone;
         assert_eq!(index_row.row.tenant_id, m.tenant_id);
-        assert_eq!(index_row.event_id, m.event_id);
+        assert_eq!(index_row.event_key, event_key(&m.event_id));
         assert_eq!(index_row.row.event, m.event);
         assert_eq!(index_row.row.workspace_id, m.workspace_id);
         assert_eq!(index_row.row.occurred_at, m.occurred_at);
         assert_eq!(index_row.row.expires_at, row.expires_at);
-        assert_eq!(index_row.key(), table_key(&m.tenant_id, &m.event_id));
+        let prune_key = PruneKey::from_item(&projected).expect("valid projection");
+        assert_eq!(prune_key.event_key, index_row.event_key);
+        assert_eq!(prune_key.occurred_at, m.occurred_at.instant());
+        assert_eq!(
+            prune_key.key(),
+            HashMap::from([
+                (attr::TENANT_ID.to_owned(), AttributeValue::S("t-1".into())),
+                (
+                    attr::EVENT_KEY.to_owned(),
+                    AttributeValue::S(index_row.event_key.clone())
+                ),
+            ])
+        );
     }
 
     #[test]
@@ -668,7 +797,10 @@ mod tests {
         let mut item = full_row().to_item();
         item.insert(
             attr::TIME_KEY.into(),
-            AttributeValue::S("2020-01-01T00:00:00.000Z#e-1".into()),
+            AttributeValue::S(format!(
+                "2020-01-01T00:00:00.000Z#{}",
+                event_key(&EventId::parse("e-1").expect("id"))
+            )),
         );
         assert!(matches!(
             LedgerRow::from_item(&item),

@@ -6,7 +6,7 @@
 use crate::batch::{MAX_BATCH, RetryPolicy, write_batch};
 use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout::{self, IndexRow};
+use crate::layout::{self, PruneKey};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -133,10 +133,13 @@ impl Ledger {
             done += 1;
             days.insert(partition.day);
             // The index holds only rows before `p.to <= cutoff`, but check anyway: never delete what is not due.
-            let due: Vec<&IndexRow> = read
-                .rows
+            let mut keys = Vec::with_capacity(read.items.len());
+            for item in &read.items {
+                keys.push(PruneKey::from_item(item)?);
+            }
+            let due: Vec<&PruneKey> = keys
                 .iter()
-                .filter(|r| r.row.occurred_at.instant() < plan.cutoff)
+                .filter(|k| k.occurred_at < plan.cutoff)
                 .collect();
             report.rows_due += due.len() as u64;
             if !plan.dry_run && !due.is_empty() {
@@ -153,7 +156,7 @@ impl Ledger {
 
     async fn delete_rows(
         &self,
-        rows: &[&IndexRow],
+        rows: &[&PruneKey],
         concurrency: usize,
         retry: RetryPolicy,
     ) -> Result<u64, StorageError> {

@@ -30,8 +30,8 @@ impl Ledger {
             .put_item()
             .table_name(&self.table_name)
             .set_item(Some(layout::encode(milestone, self.retention)))
-            .condition_expression("attribute_not_exists(#event_id)")
-            .expression_attribute_names("#event_id", attr::EVENT_ID)
+            .condition_expression("attribute_not_exists(#sort_key)")
+            .expression_attribute_names("#sort_key", attr::EVENT_KEY)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;

@@ -105,7 +105,8 @@ pub async fn read_partition(
     Ok(ReadStats {
         partitions: 1,
         queries: read.pages,
-        items: read.rows.len() as u64,
+        items: read.items.len() as u64,
         consumed_capacity: read.consumed_capacity,
+        skipped: 0,
     })
 }

@@ -62,6 +62,11 @@ pub fn init_with(
         Unit::Count,
         "Query calls a summary made"
     );
+    describe_counter!(
+        metric::SKIPPED_ROWS,
+        Unit::Count,
+        "index rows a summary could not read and skipped"
+    );
     describe_counter!(metric::DELETED, Unit::Count, "rows prune deleted");
     describe_counter!(metric::LEFT, Unit::Count, "rows prune found due but left");
     describe_gauge!(
@@ -82,6 +87,7 @@ pub mod metric {
     pub const LATENCY: &str = "Latency";
     pub const ITEMS_READ: &str = "ItemsRead";
     pub const QUERY_CALLS: &str = "QueryCalls";
+    pub const SKIPPED_ROWS: &str = "SkippedRows";
     pub const DELETED: &str = "Deleted";
     pub const LEFT: &str = "Left";
     pub const FINISHED: &str = "Finished";
@@ -107,11 +113,13 @@ pub fn rejected(code: RejectCode) {
     counter!(metric::REJECTED_TOTAL).increment(1);
 }
 
-/// One summary read.
-pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32) {
+/// One summary read. `skipped_rows` is emitted on every read, zero included,
+/// so its alarm sees data.
+pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32, skipped_rows: u64) {
     histogram!(metric::LATENCY).record(latency_ms);
     counter!(metric::ITEMS_READ).increment(items_read);
     counter!(metric::QUERY_CALLS).increment(u64::from(query_calls));
+    counter!(metric::SKIPPED_ROWS).increment(skipped_rows);
 }
 
 /// One failed invocation, of any function.
@@ -140,7 +148,7 @@ mod tests {
         recorded();
         rejected(RejectCode::UnknownEvent);
         rejected(RejectCode::MissingField);
-        summary_read(12.5, 700, 8);
+        summary_read(12.5, 700, 8, 1);
         prune_run(3, 0, true);
         let mut output = Vec::new();
         collector.flush(&mut output).expect("flush");

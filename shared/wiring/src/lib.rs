@@ -118,19 +118,52 @@ fn https_client(trust: Trust) -> Result<aws_sdk_dynamodb::config::SharedHttpClie
         .build_https())
 }
 
+/// The DynamoDB call budget of one function: each attempt, and each operation
+/// with the SDK's retries (standard mode, 3 attempts). A DynamoDB that accepts
+/// the connection and never answers costs at most `operation` per call, so the
+/// function can still fail, answer or stop on its own. Each function's Lambda
+/// `Timeout` in `infra/template.yaml` must exceed its `operation` (a test
+/// compares them), and prune's safety margin must cover one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: std::time::Duration,
+    pub attempt: std::time::Duration,
+    pub operation: std::time::Duration,
+}
+
+impl Timeouts {
+    const fn seconds(connect: u64, attempt: u64, operation: u64) -> Self {
+        Self {
+            connect: std::time::Duration::from_secs(connect),
+            attempt: std::time::Duration::from_secs(attempt),
+            operation: std::time::Duration::from_secs(operation),
+        }
+    }
+
+    /// record: Lambda timeout 10 s. One PutItem.
+    pub const RECORD: Self = Self::seconds(1, 2, 5);
+    /// summary: Lambda timeout 20 s. Partition Queries run concurrently.
+    pub const SUMMARY: Self = Self::seconds(1, 3, 8);
+    /// prune: Lambda timeout 300 s, safety margin 10 s. Each Query or delete.
+    pub const PRUNE: Self = Self::seconds(1, 3, 8);
+}
+
 /// Builds the DynamoDB client from exactly the environment Lambda sets:
 /// `AWS_REGION` and the execution role's `AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. No credential chain, no
 /// profile files, no instance-metadata probing: start-up does only what the
 /// first invocation needs. `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`)
 /// points it at DynamoDB Local.
-pub fn dynamodb_client() -> Result<aws_sdk_dynamodb::Client, ConfigError> {
-    dynamodb_client_from(|name| env::var(name).ok())
+pub fn dynamodb_client(timeouts: Timeouts) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    dynamodb_client_from(|name| env::var(name).ok(), timeouts)
 }
 
 pub fn dynamodb_client_from(
     lookup: impl Fn(&str) -> Option<String>,
+    timeouts: Timeouts,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
+    use aws_sdk_dynamodb::config::retry::RetryConfig;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let required = |name: &'static str| {
         lookup(name)
@@ -153,7 +186,15 @@ pub fn dynamodb_client_from(
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(required("AWS_REGION")?))
         .credentials_provider(credentials)
-        .http_client(https_client(trust)?);
+        .http_client(https_client(trust)?)
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeouts.connect)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        );
     if let Some(endpoint) =
         lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
     {
@@ -237,14 +278,16 @@ mod tests {
             ("AWS_ACCESS_KEY_ID", "AKIA"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
         ];
-        let client = dynamodb_client_from(lookup(&base)).expect("client");
+        let client = dynamodb_client_from(lookup(&base), Timeouts::RECORD).expect("client");
         assert_eq!(
             client.config().region().map(|r| r.as_ref()),
             Some("eu-west-1")
         );
-        let error = dynamodb_client_from(lookup(&base[..2])).expect_err("no secret");
+        let error =
+            dynamodb_client_from(lookup(&base[..2]), Timeouts::RECORD).expect_err("no secret");
         assert_eq!(error, ConfigError::Missing("AWS_SECRET_ACCESS_KEY"));
-        let error = dynamodb_client_from(lookup(&base[1..])).expect_err("no region");
+        let error =
+            dynamodb_client_from(lookup(&base[1..]), Timeouts::RECORD).expect_err("no region");
         assert_eq!(error, ConfigError::Missing("AWS_REGION"));
     }
 
@@ -258,7 +301,7 @@ mod tests {
             ("AWS_ACCESS_KEY_ID", "k"),
             ("AWS_SECRET_ACCESS_KEY", "s"),
         ];
-        assert!(dynamodb_client_from(lookup(&env)).is_ok());
+        assert!(dynamodb_client_from(lookup(&env), Timeouts::RECORD).is_ok());
     }
 
     #[test]
@@ -269,10 +312,10 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "s"),
             ("AWS_USE_FIPS_ENDPOINT", "true"),
         ];
-        let error = dynamodb_client_from(lookup(&env)).expect_err("refused");
+        let error = dynamodb_client_from(lookup(&env), Timeouts::RECORD).expect_err("refused");
         assert_eq!(error, ConfigError::FipsUnsupported);
         assert!(error.to_string().contains("AWS_USE_FIPS_ENDPOINT"));
-        assert!(dynamodb_client_from(lookup(&env[..3])).is_ok());
+        assert!(dynamodb_client_from(lookup(&env[..3]), Timeouts::RECORD).is_ok());
     }
 
     #[test]
@@ -293,7 +336,7 @@ mod tests {
             ("AWS_SECRET_ACCESS_KEY", "s"),
             (TLS_TRUST, "system"),
         ];
-        assert!(dynamodb_client_from(lookup(&env)).is_ok());
+        assert!(dynamodb_client_from(lookup(&env), Timeouts::RECORD).is_ok());
     }
 
     #[test]

@@ -57,6 +57,17 @@ fn cargo_lambda_on_path() -> bool {
 impl Watcher {
     /// Starts `cargo lambda watch` with the environment the template gives the functions.
     pub fn start(dynamodb_endpoint: &str, table_name: &str, retention_days: u16) -> Self {
+        Self::start_with_timeout(dynamodb_endpoint, table_name, retention_days, 300)
+    }
+
+    /// As [`Watcher::start`], with every function's timeout (and so the
+    /// deadline the runtime hands it) set to `timeout_seconds`.
+    pub fn start_with_timeout(
+        dynamodb_endpoint: &str,
+        table_name: &str,
+        retention_days: u16,
+        timeout_seconds: u32,
+    ) -> Self {
         assert!(
             cargo_lambda_on_path(),
             "cargo-lambda is not on PATH. `scripts/test` installs it into .tools/venv and puts it on PATH."
@@ -86,7 +97,7 @@ impl Watcher {
                 "--quiet",
                 "--ignore-changes",
                 "--timeout",
-                "300",
+                &timeout_seconds.to_string(),
                 "--invoke-address",
                 "127.0.0.1",
             ])
