@@ -48,17 +48,22 @@ impl HangingEndpoint {
 /// The template's Lambda timeouts (checked against the template in `template.rs`).
 const RECORD_TIMEOUT: Duration = Duration::from_secs(10);
 const SUMMARY_TIMEOUT: Duration = Duration::from_secs(20);
-/// The watcher's deadline for this test: prune must stop inside it on its own.
-const PRUNE_TEST_DEADLINE_SECONDS: u32 = 30;
+/// The watcher kills an invocation after this: prune must stop before it, on its own.
+const PRUNE_TEST_DEADLINE_SECONDS: u32 = 40;
 
 #[test]
 fn every_function_ends_on_its_own_when_dynamodb_hangs() {
     let endpoint = HangingEndpoint::start();
+    // The watcher hands prune a deadline 600 s away; a safety margin of
+    // 600 - 20 s makes prune's own stop point 20 s after the invocation
+    // starts, through the real setting and the real deadline code.
+    let margin = (600 - 20).to_string();
     let mut watcher = Watcher::start_with_timeout(
         &endpoint.address,
         "hanging-table",
         90,
         PRUNE_TEST_DEADLINE_SECONDS,
+        &[("PRUNE_SAFETY_MARGIN_SECONDS", &margin)],
     );
 
     // Warm each function with a request that never reaches DynamoDB, so the
@@ -127,4 +132,220 @@ fn every_function_ends_on_its_own_when_dynamodb_hangs() {
         "{}",
         reply.body
     );
+}
+
+/// A client as the functions build it (wiring), pointed at `endpoint`.
+fn function_client(endpoint: &str, timeouts: wiring::Timeouts) -> aws_sdk_dynamodb::Client {
+    let env = [
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("AWS_ENDPOINT_URL_DYNAMODB", endpoint),
+    ];
+    wiring::dynamodb_client_from(
+        |name| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        },
+        timeouts,
+    )
+    .expect("client")
+}
+
+/// How many rows the fault tests use; `FAULT_TEST_SCALE=10` runs ten times as many.
+fn scale() -> usize {
+    std::env::var("FAULT_TEST_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Under 20 % throttling and 5 % lost responses (applied, then a 500), prune
+/// removes every due row within 3 runs, and never a live one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_three_runs() {
+    use crate::support::TestTable;
+    use crate::support::fault_proxy::{FaultPlan, FaultProxy};
+    use crate::support::fixtures::{row, seed};
+    use chrono::{TimeDelta, Utc};
+    use storage::{PrunePlan, QueryOptions, RetryPolicy, StopSignal};
+
+    struct Unbounded;
+    impl StopSignal for Unbounded {
+        fn should_stop(&self) -> bool {
+            false
+        }
+    }
+
+    let table = TestTable::create().await;
+    let now = Utc::now();
+    let due = 500 * scale();
+    let live = 100 * scale();
+    let mut rows = Vec::new();
+    for i in 0..due {
+        // Past the 90-day retention, spread over 60 days; TTLs still ahead
+        // (a shortened retention), so only prune can remove them.
+        let mut r = row(
+            domain::testdata::REPORT_CREATED,
+            "t",
+            "w",
+            &format!("due-{i}"),
+            now - TimeDelta::days(91) - TimeDelta::minutes(173 * i as i64 % (60 * 1440)),
+        );
+        r.expires_at = (now + TimeDelta::days(1)).timestamp();
+        rows.push(r);
+    }
+    for i in 0..live {
+        rows.push(row(
+            domain::testdata::REPORT_CREATED,
+            "t",
+            "w",
+            &format!("live-{i}"),
+            now - TimeDelta::days(89) + TimeDelta::minutes(97 * i as i64 % (80 * 1440)),
+        ));
+    }
+    seed(&table.ledger(), rows).await;
+
+    let proxy = FaultProxy::start(
+        &crate::support::dynamodb_endpoint(),
+        FaultPlan {
+            throttle: 0.20,
+            fail_after_apply: 0.05,
+            hang: 0.0,
+            seed: 13,
+        },
+    );
+    let ledger = storage::Ledger::new(
+        function_client(&proxy.endpoint, wiring::Timeouts::PRUNE),
+        &table.name,
+        domain::Retention::default(),
+    );
+    let plan = PrunePlan::new(
+        now,
+        domain::Retention::default(),
+        7,
+        Duration::from_secs(48 * 3600),
+        false,
+    );
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let report = ledger
+            .prune(
+                plan,
+                &Unbounded,
+                QueryOptions::default(),
+                RetryPolicy::default(),
+            )
+            .await;
+        let done = report.finished && report.partitions_failed == 0 && report.rows_left == 0;
+        runs.push(report);
+        if done {
+            break;
+        }
+    }
+    let remaining: Vec<String> = table
+        .all_items()
+        .await
+        .iter()
+        .map(|item| {
+            storage::testing::decode(item)
+                .expect("row")
+                .0
+                .event_id
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    let due_left = remaining.iter().filter(|id| id.starts_with("due-")).count();
+    let live_left = remaining
+        .iter()
+        .filter(|id| id.starts_with("live-"))
+        .count();
+    eprintln!(
+        "prune under faults: {} run(s), throttled {}, lost after apply {}, forwarded {}: {runs:?}",
+        runs.len(),
+        proxy.count(|c| &c.throttled),
+        proxy.count(|c| &c.failed_after_apply),
+        proxy.count(|c| &c.forwarded),
+    );
+    assert!(
+        proxy.count(|c| &c.throttled) > 0 && proxy.count(|c| &c.failed_after_apply) > 0,
+        "the faults were injected"
+    );
+    assert_eq!(due_left, 0, "every due row removed within 3 runs: {runs:?}");
+    assert_eq!(live_left, live, "never a live row");
+}
+
+/// Record through the same faults, under `cargo lambda watch`: the caller
+/// retries a function error as Lambda's async retries would, and every
+/// milestone lands exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactly_once() {
+    use crate::support::TestTable;
+    use crate::support::fault_proxy::{FaultPlan, FaultProxy};
+    use tokio::task::block_in_place;
+
+    let table = TestTable::create().await;
+    let proxy = FaultProxy::start(
+        &crate::support::dynamodb_endpoint(),
+        FaultPlan {
+            throttle: 0.20,
+            fail_after_apply: 0.05,
+            hang: 0.0,
+            seed: 7,
+        },
+    );
+    let mut watcher = Watcher::start(&proxy.endpoint, &table.name, 90);
+    let milestones = 1000 * scale();
+    let occurred_at = chrono::Utc::now().to_rfc3339();
+    let mut function_errors = 0;
+    for i in 0..milestones {
+        let payload = json!({
+            "event": domain::testdata::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
+            "actor_id": "a", "event_id": format!("m-{i}"), "metadata": {"report_type": "usage"},
+            "occurred_at": occurred_at
+        })
+        .to_string();
+        // Lambda retries a failed async invocation twice; allow a few more.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let reply = block_in_place(|| watcher.invoke("record", &payload)).json();
+            match reply["status"].as_str() {
+                Some("recorded" | "duplicate") => break,
+                _ if reply.get("errorType").is_some() && attempts < 6 => function_errors += 1,
+                _ => panic!("milestone {i} not landed after {attempts} attempts: {reply}"),
+            }
+        }
+    }
+    let items = table.all_items().await;
+    let mut ids: Vec<String> = items
+        .iter()
+        .map(|item| {
+            storage::testing::decode(item)
+                .expect("row")
+                .0
+                .event_id
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    eprintln!(
+        "record under faults: {milestones} milestones, {function_errors} function error(s) retried, throttled {}, lost after apply {}",
+        proxy.count(|c| &c.throttled),
+        proxy.count(|c| &c.failed_after_apply),
+    );
+    assert!(
+        proxy.count(|c| &c.failed_after_apply) > 0,
+        "faults injected"
+    );
+    assert_eq!(
+        items.len(),
+        milestones,
+        "exactly once: no row twice, none lost"
+    );
+    assert_eq!(ids.len(), milestones);
 }

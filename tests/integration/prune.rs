@@ -15,22 +15,30 @@ use tokio::task::block_in_place;
 /// Never stops.
 struct Unbounded;
 impl StopSignal for Unbounded {
-    fn should_stop(&mut self) -> bool {
+    fn should_stop(&self) -> bool {
         false
     }
 }
 
-/// Stops after `partitions` partitions: a deadline, deterministically.
-struct StopAfter(usize);
-impl StopSignal for StopAfter {
-    fn should_stop(&mut self) -> bool {
-        if self.0 == 0 {
-            return true;
-        }
-        self.0 -= 1;
-        false
+/// Stops once the walk has asked `checks` times: a deadline, deterministically.
+/// The walk asks before each partition, each retry and each delete.
+struct StopAfter(std::sync::atomic::AtomicUsize);
+impl StopAfter {
+    fn new(checks: usize) -> Self {
+        Self(std::sync::atomic::AtomicUsize::new(checks))
     }
 }
+impl StopSignal for StopAfter {
+    fn should_stop(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_err()
+    }
+}
+
+/// TTL's grace period, as the template's default.
+const GRACE: Duration = Duration::from_secs(48 * 3600);
 
 /// "now" on a millisecond boundary, for exact edges.
 fn now() -> DateTime<Utc> {
@@ -59,12 +67,13 @@ async fn remaining_ids(table: &TestTable) -> BTreeSet<String> {
         .collect()
 }
 
-async fn prune(table: &TestTable, plan: PrunePlan, stop: &mut impl StopSignal) -> PruneReport {
-    table
+async fn prune(table: &TestTable, plan: PrunePlan, stop: &impl StopSignal) -> PruneReport {
+    let report = table
         .ledger()
         .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
-        .await
-        .expect("prune")
+        .await;
+    assert_eq!(report.partitions_failed, 0, "{report:?}");
+    report
 }
 
 fn ids(names: &[&str]) -> BTreeSet<String> {
@@ -75,7 +84,7 @@ fn ids(names: &[&str]) -> BTreeSet<String> {
 async fn prune_deletes_exactly_the_rows_before_the_cutoff() {
     let table = TestTable::create().await;
     let now = now();
-    let plan = PrunePlan::new(now, Retention::default(), 7, false);
+    let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
     let cutoff = plan.cutoff;
     seed(
         &table.ledger(),
@@ -90,7 +99,7 @@ async fn prune_deletes_exactly_the_rows_before_the_cutoff() {
     )
     .await;
 
-    let report = prune(&table, plan, &mut Unbounded).await;
+    let report = prune(&table, plan, &Unbounded).await;
     assert!(report.finished && !report.dry_run);
     assert_eq!(
         (report.rows_due, report.rows_deleted, report.rows_left),
@@ -102,7 +111,7 @@ async fn prune_deletes_exactly_the_rows_before_the_cutoff() {
     );
 
     // A re-run finds nothing more to do.
-    let again = prune(&table, plan, &mut Unbounded).await;
+    let again = prune(&table, plan, &Unbounded).await;
     assert_eq!((again.rows_due, again.rows_deleted), (0, 0));
 }
 
@@ -133,8 +142,8 @@ async fn shortened_retention_deletes_rows_whose_ttl_is_still_in_the_future() {
     let shortened = Retention::from_days(30).expect("valid");
     let report = prune(
         &table,
-        PrunePlan::new(now, shortened, 7, false),
-        &mut Unbounded,
+        PrunePlan::new(now, shortened, 7, GRACE, false),
+        &Unbounded,
     )
     .await;
     assert_eq!((report.rows_due, report.rows_deleted), (1, 1));
@@ -145,7 +154,7 @@ async fn shortened_retention_deletes_rows_whose_ttl_is_still_in_the_future() {
 async fn many_due_rows_across_days_and_shards_are_deleted_in_batches() {
     let table = TestTable::create().await;
     let now = now();
-    let plan = PrunePlan::new(now, Retention::default(), 7, false);
+    let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
     let mut rows = Vec::new();
     let mut keep = BTreeSet::new();
     for i in 0..80 {
@@ -165,7 +174,7 @@ async fn many_due_rows_across_days_and_shards_are_deleted_in_batches() {
     }
     seed(&table.ledger(), rows).await;
 
-    let report = prune(&table, plan, &mut Unbounded).await;
+    let report = prune(&table, plan, &Unbounded).await;
     assert!(report.finished);
     assert_eq!(
         (report.rows_due, report.rows_deleted, report.rows_left),
@@ -182,7 +191,7 @@ async fn many_due_rows_across_days_and_shards_are_deleted_in_batches() {
 async fn a_run_stopped_by_its_deadline_is_completed_by_the_next() {
     let table = TestTable::create().await;
     let now = now();
-    let plan = PrunePlan::new(now, Retention::default(), 7, false);
+    let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
     let partitions = plan.partition_count();
     let mut rows = Vec::new();
     for i in 0..12 {
@@ -200,12 +209,12 @@ async fn a_run_stopped_by_its_deadline_is_completed_by_the_next() {
     seed(&table.ledger(), rows).await;
 
     // Stop 10 days (40 partitions) short of the cutoff.
-    let first = prune(&table, plan, &mut StopAfter(partitions - 40)).await;
+    let first = prune(&table, plan, &StopAfter::new(partitions - 40)).await;
     assert!(!first.finished);
     assert_eq!(first.rows_deleted, 12, "{first:?}");
     assert_eq!(remaining_ids(&table).await.len(), 13);
 
-    let second = prune(&table, plan, &mut Unbounded).await;
+    let second = prune(&table, plan, &Unbounded).await;
     assert!(second.finished);
     assert_eq!(second.rows_deleted, 12);
     assert_eq!(remaining_ids(&table).await, ids(&["keep"]));
@@ -223,8 +232,8 @@ async fn dry_run_deletes_nothing_and_reports_the_same_counts() {
 
     let dry = prune(
         &table,
-        PrunePlan::new(now, Retention::default(), 7, true),
-        &mut Unbounded,
+        PrunePlan::new(now, Retention::default(), 7, GRACE, true),
+        &Unbounded,
     )
     .await;
     assert!(dry.dry_run && dry.finished);
@@ -233,8 +242,8 @@ async fn dry_run_deletes_nothing_and_reports_the_same_counts() {
 
     let real = prune(
         &table,
-        PrunePlan::new(now, Retention::default(), 7, false),
-        &mut Unbounded,
+        PrunePlan::new(now, Retention::default(), 7, GRACE, false),
+        &Unbounded,
     )
     .await;
     assert_eq!(

@@ -77,9 +77,9 @@ fn dataset() -> Vec<Row> {
         "just-before-7d",
         n - TimeDelta::days(7) - TimeDelta::milliseconds(1),
     ));
-    // Expired but still present (TTL has not deleted it yet): never counts.
+    // Expired a second ago but still present (TTL has not deleted it yet): never counts.
     let mut expired = row(edge, "expired", "wx", "expired", n - TimeDelta::hours(2));
-    expired.expires_at = n.timestamp();
+    expired.expires_at = n.timestamp() - 1;
     rows.push(expired);
     // Older than the retention: never counts.
     rows.push(row(

@@ -113,10 +113,11 @@ fn summary_role_grants_exactly_query_on_the_index_and_its_logs() {
 }
 
 #[test]
-fn prune_role_grants_exactly_query_on_the_index_batch_write_and_its_logs() {
+fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
+    // DeleteItem, not BatchWriteItem: conditional deletes, and no way to put.
     let expected = set(&[
         ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
-        ("dynamodb:BatchWriteItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
     ]);
@@ -474,6 +475,26 @@ fn prune_runs_daily_on_an_enabled_schedule() {
         at(schedule, &["Properties", "Enabled"]).as_bool(),
         Some(true)
     );
+    let props = properties(&template, "PruneFunction");
+    assert_eq!(
+        number(at(props, &["ReservedConcurrentExecutions"])),
+        1,
+        "runs never overlap"
+    );
+    assert_eq!(
+        render(at(
+            props,
+            &["Environment", "Variables", "PRUNE_TTL_GRACE_HOURS"]
+        )),
+        "Ref PruneTtlGraceHours"
+    );
+    assert_eq!(
+        number(at(
+            &template,
+            &["Parameters", "PruneTtlGraceHours", "Default"]
+        )),
+        48
+    );
 }
 
 /// Timeouts and memory as docs/deploying.md states them, and each Lambda
@@ -517,6 +538,13 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
         ("RecordRejectedAlarm", metric::REJECTED_TOTAL, "record"),
         ("SummaryFailedAlarm", metric::FAILED, "summary"),
         ("SummarySkippedRowsAlarm", metric::SKIPPED_ROWS, "summary"),
+        ("PruneLeftRowsAlarm", metric::LEFT, "prune"),
+        (
+            "PruneFailedPartitionsAlarm",
+            metric::FAILED_PARTITIONS,
+            "prune",
+        ),
+        ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
     ];
     for (alarm, metric_name, function) in expected {
         let props = properties(&template, alarm);
@@ -533,11 +561,25 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             vec![(FUNCTION_DIMENSION.to_owned(), function.to_owned())],
             "{alarm}"
         );
-        assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
-        assert_eq!(
-            render(at(props, &["ComparisonOperator"])),
-            "GreaterThanThreshold"
-        );
+        if alarm == "PruneHeartbeatAlarm" {
+            // No finished run for 26 hourly periods, and silence counts as failure.
+            assert_eq!(number(at(props, &["Threshold"])), 1);
+            assert_eq!(
+                render(at(props, &["ComparisonOperator"])),
+                "LessThanThreshold"
+            );
+            assert_eq!(render(at(props, &["TreatMissingData"])), "breaching");
+            let periods =
+                number(at(props, &["Period"])) * number(at(props, &["EvaluationPeriods"]));
+            assert_eq!(periods, 26 * 3600);
+            assert_eq!(number(at(props, &["DatapointsToAlarm"])), 26);
+        } else {
+            assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
+            assert_eq!(
+                render(at(props, &["ComparisonOperator"])),
+                "GreaterThanThreshold"
+            );
+        }
     }
     // No other alarm watches the custom namespace unseen by this test.
     let custom: Vec<String> = template

@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Deserialize;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use storage::{
-    Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal, StorageError,
-};
+use storage::{Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal};
 
 /// The two payloads prune accepts. Anything else is an error that deletes nothing.
 #[derive(Debug, Deserialize)]
@@ -57,15 +55,23 @@ impl PruneInput {
 pub enum PruneError {
     #[error("invalid input: {0}; nothing was deleted")]
     InvalidInput(String),
-    #[error("the ledger could not be pruned; the next run continues where this one stopped")]
-    Storage(#[from] StorageError),
+    /// Some partitions still failed after their retries. Every row the run
+    /// could delete stays deleted; the next run retries the rest.
+    #[error(
+        "{failed} partition(s) failed after their retries and {left} due row(s) were left; every other row was pruned, and the next run retries the rest"
+    )]
+    PartitionsFailed {
+        failed: u32,
+        left: u64,
+        report: Box<PruneReport>,
+    },
 }
 
 impl From<PruneError> for Diagnostic {
     fn from(error: PruneError) -> Self {
         let error_type = match error {
             PruneError::InvalidInput(_) => "InvalidInput",
-            PruneError::Storage(_) => "StorageUnavailable",
+            PruneError::PartitionsFailed { .. } => "PartitionsFailed",
         };
         Diagnostic {
             error_type: error_type.into(),
@@ -81,18 +87,43 @@ pub struct PruneSettings {
     pub margin_days: u16,
     /// Stop this long before the Lambda deadline (`PRUNE_SAFETY_MARGIN_SECONDS`, default 10).
     pub safety_margin: Duration,
+    /// Leave rows that expired under their own TTL less than this long ago to
+    /// TTL, which deletes for free (`PRUNE_TTL_GRACE_HOURS`, default 48).
+    pub ttl_grace: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {name} must be a whole number, got {value:?}")]
-pub struct SettingsError {
-    name: &'static str,
-    value: String,
+pub enum SettingsError {
+    #[error("environment variable {name} must be a whole number, got {value:?}")]
+    NotANumber { name: &'static str, value: String },
+    #[error("unknown setting {name}; prune reads {known}")]
+    Unknown { name: String, known: String },
 }
 
 impl PruneSettings {
+    /// The settings prune reads. Any other `PRUNE_*` variable is refused at
+    /// start, so a misspelled setting cannot silently fall back to its default.
+    pub const NAMES: [&'static str; 3] = [
+        "PRUNE_MARGIN_DAYS",
+        "PRUNE_SAFETY_MARGIN_SECONDS",
+        "PRUNE_TTL_GRACE_HOURS",
+    ];
+
     pub fn from_env() -> Result<Self, SettingsError> {
+        Self::check_names(std::env::vars().map(|(name, _)| name))?;
         Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn check_names(names: impl Iterator<Item = String>) -> Result<(), SettingsError> {
+        for name in names {
+            if name.starts_with("PRUNE_") && !Self::NAMES.contains(&name.as_str()) {
+                return Err(SettingsError::Unknown {
+                    name,
+                    known: Self::NAMES.join(", "),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
@@ -101,7 +132,7 @@ impl PruneSettings {
             Some(value) => value
                 .trim()
                 .parse::<u16>()
-                .map_err(|_| SettingsError { name, value }),
+                .map_err(|_| SettingsError::NotANumber { name, value }),
         };
         Ok(Self {
             margin_days: number("PRUNE_MARGIN_DAYS", 7)?,
@@ -109,6 +140,7 @@ impl PruneSettings {
                 "PRUNE_SAFETY_MARGIN_SECONDS",
                 10,
             )?)),
+            ttl_grace: Duration::from_secs(3600 * u64::from(number("PRUNE_TTL_GRACE_HOURS", 48)?)),
         })
     }
 }
@@ -128,22 +160,21 @@ impl PruneHandler {
         &self,
         event: LambdaEvent<serde_json::Value>,
     ) -> Result<PruneReport, PruneError> {
-        let mut deadline = Deadline {
+        let deadline = Deadline {
             deadline: instant_of(event.context.deadline),
             margin: self.settings.safety_margin,
         };
         // Whole milliseconds, the precision rows are stored and keyed at.
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
-        self.handle(event.payload, now, &mut deadline).await
+        self.handle(event.payload, now, &deadline).await
     }
 
     pub async fn handle(
         &self,
         payload: serde_json::Value,
         now: DateTime<Utc>,
-        stop: &mut impl StopSignal,
+        stop: &impl StopSignal,
     ) -> Result<PruneReport, PruneError> {
-        let started = Instant::now();
         let dry_run = match PruneInput::dry_run_of(payload) {
             Ok(dry_run) => dry_run,
             Err(error) => {
@@ -155,45 +186,61 @@ impl PruneHandler {
             now,
             self.ledger.retention(),
             self.settings.margin_days,
+            self.settings.ttl_grace,
             dry_run,
         );
-        match self
+        let report = self
             .ledger
             .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
-            .await
-        {
-            Ok(report) => {
-                wiring::emf::prune_run(report.rows_deleted, report.rows_left, report.finished);
-                tracing::info!(
-                    outcome = if report.finished {
-                        "finished"
-                    } else {
-                        "stopped_early"
-                    },
+            .await;
+        // A dry run leaves every due row by design: only real runs count as left behind.
+        let left = if report.dry_run { 0 } else { report.rows_left };
+        wiring::emf::prune_run(
+            report.rows_deleted,
+            left,
+            report.finished,
+            report.partitions_failed,
+        );
+        let outcome = if report.partitions_failed > 0 {
+            "partitions_failed"
+        } else if !report.finished {
+            "stopped_early"
+        } else {
+            "finished"
+        };
+        macro_rules! log_report {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    outcome,
                     dry_run = report.dry_run,
+                    finished = report.finished,
                     cutoff = report.cutoff,
                     days_examined = report.days_examined,
+                    partitions_failed = report.partitions_failed,
                     rows_due = report.rows_due,
                     rows_deleted = report.rows_deleted,
+                    rows_changed = report.rows_changed,
                     rows_left = report.rows_left,
+                    rows_left_to_ttl = report.rows_left_to_ttl,
                     duration_ms = report.duration_ms,
-                    "prune"
-                );
-                Ok(report)
-            }
-            Err(error) => {
-                let chain = wiring::error_chain(&error);
-                let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-                tracing::error!(
-                    outcome = "failed",
-                    dry_run,
-                    latency_ms,
-                    error = chain,
-                    "prune failed"
-                );
-                Err(PruneError::Storage(error))
-            }
+                    $message
+                )
+            };
         }
+        if report.partitions_failed > 0 {
+            log_report!(error, "prune");
+            return Err(PruneError::PartitionsFailed {
+                failed: report.partitions_failed,
+                left: report.rows_left,
+                report: Box::new(report),
+            });
+        }
+        if !report.finished || left > 0 {
+            log_report!(warn, "prune");
+        } else {
+            log_report!(info, "prune");
+        }
+        Ok(report)
     }
 }
 
@@ -298,11 +345,52 @@ mod tests {
             defaults,
             PruneSettings {
                 margin_days: 7,
-                safety_margin: Duration::from_secs(10)
+                safety_margin: Duration::from_secs(10),
+                ttl_grace: Duration::from_secs(48 * 3600),
             }
         );
         let error = PruneSettings::from_lookup(|_| Some("soon".into())).expect_err("bad");
         assert!(error.to_string().contains("PRUNE_MARGIN_DAYS"));
+    }
+
+    /// Each setting is read from its own variable: set alone, it changes only its field.
+    #[test]
+    fn every_setting_is_read_from_its_variable() {
+        let defaults = PruneSettings::from_lookup(|_| None).expect("defaults");
+        for name in PruneSettings::NAMES {
+            let settings =
+                PruneSettings::from_lookup(|n| (n == name).then(|| "3".to_owned())).expect("valid");
+            let expected = match name {
+                "PRUNE_MARGIN_DAYS" => PruneSettings {
+                    margin_days: 3,
+                    ..defaults
+                },
+                "PRUNE_SAFETY_MARGIN_SECONDS" => PruneSettings {
+                    safety_margin: Duration::from_secs(3),
+                    ..defaults
+                },
+                "PRUNE_TTL_GRACE_HOURS" => PruneSettings {
+                    ttl_grace: Duration::from_secs(3 * 3600),
+                    ..defaults
+                },
+                other => panic!("untested setting {other}"),
+            };
+            assert_eq!(settings, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_misspelled_setting_is_refused() {
+        let names = ["PATH", "PRUNE_SAFETY_MARGIN_SECOND", "PRUNE_MARGIN_DAYS"];
+        let error = PruneSettings::check_names(names.iter().map(|s| s.to_string()))
+            .expect_err("misspelled");
+        assert!(
+            error.to_string().contains("PRUNE_SAFETY_MARGIN_SECOND;"),
+            "{error}"
+        );
+        assert!(
+            PruneSettings::check_names(PruneSettings::NAMES.iter().map(|s| s.to_string())).is_ok()
+        );
     }
 
     #[test]

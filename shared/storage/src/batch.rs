@@ -3,45 +3,15 @@
 //! full jitter, up to a bound; beyond it the failure says how many items are left.
 
 use crate::error::StorageError;
+use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
 use aws_sdk_dynamodb::types::WriteRequest;
 use std::collections::HashMap;
-use std::time::Duration;
 
 /// DynamoDB's limit on requests per BatchWriteItem call.
 pub const MAX_BATCH: usize = 25;
-
-/// How hard to retry one batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Calls per batch, the first included.
-    pub max_attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 8,
-            base_delay: Duration::from_millis(50),
-            max_delay: Duration::from_secs(5),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Full jitter: a uniform delay in `[0, min(max, base * 2^attempt)]`.
-    pub fn delay(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .base_delay
-            .saturating_mul(2_u32.saturating_pow(attempt))
-            .min(self.max_delay);
-        ceiling.mul_f64(fastrand::f64())
-    }
-}
 
 fn retryable(
     error: &SdkError<BatchWriteItemError, aws_sdk_dynamodb::config::http::HttpResponse>,
@@ -126,6 +96,7 @@ mod tests {
     };
     use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use std::time::Duration;
 
     const TABLE: &str = "ledger";
 
@@ -285,19 +256,5 @@ mod tests {
             }
         ));
         assert_eq!(rule.num_calls(), 1);
-    }
-
-    #[test]
-    fn delays_grow_exponentially_up_to_the_cap() {
-        let policy = RetryPolicy {
-            max_attempts: 10,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-        };
-        for _ in 0..200 {
-            assert!(policy.delay(1) <= Duration::from_millis(200));
-            assert!(policy.delay(3) <= Duration::from_millis(800));
-            assert!(policy.delay(9) <= Duration::from_secs(1));
-        }
     }
 }

@@ -17,9 +17,11 @@
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+#[cfg(any(test, feature = "testing"))]
+use domain::{ActorId, Metadata, Subject, SubjectId, SubjectType};
 use domain::{
-    ActorId, EventId, EventName, Fingerprint, IndexedMilestone, Metadata, Milestone, OccurredAt,
-    Retention, Subject, SubjectId, SubjectType, TenantId, WorkspaceId, format_millis,
+    EventId, EventName, Fingerprint, IndexedMilestone, Milestone, OccurredAt, Retention, TenantId,
+    WorkspaceId, format_millis,
 };
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -429,6 +431,7 @@ fn required_s<'a>(item: &'a Item, attribute: &'static str) -> Result<&'a str, It
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn optional_s<'a>(item: &'a Item, attribute: &'static str) -> Result<Option<&'a str>, ItemError> {
     match item.get(attribute) {
         None => Ok(None),
@@ -455,6 +458,7 @@ fn parse_id<T, E: std::fmt::Display>(
     parse(value).map_err(|e| invalid(attribute, e.to_string()))
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn event_id(item: &Item) -> Result<EventId, ItemError> {
     parse_id(
         attr::EVENT_ID,

@@ -7,6 +7,7 @@
 //! it the template must agree with. Tests and local tooling that must write
 //! raw items use the `testing` feature, never the layout.
 
+#[cfg(any(test, feature = "testing"))]
 mod batch;
 pub mod error;
 pub mod index;
@@ -14,13 +15,14 @@ mod layout;
 mod ledger;
 pub mod prune;
 pub mod record;
+mod retry;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use batch::RetryPolicy;
 pub use error::{ItemError, StorageError};
 pub use index::{QueryOptions, ReadStats};
 pub use layout::{TABLE_SHAPE, TableShape, WRITE_SHARDS};
 pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
 pub use record::PutOutcome;
+pub use retry::RetryPolicy;

@@ -1,16 +1,23 @@
-//! The retention walk: deletes exactly the rows whose `occurred_at` is before
-//! the cutoff, going through the time index's (day, shard) partitions oldest
-//! first. Stateless and resumable: an empty day costs one tiny Query, so a run
-//! that stopped early is simply continued by the next run.
+//! The retention walk: goes through the time index's (day, shard) partitions
+//! oldest first and deletes the rows past the cutoff that TTL will not remove
+//! for free. Stateless and resumable: an empty day costs one tiny Query, so a
+//! run that stopped early is simply continued by the next run.
+//!
+//! Always forward progress: each partition has its own bounded retries, a
+//! partition that still fails is counted and skipped, and the walk goes on.
+//! Deletes are conditional on the row being the one that was read, so a row
+//! re-recorded under the same key in between is never deleted.
 
-use crate::batch::{MAX_BATCH, RetryPolicy, write_batch};
 use crate::error::StorageError;
-use crate::index::QueryOptions;
-use crate::layout::{self, PruneKey};
+use crate::index::{PartitionRead, QueryOptions};
+use crate::layout::{self, PruneKey, attr};
 use crate::ledger::Ledger;
-use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
+use crate::retry::RetryPolicy;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -18,11 +25,30 @@ use std::time::Instant;
 /// What one run covers: every partition from `oldest_day` up to `cutoff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PrunePlan {
-    /// Rows with `occurred_at < cutoff` are due.
+    /// The run's clock.
+    pub now: DateTime<Utc>,
+    /// Rows with `occurred_at < cutoff` are past the retention.
     pub cutoff: DateTime<Utc>,
     /// The oldest UTC day that can hold a row.
     pub oldest_day: NaiveDate,
+    /// A row that expired under its own TTL less than this long ago is left to
+    /// TTL, which deletes for free.
+    pub ttl_grace: TimeDelta,
     pub dry_run: bool,
+}
+
+/// What the walk does with a row it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Inside the retention.
+    Keep,
+    /// Past the retention, expired under its own TTL within the grace period:
+    /// TTL removes it for free (the summary already ignores it).
+    LeaveToTtl,
+    /// Past the retention, and TTL will not remove it in time: a shortened
+    /// retention (its TTL is still in the future), TTL running late past the
+    /// grace period, or no readable TTL at all.
+    Delete,
 }
 
 impl PrunePlan {
@@ -31,14 +57,17 @@ impl PrunePlan {
         now: DateTime<Utc>,
         retention: domain::Retention,
         margin_days: u16,
+        ttl_grace: std::time::Duration,
         dry_run: bool,
     ) -> Self {
         let reach = TimeDelta::days(
             i64::from(domain::retention::MAX_RETENTION_DAYS) + i64::from(margin_days),
         );
         Self {
+            now,
             cutoff: now - retention.duration(),
             oldest_day: (now - reach).date_naive(),
+            ttl_grace: TimeDelta::from_std(ttl_grace).unwrap_or(TimeDelta::MAX),
             dry_run,
         }
     }
@@ -53,11 +82,25 @@ impl PrunePlan {
         let start = self.oldest_day.and_time(chrono::NaiveTime::MIN).and_utc();
         layout::partitions_between(start, self.cutoff)
     }
+
+    /// The decision for one row: by its time and its TTL (epoch seconds).
+    pub fn disposition(&self, occurred_at: DateTime<Utc>, expires_at: Option<i64>) -> Disposition {
+        if occurred_at >= self.cutoff {
+            return Disposition::Keep;
+        }
+        match expires_at.and_then(|seconds| DateTime::from_timestamp(seconds, 0)) {
+            // TTL acts on items whose expiry is in the past; until then only prune can.
+            Some(expiry) if expiry > self.now => Disposition::Delete,
+            Some(expiry) if self.now - expiry < self.ttl_grace => Disposition::LeaveToTtl,
+            _ => Disposition::Delete,
+        }
+    }
 }
 
-/// Decides when a run must stop (the Lambda deadline minus a safety margin, in production).
-pub trait StopSignal {
-    fn should_stop(&mut self) -> bool;
+/// Decides when a run must stop (the Lambda deadline minus a safety margin, in
+/// production). Checked before each partition, each retry and each delete.
+pub trait StopSignal: Sync {
+    fn should_stop(&self) -> bool;
 }
 
 /// Stops when less than `margin` is left before `deadline`.
@@ -68,7 +111,7 @@ pub struct Deadline {
 }
 
 impl StopSignal for Deadline {
-    fn should_stop(&mut self) -> bool {
+    fn should_stop(&self) -> bool {
         Instant::now() + self.margin >= self.deadline
     }
 }
@@ -77,48 +120,74 @@ impl StopSignal for Deadline {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PruneReport {
     pub dry_run: bool,
+    /// Every partition was read (some may have failed: see `partitions_failed`).
     pub finished: bool,
     pub cutoff: String,
     pub days_examined: u32,
-    /// Rows found with `occurred_at` before the cutoff.
+    /// Partitions whose Query or deletes still failed after their retries.
+    pub partitions_failed: u32,
+    /// Rows past the cutoff that prune must delete.
     pub rows_due: u64,
     pub rows_deleted: u64,
-    /// Rows found due but not deleted (all of them in a dry run).
+    /// Due rows whose delete found the row changed or gone (re-recorded, or
+    /// removed by TTL or another run): never deleted, and not left behind.
+    pub rows_changed: u64,
+    /// Due rows not deleted: all of them in a dry run; else the ones a failed
+    /// or stopped run left for the next.
     pub rows_left: u64,
+    /// Rows past the cutoff left to TTL inside its grace period.
+    pub rows_left_to_ttl: u64,
     pub duration_ms: u64,
+}
+
+/// What one partition came to.
+#[derive(Debug, Default)]
+struct PartitionOutcome {
+    due: u64,
+    deleted: u64,
+    changed: u64,
+    left_to_ttl: u64,
+    failed: bool,
+}
+
+enum DeleteOutcome {
+    Deleted,
+    Changed,
 }
 
 impl Ledger {
     /// Runs the walk. Partitions are read a few at a time, in order; the stop
     /// signal is checked before each one, so a stopped run leaves whole
-    /// partitions for the next. A delete that still fails after the retry
-    /// bound is returned as an error.
+    /// partitions for the next. Failures are counted in the report, never
+    /// returned: the caller decides what a failed partition means.
     pub async fn prune(
         &self,
         plan: PrunePlan,
-        stop: &mut impl StopSignal,
+        stop: &impl StopSignal,
         options: QueryOptions,
         retry: RetryPolicy,
-    ) -> Result<PruneReport, StorageError> {
+    ) -> PruneReport {
         let started = Instant::now();
         let mut report = PruneReport {
             dry_run: plan.dry_run,
             finished: false,
             cutoff: domain::format_millis(plan.cutoff),
             days_examined: 0,
+            partitions_failed: 0,
             rows_due: 0,
             rows_deleted: 0,
+            rows_changed: 0,
             rows_left: 0,
+            rows_left_to_ttl: 0,
             duration_ms: 0,
         };
         let partitions = plan.partitions();
         let total = partitions.len();
         let mut days = BTreeSet::new();
-        let mut reads = stream::iter(partitions)
+        let mut walk = stream::iter(partitions)
             .map(|p| async move {
-                self.query_partition(p.day, p.shard, p.from, p.to, options)
-                    .await
-                    .map(|r| (p, r))
+                let outcome = self.prune_partition(&plan, p, stop, options, retry).await;
+                (p, outcome)
             })
             .buffered(options.concurrency.max(1));
         let mut done = 0;
@@ -126,59 +195,145 @@ impl Ledger {
             if stop.should_stop() {
                 break;
             }
-            let Some(result) = reads.next().await else {
+            let Some((partition, outcome)) = walk.next().await else {
                 break;
             };
-            let (partition, read) = result?;
+            let Some(outcome) = outcome else {
+                // Stopped inside the partition: it is left whole for the next run.
+                break;
+            };
             done += 1;
             days.insert(partition.day);
-            // The index holds only rows before `p.to <= cutoff`, but check anyway: never delete what is not due.
-            let mut keys = Vec::with_capacity(read.items.len());
-            for item in &read.items {
-                keys.push(PruneKey::from_item(item)?);
-            }
-            let due: Vec<&PruneKey> = keys
-                .iter()
-                .filter(|k| k.occurred_at < plan.cutoff)
-                .collect();
-            report.rows_due += due.len() as u64;
-            if !plan.dry_run && !due.is_empty() {
-                // The caller logs a failure with its cause chain, once.
-                report.rows_deleted += self.delete_rows(&due, options.concurrency, retry).await?;
-            }
+            report.partitions_failed += u32::from(outcome.failed);
+            report.rows_due += outcome.due;
+            report.rows_deleted += outcome.deleted;
+            report.rows_changed += outcome.changed;
+            report.rows_left_to_ttl += outcome.left_to_ttl;
         }
         report.finished = done == total;
         report.days_examined = days.len() as u32;
-        report.rows_left = report.rows_due - report.rows_deleted;
+        report.rows_left = report.rows_due - report.rows_deleted - report.rows_changed;
         report.duration_ms = started.elapsed().as_millis() as u64;
-        Ok(report)
+        report
     }
 
-    async fn delete_rows(
+    /// Reads one partition (with its own retries) and deletes its due rows.
+    /// `None` means the stop signal fired before the partition was read.
+    async fn prune_partition(
         &self,
-        rows: &[&PruneKey],
-        concurrency: usize,
+        plan: &PrunePlan,
+        p: layout::PartitionRange,
+        stop: &impl StopSignal,
+        options: QueryOptions,
         retry: RetryPolicy,
-    ) -> Result<u64, StorageError> {
-        let batches: Vec<Vec<WriteRequest>> = rows
-            .chunks(MAX_BATCH)
-            .map(|chunk| {
-                chunk
-                    .iter()
-                    .map(|row| {
-                        let delete = DeleteRequest::builder().set_key(Some(row.key())).build();
-                        delete.map(|d| WriteRequest::builder().delete_request(d).build())
-                    })
-                    .collect::<Result<Vec<_>, _>>()
+    ) -> Option<PartitionOutcome> {
+        let mut outcome = PartitionOutcome::default();
+        let read: PartitionRead = {
+            let mut attempt = 0;
+            loop {
+                if stop.should_stop() {
+                    return None;
+                }
+                attempt += 1;
+                match self
+                    .query_partition(p.day, p.shard, p.from, p.to, options)
+                    .await
+                {
+                    Ok(read) => break read,
+                    Err(error) if attempt < retry.max_attempts => {
+                        tracing::debug!(attempt, error = %error, "prune: partition Query failed; backing off");
+                        tokio::time::sleep(retry.delay(attempt)).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(
+                            day = %p.day,
+                            shard = p.shard,
+                            attempts = attempt,
+                            error = %crate::error::chain(&error),
+                            "prune: partition skipped after its retries"
+                        );
+                        outcome.failed = true;
+                        return Some(outcome);
+                    }
+                }
+            }
+        };
+        let mut due = Vec::new();
+        for item in &read.items {
+            match PruneKey::from_item(item) {
+                Ok(key) => match plan.disposition(key.occurred_at, key.expires_at) {
+                    Disposition::Keep => {}
+                    Disposition::LeaveToTtl => outcome.left_to_ttl += 1,
+                    Disposition::Delete => due.push(key),
+                },
+                // Without its keys and time the row cannot be judged or deleted.
+                Err(_) => outcome.failed = true,
+            }
+        }
+        outcome.due = due.len() as u64;
+        if plan.dry_run || due.is_empty() {
+            return Some(outcome);
+        }
+        let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(due.iter())
+            .map(|key| async move {
+                if stop.should_stop() {
+                    return None;
+                }
+                Some(self.delete_if_unchanged(key, stop, retry).await)
             })
-            .collect::<Result<_, _>>()
-            .map_err(|e| StorageError::dynamo("BatchWriteItem", e))?;
-        let written: Vec<usize> = stream::iter(batches)
-            .map(|batch| write_batch(&self.client, &self.table_name, batch, retry))
-            .buffer_unordered(concurrency.max(1))
-            .try_collect()
-            .await?;
-        Ok(written.iter().sum::<usize>() as u64)
+            .buffer_unordered(options.concurrency.max(1))
+            .collect()
+            .await;
+        for result in results {
+            match result {
+                Some(Ok(DeleteOutcome::Deleted)) => outcome.deleted += 1,
+                Some(Ok(DeleteOutcome::Changed)) => outcome.changed += 1,
+                Some(Err(_)) => outcome.failed = true,
+                // Left for the next run; the report counts it in rows_left.
+                None => {}
+            }
+        }
+        Some(outcome)
+    }
+
+    /// Deletes the row only if it is still the one that was read (same index
+    /// sort key, so the same time and event key), with bounded retries.
+    async fn delete_if_unchanged(
+        &self,
+        key: &PruneKey,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+    ) -> Result<DeleteOutcome, StorageError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .delete_item()
+                .table_name(&self.table_name)
+                .set_key(Some(key.key()))
+                .condition_expression("#time_key = :time_key")
+                .expression_attribute_names("#time_key", attr::TIME_KEY)
+                .expression_attribute_values(":time_key", AttributeValue::S(key.time_key.clone()))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(DeleteOutcome::Deleted),
+                Err(SdkError::ServiceError(service))
+                    if matches!(
+                        service.err(),
+                        DeleteItemError::ConditionalCheckFailedException(_)
+                    ) =>
+                {
+                    return Ok(DeleteOutcome::Changed);
+                }
+                Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
+                    tracing::debug!(attempt, error = %error, "prune: delete failed; backing off");
+                    tokio::time::sleep(retry.delay(attempt)).await;
+                }
+                Err(error) => return Err(StorageError::dynamo("DeleteItem", error)),
+            }
+        }
     }
 }
 
@@ -186,6 +341,8 @@ impl Ledger {
 mod tests {
     use super::*;
     use domain::Retention;
+
+    const GRACE: std::time::Duration = std::time::Duration::from_secs(48 * 3600);
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -199,6 +356,7 @@ mod tests {
             at("2026-11-27T10:30:00.123Z"),
             Retention::default(),
             7,
+            GRACE,
             false,
         );
         assert_eq!(plan.cutoff, at("2026-08-29T10:30:00.123Z"));
@@ -206,7 +364,13 @@ mod tests {
 
     #[test]
     fn walk_starts_at_max_retention_plus_margin() {
-        let plan = PrunePlan::new(at("2026-11-27T10:30:00Z"), Retention::default(), 7, false);
+        let plan = PrunePlan::new(
+            at("2026-11-27T10:30:00Z"),
+            Retention::default(),
+            7,
+            GRACE,
+            false,
+        );
         assert_eq!(
             plan.oldest_day,
             NaiveDate::from_ymd_opt(2025, 11, 20).expect("date")
@@ -215,7 +379,13 @@ mod tests {
 
     #[test]
     fn partitions_run_from_the_oldest_day_to_the_cutoff_day_narrowed() {
-        let plan = PrunePlan::new(at("2026-11-27T10:30:00Z"), Retention::default(), 7, false);
+        let plan = PrunePlan::new(
+            at("2026-11-27T10:30:00Z"),
+            Retention::default(),
+            7,
+            GRACE,
+            false,
+        );
         let parts = plan.partitions();
         let days: BTreeSet<_> = parts.iter().map(|p| p.day).collect();
         assert_eq!(days.first(), Some(&plan.oldest_day));
@@ -233,7 +403,13 @@ mod tests {
 
     #[test]
     fn cutoff_exactly_at_midnight_does_not_touch_the_cutoff_day() {
-        let plan = PrunePlan::new(at("2026-11-27T00:00:00Z"), Retention::default(), 7, false);
+        let plan = PrunePlan::new(
+            at("2026-11-27T00:00:00Z"),
+            Retention::default(),
+            7,
+            GRACE,
+            false,
+        );
         let last = plan.partitions().last().copied().expect("partitions");
         assert_eq!(
             last.day,
@@ -245,15 +421,52 @@ mod tests {
     #[test]
     fn deadline_stops_within_the_margin() {
         let margin = std::time::Duration::from_secs(5);
-        let mut near = Deadline {
+        let near = Deadline {
             deadline: Instant::now() + std::time::Duration::from_secs(3),
             margin,
         };
         assert!(near.should_stop());
-        let mut far = Deadline {
+        let far = Deadline {
             deadline: Instant::now() + std::time::Duration::from_secs(60),
             margin,
         };
         assert!(!far.should_stop());
+    }
+
+    #[test]
+    fn disposition_keeps_leaves_to_ttl_or_deletes() {
+        let now = at("2026-11-27T10:30:00Z");
+        let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
+        let before = plan.cutoff - TimeDelta::milliseconds(1);
+        let secs = |t: DateTime<Utc>| Some(t.timestamp());
+        // Inside the retention, whatever the TTL says.
+        assert_eq!(
+            plan.disposition(plan.cutoff, secs(now - TimeDelta::days(9))),
+            Disposition::Keep
+        );
+        // Expired under its own TTL an hour ago: TTL's job, for free.
+        assert_eq!(
+            plan.disposition(before, secs(now - TimeDelta::hours(1))),
+            Disposition::LeaveToTtl
+        );
+        // Just inside the grace, and just past it.
+        assert_eq!(
+            plan.disposition(
+                before,
+                secs(now - TimeDelta::hours(48) + TimeDelta::seconds(1))
+            ),
+            Disposition::LeaveToTtl
+        );
+        assert_eq!(
+            plan.disposition(before, secs(now - TimeDelta::hours(48))),
+            Disposition::Delete
+        );
+        // A shortened retention: the TTL is still ahead, so only prune removes it.
+        assert_eq!(
+            plan.disposition(before, secs(now + TimeDelta::days(30))),
+            Disposition::Delete
+        );
+        // No readable TTL: TTL never removes it.
+        assert_eq!(plan.disposition(before, None), Disposition::Delete);
     }
 }

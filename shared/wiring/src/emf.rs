@@ -68,7 +68,16 @@ pub fn init_with(
         "index rows a summary could not read and skipped"
     );
     describe_counter!(metric::DELETED, Unit::Count, "rows prune deleted");
-    describe_counter!(metric::LEFT, Unit::Count, "rows prune found due but left");
+    describe_counter!(
+        metric::LEFT,
+        Unit::Count,
+        "rows a real prune run found due but left for the next run"
+    );
+    describe_counter!(
+        metric::FAILED_PARTITIONS,
+        Unit::Count,
+        "partitions a prune run skipped after their retries"
+    );
     describe_gauge!(
         metric::FINISHED,
         Unit::Count,
@@ -90,6 +99,7 @@ pub mod metric {
     pub const SKIPPED_ROWS: &str = "SkippedRows";
     pub const DELETED: &str = "Deleted";
     pub const LEFT: &str = "Left";
+    pub const FAILED_PARTITIONS: &str = "FailedPartitions";
     pub const FINISHED: &str = "Finished";
 }
 
@@ -127,10 +137,12 @@ pub fn failed() {
     counter!(metric::FAILED).increment(1);
 }
 
-/// One prune run.
-pub fn prune_run(deleted: u64, left: u64, finished: bool) {
+/// One prune run. Every metric is emitted on every run, zeros included, so
+/// the alarms see data (the heartbeat alarm treats missing data as breaching).
+pub fn prune_run(deleted: u64, left: u64, finished: bool, failed_partitions: u32) {
     counter!(metric::DELETED).increment(deleted);
     counter!(metric::LEFT).increment(left);
+    counter!(metric::FAILED_PARTITIONS).increment(u64::from(failed_partitions));
     gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
@@ -149,7 +161,7 @@ mod tests {
         rejected(RejectCode::UnknownEvent);
         rejected(RejectCode::MissingField);
         summary_read(12.5, 700, 8, 1);
-        prune_run(3, 0, true);
+        prune_run(3, 0, true, 0);
         let mut output = Vec::new();
         collector.flush(&mut output).expect("flush");
         let documents: Vec<Value> = String::from_utf8(output)

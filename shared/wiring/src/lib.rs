@@ -119,7 +119,7 @@ fn https_client(trust: Trust) -> Result<aws_sdk_dynamodb::config::SharedHttpClie
 }
 
 /// The DynamoDB call budget of one function: each attempt, and each operation
-/// with the SDK's retries (standard mode, 3 attempts). A DynamoDB that accepts
+/// with the SDK's retries (standard mode, 3 attempts, 50 ms base backoff). A DynamoDB that accepts
 /// the connection and never answers costs at most `operation` per call, so the
 /// function can still fail, answer or stop on its own. Each function's Lambda
 /// `Timeout` in `infra/template.yaml` must exceed its `operation` (a test
@@ -187,7 +187,13 @@ pub fn dynamodb_client_from(
         .region(Region::new(required("AWS_REGION")?))
         .credentials_provider(credentials)
         .http_client(https_client(trust)?)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        // DynamoDB's own guidance is a short base delay (its SDKs used 50 ms),
+        // not the generic 1 s: throttles clear quickly on an on-demand table.
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(50)),
+        )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(timeouts.connect)

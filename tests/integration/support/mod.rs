@@ -1,5 +1,6 @@
 //! Test harness: DynamoDB Local discovery, per-test tables and `cargo lambda watch`.
 
+pub mod fault_proxy;
 pub mod fixtures;
 pub mod table;
 pub mod watch;

@@ -57,16 +57,19 @@ fn cargo_lambda_on_path() -> bool {
 impl Watcher {
     /// Starts `cargo lambda watch` with the environment the template gives the functions.
     pub fn start(dynamodb_endpoint: &str, table_name: &str, retention_days: u16) -> Self {
-        Self::start_with_timeout(dynamodb_endpoint, table_name, retention_days, 300)
+        Self::start_with_timeout(dynamodb_endpoint, table_name, retention_days, 300, &[])
     }
 
-    /// As [`Watcher::start`], with every function's timeout (and so the
-    /// deadline the runtime hands it) set to `timeout_seconds`.
+    /// As [`Watcher::start`], with the watcher killing any invocation after
+    /// `timeout_seconds`, and extra environment variables for the functions.
+    /// (`cargo lambda watch` hands every function a deadline 600 s away,
+    /// whatever its timeout.)
     pub fn start_with_timeout(
         dynamodb_endpoint: &str,
         table_name: &str,
         retention_days: u16,
         timeout_seconds: u32,
+        extra_env: &[(&str, &str)],
     ) -> Self {
         assert!(
             cargo_lambda_on_path(),
@@ -89,6 +92,9 @@ impl Watcher {
             "AWS_SECRET_ACCESS_KEY=local".into(),
             "RUST_LOG=info".into(),
         ]
+        .into_iter()
+        .chain(extra_env.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect::<Vec<_>>()
         .join(",");
         let child = Command::new("cargo")
             .args([

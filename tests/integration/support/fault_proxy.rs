@@ -1,0 +1,249 @@
+//! A fault-injecting HTTP proxy in front of DynamoDB Local: the faults the
+//! service really produces, at the wire. Per request it either throttles
+//! (answers `ProvisionedThroughputExceededException` without forwarding),
+//! forwards and then loses the response (answers `InternalServerError` after
+//! DynamoDB applied the request), hangs (never answers), or forwards as is.
+//! Decisions come from a seeded generator, so a run can be replayed.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Fault rates, each a fraction of requests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FaultPlan {
+    pub throttle: f64,
+    pub fail_after_apply: f64,
+    pub hang: f64,
+    pub seed: u64,
+}
+
+/// What the proxy did, for the test's own accounting.
+#[derive(Debug, Default)]
+pub struct FaultCounts {
+    pub forwarded: AtomicU64,
+    pub throttled: AtomicU64,
+    pub failed_after_apply: AtomicU64,
+    pub hung: AtomicU64,
+}
+
+pub struct FaultProxy {
+    pub endpoint: String,
+    pub counts: Arc<FaultCounts>,
+    stop: Arc<AtomicBool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    None,
+    Throttle,
+    FailAfterApply,
+    Hang,
+}
+
+/// xorshift64*: small, seeded, good enough to spread faults.
+struct Dice(AtomicU64);
+
+impl Dice {
+    fn roll(&self) -> f64 {
+        let mut x = self.0.load(Ordering::Relaxed);
+        loop {
+            let mut next = x;
+            next ^= next >> 12;
+            next ^= next << 25;
+            next ^= next >> 27;
+            match self
+                .0
+                .compare_exchange(x, next, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    let value = next.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                    return (value >> 11) as f64 / (1u64 << 53) as f64;
+                }
+                Err(actual) => x = actual,
+            }
+        }
+    }
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, plan: FaultPlan) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the fault proxy");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let counts = Arc::new(FaultCounts::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let dice = Arc::new(Dice(AtomicU64::new(plan.seed.max(1))));
+        let (c, s) = (Arc::clone(&counts), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if s.load(Ordering::Relaxed) {
+                    return;
+                }
+                let Ok(client) = client else { continue };
+                let (upstream, counts, stop, dice) = (
+                    upstream.clone(),
+                    Arc::clone(&c),
+                    Arc::clone(&s),
+                    Arc::clone(&dice),
+                );
+                std::thread::spawn(move || {
+                    let _ = serve(client, &upstream, plan, &counts, &stop, &dice);
+                });
+            }
+        });
+        Self {
+            endpoint,
+            counts,
+            stop,
+        }
+    }
+
+    pub fn count(&self, pick: impl Fn(&FaultCounts) -> &AtomicU64) -> u64 {
+        pick(&self.counts).load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(self.endpoint.trim_start_matches("http://"));
+    }
+}
+
+/// One HTTP/1.1 message: the head (start line and headers) and the body.
+fn read_message(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+    let mut message = Vec::new();
+    let mut content_length = 0usize;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        message.extend_from_slice(line.as_bytes());
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            let name = name.trim().to_ascii_lowercase();
+            if name == "content-length" {
+                content_length = value.trim().parse().unwrap_or(0);
+            } else if name == "transfer-encoding" && value.to_ascii_lowercase().contains("chunked")
+            {
+                chunked = true;
+            }
+        }
+    }
+    if chunked {
+        loop {
+            let mut size_line = String::new();
+            reader.read_line(&mut size_line)?;
+            message.extend_from_slice(size_line.as_bytes());
+            let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16)
+                .unwrap_or(0);
+            let mut chunk = vec![0u8; size + 2];
+            reader.read_exact(&mut chunk)?;
+            message.extend_from_slice(&chunk);
+            if size == 0 {
+                break;
+            }
+        }
+    } else {
+        let mut body = vec![0u8; content_length];
+        reader.read_exact(&mut body)?;
+        message.extend_from_slice(&body);
+    }
+    Ok(Some(message))
+}
+
+fn error_response(status: &str, error_type: &str, message: &str) -> Vec<u8> {
+    let body = format!(
+        r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"{message}"}}"#
+    );
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: fault-proxy\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    plan: FaultPlan,
+    counts: &FaultCounts,
+    stop: &AtomicBool,
+    dice: &Dice,
+) -> std::io::Result<()> {
+    let mut writer = client.try_clone()?;
+    let mut reader = BufReader::new(client);
+    let mut upstream_conn: Option<(TcpStream, BufReader<TcpStream>)> = None;
+    while let Some(request) = read_message(&mut reader)? {
+        let roll = dice.roll();
+        let fault = if roll < plan.hang {
+            Fault::Hang
+        } else if roll < plan.hang + plan.throttle {
+            Fault::Throttle
+        } else if roll < plan.hang + plan.throttle + plan.fail_after_apply {
+            Fault::FailAfterApply
+        } else {
+            Fault::None
+        };
+        match fault {
+            Fault::Hang => {
+                counts.hung.fetch_add(1, Ordering::Relaxed);
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                    // The client gave up and closed: stop holding it.
+                    let mut probe = [0u8; 1];
+                    reader.get_ref().set_nonblocking(true)?;
+                    let closed = matches!(reader.get_mut().read(&mut probe), Ok(0));
+                    reader.get_ref().set_nonblocking(false)?;
+                    if closed {
+                        break;
+                    }
+                }
+                return Ok(());
+            }
+            Fault::Throttle => {
+                counts.throttled.fetch_add(1, Ordering::Relaxed);
+                writer.write_all(&error_response(
+                    "400 Bad Request",
+                    "ProvisionedThroughputExceededException",
+                    "injected throttle",
+                ))?;
+                continue;
+            }
+            Fault::None | Fault::FailAfterApply => {}
+        }
+        if upstream_conn.is_none() {
+            let stream = TcpStream::connect(upstream)?;
+            let reader = BufReader::new(stream.try_clone()?);
+            upstream_conn = Some((stream, reader));
+        }
+        let Some((up_writer, up_reader)) = upstream_conn.as_mut() else {
+            return Ok(());
+        };
+        up_writer.write_all(&request)?;
+        let Some(response) = read_message(up_reader)? else {
+            return Ok(());
+        };
+        if fault == Fault::FailAfterApply {
+            counts.failed_after_apply.fetch_add(1, Ordering::Relaxed);
+            writer.write_all(&error_response(
+                "500 Internal Server Error",
+                "InternalServerError",
+                "injected failure after the request was applied",
+            ))?;
+        } else {
+            counts.forwarded.fetch_add(1, Ordering::Relaxed);
+            writer.write_all(&response)?;
+        }
+    }
+    Ok(())
+}
