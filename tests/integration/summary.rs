@@ -297,19 +297,24 @@ async fn summary_through_cargo_lambda_watch() {
     );
     assert_conforms(&error_schema, &reply.json());
     // The skipped row was counted in the metric its alarm watches, and logged.
-    let output = watcher.output();
-    let skipped: Vec<serde_json::Value> = output
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|doc| doc.get(wiring::emf::metric::SKIPPED_ROWS).is_some())
-        .collect();
-    assert!(
-        skipped
-            .iter()
-            .any(|doc| doc[wiring::emf::metric::SKIPPED_ROWS] == json!(1)),
-        "no SkippedRows=1 metric in: {output}"
-    );
-    assert!(output.contains("skipped_rows"), "{output}");
+    // Metrics are flushed after the response: poll (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let output = watcher.output();
+        let skipped_one = output
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .any(|doc| doc[wiring::emf::metric::SKIPPED_ROWS].as_f64() == Some(1.0));
+        if skipped_one {
+            assert!(output.contains("skipped_rows"), "{output}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no SkippedRows=1 metric in: {output}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     // The validators are not vacuous.
     assert!(!summary_schema.is_valid(&json!({"window": {}, "families": []})));
     assert!(!error_schema.is_valid(&json!({"error": {"code": "teapot", "message": "m"}})));

@@ -80,7 +80,7 @@ impl Outcome {
                     outcome = rejection.code.as_str(),
                     event,
                     tenant_id,
-                    field = rejection.field.as_str(),
+                    field = rejection.loggable_field(),
                     latency_ms,
                     "record rejected"
                 );
@@ -218,12 +218,56 @@ mod tests {
         )
     }
 
+    /// At a 30-day retention: a 31-day-old milestone is rejected, and the TTL
+    /// written is `occurred_at` + 30 days, not the default 90.
+    #[tokio::test]
+    async fn the_configured_retention_decides_acceptance_and_ttl() {
+        let retention = Retention::from_days(30).expect("valid");
+        let occurred = now() - chrono::TimeDelta::days(29);
+        let expected_ttl = (occurred + chrono::TimeDelta::days(30))
+            .timestamp()
+            .to_string();
+        let put = mock!(Client::put_item)
+            .match_requests(move |req| {
+                req.item()
+                    .and_then(|item| item.get("expires_at"))
+                    .and_then(|v| v.as_n().ok())
+                    == Some(&expected_ttl)
+            })
+            .then_output(|| PutItemOutput::builder().build());
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put]);
+        let handler = RecordHandler::new(Ledger::new(client, "ledger", retention));
+        let at = |t: DateTime<Utc>| {
+            let mut request: serde_json::Value =
+                serde_json::from_str(&payload(Some("e-30"))).expect("json");
+            request["occurred_at"] = t.to_rfc3339().into();
+            request.to_string()
+        };
+        let response = handler.handle(&at(occurred), now()).await.expect("ok");
+        assert!(
+            matches!(response, RecordResponse::Recorded { .. }),
+            "{response:?}"
+        );
+        assert_eq!(put.num_calls(), 1, "the TTL matched occurred_at + 30 days");
+        let response = handler
+            .handle(&at(now() - chrono::TimeDelta::days(31)), now())
+            .await
+            .expect("ok");
+        match response {
+            RecordResponse::Rejected { error } => {
+                assert_eq!(error.code, RejectCode::OccurredBeforeRetention)
+            }
+            other => panic!("a 31-day-old milestone at 30 days' retention: {other:?}"),
+        }
+        assert_eq!(put.num_calls(), 1, "nothing written for the rejection");
+    }
+
     #[tokio::test]
     async fn recorded_writes_once_with_a_conditional_put() {
         let put = mock!(Client::put_item)
             .match_requests(|req| {
                 req.table_name() == Some("ledger")
-                    && req.condition_expression() == Some("attribute_not_exists(#event_id)")
+                    && req.condition_expression() == Some("attribute_not_exists(#sort_key)")
             })
             .then_output(|| PutItemOutput::builder().build());
         let response = handler(&[&put])

@@ -105,6 +105,14 @@ impl Rejection {
             message: message.into(),
         }
     }
+
+    /// The field as it may be logged: a path of the contract (a request
+    /// field, a subject field, a catalog metadata key), or `(other)` when the
+    /// path holds a key the caller chose (an unknown or duplicated field can
+    /// be any text, an email included). The response still names it.
+    pub fn loggable_field(&self) -> &str {
+        crate::parse::contract_path(&self.field).unwrap_or("(other)")
+    }
 }
 
 #[cfg(test)]

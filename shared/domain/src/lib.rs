@@ -16,6 +16,8 @@ pub mod metadata;
 pub mod model;
 pub mod openapi;
 pub mod parse;
+#[cfg(test)]
+mod proptests;
 pub mod retention;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]

@@ -29,6 +29,22 @@ const FIELDS: [&str; 8] = [
 ];
 const SUBJECT_FIELDS: [&str; 2] = ["type", "id"];
 
+/// `path` when it names a place in the contract (`$`, a request field,
+/// `subject.<field>`, `metadata.<a catalog key>`), else `None`.
+pub(crate) fn contract_path(path: &str) -> Option<&str> {
+    let known = path == "$"
+        || FIELDS.contains(&path)
+        || path
+            .strip_prefix("subject.")
+            .is_some_and(|f| SUBJECT_FIELDS.contains(&f))
+        || path.strip_prefix("metadata.").is_some_and(|key| {
+            crate::CATALOG
+                .iter()
+                .any(|spec| spec.metadata.iter().any(|k| k.key == key))
+        });
+    known.then_some(path)
+}
+
 /// A record request whose every field passed its rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordRequest {
@@ -377,11 +393,14 @@ fn parse_occurred_at(
     retention: Retention,
 ) -> Result<OccurredAt, Rejection> {
     // One grammar with the published schema: RFC 3339's date-time with `T`
-    // (or `t`) between date and time; the space RFC 3339 also allows is refused.
-    let separator_is_t = matches!(value.as_bytes().get(10), Some(b'T' | b't'));
+    // (or `t`) between date and time; the space RFC 3339 also allows is
+    // refused, and so are leap seconds (`:60`), which no stored instant has.
+    let bytes = value.as_bytes();
+    let separator_is_t = matches!(bytes.get(10), Some(b'T' | b't'));
+    let no_leap_second = matches!(bytes.get(17), Some(b'0'..=b'5'));
     let parsed = DateTime::parse_from_rfc3339(value)
         .ok()
-        .filter(|_| separator_is_t)
+        .filter(|_| separator_is_t && no_leap_second)
         .ok_or(())
         .map_err(|_| {
             Rejection::new(
@@ -471,11 +490,8 @@ fn parse_metadata(object: &Map<String, Value>, event: EventName) -> Result<Metad
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdata::{
-        CHECKPOINT_COMPLETED, DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED,
-        REVIEW_PACK_REQUESTED,
-    };
     use crate::testdata::{Case, now, rejection_corpus, valid, valid_examples, with, without};
+    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
 
     /// Computed once from the corpus's `valid()` payload and pinned.
     const REFERENCE_FINGERPRINT: &str = "29c83508740e089dd325c3ee7a16c615";
@@ -573,26 +589,6 @@ mod tests {
             Some("a[1].x".into())
         );
         assert_eq!(duplicate_key(r#"{"a":1,"b":{"a":1}}"#), None);
-    }
-
-    #[test]
-    fn every_recommended_event_id_format_fits_with_uuid_ids() {
-        // The formats docs/integration.md recommends, every id a UUID.
-        let uuid = "0b7c5f0e-5a4e-4c4f-9c1e-2f6f3a9d8e7b";
-        let formats = [
-            format!("{DIAGNOSTICS_OPENED}:{uuid}:{uuid}:2026-11-27"),
-            format!("{CHECKPOINT_COMPLETED}:{uuid}:{}", "c".repeat(64)),
-            format!("{OPERATION_STARTED}:{uuid}"),
-            format!("{REPORT_CREATED}:{uuid}"),
-            format!("{REVIEW_PACK_REQUESTED}:{uuid}"),
-        ];
-        for event_id in formats {
-            assert!(
-                EventId::parse(&event_id).is_ok(),
-                "{} characters: {event_id}",
-                event_id.len()
-            );
-        }
     }
 
     #[test]
@@ -744,6 +740,21 @@ mod tests {
     }
 
     #[test]
+    fn logged_fields_are_contract_paths_never_caller_keys() {
+        let unknown = parse(&with("jane@example.com", json!(1))).expect_err("unknown field");
+        assert!(unknown.field.contains("jane"), "the response names it");
+        assert_eq!(unknown.loggable_field(), "(other)", "the log does not");
+        let bad = parse(&with("tenant_id", json!("a b"))).expect_err("charset");
+        assert_eq!(bad.loggable_field(), "tenant_id");
+        for path in ["$", "subject.id", "metadata.operation_type"] {
+            assert_eq!(contract_path(path), Some(path));
+        }
+        for path in ["subject.secret", "metadata.secret", "x"] {
+            assert_eq!(contract_path(path), None);
+        }
+    }
+
+    #[test]
     fn messages_never_echo_the_rejected_value() {
         let rejection = parse(&with("actor_id", json!("jane@example.com"))).expect_err("rejected");
         assert!(!rejection.message.contains("jane"), "{}", rejection.message);
@@ -760,6 +771,57 @@ mod tests {
         assert_eq!(first.fingerprint(), second.fingerprint());
         let milestone = first.into_milestone();
         assert_eq!(milestone.event_id.as_str(), "op:run-1");
+    }
+
+    /// Every `event_id` format the integration guide recommends is accepted
+    /// when every id in it is a UUID (and every other part at its longest).
+    /// The formats are read from the guide itself, so a new one is tested too.
+    #[test]
+    fn every_recommended_event_id_format_fits_with_uuid_ids() {
+        let guide = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/integration.md"
+        ))
+        .expect("docs/integration.md");
+        let uuid = "0b7c5f0e-5a4e-4c4f-9c1e-2f6f3a9d8e7b";
+        let mut checked = 0;
+        for line in guide.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let Some(format) = cells.get(2).map(|c| c.trim_matches('`')) else {
+                continue;
+            };
+            if !format.contains('<') {
+                continue;
+            }
+            let mut id = String::new();
+            let mut rest = format;
+            while let Some(open) = rest.find('<') {
+                id.push_str(&rest[..open]);
+                let close = rest[open..].find('>').expect("closed placeholder") + open;
+                let placeholder = &rest[open + 1..close];
+                id.push_str(if placeholder.contains("id") {
+                    uuid
+                } else if placeholder == "YYYY-MM-DD" {
+                    "2026-11-27"
+                } else {
+                    // Any other part at the longest an identifier can be.
+                    "x234567890123456789012345678901234567890123456789012345678901234"
+                });
+                rest = &rest[close + 1..];
+            }
+            id.push_str(rest);
+            let request = with("event_id", json!(id));
+            assert!(
+                parse(&request).is_ok(),
+                "{format} as {id} ({} chars)",
+                id.len()
+            );
+            checked += 1;
+        }
+        assert!(
+            checked >= crate::CATALOG.len(),
+            "one format per event, found {checked}"
+        );
     }
 
     /// A stored row's fingerprint: changing the encoding breaks idempotency for

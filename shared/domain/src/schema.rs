@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 /// RFC 3339 date-time with a mandatory offset, as the parser accepts it.
-const RFC3339: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+const RFC3339: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-5][0-9](\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
 
 fn metadata_value(rule: ValueRule) -> Value {
     match rule {

@@ -62,18 +62,18 @@ pub fn init_with(
         Unit::Count,
         "Query calls a summary made"
     );
-    describe_counter!(
+    describe_gauge!(
         metric::SKIPPED_ROWS,
         Unit::Count,
         "index rows a summary could not read and skipped"
     );
     describe_counter!(metric::DELETED, Unit::Count, "rows prune deleted");
-    describe_counter!(
+    describe_gauge!(
         metric::LEFT,
         Unit::Count,
         "rows a real prune run found due but left for the next run"
     );
-    describe_counter!(
+    describe_gauge!(
         metric::FAILED_PARTITIONS,
         Unit::Count,
         "partitions a prune run skipped after their retries"
@@ -123,13 +123,13 @@ pub fn rejected(code: RejectCode) {
     counter!(metric::REJECTED_TOTAL).increment(1);
 }
 
-/// One summary read. `skipped_rows` is emitted on every read, zero included,
-/// so its alarm sees data.
+/// One summary read. `skipped_rows` is a per-invocation gauge, so it is
+/// emitted on every read, zero included (a zero counter is not emitted at all).
 pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32, skipped_rows: u64) {
     histogram!(metric::LATENCY).record(latency_ms);
     counter!(metric::ITEMS_READ).increment(items_read);
     counter!(metric::QUERY_CALLS).increment(u64::from(query_calls));
-    counter!(metric::SKIPPED_ROWS).increment(skipped_rows);
+    gauge!(metric::SKIPPED_ROWS).set(skipped_rows as f64);
 }
 
 /// One failed invocation, of any function.
@@ -137,12 +137,13 @@ pub fn failed() {
     counter!(metric::FAILED).increment(1);
 }
 
-/// One prune run. Every metric is emitted on every run, zeros included, so
-/// the alarms see data (the heartbeat alarm treats missing data as breaching).
+/// One prune run. `Left`, `FailedPartitions` and `Finished` are per-invocation
+/// gauges, emitted on every run, zeros included (the heartbeat alarm treats
+/// missing data as breaching).
 pub fn prune_run(deleted: u64, left: u64, finished: bool, failed_partitions: u32) {
     counter!(metric::DELETED).increment(deleted);
-    counter!(metric::LEFT).increment(left);
-    counter!(metric::FAILED_PARTITIONS).increment(u64::from(failed_partitions));
+    gauge!(metric::LEFT).set(left as f64);
+    gauge!(metric::FAILED_PARTITIONS).set(f64::from(failed_partitions));
     gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
@@ -212,9 +213,9 @@ mod tests {
         assert_eq!(value("Deleted", "-"), Some(Value::from(3)));
         assert_eq!(value("Finished", "-"), Some(Value::from(1.0)));
         assert!(value("Latency", "-").is_some());
-        assert!(
-            !seen.keys().any(|(name, _)| name == "Left"),
-            "zero counters are omitted"
-        );
+        // Per-invocation gauges are emitted at zero too, so their alarms see data.
+        assert_eq!(value("Left", "-"), Some(Value::from(0.0)));
+        assert_eq!(value("FailedPartitions", "-"), Some(Value::from(0.0)));
+        assert_eq!(value("SkippedRows", "-"), Some(Value::from(1.0)));
     }
 }

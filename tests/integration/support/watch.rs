@@ -91,6 +91,8 @@ impl Watcher {
             "AWS_ACCESS_KEY_ID=local".into(),
             "AWS_SECRET_ACCESS_KEY=local".into(),
             "RUST_LOG=info".into(),
+            // As deployed (LoggingConfig: JSON): one JSON object per log line.
+            "AWS_LAMBDA_LOG_FORMAT=JSON".into(),
         ]
         .into_iter()
         .chain(extra_env.iter().map(|(k, v)| format!("{k}={v}")))
@@ -207,6 +209,11 @@ impl Watcher {
             content_type,
             body,
         }
+    }
+
+    /// The Lambda Invoke API endpoint the watcher serves, for AWS SDK clients.
+    pub fn invoke_endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
     }
 
     /// Everything the watcher and its functions printed so far.
