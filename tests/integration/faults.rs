@@ -3,47 +3,9 @@
 //! because its client has attempt and operation timeouts (wiring::Timeouts).
 
 use crate::support::Watcher;
+use crate::support::fault_proxy::{FaultPlan, FaultProxy};
 use serde_json::json;
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Accepts every connection, reads what arrives and never writes a byte.
-/// The sockets stay open until the endpoint is dropped.
-struct HangingEndpoint {
-    address: String,
-    held: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl HangingEndpoint {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = format!("http://{}", listener.local_addr().expect("address"));
-        let held = Arc::new(Mutex::new(Vec::new()));
-        let keep = Arc::clone(&held);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().map_while(Result::ok) {
-                let reader = stream.try_clone();
-                if let Ok(mut guard) = keep.lock() {
-                    guard.push(stream);
-                }
-                // Drain the request so the client is left waiting for a reply.
-                if let Ok(mut reader) = reader {
-                    std::thread::spawn(move || {
-                        let mut buffer = [0u8; 4096];
-                        while matches!(reader.read(&mut buffer), Ok(n) if n > 0) {}
-                    });
-                }
-            }
-        });
-        Self { address, held }
-    }
-
-    fn connections(&self) -> usize {
-        self.held.lock().map(|g| g.len()).unwrap_or(0)
-    }
-}
 
 /// The template's Lambda timeouts (checked against the template in `template.rs`).
 const RECORD_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,13 +15,20 @@ const PRUNE_TEST_DEADLINE_SECONDS: u32 = 40;
 
 #[test]
 fn every_function_ends_on_its_own_when_dynamodb_hangs() {
-    let endpoint = HangingEndpoint::start();
+    // Every request hangs: the proxy accepts the connection and never answers.
+    let endpoint = FaultProxy::start(
+        &crate::support::dynamodb_endpoint(),
+        FaultPlan {
+            hang: 1.0,
+            ..FaultPlan::default()
+        },
+    );
     // The watcher hands prune a deadline 600 s away; a safety margin of
     // 600 - 20 s makes prune's own stop point 20 s after the invocation
     // starts, through the real setting and the real deadline code.
     let margin = (600 - 20).to_string();
     let mut watcher = Watcher::start_with_timeout(
-        &endpoint.address,
+        &endpoint.endpoint,
         "hanging-table",
         90,
         PRUNE_TEST_DEADLINE_SECONDS,
@@ -92,7 +61,7 @@ fn every_function_ends_on_its_own_when_dynamodb_hangs() {
         reply.status,
         reply.body
     );
-    assert!(endpoint.connections() > 0, "the hang was reached");
+    assert!(endpoint.count(|c| &c.hung) > 0, "the hang was reached");
 
     let started = Instant::now();
     let reply = watcher.request("GET", "summary", "/summary?window=7d");
@@ -166,7 +135,6 @@ fn scale() -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_three_runs() {
     use crate::support::TestTable;
-    use crate::support::fault_proxy::{FaultPlan, FaultProxy};
     use crate::support::fixtures::{row, seed};
     use chrono::{TimeDelta, Utc};
     use storage::{PrunePlan, QueryOptions, RetryPolicy, StopSignal};
@@ -213,6 +181,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
             throttle: 0.20,
             fail_after_apply: 0.05,
             hang: 0.0,
+            delay: Duration::ZERO,
             seed: 13,
         },
     );
@@ -283,7 +252,6 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactly_once() {
     use crate::support::TestTable;
-    use crate::support::fault_proxy::{FaultPlan, FaultProxy};
     use tokio::task::block_in_place;
 
     let table = TestTable::create().await;
@@ -293,6 +261,7 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
             throttle: 0.20,
             fail_after_apply: 0.05,
             hang: 0.0,
+            delay: Duration::ZERO,
             seed: 7,
         },
     );
@@ -348,4 +317,90 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
         "exactly once: no row twice, none lost"
     );
     assert_eq!(ids.len(), milestones);
+}
+
+/// Prune's deadline, through the real handler under `cargo lambda watch`: on
+/// a slow store (every request delayed) with a deadline close at hand, the
+/// run stops before its deadline and reports `finished: false`, keeping what
+/// it deleted; the next run, with time enough, resumes and finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prune_stops_at_its_deadline_on_a_slow_store_and_the_next_run_resumes() {
+    use crate::support::TestTable;
+    use crate::support::fixtures::{row, seed};
+    use chrono::{TimeDelta, Utc};
+    use tokio::task::block_in_place;
+
+    let table = TestTable::create().await;
+    let now = Utc::now();
+    // Due rows on the oldest and on the newest days of the walk, so a stopped
+    // first run has deleted some and left the others.
+    let mut rows = Vec::new();
+    for i in 0..10 {
+        for (prefix, age) in [("old", 360 - i), ("new", 92 + i)] {
+            let mut r = row(
+                domain::testdata::REPORT_CREATED,
+                "t",
+                "w",
+                &format!("{prefix}-{i}"),
+                now - TimeDelta::days(age),
+            );
+            r.expires_at = (now + TimeDelta::days(1)).timestamp();
+            rows.push(r);
+        }
+    }
+    rows.push(row(
+        domain::testdata::REPORT_CREATED,
+        "t",
+        "w",
+        "live",
+        now - TimeDelta::days(1),
+    ));
+    seed(&table.ledger(), rows).await;
+    let slow = FaultProxy::start(
+        &crate::support::dynamodb_endpoint(),
+        FaultPlan {
+            delay: Duration::from_millis(120),
+            ..FaultPlan::default()
+        },
+    );
+    // The watcher hands every invocation a deadline 600 s away: a margin of
+    // 596 s leaves the first run 4 s, far less than the ~1,130 slow Queries need.
+    let mut hurried = Watcher::start_with_timeout(
+        &slow.endpoint,
+        &table.name,
+        90,
+        120,
+        &[("PRUNE_SAFETY_MARGIN_SECONDS", "596")],
+    );
+    // The whole walk needs about 1,130 / 16 x 120 ms = 8.5 s: only the
+    // deadline stops it sooner, and `finished: false` says it did.
+    let first = block_in_place(|| hurried.invoke("prune", r#"{"dry_run": false}"#)).json();
+    assert_eq!(first["finished"], false, "{first}");
+    assert!(first.get("errorType").is_none(), "{first}");
+    let deleted_first = first["rows_deleted"].as_u64().unwrap_or(0);
+    assert!((10..20).contains(&deleted_first), "{first}");
+    drop(hurried);
+
+    let mut patient = Watcher::start(&crate::support::dynamodb_endpoint(), &table.name, 90);
+    let second = block_in_place(|| patient.invoke("prune", r#"{"dry_run": false}"#)).json();
+    assert_eq!(second["finished"], true, "{second}");
+    assert_eq!(
+        second["rows_deleted"].as_u64().unwrap_or(0) + deleted_first,
+        20,
+        "{first} then {second}"
+    );
+    let left: Vec<String> = table
+        .all_items()
+        .await
+        .iter()
+        .map(|i| {
+            storage::testing::decode(i)
+                .expect("row")
+                .0
+                .event_id
+                .as_str()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(left, ["live"]);
 }

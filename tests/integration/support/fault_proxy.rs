@@ -3,7 +3,8 @@
 //! (answers `ProvisionedThroughputExceededException` without forwarding),
 //! forwards and then loses the response (answers `InternalServerError` after
 //! DynamoDB applied the request), hangs (never answers), or forwards as is.
-//! Decisions come from a seeded generator, so a run can be replayed.
+//! Decisions come from a seeded generator, so a run can be replayed. A fixed
+//! delay before each forwarded request makes a slow store.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +18,8 @@ pub struct FaultPlan {
     pub throttle: f64,
     pub fail_after_apply: f64,
     pub hang: f64,
+    /// Added before every forwarded request: a slow store.
+    pub delay: Duration,
     pub seed: u64,
 }
 
@@ -220,6 +223,9 @@ fn serve(
                 continue;
             }
             Fault::None | Fault::FailAfterApply => {}
+        }
+        if !plan.delay.is_zero() {
+            std::thread::sleep(plan.delay);
         }
         if upstream_conn.is_none() {
             let stream = TcpStream::connect(upstream)?;
