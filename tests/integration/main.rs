@@ -14,3 +14,4 @@ mod redrive;
 mod storage;
 mod summary;
 mod template;
+mod widget;

@@ -1,0 +1,64 @@
+"""The widget's local demo server: serves web/ and forwards GET /summary to the
+summary function under `cargo lambda watch`, on 127.0.0.1 only.
+
+    python3 scripts/lib/demo_server.py --port 8080 --summary-url http://127.0.0.1:9000/lambda-url/summary
+
+It plays the part a host dashboard's backend plays when deployed (a same-origin
+route that calls the IAM-authorised API with SigV4); locally there is nothing to
+sign. Status, content type and body are passed through unchanged.
+"""
+
+import argparse
+import http.server
+import pathlib
+import urllib.error
+import urllib.parse
+import urllib.request
+
+WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
+
+
+def handler_for(summary_url):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(WEB), **kwargs)
+
+        def do_GET(self):  # noqa: N802 - the stdlib's name
+            parsed = urllib.parse.urlsplit(self.path)
+            if parsed.path != "/summary":
+                return super().do_GET()
+            target = f"{summary_url}/summary"
+            if parsed.query:
+                target += f"?{parsed.query}"
+            try:
+                with urllib.request.urlopen(target, timeout=60) as upstream:
+                    status, body, kind = upstream.status, upstream.read(), upstream.headers.get("content-type")
+            except urllib.error.HTTPError as error:
+                status, body, kind = error.code, error.read(), error.headers.get("content-type")
+            except OSError:
+                status, body, kind = 502, b'{"error":{"code":"bad_gateway","message":"summary unreachable"}}', None
+            self.send_response(status)
+            self.send_header("content-type", kind or "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.send_header("cache-control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--summary-url", required=True, help="the function's base URL, e.g. http://127.0.0.1:9000/lambda-url/summary")
+    args = parser.parse_args()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(args.summary_url.rstrip("/")))
+    print(f"demo page: http://127.0.0.1:{args.port}/", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+//! The adoption widget in a real browser: the demo page (scripts/lib/demo_server.py)
+//! over the summary function under `cargo lambda watch`, with the demo milestones
+//! recorded through record, driven by web/test/widget.test.mjs in headless
+//! Chromium (playwright-core; both installed by `scripts/test`).
+
+use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::task::block_in_place;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the browser tests with scripts/test, which installs Chromium and playwright-core")
+    })
+}
+
+/// The demo page server, stopped on every exit path.
+struct DemoServer {
+    child: Child,
+    url: String,
+}
+
+impl DemoServer {
+    fn start(summary_url: &str) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let child = Command::new("python3")
+            .arg(repo().join("scripts/lib/demo_server.py"))
+            .args(["--port", &port.to_string(), "--summary-url", summary_url])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start the demo server");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the demo server did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            child,
+            url: format!("http://127.0.0.1:{port}/"),
+        }
+    }
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_shows_the_summary_in_a_real_browser() {
+    let chromium = required_env("CHROMIUM");
+    let playwright = required_env("PLAYWRIGHT_CORE");
+    let table = TestTable::create().await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+
+    // The demo milestones scripts/dev records, ten minutes ago.
+    let occurred_at = (chrono::Utc::now() - chrono::TimeDelta::minutes(10))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let demo = std::fs::read_to_string(repo().join("tests/fixtures/demo-milestones.jsonl"))
+        .expect("demo milestones");
+    let mut recorded = 0;
+    for line in demo.lines().filter(|l| !l.trim().is_empty()) {
+        let mut payload: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        if payload.get("occurred_at").is_none() {
+            payload["occurred_at"] = occurred_at.clone().into();
+        }
+        let reply = block_in_place(|| watcher.invoke("record", &payload.to_string())).json();
+        if reply["status"] == "recorded" {
+            recorded += 1;
+        }
+    }
+    assert!(recorded >= 5, "the demo records a milestone of every family");
+    // Warm the summary function (its first call starts the process).
+    let warm = block_in_place(|| watcher.request("GET", "summary", "/summary?window=7d"));
+    assert_eq!(warm.status, 200, "{}", warm.body);
+
+    let server = DemoServer::start(&format!(
+        "{}/lambda-url/summary",
+        watcher.invoke_endpoint()
+    ));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target"));
+    let screenshots = target.join("widget-screenshots");
+    std::fs::create_dir_all(&screenshots).expect("screenshot dir");
+    let mut command = Command::new("node");
+    command
+        .arg(repo().join("web/test/widget.test.mjs"))
+        .env("PAGE_URL", &server.url)
+        .env("PLAYWRIGHT_CORE", &playwright)
+        .env("CHROMIUM", &chromium)
+        .env("SCREENSHOT_DIR", &screenshots);
+    // The README's screenshot, regenerated on request: UPDATE_SCREENSHOT=1 scripts/test widget
+    if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
+        command.env("DOCS_SCREENSHOT", repo().join("docs/widget.png"));
+    }
+    let output = block_in_place(|| command.output()).expect("run node");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{text}");
+    assert!(output.status.success(), "browser tests failed:\n{text}");
+    assert!(text.contains("all browser tests passed"), "{text}");
+    for window in ["24h", "7d", "30d", "90d"] {
+        assert!(
+            screenshots.join(format!("widget-{window}.png")).is_file(),
+            "screenshot of {window}"
+        );
+    }
+}

@@ -1,0 +1,206 @@
+// The widget in a real browser: headless Chromium from the distribution,
+// driven by playwright-core, against the demo page over the running local
+// stack. Run by tests/integration/widget.rs (scripts/test), which starts the
+// stack and passes:
+//   PAGE_URL         the demo page, e.g. http://127.0.0.1:PORT/
+//   PLAYWRIGHT_CORE  the installed playwright-core package directory
+//   CHROMIUM         the browser executable (/usr/bin/chromium)
+//   SCREENSHOT_DIR   where each window's screenshot goes (a build artefact)
+//   DOCS_SCREENSHOT  optional: also write the README's docs/widget.png here
+
+import assert from "node:assert/strict";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests through scripts/test`);
+  return value;
+};
+const PAGE_URL = env("PAGE_URL");
+const { chromium } = await import(pathToFileURL(path.join(env("PLAYWRIGHT_CORE"), "index.mjs")).href);
+const SCREENSHOT_DIR = env("SCREENSHOT_DIR");
+const WINDOWS = ["24h", "7d", "30d", "90d"];
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"),
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+let failures = 0;
+async function test(name, body) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, timezoneId: "Europe/Berlin", locale: "en-GB" });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  try {
+    await body(page);
+    assert.deepEqual(problems, [], "no script errors on the page");
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    failures += 1;
+    console.log(`not ok - ${name}\n${error.stack || error}`);
+  } finally {
+    await context.close();
+  }
+}
+
+const widget = (page) => page.locator("adoption-summary");
+
+/** What the widget shows, read from its shadow DOM. */
+async function shown(page) {
+  await widget(page).locator(".cards").waitFor();
+  return widget(page).evaluate((host) => {
+    const root = host.shadowRoot;
+    return {
+      total: Number(root.querySelector("[data-total]").dataset.total),
+      activeWorkspaces: Number(root.querySelector("[data-active-workspaces]").dataset.activeWorkspaces),
+      cards: [...root.querySelectorAll(".card")].map((card) => ({
+        event: card.dataset.event,
+        label: card.querySelector("h3").textContent,
+        area: card.querySelector(".area").textContent,
+        count: Number(card.querySelector("[data-count]").dataset.count),
+        bars: card.querySelectorAll("svg rect").length,
+        rows: card.querySelectorAll("table tbody tr").length,
+        lastSeen: card.querySelector(".seen time")?.getAttribute("datetime") ?? null,
+      })),
+      generated: root.querySelector("footer time")?.getAttribute("title") ?? "",
+      checked: root.querySelector("input:checked")?.value,
+    };
+  });
+}
+
+/** The summary JSON for the same window, straight from the API. */
+async function api(page, key) {
+  const response = await page.request.get(new URL(`/summary?window=${key}`, PAGE_URL).href);
+  assert.equal(response.status(), 200);
+  return response.json();
+}
+
+function assertMatches(view, summary) {
+  assert.equal(view.total, summary.total, "total");
+  assert.equal(view.activeWorkspaces, summary.active_workspaces, "active workspaces");
+  assert.deepEqual(
+    view.cards.map((c) => [c.event, c.label, c.area, c.count, c.bars, c.rows, c.lastSeen]),
+    summary.families.map((f) => [f.event, f.label, f.feature_area, f.count, f.buckets.length, f.buckets.length, f.last_seen_at]),
+    "one card per family, in catalog order, with its label, area, count, buckets and last seen",
+  );
+}
+
+await test("every window's cards, active workspaces and total equal the summary JSON", async (page) => {
+  for (const key of WINDOWS) {
+    await page.goto(new URL(`/?window=${key}`, PAGE_URL).href);
+    const view = await shown(page);
+    assert.equal(view.checked, key);
+    const summary = await api(page, key);
+    assertMatches(view, summary);
+    assert.ok(view.total > 0, `${key}: the demo milestones show at once`);
+    assert.ok(view.generated.endsWith("(UTC)"), "generated-at carries UTC on hover");
+    await widget(page).screenshot({ path: path.join(SCREENSHOT_DIR, `widget-${key}.png`) });
+    if (key === "7d" && process.env.DOCS_SCREENSHOT) {
+      await widget(page).screenshot({ path: process.env.DOCS_SCREENSHOT });
+    }
+  }
+});
+
+await test("changing the window updates the URL and the numbers", async (page) => {
+  await page.goto(new URL("/?window=24h", PAGE_URL).href);
+  await shown(page);
+  await widget(page).locator("label[for=window-90d]").click();
+  await page.waitForURL(/window=90d/);
+  await widget(page).locator("input[value='90d']:checked").waitFor({ state: "attached" });
+  const view = await shown(page);
+  assertMatches(view, await api(page, "90d"));
+  await page.goBack();
+  await page.waitForURL(/window=24h/);
+  await widget(page).locator("input[value='24h']:checked").waitFor({ state: "attached" });
+  assertMatches(await shown(page), await api(page, "24h"));
+});
+
+await test("the window can be chosen with the keyboard, with a visible focus", async (page) => {
+  await page.goto(new URL("/?window=7d", PAGE_URL).href);
+  await shown(page);
+  // Tab into the selector: focus lands on the checked radio.
+  await page.keyboard.press("Tab");
+  const focused = await widget(page).evaluate((host) => host.shadowRoot.activeElement?.value);
+  assert.equal(focused, "7d");
+  const outline = await widget(page).evaluate((host) => {
+    const label = host.shadowRoot.querySelector("label[for=window-7d]");
+    return getComputedStyle(label).outlineStyle;
+  });
+  assert.notEqual(outline, "none", "the focused window is visibly outlined");
+  await page.keyboard.press("ArrowRight");
+  await page.waitForURL(/window=30d/);
+  assertMatches(await shown(page), await api(page, "30d"));
+});
+
+async function stubbed(page, status, body) {
+  await page.route("**/summary?*", (route) =>
+    route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) }),
+  );
+  await page.goto(new URL("/?window=7d", PAGE_URL).href);
+  const alert = widget(page).locator("[role=alert]");
+  await alert.waitFor();
+  return alert;
+}
+
+await test("a 403 says the caller lacks the dashboard policy", async (page) => {
+  const alert = await stubbed(page, 403, { message: "Forbidden" });
+  assert.match(await alert.textContent(), /dashboard policy/);
+  assert.equal(await alert.locator("button").count(), 0);
+});
+
+await test("a 400 names the allowed windows", async (page) => {
+  const alert = await stubbed(page, 400, {
+    error: { code: "window_exceeds_retention", message: "too long", allowed_windows: ["24h", "7d"] },
+  });
+  assert.match(await alert.textContent(), /Allowed windows: 24h, 7d/);
+  const offered = await widget(page).evaluate((host) => [...host.shadowRoot.querySelectorAll("input")].map((i) => i.value));
+  assert.deepEqual(offered, ["24h", "7d"], "only the windows the API allows are offered");
+});
+
+await test("a 5xx offers a retry that recovers", async (page) => {
+  const alert = await stubbed(page, 500, { error: { code: "internal", message: "internal error" } });
+  assert.match(await alert.textContent(), /unavailable/);
+  await page.unroute("**/summary?*");
+  await alert.locator("button", { hasText: "Retry" }).click();
+  assertMatches(await shown(page), await api(page, "7d"));
+});
+
+await test("an all-zero window says it is empty", async (page) => {
+  const summary = await api(page, "7d");
+  const empty = {
+    ...summary,
+    total: 0,
+    active_workspaces: 0,
+    families: summary.families.map((f) => ({ ...f, count: 0, last_seen_at: null, buckets: f.buckets.map((b) => ({ ...b, count: 0 })) })),
+  };
+  await page.route("**/summary?*", (route) => route.fulfill({ status: 200, contentType: "application/json", body: JSON.stringify(empty) }));
+  await page.goto(new URL("/?window=7d", PAGE_URL).href);
+  await shown(page);
+  assert.match(await widget(page).locator(".state.empty").textContent(), /No milestones/);
+});
+
+await test("the page shows no identifier the API does not return", async (page) => {
+  await page.goto(new URL("/?window=90d", PAGE_URL).href);
+  await shown(page);
+  const text = await widget(page).evaluate((host) => host.shadowRoot.textContent);
+  for (const forbidden of ["tenant", "ws-", "user-", "actor"]) {
+    assert.ok(!text.toLowerCase().includes(forbidden), `no ${forbidden} on the page`);
+  }
+});
+
+await browser.close();
+if (failures) {
+  console.log(`${failures} browser test(s) failed`);
+  process.exit(1);
+}
+console.log("all browser tests passed");
