@@ -81,15 +81,15 @@ async fn the_widget_shows_the_summary_in_a_real_browser() {
             recorded += 1;
         }
     }
-    assert!(recorded >= 5, "the demo records a milestone of every family");
+    assert!(
+        recorded >= 5,
+        "the demo records a milestone of every family"
+    );
     // Warm the summary function (its first call starts the process).
     let warm = block_in_place(|| watcher.request("GET", "summary", "/summary?window=7d"));
     assert_eq!(warm.status, 200, "{}", warm.body);
 
-    let server = DemoServer::start(&format!(
-        "{}/lambda-url/summary",
-        watcher.invoke_endpoint()
-    ));
+    let server = DemoServer::start(&format!("{}/lambda-url/summary", watcher.invoke_endpoint()));
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target"));
