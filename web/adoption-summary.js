@@ -67,6 +67,33 @@ function el(tag, attributes = {}, ...children) {
 
 const integer = new Intl.NumberFormat();
 
+const isTime = (value) => typeof value === "string" && !Number.isNaN(Date.parse(value));
+const isCount = (value) => Number.isInteger(value) && value >= 0;
+
+/** The whole shape the widget renders, checked before anything is drawn. */
+function isSummary(body) {
+  return (
+    body !== null &&
+    typeof body === "object" &&
+    body.window &&
+    (body.window.bucket === "hour" || body.window.bucket === "day") &&
+    isCount(body.total) &&
+    isCount(body.active_workspaces) &&
+    isTime(body.generated_at) &&
+    Array.isArray(body.families) &&
+    body.families.every(
+      (f) =>
+        f &&
+        typeof f.label === "string" &&
+        typeof f.feature_area === "string" &&
+        isCount(f.count) &&
+        (f.last_seen_at === null || isTime(f.last_seen_at)) &&
+        Array.isArray(f.buckets) &&
+        f.buckets.every((b) => b && isTime(b.start) && isCount(b.count)),
+    )
+  );
+}
+
 function localTime(iso) {
   const date = new Date(iso);
   const node = el("time", { datetime: iso, title: `${date.toISOString().replace(".000Z", "Z")} (UTC)` });
@@ -130,9 +157,13 @@ class AdoptionSummary extends HTMLElement {
   #fieldset;
   #request = 0;
   #offered = ALL_WINDOWS;
+  #onPopState = () => this.#load(windowFromUrl(this.#offered) || DEFAULT_WINDOW, false);
 
   connectedCallback() {
-    if (this.#root) return;
+    if (this.#root) {
+      window.addEventListener("popstate", this.#onPopState);
+      return;
+    }
     const listed = (this.getAttribute("windows") || "").split(",").map((w) => w.trim());
     const offered = ALL_WINDOWS.filter((w) => listed.includes(w));
     this.#offered = offered.length ? offered : ALL_WINDOWS;
@@ -148,8 +179,12 @@ class AdoptionSummary extends HTMLElement {
     panel.append(this.#body);
     this.#root.append(panel);
     this.#renderSelector(this.#offered);
-    window.addEventListener("popstate", () => this.#load(windowFromUrl(this.#offered) || DEFAULT_WINDOW, false));
+    window.addEventListener("popstate", this.#onPopState);
     this.#load(windowFromUrl(this.#offered) || DEFAULT_WINDOW, false);
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener("popstate", this.#onPopState);
   }
 
   get window() {
@@ -195,11 +230,17 @@ class AdoptionSummary extends HTMLElement {
     }
     if (request !== this.#request) return; // a newer selection won
     this.#body.removeAttribute("aria-busy");
-    if (response && response.ok && body && Array.isArray(body.families)) {
-      this.#renderSummary(body);
-    } else {
-      this.#renderError(response ? response.status : 0, body, key);
+    if (response && response.ok && isSummary(body)) {
+      try {
+        this.#renderSummary(body);
+        return;
+      } catch {
+        // Falls through to the error state: never stuck on "Loading…".
+      }
     }
+    // A 200 that is not a summary is shown like a server error, with a Retry.
+    const status = response ? (response.ok ? 502 : response.status) : 0;
+    this.#renderError(status, body, key);
   }
 
   #renderSummary(summary) {

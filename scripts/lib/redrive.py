@@ -81,8 +81,12 @@ def main(argv):
         endpoint_url=args.lambda_endpoint,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=60),
     )
-    seen, kept, deleted = set(), [], 0
-    while not args.max_messages or len(seen) < args.max_messages:
+    seen, kept, deleted = set(), {}, 0
+    idle = 0
+    # Stop after a few receives in a row bring nothing new: an empty queue, or
+    # only messages already tried (kept ones that became visible again in a
+    # long run; their newest receipt handle is remembered).
+    while idle < 3 and (not args.max_messages or len(seen) < args.max_messages):
         # Kept messages stay invisible for the run, so each is tried once.
         batch = sqs.receive_message(
             QueueUrl=args.queue_url,
@@ -90,9 +94,11 @@ def main(argv):
             VisibilityTimeout=900,
             WaitTimeSeconds=1,
         ).get("Messages", [])
+        for message in batch:
+            if message["MessageId"] in kept:
+                kept[message["MessageId"]] = (message, kept[message["MessageId"]][1])
         fresh = [m for m in batch if m["MessageId"] not in seen]
-        if not fresh:
-            break
+        idle = 0 if fresh else idle + 1
         for message in fresh:
             seen.add(message["MessageId"])
             payload = payload_of(message["Body"])
@@ -106,13 +112,17 @@ def main(argv):
                 sqs.delete_message(QueueUrl=args.queue_url, ReceiptHandle=message["ReceiptHandle"])
                 deleted += 1
             else:
-                kept.append((message, outcome))
+                kept[message["MessageId"]] = (message, outcome)
             print(f"{message['MessageId']}  {outcome}  {'deleted' if replayed else 'kept'}", flush=True)
     # Everything left becomes visible again at once, for the next attempt or a look by hand.
-    for message, _ in kept:
-        sqs.change_message_visibility(
-            QueueUrl=args.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-        )
+    for message, _ in kept.values():
+        try:
+            sqs.change_message_visibility(
+                QueueUrl=args.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        except Exception as error:  # noqa: BLE001 - it stays in the queue either way
+            print(f"{message['MessageId']}  could not be made visible at once ({type(error).__name__}); "
+                  "it reappears when its visibility timeout ends", flush=True)
     print(f"redrive: {len(seen)} message(s) read, {deleted} replayed and deleted, {len(kept)} kept in the queue")
     return 1 if kept else 0
 

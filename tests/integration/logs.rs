@@ -218,6 +218,7 @@ async fn logs_keep_every_promise_the_docs_make() {
         (metric::LEFT, "prune"),
         (metric::FAILED_PARTITIONS, "prune"),
         (metric::FINISHED, "prune"),
+        (metric::SKIPPED_ROWS, "prune"),
     ];
     for (name, function) in watched {
         let docs: Vec<&Value> = metrics

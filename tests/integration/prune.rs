@@ -376,3 +376,112 @@ async fn prune_through_cargo_lambda_watch() {
     );
     assert_eq!(remaining_ids(&table).await.len(), 2);
 }
+
+/// A row re-recorded under the same key between prune's read and its delete
+/// (after TTL or another run removed the one read) is never deleted: the
+/// delete is conditional on the row still being the one that was read.
+#[tokio::test]
+async fn a_row_re_recorded_between_read_and_delete_is_never_deleted() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = Utc::now();
+    let as_read = ttl_proof_row("same-key", now - TimeDelta::days(95));
+    // What the table holds by the time the delete is sent: the same tenant
+    // and event id, recorded again with another time.
+    let re_recorded = ttl_proof_row("same-key", now - TimeDelta::days(2));
+    seed(&ledger, vec![re_recorded.clone()]).await;
+
+    let result = testing::delete_as_read(&ledger, &as_read.milestone, as_read.expires_at)
+        .await
+        .expect("delete");
+    assert_eq!(result, testing::DeleteResult::Changed);
+    assert_eq!(
+        remaining_ids(&table).await,
+        ids(&["same-key"]),
+        "the live row stays"
+    );
+
+    // The row as it now is, read again, is deleted.
+    let result = testing::delete_as_read(&ledger, &re_recorded.milestone, re_recorded.expires_at)
+        .await
+        .expect("delete");
+    assert_eq!(result, testing::DeleteResult::Deleted);
+    assert!(remaining_ids(&table).await.is_empty());
+}
+
+/// TTL first: a row past the cutoff that expired under its own TTL within the
+/// grace period is left to TTL (free); one TTL left behind for longer, and one
+/// outside a shortened retention (TTL still ahead), are deleted.
+///
+/// The run's clock is 200 days ahead of the real one, so every TTL here is
+/// still in the real future and DynamoDB Local's own TTL never races the test.
+#[tokio::test]
+async fn rows_expired_under_their_ttl_are_left_to_ttl_for_the_grace_period() {
+    let table = TestTable::create().await;
+    let run_now = now() + TimeDelta::days(200);
+    let plan = PrunePlan::new(run_now, Retention::default(), 7, GRACE, false);
+    let past_cutoff = plan.cutoff - TimeDelta::days(3);
+    let with_ttl = |id: &str, expires: DateTime<Utc>| {
+        let mut r = row(REPORT_CREATED, "t", "w", id, past_cutoff);
+        r.expires_at = expires.timestamp();
+        r
+    };
+    seed(
+        &table.ledger(),
+        vec![
+            with_ttl("ttl-1h-ago", run_now - TimeDelta::hours(1)),
+            with_ttl("ttl-47h-ago", run_now - TimeDelta::hours(47)),
+            with_ttl("ttl-49h-ago", run_now - TimeDelta::hours(49)),
+            with_ttl("ttl-ahead", run_now + TimeDelta::days(30)),
+            ttl_proof_row("live", run_now - TimeDelta::days(10)),
+        ],
+    )
+    .await;
+    let report = prune(&table, plan, &Unbounded).await;
+    assert_eq!(report.rows_left_to_ttl, 2, "{report:?}");
+    assert_eq!((report.rows_due, report.rows_deleted), (2, 2), "{report:?}");
+    assert_eq!(
+        remaining_ids(&table).await,
+        ids(&["live", "ttl-1h-ago", "ttl-47h-ago"])
+    );
+}
+
+/// An index row without a readable time cannot be judged or deleted: it is
+/// counted as unreadable, and the walk and its partition go on.
+#[tokio::test]
+async fn an_unreadable_index_row_is_counted_not_fatal() {
+    let table = TestTable::create().await;
+    let now = now();
+    let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
+    let due = ttl_proof_row("due", plan.cutoff - TimeDelta::days(1));
+    let mut broken = testing::encode_with_ttl(&due.milestone, due.expires_at);
+    broken.insert(
+        testing::attr::EVENT_ID.into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("other".into()),
+    );
+    broken.insert(
+        "event_key".into(),
+        aws_sdk_dynamodb::types::AttributeValue::S("ffffffffffffffffffffffffffffffff".into()),
+    );
+    let time_key = match &broken[testing::attr::TIME_KEY] {
+        aws_sdk_dynamodb::types::AttributeValue::S(s) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    // Inside the day's sort-key range, so the walk reads it, but no instant.
+    let date = &time_key[..11];
+    broken.insert(
+        testing::attr::TIME_KEY.into(),
+        aws_sdk_dynamodb::types::AttributeValue::S(format!(
+            "{date}25:61:00.000Z#ffffffffffffffffffffffffffffffff"
+        )),
+    );
+    testing::put_raw(&table.ledger(), broken)
+        .await
+        .expect("put");
+    seed(&table.ledger(), vec![due]).await;
+
+    let report = prune(&table, plan, &Unbounded).await;
+    assert_eq!(report.rows_unreadable, 1, "{report:?}");
+    assert_eq!((report.rows_due, report.rows_deleted), (1, 1), "{report:?}");
+    assert!(report.finished);
+}

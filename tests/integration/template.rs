@@ -482,6 +482,11 @@ fn prune_runs_daily_on_an_enabled_schedule() {
         "runs never overlap"
     );
     assert_eq!(
+        number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
+        0,
+        "a failed run is not walked again at once"
+    );
+    assert_eq!(
         render(at(
             props,
             &["Environment", "Variables", "PRUNE_TTL_GRACE_HOURS"]
@@ -521,9 +526,14 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
         properties(&template, "PruneFunction"),
         &["Environment", "Variables", "PRUNE_SAFETY_MARGIN_SECONDS"],
     ));
+    // Prune checks the margin before every call and every backoff wait, so
+    // the margin must cover the longer of one operation and one wait.
+    let longest_step = Timeouts::PRUNE
+        .operation
+        .max(storage::RetryPolicy::default().max_delay);
     assert!(
-        margin > Timeouts::PRUNE.operation.as_secs(),
-        "prune's safety margin must cover one DynamoDB operation"
+        margin > longest_step.as_secs(),
+        "prune's safety margin must cover one DynamoDB operation or one backoff wait"
     );
 }
 
@@ -544,6 +554,7 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             metric::FAILED_PARTITIONS,
             "prune",
         ),
+        ("PruneSkippedRowsAlarm", metric::SKIPPED_ROWS, "prune"),
         ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
     ];
     for (alarm, metric_name, function) in expected {

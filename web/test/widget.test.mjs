@@ -175,6 +175,12 @@ await test("a 5xx offers a retry that recovers", async (page) => {
   assertMatches(await shown(page), await api(page, "7d"));
 });
 
+await test("a 200 that is not a summary shows an error with Retry, never an endless Loading", async (page) => {
+  const alert = await stubbed(page, 200, { families: [{ label: "x", buckets: "nope" }] });
+  assert.match(await alert.textContent(), /unavailable/);
+  assert.equal(await alert.locator("button", { hasText: "Retry" }).count(), 1);
+});
+
 await test("an all-zero window says it is empty", async (page) => {
   const summary = await api(page, "7d");
   const empty = {

@@ -200,6 +200,7 @@ impl PruneHandler {
             left,
             report.finished,
             report.partitions_failed,
+            report.rows_unreadable,
         );
         let outcome = if report.partitions_failed > 0 {
             "partitions_failed"
@@ -217,6 +218,8 @@ impl PruneHandler {
                     cutoff = report.cutoff,
                     days_examined = report.days_examined,
                     partitions_failed = report.partitions_failed,
+                    partitions_left = report.partitions_left,
+                    rows_unreadable = report.rows_unreadable,
                     rows_due = report.rows_due,
                     rows_deleted = report.rows_deleted,
                     rows_changed = report.rows_changed,
@@ -235,7 +238,7 @@ impl PruneHandler {
                 report: Box::new(report),
             });
         }
-        if !report.finished || left > 0 {
+        if !report.finished || left > 0 || report.rows_unreadable > 0 {
             log_report!(warn, "prune");
         } else {
             log_report!(info, "prune");

@@ -154,7 +154,8 @@ impl SummaryHandler {
                         queries = stats.queries,
                         items_read = stats.items,
                         skipped_rows = stats.skipped,
-                        "summary skipped unreadable rows"
+                        // The same message as every summary line: one Logs Insights filter finds all.
+                        "summary"
                     );
                 } else {
                     tracing::info!(

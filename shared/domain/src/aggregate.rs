@@ -106,11 +106,11 @@ impl Aggregation {
             return false;
         }
         let event = row.event.index();
-        let bucket = self
-            .window
-            .bucket_index(occurred)
-            .min(self.bucket_starts.len() - 1);
-        self.counts[event][bucket] += 1;
+        // Inside the window, the bucket always exists (the last one holds `end`).
+        let Some(slot) = self.counts[event].get_mut(self.window.bucket_index(occurred)) else {
+            return false;
+        };
+        *slot += 1;
         let last = &mut self.last_seen[event];
         if last.is_none_or(|seen| seen < occurred) {
             *last = Some(occurred);

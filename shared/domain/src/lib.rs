@@ -14,6 +14,8 @@ pub mod events;
 pub mod ids;
 pub mod metadata;
 pub mod model;
+#[cfg(test)]
+mod mutant_kills;
 pub mod openapi;
 pub mod parse;
 #[cfg(test)]

@@ -126,6 +126,10 @@ pub struct PruneReport {
     pub days_examined: u32,
     /// Partitions whose Query or deletes still failed after their retries.
     pub partitions_failed: u32,
+    /// Partitions not read because the run stopped at its deadline: the next run reads them.
+    pub partitions_left: u32,
+    /// Index rows without a readable time (or key): neither judged nor deleted.
+    pub rows_unreadable: u64,
     /// Rows past the cutoff that prune must delete.
     pub rows_due: u64,
     pub rows_deleted: u64,
@@ -147,10 +151,12 @@ struct PartitionOutcome {
     deleted: u64,
     changed: u64,
     left_to_ttl: u64,
+    unreadable: u64,
     failed: bool,
 }
 
-enum DeleteOutcome {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeleteOutcome {
     Deleted,
     Changed,
 }
@@ -174,6 +180,8 @@ impl Ledger {
             cutoff: domain::format_millis(plan.cutoff),
             days_examined: 0,
             partitions_failed: 0,
+            partitions_left: 0,
+            rows_unreadable: 0,
             rows_due: 0,
             rows_deleted: 0,
             rows_changed: 0,
@@ -190,21 +198,19 @@ impl Ledger {
                 (p, outcome)
             })
             .buffered(options.concurrency.max(1));
+        // Every partition future is collected, even after the stop signal: the
+        // ones in flight keep (and report) what they deleted, and the rest
+        // return at once, unread, for the next run.
         let mut done = 0;
-        loop {
-            if stop.should_stop() {
-                break;
-            }
-            let Some((partition, outcome)) = walk.next().await else {
-                break;
-            };
+        while let Some((partition, outcome)) = walk.next().await {
             let Some(outcome) = outcome else {
-                // Stopped inside the partition: it is left whole for the next run.
-                break;
+                report.partitions_left += 1;
+                continue;
             };
             done += 1;
             days.insert(partition.day);
             report.partitions_failed += u32::from(outcome.failed);
+            report.rows_unreadable += outcome.unreadable;
             report.rows_due += outcome.due;
             report.rows_deleted += outcome.deleted;
             report.rows_changed += outcome.changed;
@@ -212,7 +218,10 @@ impl Ledger {
         }
         report.finished = done == total;
         report.days_examined = days.len() as u32;
-        report.rows_left = report.rows_due - report.rows_deleted - report.rows_changed;
+        // Each partition's deleted + changed is at most its due count; saturate anyway.
+        report.rows_left = report
+            .rows_due
+            .saturating_sub(report.rows_deleted + report.rows_changed);
         report.duration_ms = started.elapsed().as_millis() as u64;
         report
     }
@@ -240,10 +249,14 @@ impl Ledger {
                     .await
                 {
                     Ok(read) => break read,
-                    Err(error) if attempt < retry.max_attempts => {
+                    // A backoff starts only while the margin is intact, and the
+                    // loop checks again before the next call: neither a wait nor
+                    // a call (at most one operation timeout) overruns the margin.
+                    Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
                         tracing::debug!(attempt, error = %error, "prune: partition Query failed; backing off");
                         tokio::time::sleep(retry.delay(attempt)).await;
                     }
+                    Err(_) if stop.should_stop() => return None,
                     Err(error) => {
                         tracing::warn!(
                             day = %p.day,
@@ -266,8 +279,9 @@ impl Ledger {
                     Disposition::LeaveToTtl => outcome.left_to_ttl += 1,
                     Disposition::Delete => due.push(key),
                 },
-                // Without its keys and time the row cannot be judged or deleted.
-                Err(_) => outcome.failed = true,
+                // Without its keys and time the row can be neither judged nor
+                // deleted: counted (and alarmed), but it does not fail the partition.
+                Err(_) => outcome.unreadable += 1,
             }
         }
         outcome.due = due.len() as u64;
@@ -275,12 +289,7 @@ impl Ledger {
             return Some(outcome);
         }
         let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(due.iter())
-            .map(|key| async move {
-                if stop.should_stop() {
-                    return None;
-                }
-                Some(self.delete_if_unchanged(key, stop, retry).await)
-            })
+            .map(|key| self.delete_if_unchanged(key, stop, retry))
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -298,14 +307,18 @@ impl Ledger {
 
     /// Deletes the row only if it is still the one that was read (same index
     /// sort key, so the same time and event key), with bounded retries.
-    async fn delete_if_unchanged(
+    /// `None` when the stop signal fired before the delete was sent.
+    pub(crate) async fn delete_if_unchanged(
         &self,
         key: &PruneKey,
         stop: &impl StopSignal,
         retry: RetryPolicy,
-    ) -> Result<DeleteOutcome, StorageError> {
+    ) -> Option<Result<DeleteOutcome, StorageError>> {
         let mut attempt = 0;
         loop {
+            if stop.should_stop() {
+                return None;
+            }
             attempt += 1;
             let result = self
                 .client
@@ -318,20 +331,21 @@ impl Ledger {
                 .send()
                 .await;
             match result {
-                Ok(_) => return Ok(DeleteOutcome::Deleted),
+                Ok(_) => return Some(Ok(DeleteOutcome::Deleted)),
                 Err(SdkError::ServiceError(service))
                     if matches!(
                         service.err(),
                         DeleteItemError::ConditionalCheckFailedException(_)
                     ) =>
                 {
-                    return Ok(DeleteOutcome::Changed);
+                    return Some(Ok(DeleteOutcome::Changed));
                 }
                 Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
                     tracing::debug!(attempt, error = %error, "prune: delete failed; backing off");
                     tokio::time::sleep(retry.delay(attempt)).await;
                 }
-                Err(error) => return Err(StorageError::dynamo("DeleteItem", error)),
+                Err(_) if stop.should_stop() => return None,
+                Err(error) => return Some(Err(StorageError::dynamo("DeleteItem", error))),
             }
         }
     }

@@ -110,3 +110,37 @@ pub async fn read_partition(
         skipped: 0,
     })
 }
+
+/// How prune's conditional delete of one row ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteResult {
+    Deleted,
+    /// The row was no longer the one read (re-recorded, or gone): not deleted.
+    Changed,
+}
+
+/// Prune's conditional delete of the row as it was read (`as_read`, with its
+/// TTL), whatever the table holds now: for tests that interleave a
+/// re-record between prune's read and its delete.
+pub async fn delete_as_read(
+    ledger: &Ledger,
+    as_read: &Milestone,
+    expires_at: i64,
+) -> Result<DeleteResult, StorageError> {
+    struct Never;
+    impl crate::prune::StopSignal for Never {
+        fn should_stop(&self) -> bool {
+            false
+        }
+    }
+    let key = layout::PruneKey::from_item(&layout::milestone_item(as_read, expires_at))?;
+    match ledger
+        .delete_if_unchanged(&key, &Never, RetryPolicy::default())
+        .await
+    {
+        Some(Ok(crate::prune::DeleteOutcome::Deleted)) => Ok(DeleteResult::Deleted),
+        Some(Ok(crate::prune::DeleteOutcome::Changed)) => Ok(DeleteResult::Changed),
+        Some(Err(error)) => Err(error),
+        None => unreachable!("never stops"),
+    }
+}

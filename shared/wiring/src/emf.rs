@@ -65,7 +65,7 @@ pub fn init_with(
     describe_gauge!(
         metric::SKIPPED_ROWS,
         Unit::Count,
-        "index rows a summary could not read and skipped"
+        "index rows a summary (or prune) could not read and skipped"
     );
     describe_counter!(metric::DELETED, Unit::Count, "rows prune deleted");
     describe_gauge!(
@@ -140,10 +140,17 @@ pub fn failed() {
 /// One prune run. `Left`, `FailedPartitions` and `Finished` are per-invocation
 /// gauges, emitted on every run, zeros included (the heartbeat alarm treats
 /// missing data as breaching).
-pub fn prune_run(deleted: u64, left: u64, finished: bool, failed_partitions: u32) {
+pub fn prune_run(
+    deleted: u64,
+    left: u64,
+    finished: bool,
+    failed_partitions: u32,
+    unreadable_rows: u64,
+) {
     counter!(metric::DELETED).increment(deleted);
     gauge!(metric::LEFT).set(left as f64);
     gauge!(metric::FAILED_PARTITIONS).set(f64::from(failed_partitions));
+    gauge!(metric::SKIPPED_ROWS).set(unreadable_rows as f64);
     gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
@@ -162,7 +169,8 @@ mod tests {
         rejected(RejectCode::UnknownEvent);
         rejected(RejectCode::MissingField);
         summary_read(12.5, 700, 8, 1);
-        prune_run(3, 0, true, 0);
+        // One global recorder in this test: SkippedRows is one gauge for summary and prune alike.
+        prune_run(3, 0, true, 0, 1);
         let mut output = Vec::new();
         collector.flush(&mut output).expect("flush");
         let documents: Vec<Value> = String::from_utf8(output)
