@@ -144,30 +144,26 @@ impl SummaryHandler {
         match result {
             Ok(Answer { summary, stats }) => {
                 wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
+                // One line, at warn when rows were skipped (answered from the
+                // rows it could read; the alarm on SkippedRows fires).
+                macro_rules! answered {
+                    ($level:ident) => {
+                        tracing::$level!(
+                            outcome = "ok",
+                            window,
+                            latency_ms,
+                            partitions = stats.partitions,
+                            queries = stats.queries,
+                            items_read = stats.items,
+                            skipped_rows = stats.skipped,
+                            "summary"
+                        )
+                    };
+                }
                 if stats.skipped > 0 {
-                    // Answered from the rows it could read; the alarm on SkippedRows fires.
-                    tracing::warn!(
-                        outcome = "ok",
-                        window,
-                        latency_ms,
-                        partitions = stats.partitions,
-                        queries = stats.queries,
-                        items_read = stats.items,
-                        skipped_rows = stats.skipped,
-                        // The same message as every summary line: one Logs Insights filter finds all.
-                        "summary"
-                    );
+                    answered!(warn);
                 } else {
-                    tracing::info!(
-                        outcome = "ok",
-                        window,
-                        latency_ms,
-                        partitions = stats.partitions,
-                        queries = stats.queries,
-                        items_read = stats.items,
-                        skipped_rows = stats.skipped,
-                        "summary"
-                    );
+                    answered!(info);
                 }
                 // Serializing plain data with string keys cannot fail.
                 json_response(

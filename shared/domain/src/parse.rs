@@ -28,6 +28,10 @@ const FIELDS: [&str; 8] = [
     "metadata",
 ];
 const SUBJECT_FIELDS: [&str; 2] = ["type", "id"];
+/// The request fields every payload must carry: the first six of [`FIELDS`].
+pub(crate) const REQUIRED_FIELDS: [&str; 6] = [
+    FIELDS[0], FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4], FIELDS[5],
+];
 
 /// `path` when it names a place in the contract (`$`, a request field,
 /// `subject.<field>`, `metadata.<a catalog key>`), else `None`.

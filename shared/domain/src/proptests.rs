@@ -5,22 +5,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::error::RejectCode;
 use crate::schema::record_request_schema;
-use crate::testdata::{now, valid_examples};
+use crate::testdata::{PARSER_ONLY, now, valid_examples};
 use crate::{RecordRequest, Retention};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
-
-/// Rules JSON Schema cannot express: the raw size, JSON syntax itself, duplicate keys and the clock.
-const PARSER_ONLY: [RejectCode; 5] = [
-    RejectCode::PayloadTooLarge,
-    RejectCode::MalformedJson,
-    RejectCode::DuplicateField,
-    RejectCode::OccurredInFuture,
-    RejectCode::OccurredBeforeRetention,
-];
 
 static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
     jsonschema::options()

@@ -230,14 +230,7 @@ mod tests {
     use crate::{RecordRequest, Retention};
     use std::path::PathBuf;
 
-    /// Rules JSON Schema cannot express: the raw size, JSON syntax itself, and the clock.
-    const PARSER_ONLY: [RejectCode; 5] = [
-        RejectCode::PayloadTooLarge,
-        RejectCode::MalformedJson,
-        RejectCode::DuplicateField,
-        RejectCode::OccurredInFuture,
-        RejectCode::OccurredBeforeRetention,
-    ];
+    use crate::testdata::PARSER_ONLY;
 
     fn validator(schema: &Value) -> jsonschema::Validator {
         jsonschema::options()

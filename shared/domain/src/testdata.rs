@@ -17,6 +17,17 @@ pub const REVIEW_PACK_REQUESTED: &str = "review_pack.generation_requested";
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+/// Rules JSON Schema cannot express: the raw size, JSON syntax itself,
+/// duplicate keys and the clock. Everything else, the schema and the parser
+/// judge alike.
+pub const PARSER_ONLY: [RejectCode; 5] = [
+    RejectCode::PayloadTooLarge,
+    RejectCode::MalformedJson,
+    RejectCode::DuplicateField,
+    RejectCode::OccurredInFuture,
+    RejectCode::OccurredBeforeRetention,
+];
+
 /// The corpus's "now".
 pub fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
@@ -219,14 +230,7 @@ pub fn rejection_corpus() -> Vec<Case> {
             r#""operation_type":"backup","operation_type":"restore""#,
         ),
     });
-    for field in [
-        "event",
-        "tenant_id",
-        "workspace_id",
-        "actor_id",
-        "event_id",
-        "occurred_at",
-    ] {
+    for field in crate::parse::REQUIRED_FIELDS {
         cases.push(case(MissingField, field, without(field)));
     }
     for bad in [

@@ -77,6 +77,21 @@ impl TestTable {
         storage::Ledger::new(self.client.clone(), &self.name, retention)
     }
 
+    /// The `event_id` of every row, sorted (every item must be a readable row).
+    pub async fn event_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .all_items()
+            .await
+            .iter()
+            .map(|item| {
+                let (milestone, _) = storage::testing::decode(item).expect("stored rows map back");
+                milestone.event_id.as_str().to_owned()
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// Every item in the table (a Scan: fine for a test table, never in the product).
     pub async fn all_items(
         &self,
