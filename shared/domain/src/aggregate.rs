@@ -3,9 +3,9 @@
 //! rows are fetched, so closed days could later come from precomputed roll-ups.
 
 use crate::events::{CATALOG, EventName};
-use crate::rollup::{DayRollup, WorkspaceDigest};
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
+use crate::rollup::{DayRollup, WorkspaceDigest};
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
 use chrono::{DateTime, Utc};
@@ -116,7 +116,8 @@ impl Aggregation {
         if last.is_none_or(|seen| seen < occurred) {
             *last = Some(occurred);
         }
-        self.workspaces.insert(WorkspaceDigest::of(&row.workspace_id));
+        self.workspaces
+            .insert(WorkspaceDigest::of(&row.workspace_id));
         true
     }
 
@@ -339,7 +340,12 @@ mod tests {
         for h in 0..(24 * 40) {
             let event = [OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED][h % 3];
             let occurred = now - TimeDelta::minutes(37 * h as i64 + 11);
-            rows.push(row(event, "t1", &format!("w{}", h % 7), &format_millis(occurred)));
+            rows.push(row(
+                event,
+                "t1",
+                &format!("w{}", h % 7),
+                &format_millis(occurred),
+            ));
         }
         for key in WindowKey::ALL {
             let window = Window::ending_at(key, now);
@@ -351,7 +357,9 @@ mod tests {
                 let f = facts(r);
                 raw.add(&f);
                 let day = f.occurred_at.instant().date_naive();
-                days.entry(day).or_insert_with(|| DayRollup::new(day)).add(&f);
+                days.entry(day)
+                    .or_insert_with(|| DayRollup::new(day))
+                    .add(&f);
             }
             let mut whole = Vec::new();
             for rollup in days.values() {

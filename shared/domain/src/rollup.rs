@@ -83,7 +83,8 @@ impl DayRollup {
         if latest.is_none_or(|seen| seen < occurred) {
             *latest = Some(occurred);
         }
-        self.workspaces.insert(WorkspaceDigest::of(&row.workspace_id));
+        self.workspaces
+            .insert(WorkspaceDigest::of(&row.workspace_id));
         true
     }
 
@@ -167,7 +168,10 @@ mod tests {
         let id = WorkspaceId::parse("ws-1").expect("id");
         assert_eq!(WorkspaceDigest::of(&id), WorkspaceDigest::of(&id));
         let long = WorkspaceId::parse(&"w".repeat(64)).expect("id");
-        assert_eq!(WorkspaceDigest::of(&long).as_bytes().len(), WORKSPACE_DIGEST_LEN);
+        assert_eq!(
+            WorkspaceDigest::of(&long).as_bytes().len(),
+            WORKSPACE_DIGEST_LEN
+        );
         assert_ne!(WorkspaceDigest::of(&id), WorkspaceDigest::of(&long));
         let back = WorkspaceDigest::from_bytes(WorkspaceDigest::of(&id).as_bytes());
         assert_eq!(back, Some(WorkspaceDigest::of(&id)));
@@ -190,7 +194,11 @@ mod tests {
         assert_eq!(rollup.workspaces.len(), 100_000);
         let chunks = rollup.workspace_chunks(20_000);
         assert_eq!(chunks.len(), 5);
-        assert!(chunks.iter().all(|c| c.len() * WORKSPACE_DIGEST_LEN < 400 * 1024));
+        assert!(
+            chunks
+                .iter()
+                .all(|c| c.len() * WORKSPACE_DIGEST_LEN < 400 * 1024)
+        );
         let rejoined: BTreeSet<WorkspaceDigest> = chunks.into_iter().flatten().collect();
         assert_eq!(rejoined, rollup.workspaces);
     }

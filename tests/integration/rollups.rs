@@ -1,0 +1,193 @@
+//! Closed-day roll-ups against DynamoDB Local (WIP, issue 14): a summary made
+//! of roll-ups and raw rows equals one made of raw rows alone, and a late row
+//! (before or during a roll-up) makes the day's roll-up unusable.
+
+use crate::support::TestTable;
+use crate::support::fixtures::{row, seed};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+use domain::testdata::{OPERATION_STARTED, REPORT_CREATED};
+use domain::{Aggregation, Retention, Summary, Window, WindowKey};
+use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, testing};
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(TimeDelta::milliseconds(1))
+        .expect("truncate")
+}
+
+async fn raw_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> Summary {
+    let window = Window::ending_at(key, now);
+    let mut aggregation = Aggregation::new(window, now, Retention::default());
+    ledger
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            aggregation.add_all(rows)
+        })
+        .await
+        .expect("read");
+    aggregation.finish()
+}
+
+/// Roll-ups for the whole closed days, raw rows for the rest.
+async fn mixed_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> (Summary, usize) {
+    let window = Window::ending_at(key, now);
+    let mut aggregation = Aggregation::new(window, now, Retention::default());
+    let days = window.days();
+    let rollups = ledger.usable_rollups(&days).await.expect("roll-ups");
+    let mut whole = Vec::new();
+    for rollup in rollups.values() {
+        if aggregation.add_rollup(rollup) {
+            whole.push(rollup.day);
+        }
+    }
+    ledger
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            for row in rows {
+                if !whole.contains(&row.occurred_at.instant().date_naive()) {
+                    aggregation.add(row);
+                }
+            }
+        })
+        .await
+        .expect("read");
+    (aggregation.finish(), whole.len())
+}
+
+fn closed_days(now: DateTime<Utc>, count: i64) -> Vec<NaiveDate> {
+    (1..=count)
+        .map(|d| (now - TimeDelta::days(d)).date_naive())
+        .collect()
+}
+
+#[tokio::test]
+async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let rows = (0..600)
+        .map(|i| {
+            let event = [OPERATION_STARTED, REPORT_CREATED][i % 2];
+            row(
+                event,
+                &format!("t{}", i % 3),
+                &format!("w{}", i % 11),
+                &format!("r-{i}"),
+                now - TimeDelta::minutes(97 * i as i64 + 3),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    for day in closed_days(now, 45) {
+        let write = ledger
+            .roll_up_day(day, QueryOptions::default())
+            .await
+            .expect("roll up");
+        assert!(
+            matches!(write, RollupWrite::Stored { version: 0, .. }),
+            "{write:?}"
+        );
+    }
+    for key in WindowKey::ALL {
+        let raw = raw_summary(&ledger, key, now).await;
+        let (mixed, whole) = mixed_summary(&ledger, key, now).await;
+        if key != WindowKey::Day {
+            assert!(whole > 0, "{key:?} used roll-ups");
+        }
+        assert_eq!(
+            serde_json::to_value(&raw).expect("json"),
+            serde_json::to_value(&mixed).expect("json"),
+            "{key:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let day = (now - TimeDelta::days(3)).date_naive();
+    let at = day.and_hms_opt(12, 0, 0).expect("time").and_utc();
+    seed(&ledger, vec![row(REPORT_CREATED, "t", "w1", "on-time", at)]).await;
+    ledger
+        .roll_up_day(day, QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert!(
+        ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .contains_key(&day)
+    );
+
+    // A redrive lands a milestone of that day: late, so it bumps the day's version.
+    let late = row(REPORT_CREATED, "t", "w2", "late", at + TimeDelta::hours(1)).milestone;
+    assert_eq!(
+        ledger.record_at(&late, now).await.expect("record"),
+        PutOutcome::Recorded
+    );
+    assert!(
+        !ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .contains_key(&day),
+        "a roll-up missing a row is never used"
+    );
+    let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
+    assert_eq!(mixed.total, 2);
+    assert_eq!(mixed.active_workspaces, 2);
+
+    // A replay of the late milestone is a duplicate, through the same transaction.
+    assert_eq!(
+        ledger.record_at(&late, now).await.expect("record"),
+        PutOutcome::Duplicate
+    );
+    let rebuilt = ledger
+        .roll_up_day(day, QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert!(
+        matches!(rebuilt, RollupWrite::Stored { rows: 2, .. }),
+        "{rebuilt:?}"
+    );
+    let rollups = ledger.usable_rollups(&[day]).await.expect("read");
+    assert_eq!(rollups[&day].total(), 2);
+    assert_eq!(rollups[&day].workspaces.len(), 2);
+}
+
+#[tokio::test]
+async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let day = (now - TimeDelta::days(2)).date_naive();
+    let at = day.and_hms_opt(8, 0, 0).expect("time").and_utc();
+    seed(
+        &ledger,
+        vec![row(OPERATION_STARTED, "t", "w1", "first", at)],
+    )
+    .await;
+    let late = row(
+        OPERATION_STARTED,
+        "t",
+        "w2",
+        "late",
+        at + TimeDelta::hours(2),
+    )
+    .milestone;
+    let (write, put) = testing::roll_up_day_with_late_write(&ledger, day, &late, now)
+        .await
+        .expect("interleaved");
+    assert_eq!(put, PutOutcome::Recorded);
+    assert_eq!(write, RollupWrite::Superseded);
+    assert!(
+        ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
+    assert_eq!(mixed.total, 2, "the late row counts at once");
+}
