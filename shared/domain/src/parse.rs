@@ -29,6 +29,7 @@ const FIELDS: [&str; 8] = [
 ];
 const SUBJECT_FIELDS: [&str; 2] = ["type", "id"];
 /// The request fields every payload must carry: the first six of [`FIELDS`].
+#[cfg(any(test, feature = "testing"))]
 pub(crate) const REQUIRED_FIELDS: [&str; 6] = [
     FIELDS[0], FIELDS[1], FIELDS[2], FIELDS[3], FIELDS[4], FIELDS[5],
 ];
