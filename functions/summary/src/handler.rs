@@ -4,10 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::rollup::DayRollup;
 use domain::{Aggregation, Summary, Window, WindowError, WindowKey};
-use std::collections::BTreeSet;
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::time::Instant;
 use storage::{Ledger, QueryOptions, ReadStats, StorageError};
@@ -335,15 +335,18 @@ mod tests {
             .then_output(|| {
                 aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
             });
-        let (status, body) =
-            call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
+        let (status, body) = call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["window"]["key"], "7d");
         assert_eq!(
             body["families"].as_array().map(Vec::len),
             Some(CATALOG.len())
         );
-        assert_eq!(rollups.num_calls(), 1, "the heads; no chunk is read without a usable head");
+        assert_eq!(
+            rollups.num_calls(),
+            1,
+            "the heads; no chunk is read without a usable head"
+        );
         assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
     }
 
