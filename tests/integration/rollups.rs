@@ -191,3 +191,66 @@ async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
     let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
     assert_eq!(mixed.total, 2, "the late row counts at once");
 }
+
+/// The writer and the summary as real Lambda processes: `rollup` builds the
+/// closed days, and `summary` answers from them exactly what the raw rows say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_and_summary_through_cargo_lambda_watch() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    // Whole hours away from any window edge, so the watcher's own "now" (a
+    // few seconds later) sees the same rows.
+    let rows = (0..300)
+        .map(|i| {
+            row(
+                [OPERATION_STARTED, REPORT_CREATED][i % 2],
+                "t",
+                &format!("w{}", i % 9),
+                &format!("e-{i}"),
+                now - TimeDelta::hours(2 + 5 * i as i64) - TimeDelta::minutes(30),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(report["finished"], true, "{report}");
+    assert!(report["days_built"].as_u64().unwrap_or(0) >= 60, "{report}");
+    let again = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(again["days_built"], 0, "nothing left to build: {again}");
+
+    for key in [WindowKey::Week, WindowKey::Month, WindowKey::Quarter] {
+        let reply = block_in_place(|| {
+            watcher.request(
+                "GET",
+                "summary",
+                &format!("/summary?window={}", key.as_str()),
+            )
+        });
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = reply.json();
+        let raw = raw_summary(&ledger, key, now).await;
+        assert_eq!(body["total"], raw.total, "{key:?}");
+        assert_eq!(body["active_workspaces"], raw.active_workspaces, "{key:?}");
+        let counts: Vec<u64> = body["families"]
+            .as_array()
+            .expect("families")
+            .iter()
+            .map(|f| f["count"].as_u64().unwrap_or(0))
+            .collect();
+        let expected: Vec<u64> = raw.families.iter().map(|f| f.count).collect();
+        assert_eq!(counts, expected, "{key:?}");
+    }
+    // The 30-day and 90-day answers took their whole closed days from roll-ups.
+    let most = watcher
+        .output()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| line["fields"]["rollup_days"].as_u64())
+        .max();
+    assert!(most.is_some_and(|days| days >= 29), "rollup_days: {most:?}");
+}
