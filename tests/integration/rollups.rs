@@ -32,7 +32,11 @@ async fn mixed_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> (
     let window = Window::ending_at(key, now);
     let mut aggregation = Aggregation::new(window, now, Retention::default());
     let days = window.days();
-    let rollups = ledger.usable_rollups(&days).await.expect("roll-ups");
+    let rollups = ledger
+        .usable_rollups(&days)
+        .await
+        .expect("roll-ups")
+        .rollups;
     let mut whole = Vec::new();
     for rollup in rollups.values() {
         if aggregation.add_rollup(rollup) {
@@ -117,6 +121,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
             .usable_rollups(&[day])
             .await
             .expect("read")
+            .rollups
             .contains_key(&day)
     );
 
@@ -131,6 +136,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
             .usable_rollups(&[day])
             .await
             .expect("read")
+            .rollups
             .contains_key(&day),
         "a roll-up missing a row is never used"
     );
@@ -151,7 +157,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
         matches!(rebuilt, RollupWrite::Stored { rows: 2, .. }),
         "{rebuilt:?}"
     );
-    let rollups = ledger.usable_rollups(&[day]).await.expect("read");
+    let rollups = ledger.usable_rollups(&[day]).await.expect("read").rollups;
     assert_eq!(rollups[&day].total(), 2);
     assert_eq!(rollups[&day].workspaces.len(), 2);
 }
@@ -186,6 +192,7 @@ async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
             .usable_rollups(&[day])
             .await
             .expect("read")
+            .rollups
             .is_empty()
     );
     let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;

@@ -2,16 +2,13 @@
 //! roll-up is missing or stale (a late row bumped its version) is rolled up,
 //! newest first, until the deadline's margin. One report, one outcome line.
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use domain::rollup::DayRollup;
+use chrono::{DateTime, Utc};
+use domain::rollup::due_days;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use storage::{Ledger, QueryOptions, RollupWrite};
 
-/// A day is rolled up only this long after it closed: longer than record's
-/// timeout plus clock skew, so every on-time put of the day has landed.
-pub const LAG: TimeDelta = TimeDelta::minutes(15);
 /// Stop this long before the Lambda deadline: one day's build at most.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(30);
 
@@ -52,20 +49,6 @@ impl From<RollupError> for Diagnostic {
     }
 }
 
-/// The closed days within the retention that are old enough to roll up, newest first.
-pub fn due_days(now: DateTime<Utc>, retention: domain::Retention) -> Vec<NaiveDate> {
-    let floor = now - retention.duration();
-    let mut days: Vec<NaiveDate> = floor
-        .date_naive()
-        .iter_days()
-        .take_while(|day| DayRollup::new(*day).end() + LAG <= now)
-        // A day partly outside the retention is never read from a roll-up.
-        .filter(|day| DayRollup::new(*day).start() >= floor)
-        .collect();
-    days.reverse();
-    days
-}
-
 #[derive(Debug, Clone)]
 pub struct RollupHandler {
     ledger: Ledger,
@@ -96,7 +79,7 @@ impl RollupHandler {
         let started = Instant::now();
         let days = due_days(now, self.ledger.retention());
         let usable = match self.ledger.usable_rollups(&days).await {
-            Ok(usable) => usable,
+            Ok(read) => read.rollups,
             Err(error) => {
                 wiring::emf::failed();
                 tracing::error!(

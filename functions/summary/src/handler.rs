@@ -102,23 +102,6 @@ pub struct Answer {
     pub rollup_days: u32,
 }
 
-/// The parts of the window not covered by `whole` days, as contiguous ranges.
-fn raw_ranges(window: &Window, whole: &BTreeSet<NaiveDate>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for day in window.days() {
-        if whole.contains(&day) {
-            continue;
-        }
-        let day = DayRollup::new(day);
-        let (start, end) = (window.start.max(day.start()), window.end.min(day.end()));
-        match ranges.last_mut() {
-            Some(last) if last.1 == start => last.1 = end,
-            _ => ranges.push((start, end)),
-        }
-    }
-    ranges
-}
-
 #[derive(Debug, Clone)]
 pub struct SummaryHandler {
     ledger: Ledger,
@@ -250,14 +233,20 @@ impl SummaryHandler {
             .collect();
         let mut whole = BTreeSet::new();
         if !candidates.is_empty() {
-            for rollup in self.ledger.usable_rollups(&candidates).await?.values() {
+            for rollup in self
+                .ledger
+                .usable_rollups(&candidates)
+                .await?
+                .rollups
+                .values()
+            {
                 if aggregation.add_rollup(rollup) {
                     whole.insert(rollup.day);
                 }
             }
         }
         let mut stats = ReadStats::default();
-        for (start, end) in raw_ranges(&range, &whole) {
+        for (start, end) in range.raw_ranges(&whole) {
             let read = self
                 .ledger
                 .read_range(start, end, self.options, |rows| aggregation.add_all(rows))

@@ -42,6 +42,25 @@ impl WorkspaceDigest {
     }
 }
 
+/// A day is rolled up only this long after it closed: longer than record's
+/// timeout plus clock skew, so every on-time put of the day has landed.
+pub const ROLLUP_LAG: TimeDelta = TimeDelta::minutes(15);
+
+/// The closed days wholly inside the retention that are old enough to roll
+/// up, newest first.
+pub fn due_days(now: DateTime<Utc>, retention: crate::Retention) -> Vec<NaiveDate> {
+    let floor = now - retention.duration();
+    let mut days: Vec<NaiveDate> = floor
+        .date_naive()
+        .iter_days()
+        .take_while(|day| DayRollup::new(*day).end() + ROLLUP_LAG <= now)
+        // A day partly outside the retention is never read from a roll-up.
+        .filter(|day| DayRollup::new(*day).start() >= floor)
+        .collect();
+    days.reverse();
+    days
+}
+
 /// One closed UTC day, rolled up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayRollup {

@@ -16,6 +16,15 @@ use std::collections::{BTreeMap, HashMap};
 /// DynamoDB's limit on keys per BatchGetItem call.
 const MAX_BATCH_GET: usize = 100;
 
+/// The usable roll-ups of some days, and what reading them cost.
+#[derive(Debug, Clone, Default)]
+pub struct RollupRead {
+    pub rollups: BTreeMap<NaiveDate, DayRollup>,
+    /// Items read: day versions, heads and workspace chunks. Per closed day
+    /// it does not depend on how many milestones the day holds.
+    pub items: u64,
+}
+
 /// What building a day's roll-up came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupWrite {
@@ -73,16 +82,14 @@ impl Ledger {
     /// The usable roll-ups of `days`: those whose head was built from the
     /// day's current version, with their workspace digests. A day missing
     /// here (no head, a stale one, one from another catalog) is read raw.
-    pub async fn usable_rollups(
-        &self,
-        days: &[NaiveDate],
-    ) -> Result<BTreeMap<NaiveDate, DayRollup>, StorageError> {
+    pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
         let mut keys = Vec::with_capacity(days.len() * 2);
         for day in days {
             keys.push(layout::day_version_key(*day));
             keys.push(layout::rollup_head_key(*day));
         }
         let items = self.batch_get(keys).await?;
+        let mut read = items.len() as u64;
         let by_key: HashMap<(String, String), &Item> = items
             .iter()
             .filter_map(|item| Some((sort_pair(item)?, item)))
@@ -120,7 +127,9 @@ impl Ledger {
             .into_iter()
             .map(|(day, head)| (day, head.rollup))
             .collect();
-        for chunk in self.batch_get(chunk_keys).await? {
+        let chunks = self.batch_get(chunk_keys).await?;
+        read += chunks.len() as u64;
+        for chunk in chunks {
             let Some((_, sort)) = sort_pair(&chunk) else {
                 continue;
             };
@@ -141,7 +150,10 @@ impl Ledger {
         }
         // A head whose chunks are not all there is not usable (expired or half-written).
         rollups.retain(|day, _| expected.get(day) == Some(&0));
-        Ok(rollups)
+        Ok(RollupRead {
+            rollups,
+            items: read,
+        })
     }
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's
