@@ -159,3 +159,17 @@ fn wrong_type_messages_name_the_json_type_received() {
         rejection.message
     );
 }
+
+#[test]
+fn only_an_empty_array_stands_for_no_metadata() {
+    let empty =
+        with("event", json!(crate::testdata::REVIEW_PACK_REQUESTED)).tap_metadata(json!([]));
+    assert!(parse(&empty).is_ok());
+    let listed =
+        with("event", json!(crate::testdata::REVIEW_PACK_REQUESTED)).tap_metadata(json!(["x"]));
+    let rejection = parse(&listed).expect_err("a non-empty array is not metadata");
+    assert_eq!(
+        (rejection.code, rejection.field.as_str()),
+        (RejectCode::WrongType, "metadata")
+    );
+}
