@@ -276,7 +276,7 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
             }
         }
     }
-    let items = table.all_items().await;
+    let items = table.rows().await;
     let mut ids: Vec<String> = items
         .iter()
         .map(|item| {

@@ -11,6 +11,7 @@ mod logs;
 mod prune;
 mod record_e2e;
 mod redrive;
+mod rollups;
 mod storage;
 mod summary;
 mod template;

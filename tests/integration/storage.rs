@@ -39,7 +39,7 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
         PutOutcome::Recorded
     );
 
-    let items = table.all_items().await;
+    let items = table.rows().await;
     assert_eq!(items.len(), 1);
     let item = &items[0];
     assert_eq!(s(item, attr::TENANT_ID), "tenant-a");
@@ -93,7 +93,7 @@ async fn duplicate_leaves_one_item_and_conflict_is_reported() {
         PutOutcome::Conflict
     );
 
-    let items = table.all_items().await;
+    let items = table.rows().await;
     assert_eq!(items.len(), 1);
     assert_eq!(
         s(&items[0], attr::WORKSPACE_ID),
@@ -122,7 +122,7 @@ async fn fifty_concurrent_identical_puts_leave_one_item() {
         }
     }
     assert_eq!((recorded, duplicates), (1, 49));
-    assert_eq!(table.all_items().await.len(), 1);
+    assert_eq!(table.rows().await.len(), 1);
 }
 
 #[tokio::test]
@@ -245,6 +245,6 @@ async fn the_time_index_never_carries_the_event_id_text() {
     assert!(!items[0].contains_key(attr::ACTOR_ID), "{text}");
     assert!(!items[0].contains_key(attr::METADATA), "{text}");
     // The base table keeps the event id as sent, for the operator.
-    let stored = table.all_items().await;
+    let stored = table.rows().await;
     assert_eq!(s(&stored[0], attr::EVENT_ID), event_id);
 }

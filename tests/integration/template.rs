@@ -95,6 +95,7 @@ fn set(pairs: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
     let expected = set(&[
         ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("sqs:SendMessage", "GetAtt RecordFailureQueue.Arn"),
         ("logs:CreateLogStream", "GetAtt RecordLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt RecordLogGroup.Arn"),
@@ -106,6 +107,7 @@ fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
 fn summary_role_grants_exactly_query_on_the_index_and_its_logs() {
     let expected = set(&[
         ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
+        ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
         ("logs:CreateLogStream", "GetAtt SummaryLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt SummaryLogGroup.Arn"),
     ]);
@@ -122,6 +124,83 @@ fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
         ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
     ]);
     assert_eq!(role_grants(&template(), "PruneRole"), expected);
+}
+
+#[test]
+fn rollup_role_grants_exactly_reads_of_the_index_and_rollup_items_and_its_logs() {
+    let expected = set(&[
+        ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
+        ("dynamodb:GetItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:ConditionCheckItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
+        ("logs:CreateLogStream", "GetAtt RollupLogGroup.Arn"),
+        ("logs:PutLogEvents", "GetAtt RollupLogGroup.Arn"),
+    ]);
+    assert_eq!(role_grants(&template(), "RollupRole"), expected);
+}
+
+/// The leading keys (partitions) each table-level grant is limited to, by
+/// (role, action). A grant without the condition reaches every row.
+fn leading_keys(template: &Value, role: &str) -> BTreeSet<(String, Vec<String>)> {
+    let mut limited = BTreeSet::new();
+    for policy in properties(template, role)
+        .get("Policies")
+        .and_then(Value::as_sequence)
+        .expect("policies")
+    {
+        for statement in at(policy, &["PolicyDocument", "Statement"])
+            .as_sequence()
+            .expect("statements")
+        {
+            let Some(keys) = statement
+                .get("Condition")
+                .and_then(|c| c.get("ForAllValues:StringEquals"))
+                .and_then(|c| c.get("dynamodb:LeadingKeys"))
+            else {
+                continue;
+            };
+            let keys = strings(keys);
+            for action in strings(statement.get("Action").expect("Action")) {
+                limited.insert((action, keys.clone()));
+            }
+        }
+    }
+    limited
+}
+
+/// Roll-ups and day versions live in partitions no tenant can have; the
+/// roles that touch them reach only those partitions, never a row.
+#[test]
+fn rollup_grants_are_limited_to_the_rollup_partitions() {
+    let template = template();
+    let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        leading_keys(&template, "RecordRole"),
+        BTreeSet::from([("dynamodb:UpdateItem".to_owned(), keys(&["#day"]))])
+    );
+    assert_eq!(
+        leading_keys(&template, "SummaryRole"),
+        BTreeSet::from([(
+            "dynamodb:BatchGetItem".to_owned(),
+            keys(&["#day", "#rollup"])
+        )])
+    );
+    assert_eq!(
+        leading_keys(&template, "RollupRole"),
+        BTreeSet::from([
+            (
+                "dynamodb:BatchGetItem".to_owned(),
+                keys(&["#day", "#rollup"])
+            ),
+            (
+                "dynamodb:ConditionCheckItem".to_owned(),
+                keys(&["#day", "#rollup"])
+            ),
+            ("dynamodb:GetItem".to_owned(), keys(&["#day", "#rollup"])),
+            ("dynamodb:PutItem".to_owned(), keys(&["#rollup"])),
+        ])
+    );
 }
 
 #[test]
@@ -216,6 +295,7 @@ fn each_function_is_a_cargo_lambda_build_with_its_own_role_and_log_group() {
         ("RecordFunction", "record"),
         ("SummaryFunction", "summary"),
         ("PruneFunction", "prune"),
+        ("RollupFunction", "rollup"),
     ] {
         let resource = resource(&template, function);
         let stem = function.trim_end_matches("Function");
@@ -512,6 +592,7 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
         ("RecordFunction", 10, 128, Timeouts::RECORD),
         ("SummaryFunction", 20, 1024, Timeouts::SUMMARY),
         ("PruneFunction", 300, 256, Timeouts::PRUNE),
+        ("RollupFunction", 300, 512, Timeouts::ROLLUP),
     ] {
         let props = properties(&template, function);
         assert_eq!(number(at(props, &["Timeout"])), timeout, "{function}");
@@ -555,6 +636,7 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             "prune",
         ),
         ("PruneSkippedRowsAlarm", metric::SKIPPED_ROWS, "prune"),
+        ("RollupFailedDaysAlarm", metric::DAYS_FAILED, "rollup"),
         ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
     ];
     for (alarm, metric_name, function) in expected {
@@ -657,5 +739,25 @@ fn copies_never_outlive_the_retention() {
             &["MessageRetentionPeriod"]
         )),
         "FindInMap RetentionCopies Ref RetentionDays FailureQueueRetentionSeconds"
+    );
+}
+
+#[test]
+fn rollup_runs_hourly_one_at_a_time() {
+    let template = template();
+    let props = properties(&template, "RollupFunction");
+    let schedule = at(props, &["Events", "Hourly"]);
+    assert_eq!(
+        render(at(schedule, &["Properties", "Schedule"])),
+        "cron(20 * * * ? *)"
+    );
+    assert_eq!(
+        at(schedule, &["Properties", "Enabled"]).as_bool(),
+        Some(true)
+    );
+    assert_eq!(number(at(props, &["ReservedConcurrentExecutions"])), 1);
+    assert_eq!(
+        number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
+        0
     );
 }

@@ -144,7 +144,7 @@ impl RecordHandler {
             tenant_id: Some(request.tenant_id.clone()),
         };
         let milestone = request.into_milestone();
-        let outcome = match self.ledger.record(&milestone).await {
+        let outcome = match self.ledger.record_at(&milestone, now).await {
             Ok(PutOutcome::Recorded) => Outcome::Recorded {
                 event_id: milestone.event_id,
             },
@@ -227,14 +227,21 @@ mod tests {
         let expected_ttl = (occurred + chrono::TimeDelta::days(30))
             .timestamp()
             .to_string();
-        let put = mock!(Client::put_item)
+        // A 29-day-old milestone is late (its day is closed): its put goes in a
+        // transaction with the day's version bump.
+        let put = mock!(Client::transact_write_items)
             .match_requests(move |req| {
-                req.item()
-                    .and_then(|item| item.get("expires_at"))
+                req.transact_items()
+                    .first()
+                    .and_then(|item| item.put())
+                    .and_then(|put| put.item().get("expires_at"))
                     .and_then(|v| v.as_n().ok())
                     == Some(&expected_ttl)
             })
-            .then_output(|| PutItemOutput::builder().build());
+            .then_output(|| {
+                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput::builder()
+                    .build()
+            });
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put]);
         let handler = RecordHandler::new(Ledger::new(client, "ledger", retention));
         let at = |t: DateTime<Utc>| {

@@ -1,11 +1,13 @@
 //! `GET /summary?window=24h|7d|30d|90d`: routing, the window, one aggregate
 //! read, and the single place where errors become status codes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::rollup::DayRollup;
 use domain::{Aggregation, Summary, Window, WindowError, WindowKey};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::time::Instant;
 use storage::{Ledger, QueryOptions, ReadStats, StorageError};
@@ -94,7 +96,10 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
 #[derive(Debug)]
 pub struct Answer {
     pub summary: Summary,
+    /// The raw-row reads.
     pub stats: ReadStats,
+    /// Closed days answered from their roll-ups.
+    pub rollup_days: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -142,7 +147,11 @@ impl SummaryHandler {
         };
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
-            Ok(Answer { summary, stats }) => {
+            Ok(Answer {
+                summary,
+                stats,
+                rollup_days,
+            }) => {
                 wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
                 // One line, at warn when rows were skipped (answered from the
                 // rows it could read; the alarm on SkippedRows fires).
@@ -156,6 +165,7 @@ impl SummaryHandler {
                             queries = stats.queries,
                             items_read = stats.items,
                             skipped_rows = stats.skipped,
+                            rollup_days,
                             "summary"
                         )
                     };
@@ -208,20 +218,49 @@ impl SummaryHandler {
         }
     }
 
-    /// One aggregate read of the window ending at `now`, through the time index.
+    /// One aggregate read of the window ending at `now`: the whole closed days
+    /// from their roll-ups when usable (one batched read), everything else
+    /// (today, the edge day, a day whose roll-up is missing or stale) from
+    /// raw rows through the time index.
     async fn read(&self, key: WindowKey, now: DateTime<Utc>) -> Result<Answer, SummaryError> {
         let retention = self.ledger.retention();
         let range = Window::ending_at(key, now);
         let mut aggregation = Aggregation::new(range, now, retention);
-        let stats = self
-            .ledger
-            .read_range(range.start, range.end, self.options, |rows| {
-                aggregation.add_all(rows)
-            })
-            .await?;
+        let candidates: Vec<NaiveDate> = range
+            .days()
+            .into_iter()
+            .filter(|day| aggregation.takes_whole_day(&DayRollup::new(*day)))
+            .collect();
+        let mut whole = BTreeSet::new();
+        if !candidates.is_empty() {
+            for rollup in self
+                .ledger
+                .usable_rollups(&candidates)
+                .await?
+                .rollups
+                .values()
+            {
+                if aggregation.add_rollup(rollup) {
+                    whole.insert(rollup.day);
+                }
+            }
+        }
+        let mut stats = ReadStats::default();
+        for (start, end) in range.raw_ranges(&whole) {
+            let read = self
+                .ledger
+                .read_range(start, end, self.options, |rows| aggregation.add_all(rows))
+                .await?;
+            stats.partitions += read.partitions;
+            stats.queries += read.queries;
+            stats.items += read.items;
+            stats.consumed_capacity += read.consumed_capacity;
+            stats.skipped += read.skipped;
+        }
         Ok(Answer {
             summary: aggregation.finish(),
             stats,
+            rollup_days: whole.len() as u32,
         })
     }
 }
@@ -273,13 +312,29 @@ mod tests {
 
     #[tokio::test]
     async fn default_window_reads_every_day_and_shard_of_seven_days() {
+        // No roll-up exists: the six whole closed days are asked for in one
+        // batched read, then every day is read raw.
         let query = empty_query();
-        let (status, body) = call(&handler(&[&query], 90), Method::GET, ROUTE, &[]).await;
+        let rollups = mock!(Client::batch_get_item)
+            .match_requests(|req| {
+                req.request_items()
+                    .and_then(|items| items.get("ledger"))
+                    .is_some_and(|keys| keys.keys().len() == 2 * 6)
+            })
+            .then_output(|| {
+                aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
+            });
+        let (status, body) = call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["window"]["key"], "7d");
         assert_eq!(
             body["families"].as_array().map(Vec::len),
             Some(CATALOG.len())
+        );
+        assert_eq!(
+            rollups.num_calls(),
+            1,
+            "the heads; no chunk is read without a usable head"
         );
         assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
     }

@@ -3,9 +3,9 @@
 //! rows are fetched, so closed days could later come from precomputed roll-ups.
 
 use crate::events::{CATALOG, EventName};
-use crate::ids::WorkspaceId;
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
+use crate::rollup::{DayRollup, WorkspaceDigest};
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
 use chrono::{DateTime, Utc};
@@ -76,8 +76,9 @@ pub struct Aggregation {
     /// `counts[event][bucket]`.
     counts: Vec<Vec<u64>>,
     last_seen: Vec<Option<DateTime<Utc>>>,
-    /// Distinct workspace ids: a workspace owns several tenants, and counts once.
-    workspaces: HashSet<WorkspaceId>,
+    /// Distinct workspaces, by digest so raw rows and roll-ups merge: a
+    /// workspace owns several tenants, and counts once.
+    workspaces: HashSet<WorkspaceDigest>,
 }
 
 impl Aggregation {
@@ -115,9 +116,44 @@ impl Aggregation {
         if last.is_none_or(|seen| seen < occurred) {
             *last = Some(occurred);
         }
-        if !self.workspaces.contains(&row.workspace_id) {
-            self.workspaces.insert(row.workspace_id.clone());
+        self.workspaces
+            .insert(WorkspaceDigest::of(&row.workspace_id));
+        true
+    }
+
+    /// Whether a closed day can be taken whole from its roll-up: it lies
+    /// entirely inside the window and inside the retention, and is not today.
+    /// Any other day (an edge day, today) is read from raw rows.
+    pub fn takes_whole_day(&self, rollup: &DayRollup) -> bool {
+        self.window.start <= rollup.start()
+            && rollup.end() <= self.window.end
+            && self.retention_floor <= rollup.start()
+    }
+
+    /// Adds a closed day from its roll-up; `false` (and nothing added) unless
+    /// [`Self::takes_whole_day`]. The caller reads that day's raw rows otherwise.
+    pub fn add_rollup(&mut self, rollup: &DayRollup) -> bool {
+        if !self.takes_whole_day(rollup) {
+            return false;
         }
+        for (event, hours) in rollup.counts.iter().enumerate() {
+            for (hour, count) in hours.iter().enumerate() {
+                if *count == 0 {
+                    continue;
+                }
+                let start = rollup.start() + chrono::TimeDelta::hours(hour as i64);
+                if let Some(slot) = self.counts[event].get_mut(self.window.bucket_index(start)) {
+                    *slot += count;
+                }
+            }
+            if let Some(latest) = rollup.latest[event] {
+                let last = &mut self.last_seen[event];
+                if last.is_none_or(|seen| seen < latest) {
+                    *last = Some(latest);
+                }
+            }
+        }
+        self.workspaces.extend(rollup.workspaces.iter().copied());
         true
     }
 
@@ -169,7 +205,7 @@ impl Aggregation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::TenantId;
+    use crate::ids::{TenantId, WorkspaceId};
     use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
     use crate::time::OccurredAt;
     use chrono::TimeDelta;
@@ -293,6 +329,60 @@ mod tests {
         let summary = summarize(WindowKey::Week, &rows);
         assert_eq!(summary.active_workspaces, 2);
         assert_eq!(summary.total, 4);
+    }
+
+    /// A summary from day roll-ups (whole days) plus raw rows (edge day and
+    /// today) equals a summary from raw rows alone, for every window.
+    #[test]
+    fn rollups_and_raw_rows_give_the_same_summary() {
+        let now = at("2026-11-27T10:30:00.250Z");
+        let mut rows = Vec::new();
+        for h in 0..(24 * 40) {
+            let event = [OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED][h % 3];
+            let occurred = now - TimeDelta::minutes(37 * h as i64 + 11);
+            rows.push(row(
+                event,
+                "t1",
+                &format!("w{}", h % 7),
+                &format_millis(occurred),
+            ));
+        }
+        for key in WindowKey::ALL {
+            let window = Window::ending_at(key, now);
+            let mut raw = Aggregation::new(window, now, Retention::default());
+            let mut mixed = Aggregation::new(window, now, Retention::default());
+            let mut days: std::collections::BTreeMap<chrono::NaiveDate, DayRollup> =
+                std::collections::BTreeMap::new();
+            for r in &rows {
+                let f = facts(r);
+                raw.add(&f);
+                let day = f.occurred_at.instant().date_naive();
+                days.entry(day)
+                    .or_insert_with(|| DayRollup::new(day))
+                    .add(&f);
+            }
+            let mut whole = Vec::new();
+            for rollup in days.values() {
+                if mixed.add_rollup(rollup) {
+                    whole.push(rollup.day);
+                }
+            }
+            for r in &rows {
+                let f = facts(r);
+                if !whole.contains(&f.occurred_at.instant().date_naive()) {
+                    mixed.add(&f);
+                }
+            }
+            if key != WindowKey::Day {
+                assert!(!whole.is_empty(), "{key:?} used roll-ups");
+            }
+            let (raw, mixed) = (raw.finish(), mixed.finish());
+            assert_eq!(
+                serde_json::to_value(&raw).expect("json"),
+                serde_json::to_value(&mixed).expect("json"),
+                "{key:?}"
+            );
+        }
     }
 
     #[test]

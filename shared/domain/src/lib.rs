@@ -21,6 +21,7 @@ pub mod parse;
 #[cfg(test)]
 mod proptests;
 pub mod retention;
+pub mod rollup;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testdata;

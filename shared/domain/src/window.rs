@@ -172,6 +172,30 @@ impl Window {
         self.start <= instant && instant < self.end
     }
 
+    /// The parts of the window outside the `whole` days (taken from roll-ups),
+    /// as contiguous `[start, end)` ranges, oldest first: what is read raw.
+    pub fn raw_ranges(
+        &self,
+        whole: &std::collections::BTreeSet<NaiveDate>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        for day in self.days() {
+            if whole.contains(&day) {
+                continue;
+            }
+            let day_start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+            let (start, end) = (
+                self.start.max(day_start),
+                self.end.min(day_start + TimeDelta::days(1)),
+            );
+            match ranges.last_mut() {
+                Some(last) if last.1 == start => last.1 = end,
+                _ => ranges.push((start, end)),
+            }
+        }
+        ranges
+    }
+
     /// The UTC days the window touches, oldest first.
     pub fn days(&self) -> Vec<NaiveDate> {
         let first = self.start.date_naive();

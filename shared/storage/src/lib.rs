@@ -16,6 +16,7 @@ mod ledger;
 pub mod prune;
 pub mod record;
 mod retry;
+pub mod rollups;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -26,3 +27,4 @@ pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
+pub use rollups::{RollupRead, RollupWrite};

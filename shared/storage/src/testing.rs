@@ -144,3 +144,22 @@ pub async fn delete_as_read(
         None => unreachable!("never stops"),
     }
 }
+
+/// Builds a day's roll-up with `late` recorded (at `now`) after the writer
+/// read the day's rows and before it stores the head: the interleaving that
+/// must never leave a roll-up missing a row.
+pub async fn roll_up_day_with_late_write(
+    ledger: &Ledger,
+    day: NaiveDate,
+    late: &Milestone,
+    now: DateTime<Utc>,
+) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
+    let mut recorded = None;
+    let write = ledger
+        .roll_up_day_then(day, QueryOptions::default(), || async {
+            recorded = Some(ledger.record_at(late, now).await);
+        })
+        .await?;
+    let put = recorded.unwrap_or(Err(StorageError::MissingOldItem))?;
+    Ok((write, put))
+}

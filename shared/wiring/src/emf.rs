@@ -78,6 +78,12 @@ pub fn init_with(
         Unit::Count,
         "partitions a prune run skipped after their retries"
     );
+    describe_gauge!(metric::DAYS_BUILT, Unit::Count, "days a roll-up run built");
+    describe_gauge!(
+        metric::DAYS_FAILED,
+        Unit::Count,
+        "days a roll-up run could not build"
+    );
     describe_gauge!(
         metric::FINISHED,
         Unit::Count,
@@ -100,6 +106,8 @@ pub mod metric {
     pub const DELETED: &str = "Deleted";
     pub const LEFT: &str = "Left";
     pub const FAILED_PARTITIONS: &str = "FailedPartitions";
+    pub const DAYS_BUILT: &str = "DaysBuilt";
+    pub const DAYS_FAILED: &str = "DaysFailed";
     pub const FINISHED: &str = "Finished";
 }
 
@@ -130,6 +138,13 @@ pub fn summary_read(latency_ms: f64, items_read: u64, query_calls: u32, skipped_
     counter!(metric::ITEMS_READ).increment(items_read);
     counter!(metric::QUERY_CALLS).increment(u64::from(query_calls));
     gauge!(metric::SKIPPED_ROWS).set(skipped_rows as f64);
+}
+
+/// One roll-up writer run: days built and failed, and whether it covered every due day.
+pub fn rollup_run(built: u32, failed: u32, finished: bool) {
+    gauge!(metric::DAYS_BUILT).set(f64::from(built));
+    gauge!(metric::DAYS_FAILED).set(f64::from(failed));
+    gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
 /// One failed invocation, of any function.

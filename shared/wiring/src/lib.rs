@@ -146,6 +146,8 @@ impl Timeouts {
     pub const SUMMARY: Self = Self::seconds(1, 3, 8);
     /// prune: Lambda timeout 300 s, safety margin 10 s. Each Query or delete.
     pub const PRUNE: Self = Self::seconds(1, 3, 8);
+    /// rollup: Lambda timeout 300 s, safety margin 30 s. Each Query, batched read or write.
+    pub const ROLLUP: Self = Self::seconds(1, 3, 8);
 }
 
 /// Builds the DynamoDB client from exactly the environment Lambda sets:

@@ -77,10 +77,27 @@ impl TestTable {
         storage::Ledger::new(self.client.clone(), &self.name, retention)
     }
 
-    /// The `event_id` of every row, sorted (every item must be a readable row).
+    /// Every milestone row: the items outside the `#`-partitions that day
+    /// versions and roll-ups use.
+    pub async fn rows(
+        &self,
+    ) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        self.all_items()
+            .await
+            .into_iter()
+            .filter(|item| {
+                !item
+                    .get("tenant_id")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|t| t.starts_with('#'))
+            })
+            .collect()
+    }
+
+    /// The `event_id` of every row, sorted (every row must be readable).
     pub async fn event_ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = self
-            .all_items()
+            .rows()
             .await
             .iter()
             .map(|item| {

@@ -12,6 +12,7 @@
 use chrono::{TimeDelta, Utc};
 use devkit::seed::synthetic_milestone;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
+use domain::rollup::DayRollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::HashMap;
 use std::error::Error;
@@ -25,7 +26,8 @@ type BoxError = Box<dyn Error + Send + Sync>;
 const USAGE: &str = "usage:
   devkit create-table --table NAME [--template PATH] [--endpoint URL]
   devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
-  devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
+  devkit summarize    --table NAME --window 24h|7d|30d|90d [--rollups true] [--endpoint URL]
+  devkit rollup       --table NAME [--endpoint URL]
   devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
   devkit item-size";
 
@@ -89,6 +91,7 @@ async fn run(args: Vec<String>) -> Result<(), BoxError> {
         "create-table" => create(&args).await,
         "seed" => seed(&args).await,
         "summarize" => summarize(&args).await,
+        "rollup" => rollup(&args).await,
         "bare" => bare(&args).await,
         "item-size" => item_size(),
         other => Err(format!("unknown command {other}\n{USAGE}").into()),
@@ -173,25 +176,72 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     let started = Instant::now();
     let window = Window::ending_at(key, now);
     let mut aggregation = Aggregation::new(window, now, retention);
-    let stats = ledger
-        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
-            aggregation.add_all(rows)
-        })
-        .await?;
+    // As the summary function reads: whole closed days from their roll-ups
+    // (with --rollups true), the rest raw.
+    let mut whole = std::collections::BTreeSet::new();
+    let mut rollup_items = 0;
+    if args.flags.get("rollups").is_some_and(|v| v == "true") {
+        let candidates: Vec<_> = window
+            .days()
+            .into_iter()
+            .filter(|day| aggregation.takes_whole_day(&DayRollup::new(*day)))
+            .collect();
+        let read = ledger.usable_rollups(&candidates).await?;
+        rollup_items = read.items;
+        for rollup in read.rollups.values() {
+            if aggregation.add_rollup(rollup) {
+                whole.insert(rollup.day);
+            }
+        }
+    }
+    let (mut queries, mut items, mut rcu) = (0, 0, 0.0);
+    for (start, end) in window.raw_ranges(&whole) {
+        let stats = ledger
+            .read_range(start, end, QueryOptions::default(), |rows| {
+                aggregation.add_all(rows)
+            })
+            .await?;
+        queries += stats.queries;
+        items += stats.items;
+        rcu += stats.consumed_capacity;
+    }
     let summary = aggregation.finish();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     let report = serde_json::json!({
         "window": key.as_str(),
-        "queries": stats.queries,
-        "partitions": stats.partitions,
-        "items_read": stats.items,
+        "queries": queries,
+        "items_read": items,
+        "rollup_days": whole.len(),
+        "rollup_items_read": rollup_items,
         "counted": summary.total,
-        "consumed_rcu": stats.consumed_capacity,
+        "active_workspaces": summary.active_workspaces,
+        "consumed_rcu": rcu,
         "wall_ms": wall_ms,
         "peak_rss_kib_before": rss_before,
         "peak_rss_kib": peak_rss_kib(),
     });
     println!("{report}");
+    Ok(())
+}
+
+/// Builds every due closed day's roll-up, as the rollup function does.
+async fn rollup(args: &Args) -> Result<(), BoxError> {
+    let table = args.required("table")?;
+    let retention = Retention::default();
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table, retention);
+    let started = Instant::now();
+    let days = domain::rollup::due_days(Utc::now(), retention);
+    let (mut built, mut superseded) = (0, 0);
+    for day in &days {
+        match ledger.roll_up_day(*day, QueryOptions::default()).await? {
+            storage::RollupWrite::Stored { .. } => built += 1,
+            storage::RollupWrite::Superseded => superseded += 1,
+        }
+    }
+    println!(
+        "    rolled up {built} days ({superseded} superseded) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

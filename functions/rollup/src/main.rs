@@ -1,0 +1,28 @@
+//! `rollup` Lambda (hourly EventBridge schedule, or a manual run): wiring only. The handler lives in `handler.rs`.
+
+mod handler;
+
+use handler::RollupHandler;
+use lambda_runtime::{Error, service_fn};
+use storage::Ledger;
+use wiring::Config;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
+    lambda_runtime::tracing::init_default_subscriber();
+    let metrics = wiring::emf::init("rollup")?;
+    let config = Config::from_env()?;
+    let ledger = Ledger::new(
+        wiring::dynamodb_client(wiring::Timeouts::ROLLUP)?,
+        config.table_name,
+        config.retention,
+    );
+    let handler = RollupHandler::new(ledger);
+    // Flushes the EMF metrics after every invocation.
+    metrics_cloudwatch_embedded::lambda::service::run(
+        metrics,
+        service_fn(|event| handler.invoke(event)),
+    )
+    .await
+}

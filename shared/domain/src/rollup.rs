@@ -1,0 +1,224 @@
+//! Closed-day roll-ups (WIP, issue 14): everything a summary needs of one
+//! closed UTC day, independent of how many milestones the day holds.
+//!
+//! - per-event counts per UTC hour, so whole hours of a day answer any window;
+//! - the latest `occurred_at` per event;
+//! - the day's distinct workspaces as fixed-length digests, never raw ids
+//!   (distinct counts are not additive across days: the summary takes the
+//!   union of the digest sets over the window).
+//!
+//! What a day roll-up cannot answer exactly is the distinct workspaces of a
+//! *part* of a day: a window edge that falls inside a day is read from raw rows.
+
+use crate::events::{CATALOG, EventName};
+use crate::ids::WorkspaceId;
+use crate::model::IndexedMilestone;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+/// Bytes in a workspace digest.
+pub const WORKSPACE_DIGEST_LEN: usize = 16;
+
+/// The first 128 bits of SHA-256 of a workspace id: what a roll-up keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkspaceDigest([u8; WORKSPACE_DIGEST_LEN]);
+
+impl WorkspaceDigest {
+    pub fn of(workspace: &WorkspaceId) -> Self {
+        let digest = Sha256::digest(workspace.as_str().as_bytes());
+        let mut bytes = [0u8; WORKSPACE_DIGEST_LEN];
+        bytes.copy_from_slice(&digest[..WORKSPACE_DIGEST_LEN]);
+        Self(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; WORKSPACE_DIGEST_LEN] {
+        &self.0
+    }
+
+    /// From stored bytes; `None` unless exactly [`WORKSPACE_DIGEST_LEN`] long.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        <[u8; WORKSPACE_DIGEST_LEN]>::try_from(bytes).ok().map(Self)
+    }
+}
+
+/// A day is rolled up only this long after it closed: longer than record's
+/// timeout plus clock skew, so every on-time put of the day has landed.
+pub const ROLLUP_LAG: TimeDelta = TimeDelta::minutes(15);
+
+/// The closed days wholly inside the retention that are old enough to roll
+/// up, newest first.
+pub fn due_days(now: DateTime<Utc>, retention: crate::Retention) -> Vec<NaiveDate> {
+    let floor = now - retention.duration();
+    let mut days: Vec<NaiveDate> = floor
+        .date_naive()
+        .iter_days()
+        .take_while(|day| DayRollup::new(*day).end() + ROLLUP_LAG <= now)
+        // A day partly outside the retention is never read from a roll-up.
+        .filter(|day| DayRollup::new(*day).start() >= floor)
+        .collect();
+    days.reverse();
+    days
+}
+
+/// One closed UTC day, rolled up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayRollup {
+    pub day: NaiveDate,
+    /// `counts[event][hour]`, events in catalog order.
+    pub counts: Vec<[u64; 24]>,
+    /// The latest `occurred_at` per event, in catalog order.
+    pub latest: Vec<Option<DateTime<Utc>>>,
+    pub workspaces: BTreeSet<WorkspaceDigest>,
+}
+
+impl DayRollup {
+    pub fn new(day: NaiveDate) -> Self {
+        Self {
+            day,
+            counts: vec![[0; 24]; CATALOG.len()],
+            latest: vec![None; CATALOG.len()],
+            workspaces: BTreeSet::new(),
+        }
+    }
+
+    pub fn start(&self) -> DateTime<Utc> {
+        self.day.and_time(NaiveTime::MIN).and_utc()
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        self.start() + TimeDelta::days(1)
+    }
+
+    /// Adds a row of this day; a row of another day is refused (`false`).
+    pub fn add(&mut self, row: &IndexedMilestone) -> bool {
+        let occurred = row.occurred_at.instant();
+        if occurred.date_naive() != self.day {
+            return false;
+        }
+        let event = row.event.index();
+        self.counts[event][occurred.hour() as usize] += 1;
+        let latest = &mut self.latest[event];
+        if latest.is_none_or(|seen| seen < occurred) {
+            *latest = Some(occurred);
+        }
+        self.workspaces
+            .insert(WorkspaceDigest::of(&row.workspace_id));
+        true
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().flat_map(|hours| hours.iter()).sum()
+    }
+
+    /// The count of `event` in hour `hour` (0..24).
+    pub fn count(&self, event: EventName, hour: usize) -> u64 {
+        self.counts[event.index()][hour]
+    }
+
+    /// The workspace digests in chunks of at most `per_chunk`, in order: how a
+    /// day with very many workspaces is stored (one item holds at most 400 KB).
+    pub fn workspace_chunks(&self, per_chunk: usize) -> Vec<Vec<WorkspaceDigest>> {
+        let all: Vec<WorkspaceDigest> = self.workspaces.iter().copied().collect();
+        all.chunks(per_chunk.max(1)).map(<[_]>::to_vec).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TenantId;
+    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED};
+    use crate::time::OccurredAt;
+
+    fn row(event: &str, workspace: &str, at: &str) -> IndexedMilestone {
+        let occurred = DateTime::parse_from_rfc3339(at)
+            .expect("valid")
+            .with_timezone(&Utc);
+        IndexedMilestone {
+            event: EventName::parse(event).expect("event"),
+            tenant_id: TenantId::parse("t").expect("id"),
+            workspace_id: WorkspaceId::parse(workspace).expect("id"),
+            occurred_at: OccurredAt::from_instant(occurred),
+            expires_at: (occurred + TimeDelta::days(90)).timestamp(),
+        }
+    }
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")
+    }
+
+    #[test]
+    fn counts_by_event_and_hour_latest_and_distinct_workspaces() {
+        let mut rollup = DayRollup::new(day());
+        for r in [
+            row(OPERATION_STARTED, "w1", "2026-11-27T00:00:00Z"),
+            row(OPERATION_STARTED, "w1", "2026-11-27T00:59:59.999Z"),
+            row(OPERATION_STARTED, "w2", "2026-11-27T23:30:00Z"),
+            row(REPORT_CREATED, "w1", "2026-11-27T12:00:00Z"),
+        ] {
+            assert!(rollup.add(&r));
+        }
+        let op = EventName::parse(OPERATION_STARTED).expect("event");
+        assert_eq!(rollup.count(op, 0), 2);
+        assert_eq!(rollup.count(op, 23), 1);
+        assert_eq!(rollup.total(), 4);
+        assert_eq!(rollup.workspaces.len(), 2, "a workspace counts once");
+        assert_eq!(
+            rollup.latest[op.index()],
+            Some(
+                DateTime::parse_from_rfc3339("2026-11-27T23:30:00Z")
+                    .expect("t")
+                    .with_timezone(&Utc)
+            )
+        );
+    }
+
+    #[test]
+    fn rows_of_other_days_are_refused_at_both_edges() {
+        let mut rollup = DayRollup::new(day());
+        assert!(!rollup.add(&row(OPERATION_STARTED, "w", "2026-11-26T23:59:59.999Z")));
+        assert!(!rollup.add(&row(OPERATION_STARTED, "w", "2026-11-28T00:00:00Z")));
+        assert_eq!(rollup.total(), 0);
+    }
+
+    #[test]
+    fn digests_are_fixed_length_and_stable() {
+        let id = WorkspaceId::parse("ws-1").expect("id");
+        assert_eq!(WorkspaceDigest::of(&id), WorkspaceDigest::of(&id));
+        let long = WorkspaceId::parse(&"w".repeat(64)).expect("id");
+        assert_eq!(
+            WorkspaceDigest::of(&long).as_bytes().len(),
+            WORKSPACE_DIGEST_LEN
+        );
+        assert_ne!(WorkspaceDigest::of(&id), WorkspaceDigest::of(&long));
+        let back = WorkspaceDigest::from_bytes(WorkspaceDigest::of(&id).as_bytes());
+        assert_eq!(back, Some(WorkspaceDigest::of(&id)));
+        assert_eq!(WorkspaceDigest::from_bytes(&[0; 3]), None);
+    }
+
+    /// A day with 100,000 distinct workspaces is kept exactly, in chunks that
+    /// each fit a DynamoDB item (400 KB): 16 bytes a digest, 20,000 a chunk.
+    #[test]
+    fn a_day_with_100k_workspaces_fits_in_chunks() {
+        let mut rollup = DayRollup::new(day());
+        for i in 0..100_000 {
+            let hour = i % 24;
+            rollup.add(&row(
+                REPORT_CREATED,
+                &format!("ws-{i}"),
+                &format!("2026-11-27T{hour:02}:00:00Z"),
+            ));
+        }
+        assert_eq!(rollup.workspaces.len(), 100_000);
+        let chunks = rollup.workspace_chunks(20_000);
+        assert_eq!(chunks.len(), 5);
+        assert!(
+            chunks
+                .iter()
+                .all(|c| c.len() * WORKSPACE_DIGEST_LEN < 400 * 1024)
+        );
+        let rejoined: BTreeSet<WorkspaceDigest> = chunks.into_iter().flatten().collect();
+        assert_eq!(rejoined, rollup.workspaces);
+    }
+}

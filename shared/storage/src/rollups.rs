@@ -1,0 +1,274 @@
+//! Closed-day roll-ups (WIP, issue 14): reading usable roll-ups in batches,
+//! and building one day's roll-up so that it is stored only if no late row
+//! arrived for the day meanwhile. See docs/rollups-plan.md.
+
+use crate::error::StorageError;
+use crate::index::QueryOptions;
+use crate::layout::{self, Item, rollup_attr};
+use crate::ledger::Ledger;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem,
+};
+use chrono::NaiveDate;
+use domain::rollup::DayRollup;
+use std::collections::{BTreeMap, HashMap};
+
+/// DynamoDB's limit on keys per BatchGetItem call.
+const MAX_BATCH_GET: usize = 100;
+
+/// The usable roll-ups of some days, and what reading them cost.
+#[derive(Debug, Clone, Default)]
+pub struct RollupRead {
+    pub rollups: BTreeMap<NaiveDate, DayRollup>,
+    /// Items read: day versions, heads and workspace chunks. Per closed day
+    /// it does not depend on how many milestones the day holds.
+    pub items: u64,
+}
+
+/// What building a day's roll-up came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupWrite {
+    /// Stored, built from this day version.
+    Stored { version: u64, rows: u64 },
+    /// A late row bumped the day's version while the roll-up was built: not
+    /// stored; the next writer run builds it again.
+    Superseded,
+}
+
+impl Ledger {
+    /// Items by key, strongly consistent, every unprocessed key retried.
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StorageError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StorageError::dynamo("BatchGetItem", e))?,
+            );
+            let mut attempt = 0u32;
+            while let Some(request) = pending.take() {
+                if attempt > 0 {
+                    tokio::time::sleep(crate::RetryPolicy::default().delay(attempt)).await;
+                }
+                attempt += 1;
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table_name, request)
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::dynamo("BatchGetItem", e))?;
+                if let Some(mut responses) = output.responses {
+                    found.extend(responses.remove(&self.table_name).unwrap_or_default());
+                }
+                pending = output
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(&self.table_name))
+                    .filter(|left| !left.keys().is_empty());
+                if pending.is_some() && attempt >= crate::RetryPolicy::default().max_attempts {
+                    return Err(StorageError::BatchIncomplete {
+                        left: pending.map(|p| p.keys().len()).unwrap_or_default(),
+                        attempts: attempt,
+                        source: None,
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The usable roll-ups of `days`: those whose head was built from the
+    /// day's current version, with their workspace digests. A day missing
+    /// here (no head, a stale one, one from another catalog) is read raw.
+    pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
+        let mut keys = Vec::with_capacity(days.len() * 2);
+        for day in days {
+            keys.push(layout::day_version_key(*day));
+            keys.push(layout::rollup_head_key(*day));
+        }
+        let items = self.batch_get(keys).await?;
+        let mut read = items.len() as u64;
+        let by_key: HashMap<(String, String), &Item> = items
+            .iter()
+            .filter_map(|item| Some((sort_pair(item)?, item)))
+            .collect();
+        let mut heads = BTreeMap::new();
+        for day in days {
+            let text = day.format("%Y-%m-%d").to_string();
+            let version = layout::day_version(
+                by_key
+                    .get(&(layout::DAY_PARTITION.to_owned(), text.clone()))
+                    .copied(),
+            )?;
+            let Some(head) = by_key.get(&(layout::ROLLUP_PARTITION.to_owned(), text)) else {
+                continue;
+            };
+            match layout::rollup_head_from_item(*day, head) {
+                Ok(head) if head.version == version => {
+                    heads.insert(*day, head);
+                }
+                // Stale, or built under another catalog: the day is read raw.
+                _ => {}
+            }
+        }
+        let chunk_keys: Vec<Item> = heads
+            .iter()
+            .flat_map(|(day, head)| {
+                (0..head.chunks).map(|i| layout::rollup_chunk_key(*day, head.version, i))
+            })
+            .collect();
+        let mut expected: BTreeMap<NaiveDate, u32> = heads
+            .iter()
+            .map(|(day, head)| (*day, head.chunks))
+            .collect();
+        let mut rollups: BTreeMap<NaiveDate, DayRollup> = heads
+            .into_iter()
+            .map(|(day, head)| (day, head.rollup))
+            .collect();
+        let chunks = self.batch_get(chunk_keys).await?;
+        read += chunks.len() as u64;
+        for chunk in chunks {
+            let Some((_, sort)) = sort_pair(&chunk) else {
+                continue;
+            };
+            let Some(day) = sort
+                .get(..10)
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            else {
+                continue;
+            };
+            if let Some(rollup) = rollups.get_mut(&day) {
+                rollup
+                    .workspaces
+                    .extend(layout::rollup_chunk_digests(&chunk)?);
+                if let Some(left) = expected.get_mut(&day) {
+                    *left = left.saturating_sub(1);
+                }
+            }
+        }
+        // A head whose chunks are not all there is not usable (expired or half-written).
+        rollups.retain(|day, _| expected.get(day) == Some(&0));
+        Ok(RollupRead {
+            rollups,
+            items: read,
+        })
+    }
+
+    /// Builds and stores the roll-up of a closed `day`: reads the day's
+    /// version, then its rows, and stores the head only if the version is
+    /// still the one read (a conditional transaction). Chunks are keyed by
+    /// version, so a superseded build never mixes with a stored one.
+    pub async fn roll_up_day(
+        &self,
+        day: NaiveDate,
+        options: QueryOptions,
+    ) -> Result<RollupWrite, StorageError> {
+        self.roll_up_day_then(day, options, || async {}).await
+    }
+
+    /// [`Ledger::roll_up_day`], running `before_store` after the rows are read
+    /// and before the head is stored: tests interleave a late write there.
+    pub(crate) async fn roll_up_day_then<F, Fut>(
+        &self,
+        day: NaiveDate,
+        options: QueryOptions,
+        before_store: F,
+    ) -> Result<RollupWrite, StorageError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let version_item = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::day_version_key(day)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("GetItem", e))?;
+        let version = layout::day_version(version_item.item.as_ref())?;
+        let mut rollup = DayRollup::new(day);
+        let stats = self
+            .read_range(rollup.start(), rollup.end(), options, |rows| {
+                for row in rows {
+                    rollup.add(row);
+                }
+            })
+            .await?;
+        before_store().await;
+        let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
+        for (i, digests) in chunks.iter().enumerate() {
+            self.client
+                .put_item()
+                .table_name(&self.table_name)
+                .set_item(Some(layout::rollup_chunk_item(
+                    day,
+                    version,
+                    i as u32,
+                    digests,
+                    self.retention,
+                )))
+                .send()
+                .await
+                .map_err(|e| StorageError::dynamo("PutItem", e))?;
+        }
+        let unchanged = if version == 0 {
+            ConditionCheck::builder().condition_expression("attribute_not_exists(#version)")
+        } else {
+            ConditionCheck::builder()
+                .condition_expression("#version = :version")
+                .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+        }
+        .table_name(&self.table_name)
+        .set_key(Some(layout::day_version_key(day)))
+        .expression_attribute_names("#version", rollup_attr::VERSION)
+        .build()
+        .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+        let head = Put::builder()
+            .table_name(&self.table_name)
+            .set_item(Some(layout::rollup_head_item(
+                &rollup,
+                version,
+                chunks.len() as u32,
+                self.retention,
+            )))
+            .build()
+            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(unchanged)
+                    .build(),
+            )
+            .transact_items(TransactWriteItem::builder().put(head).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(RollupWrite::Stored {
+                version,
+                rows: stats.items - stats.skipped,
+            }),
+            Err(error) => {
+                let cancelled = error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_transaction_canceled_exception());
+                if cancelled {
+                    Ok(RollupWrite::Superseded)
+                } else {
+                    Err(StorageError::dynamo("TransactWriteItems", error))
+                }
+            }
+        }
+    }
+}
+
+/// The (partition, sort) key strings of an item.
+fn sort_pair(item: &Item) -> Option<(String, String)> {
+    let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    Some((s(layout::attr::TENANT_ID)?, s(layout::attr::EVENT_KEY)?))
+}

@@ -1,0 +1,263 @@
+//! Closed-day roll-ups against DynamoDB Local (WIP, issue 14): a summary made
+//! of roll-ups and raw rows equals one made of raw rows alone, and a late row
+//! (before or during a roll-up) makes the day's roll-up unusable.
+
+use crate::support::TestTable;
+use crate::support::fixtures::{row, seed};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+use domain::testdata::{OPERATION_STARTED, REPORT_CREATED};
+use domain::{Aggregation, Retention, Summary, Window, WindowKey};
+use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, testing};
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+        .duration_trunc(TimeDelta::milliseconds(1))
+        .expect("truncate")
+}
+
+async fn raw_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> Summary {
+    let window = Window::ending_at(key, now);
+    let mut aggregation = Aggregation::new(window, now, Retention::default());
+    ledger
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            aggregation.add_all(rows)
+        })
+        .await
+        .expect("read");
+    aggregation.finish()
+}
+
+/// Roll-ups for the whole closed days, raw rows for the rest.
+async fn mixed_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> (Summary, usize) {
+    let window = Window::ending_at(key, now);
+    let mut aggregation = Aggregation::new(window, now, Retention::default());
+    let days = window.days();
+    let rollups = ledger
+        .usable_rollups(&days)
+        .await
+        .expect("roll-ups")
+        .rollups;
+    let mut whole = Vec::new();
+    for rollup in rollups.values() {
+        if aggregation.add_rollup(rollup) {
+            whole.push(rollup.day);
+        }
+    }
+    ledger
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            for row in rows {
+                if !whole.contains(&row.occurred_at.instant().date_naive()) {
+                    aggregation.add(row);
+                }
+            }
+        })
+        .await
+        .expect("read");
+    (aggregation.finish(), whole.len())
+}
+
+fn closed_days(now: DateTime<Utc>, count: i64) -> Vec<NaiveDate> {
+    (1..=count)
+        .map(|d| (now - TimeDelta::days(d)).date_naive())
+        .collect()
+}
+
+#[tokio::test]
+async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let rows = (0..600)
+        .map(|i| {
+            let event = [OPERATION_STARTED, REPORT_CREATED][i % 2];
+            row(
+                event,
+                &format!("t{}", i % 3),
+                &format!("w{}", i % 11),
+                &format!("r-{i}"),
+                now - TimeDelta::minutes(97 * i as i64 + 3),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    for day in closed_days(now, 45) {
+        let write = ledger
+            .roll_up_day(day, QueryOptions::default())
+            .await
+            .expect("roll up");
+        assert!(
+            matches!(write, RollupWrite::Stored { version: 0, .. }),
+            "{write:?}"
+        );
+    }
+    for key in WindowKey::ALL {
+        let raw = raw_summary(&ledger, key, now).await;
+        let (mixed, whole) = mixed_summary(&ledger, key, now).await;
+        if key != WindowKey::Day {
+            assert!(whole > 0, "{key:?} used roll-ups");
+        }
+        assert_eq!(
+            serde_json::to_value(&raw).expect("json"),
+            serde_json::to_value(&mixed).expect("json"),
+            "{key:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let day = (now - TimeDelta::days(3)).date_naive();
+    let at = day.and_hms_opt(12, 0, 0).expect("time").and_utc();
+    seed(&ledger, vec![row(REPORT_CREATED, "t", "w1", "on-time", at)]).await;
+    ledger
+        .roll_up_day(day, QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert!(
+        ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .rollups
+            .contains_key(&day)
+    );
+
+    // A redrive lands a milestone of that day: late, so it bumps the day's version.
+    let late = row(REPORT_CREATED, "t", "w2", "late", at + TimeDelta::hours(1)).milestone;
+    assert_eq!(
+        ledger.record_at(&late, now).await.expect("record"),
+        PutOutcome::Recorded
+    );
+    assert!(
+        !ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .rollups
+            .contains_key(&day),
+        "a roll-up missing a row is never used"
+    );
+    let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
+    assert_eq!(mixed.total, 2);
+    assert_eq!(mixed.active_workspaces, 2);
+
+    // A replay of the late milestone is a duplicate, through the same transaction.
+    assert_eq!(
+        ledger.record_at(&late, now).await.expect("record"),
+        PutOutcome::Duplicate
+    );
+    let rebuilt = ledger
+        .roll_up_day(day, QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert!(
+        matches!(rebuilt, RollupWrite::Stored { rows: 2, .. }),
+        "{rebuilt:?}"
+    );
+    let rollups = ledger.usable_rollups(&[day]).await.expect("read").rollups;
+    assert_eq!(rollups[&day].total(), 2);
+    assert_eq!(rollups[&day].workspaces.len(), 2);
+}
+
+#[tokio::test]
+async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let day = (now - TimeDelta::days(2)).date_naive();
+    let at = day.and_hms_opt(8, 0, 0).expect("time").and_utc();
+    seed(
+        &ledger,
+        vec![row(OPERATION_STARTED, "t", "w1", "first", at)],
+    )
+    .await;
+    let late = row(
+        OPERATION_STARTED,
+        "t",
+        "w2",
+        "late",
+        at + TimeDelta::hours(2),
+    )
+    .milestone;
+    let (write, put) = testing::roll_up_day_with_late_write(&ledger, day, &late, now)
+        .await
+        .expect("interleaved");
+    assert_eq!(put, PutOutcome::Recorded);
+    assert_eq!(write, RollupWrite::Superseded);
+    assert!(
+        ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .rollups
+            .is_empty()
+    );
+    let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
+    assert_eq!(mixed.total, 2, "the late row counts at once");
+}
+
+/// The writer and the summary as real Lambda processes: `rollup` builds the
+/// closed days, and `summary` answers from them exactly what the raw rows say.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollup_and_summary_through_cargo_lambda_watch() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    // Whole hours away from any window edge, so the watcher's own "now" (a
+    // few seconds later) sees the same rows.
+    let rows = (0..300)
+        .map(|i| {
+            row(
+                [OPERATION_STARTED, REPORT_CREATED][i % 2],
+                "t",
+                &format!("w{}", i % 9),
+                &format!("e-{i}"),
+                now - TimeDelta::hours(2 + 5 * i as i64) - TimeDelta::minutes(30),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(report["finished"], true, "{report}");
+    assert!(report["days_built"].as_u64().unwrap_or(0) >= 60, "{report}");
+    let again = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(again["days_built"], 0, "nothing left to build: {again}");
+
+    for key in [WindowKey::Week, WindowKey::Month, WindowKey::Quarter] {
+        let reply = block_in_place(|| {
+            watcher.request(
+                "GET",
+                "summary",
+                &format!("/summary?window={}", key.as_str()),
+            )
+        });
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = reply.json();
+        let raw = raw_summary(&ledger, key, now).await;
+        assert_eq!(body["total"], raw.total, "{key:?}");
+        assert_eq!(body["active_workspaces"], raw.active_workspaces, "{key:?}");
+        let counts: Vec<u64> = body["families"]
+            .as_array()
+            .expect("families")
+            .iter()
+            .map(|f| f["count"].as_u64().unwrap_or(0))
+            .collect();
+        let expected: Vec<u64> = raw.families.iter().map(|f| f.count).collect();
+        assert_eq!(counts, expected, "{key:?}");
+    }
+    // The 30-day and 90-day answers took their whole closed days from roll-ups.
+    let most = watcher
+        .output()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| line["fields"]["rollup_days"].as_u64())
+        .max();
+    assert!(most.is_some_and(|days| days >= 29), "rollup_days: {most:?}");
+}
