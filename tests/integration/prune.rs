@@ -452,7 +452,7 @@ async fn an_unreadable_index_row_is_counted_not_fatal() {
         aws_sdk_dynamodb::types::AttributeValue::S("other".into()),
     );
     broken.insert(
-        "event_key".into(),
+        testing::attr::EVENT_KEY.into(),
         aws_sdk_dynamodb::types::AttributeValue::S("ffffffffffffffffffffffffffffffff".into()),
     );
     let time_key = match &broken[testing::attr::TIME_KEY] {

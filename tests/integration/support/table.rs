@@ -87,7 +87,7 @@ impl TestTable {
             .into_iter()
             .filter(|item| {
                 !item
-                    .get("tenant_id")
+                    .get(storage::testing::attr::TENANT_ID)
                     .and_then(|v| v.as_s().ok())
                     .is_some_and(|t| t.starts_with('#'))
             })
