@@ -261,3 +261,149 @@ async fn rollup_and_summary_through_cargo_lambda_watch() {
         .max();
     assert!(most.is_some_and(|days| days >= 29), "rollup_days: {most:?}");
 }
+
+/// A day with 100,000 distinct workspaces is stored in chunks and read back
+/// exactly (five chunk items of 20,000 digests, each far under 400 KB).
+#[tokio::test]
+async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
+    use domain::rollup::DayRollup;
+    use domain::{EventName, IndexedMilestone, OccurredAt, TenantId, WorkspaceId};
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let day = (now() - TimeDelta::days(4)).date_naive();
+    let mut rollup = DayRollup::new(day);
+    for i in 0..100_000 {
+        rollup.add(&IndexedMilestone {
+            event: EventName::parse(REPORT_CREATED).expect("event"),
+            tenant_id: TenantId::parse("t").expect("id"),
+            workspace_id: WorkspaceId::parse(&format!("ws-{i}")).expect("id"),
+            occurred_at: OccurredAt::from_instant(
+                day.and_hms_opt((i % 24) as u32, 0, 0)
+                    .expect("time")
+                    .and_utc(),
+            ),
+            expires_at: 0,
+        });
+    }
+    assert!(
+        testing::store_rollup(&ledger, &rollup)
+            .await
+            .expect("store")
+    );
+    let read = ledger.usable_rollups(&[day]).await.expect("read");
+    assert_eq!(read.items, 1 + 5, "the head and five chunks");
+    let back = &read.rollups[&day];
+    assert_eq!(back.workspaces, rollup.workspaces);
+    assert_eq!(back.total(), 100_000);
+}
+
+/// The midnight race, with injected clocks: a put decided on-time at
+/// 23:59:59.999 (no version bump) and landing after midnight is in the
+/// day's roll-up, because the writer waits 15 minutes after the day closed.
+#[tokio::test]
+async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
+    use domain::rollup::{ROLLUP_LAG, due_days};
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let day = (now() - TimeDelta::days(2)).date_naive();
+    let midnight = (day + TimeDelta::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("t")
+        .and_utc();
+    let last_ms = midnight - TimeDelta::milliseconds(1);
+    // record decides by its own clock, still on `day`: an on-time put.
+    let racing = row(REPORT_CREATED, "t", "w1", "racing", last_ms).milestone;
+    // The writer at 00:14:59.999 does not roll the day up yet...
+    let early = midnight + ROLLUP_LAG - TimeDelta::milliseconds(1);
+    assert!(!due_days(early, Retention::default()).contains(&day));
+    // ...the put lands (up to record's 10 s timeout later)...
+    assert_eq!(
+        ledger.record_at(&racing, last_ms).await.expect("record"),
+        PutOutcome::Recorded
+    );
+    assert!(
+        table.all_items().await.len() == 1,
+        "an on-time put bumps no version"
+    );
+    // ...and the writer at 00:15 includes it.
+    assert!(due_days(midnight + ROLLUP_LAG, Retention::default()).contains(&day));
+    let write = ledger
+        .roll_up_day(day, QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert_eq!(
+        write,
+        RollupWrite::Stored {
+            version: 0,
+            rows: 1
+        }
+    );
+    let read = ledger.usable_rollups(&[day]).await.expect("read");
+    assert_eq!(read.rollups[&day].total(), 1);
+}
+
+/// A shortened retention: roll-ups built under 90 days are never used for a
+/// day outside the new 30-day window, and summaries stay exact.
+#[tokio::test]
+async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let rows = (0..120)
+        .map(|i| {
+            row(
+                OPERATION_STARTED,
+                "t",
+                &format!("w{}", i % 5),
+                &format!("s-{i}"),
+                now - TimeDelta::hours(12 * i + 5),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    for day in closed_days(now, 59) {
+        ledger
+            .roll_up_day(day, QueryOptions::default())
+            .await
+            .expect("roll up");
+    }
+    let shortened = table.ledger_with(Retention::from_days(30).expect("valid"));
+    let window = Window::ending_at(WindowKey::Month, now);
+    let retention = Retention::from_days(30).expect("valid");
+    let mut mixed = Aggregation::new(window, now, retention);
+    let read = shortened
+        .usable_rollups(&window.days())
+        .await
+        .expect("read");
+    let mut whole = std::collections::BTreeSet::new();
+    for rollup in read.rollups.values() {
+        if mixed.add_rollup(rollup) {
+            whole.insert(rollup.day);
+        }
+    }
+    assert!(
+        whole
+            .iter()
+            .all(|day| domain::rollup::DayRollup::new(*day).start() >= now - retention.duration()),
+        "no roll-up of a day outside the retention is used"
+    );
+    for (start, end) in window.raw_ranges(&whole) {
+        shortened
+            .read_range(start, end, QueryOptions::default(), |rows| {
+                mixed.add_all(rows)
+            })
+            .await
+            .expect("read");
+    }
+    let mut raw = Aggregation::new(window, now, retention);
+    shortened
+        .read_range(window.start, window.end, QueryOptions::default(), |rows| {
+            raw.add_all(rows)
+        })
+        .await
+        .expect("read");
+    assert_eq!(
+        serde_json::to_value(raw.finish()).expect("json"),
+        serde_json::to_value(mixed.finish()).expect("json")
+    );
+}

@@ -199,6 +199,24 @@ impl Ledger {
             })
             .await?;
         before_store().await;
+        Ok(match self.store_rollup(&rollup, version).await? {
+            true => RollupWrite::Stored {
+                version,
+                rows: stats.items - stats.skipped,
+            },
+            false => RollupWrite::Superseded,
+        })
+    }
+
+    /// Stores a roll-up built from day version `version`: its workspace
+    /// chunks (keyed by version), then its head, in a transaction conditional
+    /// on the version being unchanged. `false` when a late row bumped it.
+    pub(crate) async fn store_rollup(
+        &self,
+        rollup: &DayRollup,
+        version: u64,
+    ) -> Result<bool, StorageError> {
+        let day = rollup.day;
         let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
         for (i, digests) in chunks.iter().enumerate() {
             self.client
@@ -230,7 +248,7 @@ impl Ledger {
         let head = Put::builder()
             .table_name(&self.table_name)
             .set_item(Some(layout::rollup_head_item(
-                &rollup,
+                rollup,
                 version,
                 chunks.len() as u32,
                 self.retention,
@@ -249,16 +267,13 @@ impl Ledger {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(RollupWrite::Stored {
-                version,
-                rows: stats.items - stats.skipped,
-            }),
+            Ok(_) => Ok(true),
             Err(error) => {
                 let cancelled = error
                     .as_service_error()
                     .is_some_and(|e| e.is_transaction_canceled_exception());
                 if cancelled {
-                    Ok(RollupWrite::Superseded)
+                    Ok(false)
                 } else {
                     Err(StorageError::dynamo("TransactWriteItems", error))
                 }
