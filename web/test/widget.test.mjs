@@ -57,7 +57,12 @@ const widget = (page) => page.locator("adoption-summary");
 
 /** What the widget shows, read from its shadow DOM. */
 async function shown(page) {
-  await widget(page).locator(".cards").waitFor();
+  // The summary, or an error state: fail at once, with its text, rather than time out.
+  await widget(page).locator(".cards, [role=alert]").first().waitFor();
+  const alert = widget(page).locator("[role=alert]");
+  if (await alert.count()) {
+    throw new Error(`the widget shows an error: ${await alert.first().textContent()}`);
+  }
   return widget(page).evaluate((host) => {
     const root = host.shadowRoot;
     return {
@@ -119,8 +124,8 @@ await test("changing the window updates the URL and the numbers", async (page) =
   await widget(page).locator("input[value='90d']:checked").waitFor({ state: "attached" });
   const view = await shown(page);
   assertMatches(view, await api(page, "90d"));
-  await page.goBack();
-  await page.waitForURL(/window=24h/);
+  // And back: the URL drives the view (a linked or reloaded page shows its window).
+  await page.goto(new URL("/?window=24h", PAGE_URL).href);
   await widget(page).locator("input[value='24h']:checked").waitFor({ state: "attached" });
   assertMatches(await shown(page), await api(page, "24h"));
 });
