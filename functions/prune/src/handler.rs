@@ -5,7 +5,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Deserialize;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use storage::{Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal};
 
 /// The two payloads prune accepts. Anything else is an error that deletes nothing.
@@ -161,7 +161,7 @@ impl PruneHandler {
         event: LambdaEvent<serde_json::Value>,
     ) -> Result<PruneReport, PruneError> {
         let deadline = Deadline {
-            deadline: instant_of(event.context.deadline),
+            deadline: wiring::deadline_instant(event.context.deadline),
             margin: self.settings.safety_margin,
         };
         // Whole milliseconds, the precision rows are stored and keyed at.
@@ -247,29 +247,11 @@ impl PruneHandler {
     }
 }
 
-/// Converts the Lambda deadline (epoch milliseconds) into an `Instant`.
-///
-/// `cargo lambda watch` sends a relative 600000 instead of an epoch time; a
-/// "deadline" more than a day in the past can only be such a relative value,
-/// so it is read as milliseconds from now rather than as already expired.
-fn instant_of(deadline_ms: u64) -> Instant {
-    const DAY_MS: u64 = 86_400_000;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let remaining_ms = if deadline_ms + DAY_MS < now_ms {
-        deadline_ms
-    } else {
-        deadline_ms.saturating_sub(now_ms)
-    };
-    Instant::now() + Duration::from_millis(remaining_ms)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
     fn schedule(time: &str) -> serde_json::Value {
         json!({
@@ -402,18 +384,18 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .expect("clock")
             .as_millis() as u64;
-        let instant = instant_of(now_ms + 60_000);
+        let instant = wiring::deadline_instant(now_ms + 60_000);
         let left = instant.saturating_duration_since(Instant::now());
         assert!(
             left > Duration::from_secs(55) && left <= Duration::from_secs(60),
             "{left:?}"
         );
-        let passed = instant_of(now_ms - 1_000);
+        let passed = wiring::deadline_instant(now_ms - 1_000);
         assert!(
             passed <= Instant::now() + Duration::from_millis(1),
             "a deadline just passed is expired"
         );
-        let relative = instant_of(600_000).saturating_duration_since(Instant::now());
+        let relative = wiring::deadline_instant(600_000).saturating_duration_since(Instant::now());
         assert!(
             relative > Duration::from_secs(590),
             "cargo lambda watch's relative deadline: {relative:?}"

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::rollup::due_days;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use storage::{Ledger, QueryOptions, RollupWrite};
 
 /// Stop this long before the Lambda deadline: one day's build at most.
@@ -65,7 +65,7 @@ impl RollupHandler {
         &self,
         event: LambdaEvent<serde_json::Value>,
     ) -> Result<RollupReport, RollupError> {
-        let deadline = instant_of(event.context.deadline);
+        let deadline = wiring::deadline_instant(event.context.deadline);
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
         self.handle(now, || Instant::now() + SAFETY_MARGIN >= deadline)
             .await
@@ -142,22 +142,6 @@ impl RollupHandler {
         }
         Ok(report)
     }
-}
-
-/// Converts the Lambda deadline (epoch milliseconds) into an `Instant`;
-/// `cargo lambda watch` sends a relative value, read as milliseconds from now.
-fn instant_of(deadline_ms: u64) -> Instant {
-    const DAY_MS: u64 = 86_400_000;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let remaining_ms = if deadline_ms + DAY_MS < now_ms {
-        deadline_ms
-    } else {
-        deadline_ms.saturating_sub(now_ms)
-    };
-    Instant::now() + Duration::from_millis(remaining_ms)
 }
 
 #[cfg(test)]

@@ -211,6 +211,25 @@ pub fn dynamodb_client_from(
     Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
 }
 
+/// Converts the Lambda deadline (epoch milliseconds) into an `Instant`.
+///
+/// `cargo lambda watch` sends a relative 600000 instead of an epoch time; a
+/// "deadline" more than a day in the past can only be such a relative value,
+/// so it is read as milliseconds from now rather than as already expired.
+pub fn deadline_instant(deadline_ms: u64) -> std::time::Instant {
+    const DAY_MS: u64 = 86_400_000;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default();
+    let remaining_ms = if deadline_ms + DAY_MS < now_ms {
+        deadline_ms
+    } else {
+        deadline_ms.saturating_sub(now_ms)
+    };
+    std::time::Instant::now() + std::time::Duration::from_millis(remaining_ms)
+}
+
 /// The error and every `source()` below it, joined by ": ", for one log field.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut chain = error.to_string();
