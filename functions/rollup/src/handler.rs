@@ -17,7 +17,8 @@ pub struct RollupReport {
     pub finished: bool,
     pub days_checked: u32,
     pub days_built: u32,
-    /// Built while a late row arrived: not stored, built again next run.
+    /// Built while a late row arrived, or a late row arrived minutes ago:
+    /// not stored now, built by a later run.
     pub days_superseded: u32,
     pub days_failed: u32,
     pub duration_ms: u64,
@@ -103,9 +104,14 @@ impl RollupHandler {
                 report.finished = false;
                 break;
             }
-            match self.ledger.roll_up_day(*day, QueryOptions::default()).await {
+            match self
+                .ledger
+                .roll_up_day(*day, now, QueryOptions::default())
+                .await
+            {
                 Ok(RollupWrite::Stored { .. }) => report.days_built += 1,
-                Ok(RollupWrite::Superseded) => report.days_superseded += 1,
+                // Either way the day is built by a later run; summaries read it raw meanwhile.
+                Ok(RollupWrite::Superseded | RollupWrite::Settling) => report.days_superseded += 1,
                 Err(error) => {
                     report.days_failed += 1;
                     tracing::warn!(day = %day, error = wiring::error_chain(&error), "rollup: day failed");

@@ -471,6 +471,14 @@ pub(crate) fn day_version(item: Option<&Item>) -> Result<u64, ItemError> {
     }
 }
 
+/// When a late row last bumped the day's version, if it ever did.
+pub(crate) fn day_bumped_at(item: Option<&Item>) -> Option<DateTime<Utc>> {
+    let text = item?.get(rollup_attr::BUMPED_AT)?.as_s().ok()?;
+    parse_instant(rollup_attr::BUMPED_AT, text)
+        .ok()
+        .map(|at| at.instant())
+}
+
 /// A roll-up head: the version it was built from, the day's counts and
 /// latest times, and how many workspace chunks hold its digests.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -27,4 +27,4 @@ pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
-pub use rollups::{RollupRead, RollupWrite};
+pub use rollups::{RollupRead, RollupWrite, SETTLE};

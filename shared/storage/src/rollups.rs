@@ -33,7 +33,15 @@ pub enum RollupWrite {
     /// A late row bumped the day's version while the roll-up was built: not
     /// stored; the next writer run builds it again.
     Superseded,
+    /// A late row bumped the day's version less than [`SETTLE`] ago: the time
+    /// index may not show it yet, so the day is left for the next run.
+    Settling,
 }
+
+/// How long after a late row the writer waits before reading its day through
+/// the time index (eventually consistent; propagation normally takes well
+/// under a second).
+pub const SETTLE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 impl Ledger {
     /// Items by key, strongly consistent, every unprocessed key retried.
@@ -163,9 +171,10 @@ impl Ledger {
     pub async fn roll_up_day(
         &self,
         day: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
         options: QueryOptions,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_day_then(day, options, || async {}).await
+        self.roll_up_day_then(day, now, options, || async {}).await
     }
 
     /// [`Ledger::roll_up_day`], running `before_store` after the rows are read
@@ -173,6 +182,7 @@ impl Ledger {
     pub(crate) async fn roll_up_day_then<F, Fut>(
         &self,
         day: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
         options: QueryOptions,
         before_store: F,
     ) -> Result<RollupWrite, StorageError>
@@ -190,6 +200,9 @@ impl Ledger {
             .await
             .map_err(|e| StorageError::dynamo("GetItem", e))?;
         let version = layout::day_version(version_item.item.as_ref())?;
+        if layout::day_bumped_at(version_item.item.as_ref()).is_some_and(|at| now - at < SETTLE) {
+            return Ok(RollupWrite::Settling);
+        }
         let mut rollup = DayRollup::new(day);
         let stats = self
             .read_range(rollup.start(), rollup.end(), options, |rows| {

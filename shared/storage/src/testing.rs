@@ -156,7 +156,7 @@ pub async fn roll_up_day_with_late_write(
 ) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
     let mut recorded = None;
     let write = ledger
-        .roll_up_day_then(day, QueryOptions::default(), || async {
+        .roll_up_day_then(day, now, QueryOptions::default(), || async {
             recorded = Some(ledger.record_at(late, now).await);
         })
         .await?;

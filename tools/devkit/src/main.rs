@@ -230,12 +230,16 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
     let retention = Retention::default();
     let ledger = Ledger::new(local_client(&args.endpoint()?), table, retention);
     let started = Instant::now();
-    let days = domain::rollup::due_days(Utc::now(), retention);
+    let now = Utc::now();
+    let days = domain::rollup::due_days(now, retention);
     let (mut built, mut superseded) = (0, 0);
     for day in &days {
-        match ledger.roll_up_day(*day, QueryOptions::default()).await? {
+        match ledger
+            .roll_up_day(*day, now, QueryOptions::default())
+            .await?
+        {
             storage::RollupWrite::Stored { .. } => built += 1,
-            storage::RollupWrite::Superseded => superseded += 1,
+            storage::RollupWrite::Superseded | storage::RollupWrite::Settling => superseded += 1,
         }
     }
     println!(
