@@ -155,9 +155,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .expect("valid")
-            .with_timezone(&Utc)
+        domain::time::parse_rfc3339(text).expect("valid RFC 3339")
     }
 
     #[test]

@@ -206,15 +206,10 @@ impl Aggregation {
 mod tests {
     use super::*;
     use crate::ids::{TenantId, WorkspaceId};
+    use crate::testdata::at;
     use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
     use crate::time::OccurredAt;
     use chrono::TimeDelta;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .expect("valid")
-            .with_timezone(&Utc)
-    }
 
     const NOW: &str = "2026-11-27T10:30:00Z";
 

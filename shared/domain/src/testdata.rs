@@ -28,6 +28,11 @@ pub const PARSER_ONLY: [RejectCode; 5] = [
     RejectCode::OccurredBeforeRetention,
 ];
 
+/// An RFC 3339 instant, for tests.
+pub fn at(text: &str) -> DateTime<Utc> {
+    crate::time::parse_rfc3339(text).expect("valid RFC 3339")
+}
+
 /// The corpus's "now".
 pub fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")

@@ -207,12 +207,7 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .expect("valid")
-            .with_timezone(&Utc)
-    }
+    use crate::testdata::at;
 
     #[test]
     fn default_window_is_seven_days() {

@@ -355,14 +355,9 @@ impl Ledger {
 mod tests {
     use super::*;
     use domain::Retention;
+    use domain::testdata::at;
 
     const GRACE: std::time::Duration = std::time::Duration::from_secs(48 * 3600);
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .expect("valid")
-            .with_timezone(&Utc)
-    }
 
     #[test]
     fn cutoff_is_now_minus_retention_to_the_millisecond() {
