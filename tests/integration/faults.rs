@@ -43,7 +43,7 @@ fn every_function_ends_on_its_own_when_dynamodb_hangs() {
     assert_eq!(warm.status, 400, "{}", warm.body);
 
     let payload = json!({
-        "event": domain::testdata::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
+        "event": domain::testing::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
         "actor_id": "a", "event_id": "hang-1", "metadata": {"report_type": "usage"},
         "occurred_at": chrono::Utc::now().to_rfc3339()
     });
@@ -155,7 +155,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
         // Past the 90-day retention, spread over 60 days; TTLs still ahead
         // (a shortened retention), so only prune can remove them.
         let mut r = row(
-            domain::testdata::REPORT_CREATED,
+            domain::testing::REPORT_CREATED,
             "t",
             "w",
             &format!("due-{i}"),
@@ -166,7 +166,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
     }
     for i in 0..live {
         rows.push(row(
-            domain::testdata::REPORT_CREATED,
+            domain::testing::REPORT_CREATED,
             "t",
             "w",
             &format!("live-{i}"),
@@ -188,7 +188,6 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
     let ledger = storage::Ledger::new(
         function_client(&proxy.endpoint, wiring::Timeouts::PRUNE),
         &table.name,
-        domain::Retention::default(),
     );
     let plan = PrunePlan::new(
         now,
@@ -259,7 +258,7 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
     let mut function_errors = 0;
     for i in 0..milestones {
         let payload = json!({
-            "event": domain::testdata::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
+            "event": domain::testing::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
             "actor_id": "a", "event_id": format!("m-{i}"), "metadata": {"report_type": "usage"},
             "occurred_at": occurred_at
         })
@@ -282,7 +281,6 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
         .map(|item| {
             storage::testing::decode(item)
                 .expect("row")
-                .0
                 .event_id
                 .as_str()
                 .to_owned()
@@ -326,7 +324,7 @@ async fn prune_stops_at_its_deadline_on_a_slow_store_and_the_next_run_resumes() 
     for i in 0..10 {
         for (prefix, age) in [("old", 360 - i), ("new", 92 + i)] {
             let mut r = row(
-                domain::testdata::REPORT_CREATED,
+                domain::testing::REPORT_CREATED,
                 "t",
                 "w",
                 &format!("{prefix}-{i}"),
@@ -337,7 +335,7 @@ async fn prune_stops_at_its_deadline_on_a_slow_store_and_the_next_run_resumes() 
         }
     }
     rows.push(row(
-        domain::testdata::REPORT_CREATED,
+        domain::testing::REPORT_CREATED,
         "t",
         "w",
         "live",

@@ -6,7 +6,7 @@
 //! watches is emitted with exactly the dimensions the alarm names.
 
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use domain::testdata::REPORT_CREATED;
+use domain::testing::REPORT_CREATED;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

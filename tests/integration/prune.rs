@@ -1,11 +1,11 @@
 //! Retention against DynamoDB Local: the prune walk, DynamoDB Local's own TTL,
 //! and `prune` end to end under `cargo lambda watch`.
 
-use crate::support::fixtures::{Row, row, seed};
+use crate::support::fixtures::{row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use domain::Retention;
-use domain::testdata::{OPERATION_STARTED, REPORT_CREATED};
+use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use storage::testing;
@@ -49,7 +49,7 @@ fn now() -> DateTime<Utc> {
 
 /// A row whose TTL is a day away, so DynamoDB Local's TTL (real clock) never
 /// races the test: prune must act on `occurred_at`, whatever `expires_at` says.
-fn ttl_proof_row(event_id: &str, occurred: DateTime<Utc>) -> Row {
+fn ttl_proof_row(event_id: &str, occurred: DateTime<Utc>) -> domain::Milestone {
     let mut row = row(REPORT_CREATED, "tenant-p", "ws-p", event_id, occurred);
     row.expires_at = (Utc::now() + TimeDelta::days(1)).timestamp();
     row
@@ -216,7 +216,7 @@ async fn a_run_stopped_by_its_deadline_is_completed_by_the_next() {
 async fn dry_run_deletes_nothing_and_reports_the_same_counts() {
     let table = TestTable::create().await;
     let now = now();
-    let mut rows: Vec<Row> = (0..30)
+    let mut rows: Vec<domain::Milestone> = (0..30)
         .map(|i| ttl_proof_row(&format!("due-{i}"), now - TimeDelta::days(91 + i)))
         .collect();
     rows.push(ttl_proof_row("keep", now - TimeDelta::days(3)));
@@ -298,7 +298,7 @@ fn schedule_event(time: &str) -> String {
 async fn prune_through_cargo_lambda_watch() {
     let table = TestTable::create().await;
     let now = Utc::now();
-    let mut rows: Vec<Row> = (0..5)
+    let mut rows: Vec<domain::Milestone> = (0..5)
         .map(|i| ttl_proof_row(&format!("due-{i}"), now - TimeDelta::days(95 + i)))
         .collect();
     rows.push(ttl_proof_row("keep-89d", now - TimeDelta::days(89)));
@@ -328,7 +328,7 @@ async fn prune_through_cargo_lambda_watch() {
         .enumerate()
     {
         if round > 0 {
-            let due: Vec<Row> = (0..5)
+            let due: Vec<domain::Milestone> = (0..5)
                 .map(|i| ttl_proof_row(&format!("due-{round}-{i}"), now - TimeDelta::days(95 + i)))
                 .collect();
             seed(&table.ledger(), due).await;
@@ -383,7 +383,7 @@ async fn a_row_re_recorded_between_read_and_delete_is_never_deleted() {
     let re_recorded = ttl_proof_row("same-key", now - TimeDelta::days(2));
     seed(&ledger, vec![re_recorded.clone()]).await;
 
-    let result = testing::delete_as_read(&ledger, &as_read.milestone, as_read.expires_at)
+    let result = testing::delete_as_read(&ledger, &as_read)
         .await
         .expect("delete");
     assert_eq!(result, testing::DeleteResult::Changed);
@@ -394,7 +394,7 @@ async fn a_row_re_recorded_between_read_and_delete_is_never_deleted() {
     );
 
     // The row as it now is, read again, is deleted.
-    let result = testing::delete_as_read(&ledger, &re_recorded.milestone, re_recorded.expires_at)
+    let result = testing::delete_as_read(&ledger, &re_recorded)
         .await
         .expect("delete");
     assert_eq!(result, testing::DeleteResult::Deleted);
@@ -446,7 +446,7 @@ async fn an_unreadable_index_row_is_counted_not_fatal() {
     let now = now();
     let plan = PrunePlan::new(now, Retention::default(), 7, GRACE, false);
     let due = ttl_proof_row("due", plan.cutoff - TimeDelta::days(1));
-    let mut broken = testing::encode_with_ttl(&due.milestone, due.expires_at);
+    let mut broken = testing::encode(&due);
     broken.insert(
         testing::attr::EVENT_ID.into(),
         aws_sdk_dynamodb::types::AttributeValue::S("other".into()),

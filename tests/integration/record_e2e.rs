@@ -2,7 +2,7 @@
 //! invoked through the Lambda Invoke API, against DynamoDB Local.
 
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use domain::testdata::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
+use domain::testing::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
 use serde_json::{Value, json};
 use storage::testing;
 use tokio::task::block_in_place;
@@ -156,7 +156,7 @@ async fn record_through_the_invoke_api() {
     let items = table.rows().await;
     let rows: Vec<_> = items
         .iter()
-        .map(|i| testing::decode(i).expect("stored rows map back").0)
+        .map(|i| testing::decode(i).expect("stored rows map back"))
         .collect();
     let mut ids: Vec<&str> = rows.iter().map(|m| m.event_id.as_str()).collect();
     ids.sort_unstable();
@@ -241,7 +241,7 @@ async fn record_honours_a_non_default_retention() {
     // A 29-day-old milestone is late: it also bumped its day's version item.
     let items = table.rows().await;
     assert_eq!(items.len(), 1);
-    let (_, expires_at) = testing::decode(&items[0]).expect("row");
+    let expires_at = testing::decode(&items[0]).expect("row").expires_at;
     let exact = domain::OccurredAt::from_instant(occurred).instant() + chrono::TimeDelta::days(30);
     let ceiling = exact.timestamp() + i64::from(exact.timestamp_subsec_nanos() > 0);
     assert_eq!(

@@ -103,7 +103,7 @@ fn destination_record(payload: &Value) -> String {
 
 fn milestone(event_id: &str) -> Value {
     json!({
-        "event": domain::testdata::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
+        "event": domain::testing::REPORT_CREATED, "tenant_id": "t", "workspace_id": "w",
         "actor_id": "a", "event_id": event_id, "metadata": {"report_type": "usage"},
         "occurred_at": (chrono::Utc::now() - chrono::TimeDelta::hours(1)).to_rfc3339()
     })

@@ -5,7 +5,8 @@
 use crate::support::TestTable;
 use crate::support::fixtures::{row, seed};
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
-use domain::testdata::{OPERATION_STARTED, REPORT_CREATED};
+use domain::day_rollup::Arrival;
+use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use domain::{Aggregation, Retention, Summary, Window, WindowKey};
 use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, testing};
 
@@ -82,7 +83,7 @@ async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
     seed(&ledger, rows).await;
     for day in closed_days(now, 45) {
         let write = ledger
-            .roll_up_day(day, now, QueryOptions::default())
+            .roll_up_day(day, now, Retention::default(), QueryOptions::default())
             .await
             .expect("roll up");
         assert!(
@@ -113,7 +114,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
     let at = day.and_hms_opt(12, 0, 0).expect("time").and_utc();
     seed(&ledger, vec![row(REPORT_CREATED, "t", "w1", "on-time", at)]).await;
     ledger
-        .roll_up_day(day, now, QueryOptions::default())
+        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
         .await
         .expect("roll up");
     assert!(
@@ -126,9 +127,12 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
     );
 
     // A redrive lands a milestone of that day: late, so it bumps the day's version.
-    let late = row(REPORT_CREATED, "t", "w2", "late", at + TimeDelta::hours(1)).milestone;
+    let late = row(REPORT_CREATED, "t", "w2", "late", at + TimeDelta::hours(1));
     assert_eq!(
-        ledger.record_at(&late, now).await.expect("record"),
+        ledger
+            .record(&late, Arrival::of(late.occurred_at, now))
+            .await
+            .expect("record"),
         PutOutcome::Recorded
     );
     assert!(
@@ -146,17 +150,25 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
 
     // A replay of the late milestone is a duplicate, through the same transaction.
     assert_eq!(
-        ledger.record_at(&late, now).await.expect("record"),
+        ledger
+            .record(&late, Arrival::of(late.occurred_at, now))
+            .await
+            .expect("record"),
         PutOutcome::Duplicate
     );
     // Minutes after a late row the index may not show it yet: the writer waits.
     let early = ledger
-        .roll_up_day(day, now, QueryOptions::default())
+        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
         .await
         .expect("roll up");
     assert_eq!(early, RollupWrite::Settling);
     let rebuilt = ledger
-        .roll_up_day(day, now + storage::SETTLE, QueryOptions::default())
+        .roll_up_day(
+            day,
+            now + domain::day_rollup::SETTLE,
+            Retention::default(),
+            QueryOptions::default(),
+        )
         .await
         .expect("roll up");
     assert!(
@@ -186,11 +198,11 @@ async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
         "w2",
         "late",
         at + TimeDelta::hours(2),
-    )
-    .milestone;
-    let (write, put) = testing::roll_up_day_with_late_write(&ledger, day, &late, now)
-        .await
-        .expect("interleaved");
+    );
+    let (write, put) =
+        testing::roll_up_day_with_late_write(&ledger, day, &late, now, Retention::default())
+            .await
+            .expect("interleaved");
     assert_eq!(put, PutOutcome::Recorded);
     assert_eq!(write, RollupWrite::Superseded);
     assert!(
@@ -272,7 +284,7 @@ async fn rollup_and_summary_through_cargo_lambda_watch() {
 /// exactly (five chunk items of 20,000 digests, each far under 400 KB).
 #[tokio::test]
 async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
-    use domain::rollup::DayRollup;
+    use domain::day_rollup::DayRollup;
     use domain::{EventName, IndexedMilestone, OccurredAt, TenantId, WorkspaceId};
     let table = TestTable::create().await;
     let ledger = table.ledger();
@@ -292,7 +304,7 @@ async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
         });
     }
     assert!(
-        testing::store_rollup(&ledger, &rollup)
+        testing::store_rollup(&ledger, &rollup, Retention::default())
             .await
             .expect("store")
     );
@@ -308,7 +320,7 @@ async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
 /// day's roll-up, because the writer waits 15 minutes after the day closed.
 #[tokio::test]
 async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
-    use domain::rollup::{ROLLUP_LAG, due_days};
+    use domain::day_rollup::{ROLLUP_LAG, due_days};
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let day = (now() - TimeDelta::days(2)).date_naive();
@@ -318,13 +330,16 @@ async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
         .and_utc();
     let last_ms = midnight - TimeDelta::milliseconds(1);
     // record decides by its own clock, still on `day`: an on-time put.
-    let racing = row(REPORT_CREATED, "t", "w1", "racing", last_ms).milestone;
+    let racing = row(REPORT_CREATED, "t", "w1", "racing", last_ms);
     // The writer at 00:14:59.999 does not roll the day up yet...
     let early = midnight + ROLLUP_LAG - TimeDelta::milliseconds(1);
     assert!(!due_days(early, Retention::default()).contains(&day));
     // ...the put lands (up to record's 10 s timeout later)...
     assert_eq!(
-        ledger.record_at(&racing, last_ms).await.expect("record"),
+        ledger
+            .record(&racing, Arrival::of(racing.occurred_at, last_ms))
+            .await
+            .expect("record"),
         PutOutcome::Recorded
     );
     assert!(
@@ -334,7 +349,12 @@ async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
     // ...and the writer at 00:15 includes it.
     assert!(due_days(midnight + ROLLUP_LAG, Retention::default()).contains(&day));
     let write = ledger
-        .roll_up_day(day, midnight + ROLLUP_LAG, QueryOptions::default())
+        .roll_up_day(
+            day,
+            midnight + ROLLUP_LAG,
+            Retention::default(),
+            QueryOptions::default(),
+        )
         .await
         .expect("roll up");
     assert_eq!(
@@ -369,11 +389,11 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
     seed(&ledger, rows).await;
     for day in closed_days(now, 59) {
         ledger
-            .roll_up_day(day, now, QueryOptions::default())
+            .roll_up_day(day, now, Retention::default(), QueryOptions::default())
             .await
             .expect("roll up");
     }
-    let shortened = table.ledger_with(Retention::from_days(30).expect("valid"));
+    let shortened = table.ledger();
     let window = Window::ending_at(WindowKey::Month, now);
     let retention = Retention::from_days(30).expect("valid");
     let mut mixed = Aggregation::new(window, now, retention);
@@ -390,7 +410,8 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
     assert!(
         whole
             .iter()
-            .all(|day| domain::rollup::DayRollup::new(*day).start() >= now - retention.duration()),
+            .all(|day| domain::day_rollup::DayRollup::new(*day).start()
+                >= now - retention.duration()),
         "no roll-up of a day outside the retention is used"
     );
     for (start, end) in window.raw_ranges(&whole) {

@@ -3,8 +3,8 @@
 use crate::support::TestTable;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
-use domain::testdata::OPERATION_STARTED;
-use domain::{EventId, Milestone, RecordRequest, Retention};
+use domain::testing::OPERATION_STARTED;
+use domain::{EventId, Milestone, Retention};
 use std::collections::HashSet;
 use storage::testing::{self, Item, attr, shard_for};
 use storage::{PutOutcome, QueryOptions};
@@ -20,9 +20,12 @@ fn milestone_at(event_id: &str, occurred_at: DateTime<Utc>, workspace: &str) -> 
         "subject": {"type": "operation_run", "id": "run-1"},
         "metadata": {"operation_type": "backup"}
     });
-    RecordRequest::parse(&raw.to_string(), Utc::now(), Retention::default())
-        .expect("valid request")
-        .into_milestone()
+    Milestone::parse(&raw.to_string(), Utc::now(), Retention::default()).expect("valid request")
+}
+
+/// On time or late, by the wall clock, as record decides.
+fn arrival(milestone: &Milestone) -> domain::day_rollup::Arrival {
+    domain::day_rollup::Arrival::of(milestone.occurred_at, Utc::now())
 }
 
 fn s<'a>(item: &'a Item, name: &str) -> &'a str {
@@ -35,7 +38,11 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
     let occurred = Utc::now().with_nanosecond(250_000_000).expect("valid") - TimeDelta::hours(1);
     let milestone = milestone_at("op:run-1", occurred, "ws-1");
     assert_eq!(
-        table.ledger().record(&milestone).await.expect("put"),
+        table
+            .ledger()
+            .record(&milestone, arrival(&milestone))
+            .await
+            .expect("put"),
         PutOutcome::Recorded
     );
 
@@ -66,9 +73,10 @@ async fn put_writes_exactly_one_item_with_keys_fingerprint_ttl_and_index_attribu
             domain::format_millis(milestone.occurred_at.instant())
         )
     );
+    assert_eq!(milestone.expires_at, expected_ttl);
     assert_eq!(
         testing::decode(item).expect("stored item maps back"),
-        (milestone, expected_ttl)
+        milestone
     );
 }
 
@@ -79,17 +87,26 @@ async fn duplicate_leaves_one_item_and_conflict_is_reported() {
     let occurred = Utc::now() - TimeDelta::minutes(5);
     let original = milestone_at("ev-1", occurred, "ws-1");
     assert_eq!(
-        ledger.record(&original).await.expect("put"),
+        ledger
+            .record(&original, arrival(&original))
+            .await
+            .expect("put"),
         PutOutcome::Recorded
     );
     assert_eq!(
-        ledger.record(&original).await.expect("put"),
+        ledger
+            .record(&original, arrival(&original))
+            .await
+            .expect("put"),
         PutOutcome::Duplicate
     );
 
     let changed = milestone_at("ev-1", occurred, "ws-2");
     assert_eq!(
-        ledger.record(&changed).await.expect("put"),
+        ledger
+            .record(&changed, arrival(&changed))
+            .await
+            .expect("put"),
         PutOutcome::Conflict
     );
 
@@ -110,7 +127,7 @@ async fn fifty_concurrent_identical_puts_leave_one_item() {
     for _ in 0..50 {
         let ledger = table.ledger();
         let milestone = milestone.clone();
-        tasks.spawn(async move { ledger.record(&milestone).await });
+        tasks.spawn(async move { ledger.record(&milestone, arrival(&milestone)).await });
     }
     let mut recorded = 0;
     let mut duplicates = 0;
@@ -161,7 +178,10 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
         }
         let milestone = milestone_at(id, at, id);
         assert_eq!(
-            ledger.record(&milestone).await.expect("put"),
+            ledger
+                .record(&milestone, arrival(&milestone))
+                .await
+                .expect("put"),
             PutOutcome::Recorded
         );
     }
@@ -173,12 +193,18 @@ async fn query_returns_exactly_the_partition_rows_in_range_across_pages() {
     );
     for id in &off_shard {
         let milestone = milestone_at(id, from + TimeDelta::hours(1), id);
-        ledger.record(&milestone).await.expect("put");
+        ledger
+            .record(&milestone, arrival(&milestone))
+            .await
+            .expect("put");
     }
     // The same shard on the next day, inside the time range's clock hours but not its day.
     let next_day_id = on_shard[0].clone() + "-next";
     let milestone = milestone_at(&next_day_id, Utc::now() - TimeDelta::minutes(1), "ws-1");
-    ledger.record(&milestone).await.expect("put");
+    ledger
+        .record(&milestone, arrival(&milestone))
+        .await
+        .expect("put");
 
     // Off-shard rows inside the range count too: the read covers every shard of the day.
     expected.extend(off_shard.iter().cloned());
@@ -221,7 +247,11 @@ async fn the_time_index_never_carries_the_event_id_text() {
     let event_id = "diag:secret-actor-7:2026-11-27";
     let milestone = milestone_at(event_id, occurred, "ws-1");
     assert_eq!(
-        table.ledger().record(&milestone).await.expect("put"),
+        table
+            .ledger()
+            .record(&milestone, arrival(&milestone))
+            .await
+            .expect("put"),
         PutOutcome::Recorded
     );
     let day = occurred.date_naive().format("%Y-%m-%d").to_string();

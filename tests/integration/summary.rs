@@ -1,9 +1,9 @@
 //! The summary read against DynamoDB Local, and `summary` end to end under `cargo lambda watch`.
 
-use crate::support::fixtures::{Row, row, seed};
+use crate::support::fixtures::{row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use domain::testdata::OPERATION_STARTED;
+use domain::testing::OPERATION_STARTED;
 use domain::{Aggregation, CATALOG, Retention, Summary, Window, WindowKey};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -42,9 +42,9 @@ fn expected(hours: i64, edge: u64) -> Vec<u64> {
 
 /// 960 hourly rows going back 40 days (event, tenant and workspace cycle with
 /// the hour: 12 (tenant, workspace) pairs but 4 distinct workspaces), plus edge and exclusion rows.
-fn dataset() -> Vec<Row> {
+fn dataset() -> Vec<domain::Milestone> {
     let n = now();
-    let mut rows: Vec<Row> = (1..=HOURS)
+    let mut rows: Vec<domain::Milestone> = (1..=HOURS)
         .map(|h| {
             let event = CATALOG[h as usize % CATALOG.len()].name;
             let tenant = format!("t{}", h % 3);
@@ -228,16 +228,16 @@ async fn summary_through_cargo_lambda_watch() {
 
     // One index row this release cannot read (a retired event) in the window:
     // skipped and counted, never a 500.
-    let mut retired = storage::testing::encode_with_ttl(
-        &crate::support::fixtures::milestone(
+    let mut retired = storage::testing::encode(&domain::Milestone {
+        expires_at: (Utc::now() + TimeDelta::days(1)).timestamp(),
+        ..crate::support::fixtures::row(
             OPERATION_STARTED,
             "t-1",
             "w9",
             "retired-1",
             Utc::now() - TimeDelta::minutes(2),
-        ),
-        (Utc::now() + TimeDelta::days(1)).timestamp(),
-    );
+        )
+    });
     retired.insert(
         storage::testing::attr::EVENT.into(),
         aws_sdk_dynamodb::types::AttributeValue::S("retired.event".into()),

@@ -148,12 +148,17 @@ impl PruneSettings {
 #[derive(Debug, Clone)]
 pub struct PruneHandler {
     ledger: Ledger,
+    retention: domain::Retention,
     settings: PruneSettings,
 }
 
 impl PruneHandler {
-    pub fn new(ledger: Ledger, settings: PruneSettings) -> Self {
-        Self { ledger, settings }
+    pub fn new(ledger: Ledger, retention: domain::Retention, settings: PruneSettings) -> Self {
+        Self {
+            ledger,
+            retention,
+            settings,
+        }
     }
 
     pub async fn invoke(
@@ -184,7 +189,7 @@ impl PruneHandler {
         };
         let plan = PrunePlan::new(
             now,
-            self.ledger.retention(),
+            self.retention,
             self.settings.margin_days,
             self.settings.ttl_grace,
             dry_run,

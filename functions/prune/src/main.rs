@@ -17,9 +17,8 @@ async fn main() -> Result<(), Error> {
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::PRUNE)?,
         config.table_name,
-        config.retention,
     );
-    let handler = PruneHandler::new(ledger, settings);
+    let handler = PruneHandler::new(ledger, config.retention, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

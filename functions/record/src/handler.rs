@@ -1,7 +1,8 @@
 //! The record handler: parse, write once, answer, and log exactly one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::{EventId, LogContext, ParseFailure, RecordRequest, RejectCode, Rejection, TenantId};
+use domain::day_rollup::Arrival;
+use domain::{EventId, LogContext, Milestone, Parsed, RejectCode, Rejection, Retention, TenantId};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -106,11 +107,13 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct RecordHandler {
     ledger: Ledger,
+    /// Bounds `occurred_at` and sets each row's TTL.
+    retention: Retention,
 }
 
 impl RecordHandler {
-    pub fn new(ledger: Ledger) -> Self {
-        Self { ledger }
+    pub fn new(ledger: Ledger, retention: Retention) -> Self {
+        Self { ledger, retention }
     }
 
     /// The Lambda entry point. The payload arrives as raw JSON text and is parsed by the domain.
@@ -133,18 +136,13 @@ impl RecordHandler {
 
     /// Parses once, writes at most once, and says how it ended.
     async fn decide(&self, raw: &str, now: DateTime<Utc>) -> (Outcome, LogContext) {
-        let request = match RecordRequest::parse_with_context(raw, now, self.ledger.retention()) {
-            Ok(request) => request,
-            Err(ParseFailure { rejection, context }) => {
-                return (Outcome::Rejected(rejection), context);
-            }
+        let Parsed { result, context } = Milestone::parse_logged(raw, now, self.retention);
+        let milestone = match result {
+            Ok(milestone) => milestone,
+            Err(rejection) => return (Outcome::Rejected(rejection), context),
         };
-        let context = LogContext {
-            event: Some(request.event),
-            tenant_id: Some(request.tenant_id.clone()),
-        };
-        let milestone = request.into_milestone();
-        let outcome = match self.ledger.record_at(&milestone, now).await {
+        let arrival = Arrival::of(milestone.occurred_at, now);
+        let outcome = match self.ledger.record(&milestone, arrival).await {
             Ok(PutOutcome::Recorded) => Outcome::Recorded {
                 event_id: milestone.event_id,
             },
@@ -171,14 +169,10 @@ mod tests {
     use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use domain::Retention;
-    use domain::testdata::REPORT_CREATED;
+    use domain::testing::REPORT_CREATED;
     use std::collections::HashMap;
 
-    fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
-            .expect("valid")
-            .with_timezone(&Utc)
-    }
+    use domain::testing::now;
 
     fn payload(event_id: Option<&str>) -> String {
         let mut request = serde_json::json!({
@@ -193,16 +187,16 @@ mod tests {
     }
 
     fn fingerprint_of(raw: &str) -> String {
-        RecordRequest::parse(raw, now(), Retention::default())
+        Milestone::parse(raw, now(), Retention::default())
             .expect("valid")
-            .fingerprint()
+            .fingerprint
             .as_str()
             .to_owned()
     }
 
     fn handler(rules: &[&Rule]) -> RecordHandler {
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
-        RecordHandler::new(Ledger::new(client, "ledger", Retention::default()))
+        RecordHandler::new(Ledger::new(client, "ledger"), Retention::default())
     }
 
     fn condition_failed(stored_fingerprint: &str) -> PutItemError {
@@ -243,7 +237,7 @@ mod tests {
                     .build()
             });
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put]);
-        let handler = RecordHandler::new(Ledger::new(client, "ledger", retention));
+        let handler = RecordHandler::new(Ledger::new(client, "ledger"), retention);
         let at = |t: DateTime<Utc>| {
             let mut request: serde_json::Value =
                 serde_json::from_str(&payload(Some("e-30"))).expect("json");

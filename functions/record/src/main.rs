@@ -16,9 +16,8 @@ async fn main() -> Result<(), Error> {
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::RECORD)?,
         config.table_name,
-        config.retention,
     );
-    let handler = RecordHandler::new(ledger);
+    let handler = RecordHandler::new(ledger, config.retention);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

@@ -3,11 +3,12 @@
 //! newest first, until the deadline's margin. One report, one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::rollup::due_days;
+use domain::Retention;
+use domain::day_rollup::due_days;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use storage::{Ledger, QueryOptions, RollupWrite};
+use storage::Ledger;
 
 /// Stop this long before the Lambda deadline: one day's build at most.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(30);
@@ -53,11 +54,13 @@ impl From<RollupError> for Diagnostic {
 #[derive(Debug, Clone)]
 pub struct RollupHandler {
     ledger: Ledger,
+    /// Which days are due, and how long their roll-ups live.
+    retention: Retention,
 }
 
 impl RollupHandler {
-    pub fn new(ledger: Ledger) -> Self {
-        Self { ledger }
+    pub fn new(ledger: Ledger, retention: Retention) -> Self {
+        Self { ledger, retention }
     }
 
     /// Any payload starts a run (the schedule's event, or `{}` by hand): the
@@ -78,9 +81,13 @@ impl RollupHandler {
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupReport, RollupError> {
         let started = Instant::now();
-        let days = due_days(now, self.ledger.retention());
-        let usable = match self.ledger.usable_rollups(&days).await {
-            Ok(read) => read.rollups,
+        let days = due_days(now, self.retention);
+        let run = match self
+            .ledger
+            .roll_up_days(&days, now, self.retention, should_stop)
+            .await
+        {
+            Ok(run) => run,
             Err(error) => {
                 wiring::emf::failed();
                 tracing::error!(
@@ -91,33 +98,17 @@ impl RollupHandler {
                 return Err(error.into());
             }
         };
+        for (day, error) in &run.failed {
+            tracing::warn!(day = %day, error = wiring::error_chain(error), "rollup: day failed");
+        }
         let mut report = RollupReport {
-            finished: true,
-            days_checked: days.len() as u32,
-            days_built: 0,
-            days_superseded: 0,
-            days_failed: 0,
+            finished: run.finished,
+            days_checked: run.days_checked,
+            days_built: run.days_built,
+            days_superseded: run.days_superseded,
+            days_failed: run.failed.len() as u32,
             duration_ms: 0,
         };
-        for day in days.iter().filter(|day| !usable.contains_key(day)) {
-            if should_stop() {
-                report.finished = false;
-                break;
-            }
-            match self
-                .ledger
-                .roll_up_day(*day, now, QueryOptions::default())
-                .await
-            {
-                Ok(RollupWrite::Stored { .. }) => report.days_built += 1,
-                // Either way the day is built by a later run; summaries read it raw meanwhile.
-                Ok(RollupWrite::Superseded | RollupWrite::Settling) => report.days_superseded += 1,
-                Err(error) => {
-                    report.days_failed += 1;
-                    tracing::warn!(day = %day, error = wiring::error_chain(&error), "rollup: day failed");
-                }
-            }
-        }
         report.duration_ms = started.elapsed().as_millis() as u64;
         wiring::emf::rollup_run(report.days_built, report.days_failed, report.finished);
         macro_rules! log_report {
@@ -153,30 +144,26 @@ impl RollupHandler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+    use domain::testing::at;
 
-    fn at(text: &str) -> DateTime<Utc> {
-        domain::time::parse_rfc3339(text).expect("valid RFC 3339")
-    }
-
-    #[test]
-    fn due_days_wait_for_the_lag_and_stay_inside_the_retention() {
-        let retention = domain::Retention::from_days(7).expect("valid");
-        // 00:14: yesterday closed less than 15 minutes ago, so it waits.
-        let days = due_days(at("2026-11-28T00:14:00Z"), retention);
-        assert_eq!(
-            days.first().map(|d| d.to_string()).as_deref(),
-            Some("2026-11-26")
-        );
-        let days = due_days(at("2026-11-28T00:15:00Z"), retention);
-        assert_eq!(
-            days.first().map(|d| d.to_string()).as_deref(),
-            Some("2026-11-27")
-        );
-        // The oldest day is the first one wholly inside the 7-day retention.
-        assert_eq!(
-            days.last().map(|d| d.to_string()).as_deref(),
-            Some("2026-11-22")
-        );
-        assert_eq!(days.len(), 6);
+    /// No roll-up exists (an empty batch read); a stop asked for before the
+    /// first day ends the run unfinished, with nothing built or failed.
+    #[tokio::test]
+    async fn a_stop_before_the_first_day_ends_unfinished() {
+        let none =
+            mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&none]);
+        let retention = Retention::from_days(7).expect("valid");
+        let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
+        let report = handler
+            .handle(at("2026-11-28T01:00:00Z"), || true)
+            .await
+            .expect("a stopped run is not an error");
+        assert!(!report.finished);
+        assert_eq!(report.days_checked, 6);
+        assert_eq!((report.days_built, report.days_failed), (0, 0));
     }
 }

@@ -16,9 +16,8 @@ async fn main() -> Result<(), Error> {
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::ROLLUP)?,
         config.table_name,
-        config.retention,
     );
-    let handler = RollupHandler::new(ledger);
+    let handler = RollupHandler::new(ledger, config.retention);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

@@ -1,16 +1,14 @@
 //! `GET /summary?window=24h|7d|30d|90d`: routing, the window, one aggregate
 //! read, and the single place where errors become status codes.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::rollup::DayRollup;
-use domain::{Aggregation, Summary, Window, WindowError, WindowKey};
+use chrono::{DateTime, Utc};
+use domain::{Aggregation, Retention, Summary, Window, WindowError, WindowKey};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
-use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::time::Instant;
-use storage::{Ledger, QueryOptions, ReadStats, StorageError};
+use storage::{Ledger, QueryOptions, StorageError, WindowStats};
 
 pub const ROUTE: &str = "/summary";
 
@@ -96,21 +94,24 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
 #[derive(Debug)]
 pub struct Answer {
     pub summary: Summary,
-    /// The raw-row reads.
-    pub stats: ReadStats,
-    /// Closed days answered from their roll-ups.
-    pub rollup_days: u32,
+    pub stats: WindowStats,
 }
 
 #[derive(Debug, Clone)]
 pub struct SummaryHandler {
     ledger: Ledger,
+    /// Bounds the windows offered and what counts.
+    retention: Retention,
     options: QueryOptions,
 }
 
 impl SummaryHandler {
-    pub fn new(ledger: Ledger, options: QueryOptions) -> Self {
-        Self { ledger, options }
+    pub fn new(ledger: Ledger, retention: Retention, options: QueryOptions) -> Self {
+        Self {
+            ledger,
+            retention,
+            options,
+        }
     }
 
     /// The Lambda entry point: every outcome, errors included, is an HTTP response.
@@ -149,8 +150,12 @@ impl SummaryHandler {
         match result {
             Ok(Answer {
                 summary,
-                stats,
-                rollup_days,
+                stats:
+                    WindowStats {
+                        raw: stats,
+                        rollup_days,
+                        rollup_items,
+                    },
             }) => {
                 wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
                 // One line, at warn when rows were skipped (answered from the
@@ -166,6 +171,7 @@ impl SummaryHandler {
                             items_read = stats.items,
                             skipped_rows = stats.skipped,
                             rollup_days,
+                            rollup_items,
                             "summary"
                         )
                     };
@@ -208,7 +214,7 @@ impl SummaryHandler {
         if method != Method::GET {
             return Err(SummaryError::MethodNotAllowed);
         }
-        let retention = self.ledger.retention();
+        let retention = self.retention;
         match windows {
             [] => Ok(WindowKey::parse(None, retention)?),
             [one] => Ok(WindowKey::parse(Some(one), retention)?),
@@ -218,49 +224,25 @@ impl SummaryHandler {
         }
     }
 
-    /// One aggregate read of the window ending at `now`: the whole closed days
-    /// from their roll-ups when usable (one batched read), everything else
-    /// (today, the edge day, a day whose roll-up is missing or stale) from
-    /// raw rows through the time index.
+    /// One aggregate read of the window ending at `now`: storage plans the
+    /// read (whole closed days from usable roll-ups, the rest from raw rows),
+    /// the domain aggregates it.
     async fn read(&self, key: WindowKey, now: DateTime<Utc>) -> Result<Answer, SummaryError> {
-        let retention = self.ledger.retention();
         let range = Window::ending_at(key, now);
-        let mut aggregation = Aggregation::new(range, now, retention);
-        let candidates: Vec<NaiveDate> = range
-            .days()
-            .into_iter()
-            .filter(|day| aggregation.takes_whole_day(&DayRollup::new(*day)))
-            .collect();
-        let mut whole = BTreeSet::new();
-        if !candidates.is_empty() {
-            for rollup in self
-                .ledger
-                .usable_rollups(&candidates)
-                .await?
-                .rollups
-                .values()
-            {
-                if aggregation.add_rollup(rollup) {
-                    whole.insert(rollup.day);
-                }
-            }
+        let mut aggregation = Aggregation::new(range, now, self.retention);
+        let read = self
+            .ledger
+            .read_window(&range, &aggregation.whole_days(), self.options)
+            .await?;
+        for rollup in &read.rollups {
+            // Storage returns roll-ups only for the days asked for, all whole.
+            let taken = aggregation.add_rollup(rollup);
+            debug_assert!(taken, "a roll-up of a day the window cannot take whole");
         }
-        let mut stats = ReadStats::default();
-        for (start, end) in range.raw_ranges(&whole) {
-            let read = self
-                .ledger
-                .read_range(start, end, self.options, |rows| aggregation.add_all(rows))
-                .await?;
-            stats.partitions += read.partitions;
-            stats.queries += read.queries;
-            stats.items += read.items;
-            stats.consumed_capacity += read.consumed_capacity;
-            stats.skipped += read.skipped;
-        }
+        aggregation.add_all(&read.rows);
         Ok(Answer {
             summary: aggregation.finish(),
-            stats,
-            rollup_days: whole.len() as u32,
+            stats: read.stats,
         })
     }
 }
@@ -275,16 +257,15 @@ mod tests {
     use domain::{CATALOG, Retention};
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-27T10:30:00Z")
-            .expect("valid")
-            .with_timezone(&Utc)
+        domain::testing::at("2026-11-27T10:30:00Z")
     }
 
     fn handler(rules: &[&Rule], retention_days: u64) -> SummaryHandler {
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
         let retention = Retention::from_days(retention_days).expect("valid");
         SummaryHandler::new(
-            Ledger::new(client, "ledger", retention),
+            Ledger::new(client, "ledger"),
+            retention,
             QueryOptions::default(),
         )
     }

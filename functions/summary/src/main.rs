@@ -16,9 +16,8 @@ async fn main() -> Result<(), Error> {
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::SUMMARY)?,
         config.table_name,
-        config.retention,
     );
-    let handler = SummaryHandler::new(ledger, QueryOptions::default());
+    let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default());
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run_http(
         metrics,

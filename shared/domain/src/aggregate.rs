@@ -2,13 +2,13 @@
 //! distinct workspaces, zero-fill and catalog order. It knows nothing of how
 //! rows are fetched, so closed days could later come from precomputed roll-ups.
 
+use crate::day_rollup::{DayRollup, WorkspaceDigest};
 use crate::events::{CATALOG, EventName};
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
-use crate::rollup::{DayRollup, WorkspaceDigest};
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 use std::collections::HashSet;
 
@@ -130,6 +130,16 @@ impl Aggregation {
             && self.retention_floor <= rollup.start()
     }
 
+    /// The closed days of the window it can take whole from their roll-ups
+    /// ([`Self::takes_whole_day`]), oldest first.
+    pub fn whole_days(&self) -> Vec<NaiveDate> {
+        self.window
+            .days()
+            .into_iter()
+            .filter(|day| self.takes_whole_day(&DayRollup::new(*day)))
+            .collect()
+    }
+
     /// Adds a closed day from its roll-up; `false` (and nothing added) unless
     /// [`Self::takes_whole_day`]. The caller reads that day's raw rows otherwise.
     pub fn add_rollup(&mut self, rollup: &DayRollup) -> bool {
@@ -206,8 +216,8 @@ impl Aggregation {
 mod tests {
     use super::*;
     use crate::ids::{TenantId, WorkspaceId};
-    use crate::testdata::at;
-    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
+    use crate::testing::at;
+    use crate::testing::{OPERATION_STARTED, REPORT_CREATED, REVIEW_PACK_REQUESTED};
     use crate::time::OccurredAt;
     use chrono::TimeDelta;
 
@@ -455,5 +465,24 @@ mod tests {
             value["families"][2]["last_seen_at"],
             "2026-11-26T01:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn add_all_counts_every_row_of_a_batch() {
+        let at = crate::testing::now();
+        let mut aggregation = Aggregation::new(
+            Window::ending_at(WindowKey::Day, at),
+            at,
+            Retention::default(),
+        );
+        let row = |minutes: i64| IndexedMilestone {
+            event: EventName::parse(OPERATION_STARTED).expect("event"),
+            tenant_id: TenantId::parse("t").expect("id"),
+            workspace_id: WorkspaceId::parse("w").expect("id"),
+            occurred_at: OccurredAt::from_instant(at - TimeDelta::minutes(minutes)),
+            expires_at: (at + TimeDelta::days(1)).timestamp(),
+        };
+        aggregation.add_all(&[row(1), row(2), row(1)]);
+        assert_eq!(aggregation.finish().total, 3);
     }
 }

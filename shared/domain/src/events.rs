@@ -138,7 +138,9 @@ impl fmt::Display for EventName {
 mod tests {
     use super::*;
     use crate::ids::is_identifier_char;
+    use crate::testing::{OPERATION_STARTED, REPORT_CREATED};
     use std::collections::HashSet;
+    use std::hash::{DefaultHasher, Hash, Hasher};
 
     #[test]
     fn catalog_has_exactly_five_events() {
@@ -214,7 +216,7 @@ mod tests {
 
     /// Adding an event is one change: the catalog. Nothing else in the source
     /// tree may spell an event name, except the generated `docs/` contracts and
-    /// the shared test corpus (`testdata.rs`, `tests/fixtures/`). Markdown is
+    /// the shared test corpus (`testing.rs`, `tests/fixtures/`). Markdown is
     /// prose for people and is not scanned.
     #[test]
     fn event_names_appear_only_in_the_catalog() {
@@ -222,7 +224,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let allowed = [
             "shared/domain/src/events.rs",
-            "shared/domain/src/testdata.rs",
+            "shared/domain/src/testing.rs",
             "tests/fixtures/",
             "docs/record-request.schema.json",
             "docs/record-response.schema.json",
@@ -281,6 +283,27 @@ mod tests {
             offenders.is_empty(),
             "event names outside the catalog and the test corpus:\n{}",
             offenders.join("\n")
+        );
+    }
+
+    #[test]
+    fn event_names_display_debug_and_hash_by_name() {
+        let op = EventName::parse(OPERATION_STARTED).expect("event");
+        let report = EventName::parse(REPORT_CREATED).expect("event");
+        assert_eq!(op.to_string(), OPERATION_STARTED);
+        assert_eq!(
+            format!("{op:?}"),
+            format!("EventName({OPERATION_STARTED:?})")
+        );
+        let hash = |e: EventName| {
+            let mut hasher = DefaultHasher::new();
+            e.hash(&mut hasher);
+            hasher.finish()
+        };
+        assert_ne!(hash(op), hash(report));
+        assert_eq!(
+            hash(op),
+            hash(EventName::parse(OPERATION_STARTED).expect("event"))
         );
     }
 }

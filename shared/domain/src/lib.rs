@@ -9,32 +9,31 @@
 //! - [`schema`], [`openapi`]: the published contracts, generated from the catalog.
 
 pub mod aggregate;
-pub mod error;
+pub mod day_rollup;
+pub mod error_chain;
 pub mod events;
 pub mod ids;
 pub mod metadata;
 pub mod model;
-#[cfg(test)]
-mod mutant_kills;
 pub mod openapi;
 pub mod parse;
 #[cfg(test)]
 mod proptests;
+pub mod rejection;
 pub mod retention;
-pub mod rollup;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]
-pub mod testdata;
+pub mod testing;
 pub mod time;
 pub mod window;
 
 pub use aggregate::{Aggregation, Summary};
-pub use error::{RejectCode, Rejection};
 pub use events::{CATALOG, EventName, EventSpec, MetadataKeySpec, ValueRule};
 pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
 pub use metadata::{Metadata, MetadataValue};
 pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};
-pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, ParseFailure, RecordRequest};
+pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, Parsed};
+pub use rejection::{RejectCode, Rejection};
 pub use retention::{Retention, RetentionError};
 pub use time::{OccurredAt, format_millis, now_millis};
 pub use window::{BucketSize, Window, WindowError, WindowKey};

@@ -1,8 +1,8 @@
 //! Safe metadata: only the keys an event declares, only identifier-shaped or enum values.
 
-use crate::error::{RejectCode, Rejection};
 use crate::events::{EventName, ValueRule};
 use crate::ids::MAX_IDENTIFIER_LEN;
+use crate::rejection::{RejectCode, Rejection};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -131,7 +131,7 @@ pub(crate) fn printable_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdata::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
+    use crate::testing::{DIAGNOSTICS_OPENED, OPERATION_STARTED, REPORT_CREATED};
 
     fn event(name: &str) -> EventName {
         EventName::parse(name).expect("catalog event")

@@ -72,6 +72,9 @@ pub struct Milestone {
     pub subject: Option<Subject>,
     pub metadata: Metadata,
     pub fingerprint: Fingerprint,
+    /// TTL in epoch seconds: `occurred_at` + the retention in force when it
+    /// was recorded, rounded up ([`crate::Retention::expires_at`]).
+    pub expires_at: i64,
 }
 
 /// What the time index yields for one stored milestone: enough to aggregate, nothing more.
@@ -83,4 +86,25 @@ pub struct IndexedMilestone {
     pub occurred_at: OccurredAt,
     /// TTL in epoch seconds.
     pub expires_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_parse_only_32_lowercase_hex_characters() {
+        assert!(Fingerprint::parse(&"a".repeat(32)).is_some());
+        assert!(Fingerprint::parse(&"a".repeat(31)).is_none(), "too short");
+        assert!(Fingerprint::parse(&"g".repeat(32)).is_none(), "not hex");
+        assert!(
+            Fingerprint::parse(&"A".repeat(32)).is_none(),
+            "not lowercase"
+        );
+        let fingerprint = Fingerprint::parse(&"0123456789abcdef".repeat(2)).expect("valid");
+        assert_eq!(
+            format!("{fingerprint:?}"),
+            "Fingerprint(0123456789abcdef0123456789abcdef)"
+        );
+    }
 }

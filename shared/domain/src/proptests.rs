@@ -6,8 +6,8 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use crate::schema::record_request_schema;
-use crate::testdata::{PARSER_ONLY, now, valid_examples};
-use crate::{RecordRequest, Retention};
+use crate::testing::{PARSER_ONLY, now, valid_examples};
+use crate::{Milestone, Retention};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
@@ -19,8 +19,8 @@ static SCHEMA: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .expect("the schema itself is valid")
 });
 
-fn parse(raw: &str) -> Result<RecordRequest, crate::Rejection> {
-    RecordRequest::parse(raw, now(), Retention::default())
+fn parse(raw: &str) -> Result<Milestone, crate::Rejection> {
+    Milestone::parse(raw, now(), Retention::default())
 }
 
 /// Arbitrary JSON, nested a few levels.
@@ -198,7 +198,7 @@ proptest! {
 
     #[test]
     fn every_timestamp_form_is_judged_alike(stamp in timestamps()) {
-        let mut payload = crate::testdata::valid();
+        let mut payload = crate::testing::valid();
         payload["occurred_at"] = Value::String(stamp.clone());
         let parsed = parse(&payload.to_string());
         let valid = SCHEMA.is_valid(&payload);
@@ -218,6 +218,6 @@ proptest! {
         reformat(payload, seed, &mut text);
         let original = parse(&payload.to_string()).expect("valid example");
         let reformatted = parse(&text).expect("the same payload, reformatted");
-        prop_assert_eq!(original.fingerprint(), reformatted.fingerprint(), "{}", text);
+        prop_assert_eq!(original.fingerprint, reformatted.fingerprint, "{}", text);
     }
 }

@@ -1,5 +1,6 @@
 //! The config-backed retention window (`RETENTION_DAYS`).
 
+use crate::time::OccurredAt;
 use chrono::TimeDelta;
 
 pub const MIN_RETENTION_DAYS: u16 = 7;
@@ -44,6 +45,19 @@ impl Retention {
     pub fn duration(&self) -> TimeDelta {
         TimeDelta::days(i64::from(self.0))
     }
+
+    /// The TTL of a row: epoch seconds at which it leaves the retention,
+    /// rounded up, so TTL never removes a row before its exact expiry
+    /// instant. Reads decide by the exact instant (`occurred_at` + retention).
+    pub fn expires_at(&self, occurred_at: OccurredAt) -> i64 {
+        let expiry = occurred_at.instant() + self.duration();
+        let seconds = expiry.timestamp();
+        if expiry.timestamp_subsec_nanos() > 0 {
+            seconds + 1
+        } else {
+            seconds
+        }
+    }
 }
 
 impl Default for Retention {
@@ -68,6 +82,23 @@ mod tests {
         assert_eq!(
             Retention::parse("366"),
             Err(RetentionError::OutOfRange(366))
+        );
+    }
+
+    #[test]
+    fn expiry_rounds_up_to_the_next_whole_second() {
+        let at = |s: &str| OccurredAt::from_instant(crate::testing::at(s));
+        let retention = Retention::from_days(7).expect("valid");
+        let week = 7 * 86_400;
+        let whole = at("2026-01-02T03:04:05Z");
+        assert_eq!(
+            retention.expires_at(whole),
+            whole.instant().timestamp() + week
+        );
+        let fraction = at("2026-01-02T03:04:05.001Z");
+        assert_eq!(
+            retention.expires_at(fraction),
+            whole.instant().timestamp() + week + 1
         );
     }
 

@@ -3,10 +3,10 @@
 //! `docs/record-request.schema.json` and `docs/record-response.schema.json`
 //! are these values, pretty-printed; a test keeps them in step.
 
-use crate::error::RejectCode;
 use crate::events::{CATALOG, ValueRule};
 use crate::ids::{MAX_EVENT_ID_LEN, MAX_IDENTIFIER_LEN};
 use crate::parse::MAX_PAYLOAD_BYTES;
+use crate::rejection::RejectCode;
 use serde_json::{Map, Value, json};
 
 const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -226,11 +226,11 @@ fn sorted(value: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdata::{now, rejection_corpus, valid_examples};
-    use crate::{RecordRequest, Retention};
+    use crate::testing::{now, rejection_corpus, valid_examples};
+    use crate::{Milestone, Retention};
     use std::path::PathBuf;
 
-    use crate::testdata::PARSER_ONLY;
+    use crate::testing::PARSER_ONLY;
 
     fn validator(schema: &Value) -> jsonschema::Validator {
         jsonschema::options()
@@ -285,7 +285,7 @@ mod tests {
         let schema = validator(&record_request_schema());
         for example in valid_examples() {
             assert!(
-                RecordRequest::parse(&example.to_string(), now(), Retention::default()).is_ok(),
+                Milestone::parse(&example.to_string(), now(), Retention::default()).is_ok(),
                 "{example}"
             );
             assert!(
@@ -301,7 +301,7 @@ mod tests {
         let mut checked = 0;
         for case in rejection_corpus() {
             assert!(
-                RecordRequest::parse(&case.raw, now(), Retention::default()).is_err(),
+                Milestone::parse(&case.raw, now(), Retention::default()).is_err(),
                 "{}",
                 case.raw
             );

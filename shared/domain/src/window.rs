@@ -207,7 +207,7 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testdata::at;
+    use crate::testing::at;
 
     #[test]
     fn default_window_is_seven_days() {

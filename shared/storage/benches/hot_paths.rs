@@ -5,10 +5,10 @@
 
 use chrono::{TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use domain::testdata::DIAGNOSTICS_OPENED;
+use domain::testing::DIAGNOSTICS_OPENED;
 use domain::{
-    Aggregation, CATALOG, EventName, IndexedMilestone, OccurredAt, RecordRequest, Retention,
-    TenantId, Window, WindowKey, WorkspaceId,
+    Aggregation, CATALOG, EventName, IndexedMilestone, Milestone, OccurredAt, Retention, TenantId,
+    Window, WindowKey, WorkspaceId,
 };
 use std::hint::black_box;
 use storage::testing;
@@ -25,14 +25,11 @@ fn record_hot_path(c: &mut Criterion) {
         "metadata": {"surface": "operation_run_viewer"}
     })
     .to_string();
-    let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc);
+    let now = domain::testing::at("2026-11-27T10:00:00Z");
     c.bench_function("record: parse + validate + item build", |b| {
         b.iter(|| {
-            let request = RecordRequest::parse(black_box(&raw), now, Retention::default()).unwrap();
-            let milestone = request.into_milestone();
-            black_box(testing::encode(&milestone, Retention::default()))
+            let milestone = Milestone::parse(black_box(&raw), now, Retention::default()).unwrap();
+            black_box(testing::encode(&milestone))
         })
     });
 }

@@ -54,15 +54,3 @@ impl StorageError {
         }
     }
 }
-
-/// The error and every `source()` below it, joined by ": ", for one log field.
-pub(crate) fn chain(error: &(dyn Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}

@@ -45,6 +45,16 @@ pub struct ReadStats {
     pub skipped: u64,
 }
 
+impl std::ops::AddAssign for ReadStats {
+    fn add_assign(&mut self, other: Self) {
+        self.partitions += other.partitions;
+        self.queries += other.queries;
+        self.items += other.items;
+        self.consumed_capacity += other.consumed_capacity;
+        self.skipped += other.skipped;
+    }
+}
+
 /// Everything one (day, shard) partition read returned, with its cost.
 /// Items are raw: each caller decodes what it needs.
 #[derive(Debug, Default)]

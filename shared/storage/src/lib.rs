@@ -1,8 +1,9 @@
 //! The ledger table on DynamoDB. It takes and returns domain types only.
 //!
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
-//! put), [`index`] (reading the time index) and [`prune`] (the retention
-//! walk). The private `layout` module is the only place that knows key
+//! put), [`index`] (reading the time index), [`window_read`] (what a
+//! summary reads: roll-ups and raw rows), [`rollup_store`] (the roll-up
+//! items) and [`prune`] (the retention walk). The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
 //! raw items use the `testing` feature, never the layout.
@@ -16,9 +17,10 @@ mod ledger;
 pub mod prune;
 pub mod record;
 mod retry;
-pub mod rollups;
+pub mod rollup_store;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod window_read;
 
 pub use error::{ItemError, StorageError};
 pub use index::{QueryOptions, ReadStats};
@@ -27,4 +29,5 @@ pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
-pub use rollups::{RollupRead, RollupWrite, SETTLE};
+pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
+pub use window_read::{WindowRead, WindowStats};

@@ -262,7 +262,7 @@ impl Ledger {
                             day = %p.day,
                             shard = p.shard,
                             attempts = attempt,
-                            error = %crate::error::chain(&error),
+                            error = %domain::error_chain::error_chain(&error),
                             "prune: partition skipped after its retries"
                         );
                         outcome.failed = true;
@@ -355,7 +355,7 @@ impl Ledger {
 mod tests {
     use super::*;
     use domain::Retention;
-    use domain::testdata::at;
+    use domain::testing::at;
 
     const GRACE: std::time::Duration = std::time::Duration::from_secs(48 * 3600);
 

@@ -1,12 +1,19 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
+//! A late row (see [`Arrival`]) is put in one transaction with its day's
+//! version bump, so every roll-up of the day becomes stale at once.
 
 use crate::error::StorageError;
-use crate::layout::{self, attr};
+use crate::layout::{self, Item, attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Utc};
 use domain::Milestone;
+use domain::day_rollup::Arrival;
 
 /// What a conditional put did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,51 +26,47 @@ pub enum PutOutcome {
     Conflict,
 }
 
-impl Ledger {
-    /// Writes the milestone, with its TTL from the ledger's retention, unless
-    /// its key exists. On a key clash DynamoDB returns the existing item with
-    /// the failure (no second read), and its fingerprint decides duplicate
-    /// versus conflict.
-    pub async fn record(&self, milestone: &Milestone) -> Result<PutOutcome, StorageError> {
-        self.record_at(milestone, chrono::Utc::now()).await
-    }
-
-    /// As [`Ledger::record`], with the caller's clock deciding whether the
-    /// row is late: a row whose UTC day is before `now`'s may fall on a day
-    /// that is already rolled up, so its put bumps the day's version in the
-    /// same transaction, and every roll-up of the day becomes stale at once.
-    /// On-time rows stay one conditional put.
-    pub async fn record_at(
-        &self,
-        milestone: &Milestone,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<PutOutcome, StorageError> {
-        let day = milestone.occurred_at.instant().date_naive();
-        if day < now.date_naive() {
-            return self.record_late(milestone, day, now).await;
-        }
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table_name)
-            .set_item(Some(layout::encode(milestone, self.retention)))
+/// The condition every put of a row carries: its key is new. On a clash
+/// DynamoDB returns the existing item with the failure (no second read).
+macro_rules! put_if_new {
+    ($builder:expr, $milestone:expr) => {
+        $builder
+            .set_item(Some(layout::encode($milestone)))
             .condition_expression("attribute_not_exists(#sort_key)")
             .expression_attribute_names("#sort_key", attr::EVENT_KEY)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
+    };
+}
+
+impl Ledger {
+    /// Writes the milestone (its TTL is its own `expires_at`) unless its key
+    /// exists; the existing row's fingerprint decides duplicate versus
+    /// conflict. `arrival` says whether the row's day may be rolled up
+    /// already ([`Arrival::of`] the row and the caller's clock).
+    pub async fn record(
+        &self,
+        milestone: &Milestone,
+        arrival: Arrival,
+    ) -> Result<PutOutcome, StorageError> {
+        match arrival {
+            Arrival::OnTime => self.record_on_time(milestone).await,
+            Arrival::Late { at } => self.record_late(milestone, at).await,
+        }
+    }
+
+    async fn record_on_time(&self, milestone: &Milestone) -> Result<PutOutcome, StorageError> {
+        let result = put_if_new!(
+            self.client.put_item().table_name(&self.table_name),
+            milestone
+        )
+        .send()
+        .await;
         match result {
             Ok(_) => Ok(PutOutcome::Recorded),
             Err(SdkError::ServiceError(service_error)) => match service_error.into_err() {
                 // Handled here so the failure's Debug form (which carries the old item) is never logged.
                 PutItemError::ConditionalCheckFailedException(failure) => {
-                    let old = failure.item.ok_or(StorageError::MissingOldItem)?;
-                    let stored = layout::stored_fingerprint(&old)?;
-                    Ok(if stored == milestone.fingerprint {
-                        PutOutcome::Duplicate
-                    } else {
-                        PutOutcome::Conflict
-                    })
+                    compare(milestone, failure.item)
                 }
                 other => Err(StorageError::dynamo("PutItem", other)),
             },
@@ -74,16 +77,10 @@ impl Ledger {
     async fn record_late(
         &self,
         milestone: &Milestone,
-        day: chrono::NaiveDate,
-        now: chrono::DateTime<chrono::Utc>,
+        at: DateTime<Utc>,
     ) -> Result<PutOutcome, StorageError> {
-        use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-        let put = Put::builder()
-            .table_name(&self.table_name)
-            .set_item(Some(layout::encode(milestone, self.retention)))
-            .condition_expression("attribute_not_exists(#sort_key)")
-            .expression_attribute_names("#sort_key", attr::EVENT_KEY)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        let day = milestone.occurred_at.instant().date_naive();
+        let put = put_if_new!(Put::builder().table_name(&self.table_name), milestone)
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
         let bump = Update::builder()
@@ -93,7 +90,7 @@ impl Ledger {
             .expression_attribute_names("#version", layout::rollup_attr::VERSION)
             .expression_attribute_names("#bumped_at", layout::rollup_attr::BUMPED_AT)
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
+            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
         let result = self
@@ -107,29 +104,32 @@ impl Ledger {
             Ok(_) => return Ok(PutOutcome::Recorded),
             Err(error) => error,
         };
-        // The put's own condition failed: the key exists. Its old item (asked
-        // for with ALL_OLD) decides duplicate or conflict, as for an on-time put.
-        let old = error
+        // The put's own condition failed: the key exists, and its old item
+        // (asked for with ALL_OLD) decides, as for an on-time put.
+        let put_reason = error
             .as_service_error()
             .and_then(|e| match e {
-                aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
+                TransactWriteItemsError::TransactionCanceledException(c) => {
                     c.cancellation_reasons().first().cloned()
                 }
                 _ => None,
             })
-            .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
-            .map(|reason| reason.item.unwrap_or_default());
-        match old {
-            Some(old) if !old.is_empty() => {
-                let stored = layout::stored_fingerprint(&old)?;
-                Ok(if stored == milestone.fingerprint {
-                    PutOutcome::Duplicate
-                } else {
-                    PutOutcome::Conflict
-                })
-            }
-            Some(_) => Err(StorageError::MissingOldItem),
+            .filter(|reason| reason.code() == Some("ConditionalCheckFailed"));
+        match put_reason {
+            Some(reason) => compare(milestone, reason.item.filter(|old| !old.is_empty())),
             None => Err(StorageError::dynamo("TransactWriteItems", error)),
         }
     }
+}
+
+/// Duplicate or conflict, by the fingerprint of the row that holds the key.
+fn compare(milestone: &Milestone, old: Option<Item>) -> Result<PutOutcome, StorageError> {
+    let old = old.ok_or(StorageError::MissingOldItem)?;
+    Ok(
+        if layout::stored_fingerprint(&old)? == milestone.fingerprint {
+            PutOutcome::Duplicate
+        } else {
+            PutOutcome::Conflict
+        },
+    )
 }

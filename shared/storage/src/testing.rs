@@ -6,10 +6,11 @@ use crate::RetryPolicy;
 use crate::batch::{MAX_BATCH, write_batch};
 use crate::error::{ItemError, StorageError};
 use crate::index::{QueryOptions, ReadStats};
-use crate::layout::{self, LedgerRow};
+use crate::layout;
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::day_rollup::Arrival;
 use domain::{EventId, Milestone, Retention};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
@@ -17,18 +18,13 @@ pub use crate::layout::Item;
 pub use crate::layout::attr;
 
 /// The item `record` would write for `milestone`.
-pub fn encode(milestone: &Milestone, retention: Retention) -> Item {
-    layout::encode(milestone, retention)
+pub fn encode(milestone: &Milestone) -> Item {
+    layout::encode(milestone)
 }
 
-/// The item of `milestone` with a TTL of the test's choosing (epoch seconds).
-pub fn encode_with_ttl(milestone: &Milestone, expires_at: i64) -> Item {
-    layout::milestone_item(milestone, expires_at)
-}
-
-/// A stored item read back: the milestone and its TTL (epoch seconds).
-pub fn decode(item: &Item) -> Result<(Milestone, i64), ItemError> {
-    LedgerRow::from_item(item).map(|row| (row.milestone, row.expires_at))
+/// A stored item read back.
+pub fn decode(item: &Item) -> Result<Milestone, ItemError> {
+    layout::decode(item)
 }
 
 /// The write shard of an event id.
@@ -37,8 +33,8 @@ pub fn shard_for(event_id: &EventId) -> u8 {
 }
 
 /// The sizes DynamoDB charges for a milestone's table item and index item, in bytes.
-pub fn item_sizes(milestone: &Milestone, retention: Retention) -> (usize, usize) {
-    layout::item_sizes(&encode(milestone, retention))
+pub fn item_sizes(milestone: &Milestone) -> (usize, usize) {
+    layout::item_sizes(&encode(milestone))
 }
 
 /// Writes `item` as it is, unconditionally: for corrupt or hand-made rows.
@@ -68,7 +64,7 @@ pub async fn load(
                 .iter()
                 .map(|m| {
                     PutRequest::builder()
-                        .set_item(Some(encode(m, ledger.retention)))
+                        .set_item(Some(encode(m)))
                         .build()
                         .map(|put| WriteRequest::builder().put_request(put).build())
                 })
@@ -125,7 +121,6 @@ pub enum DeleteResult {
 pub async fn delete_as_read(
     ledger: &Ledger,
     as_read: &Milestone,
-    expires_at: i64,
 ) -> Result<DeleteResult, StorageError> {
     struct Never;
     impl crate::prune::StopSignal for Never {
@@ -133,7 +128,7 @@ pub async fn delete_as_read(
             false
         }
     }
-    let key = layout::PruneKey::from_item(&layout::milestone_item(as_read, expires_at))?;
+    let key = layout::PruneKey::from_item(&layout::encode(as_read))?;
     match ledger
         .delete_if_unchanged(&key, &Never, RetryPolicy::default())
         .await
@@ -153,11 +148,16 @@ pub async fn roll_up_day_with_late_write(
     day: NaiveDate,
     late: &Milestone,
     now: DateTime<Utc>,
+    retention: Retention,
 ) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
     let mut recorded = None;
     let write = ledger
-        .roll_up_day_then(day, now, QueryOptions::default(), || async {
-            recorded = Some(ledger.record_at(late, now).await);
+        .roll_up_day_then(day, now, retention, QueryOptions::default(), || async {
+            recorded = Some(
+                ledger
+                    .record(late, Arrival::of(late.occurred_at, now))
+                    .await,
+            );
         })
         .await?;
     let put = recorded.unwrap_or(Err(StorageError::MissingOldItem))?;
@@ -168,7 +168,8 @@ pub async fn roll_up_day_with_late_write(
 /// reading rows: for tests of large roll-ups (a day with 100,000 workspaces).
 pub async fn store_rollup(
     ledger: &Ledger,
-    rollup: &domain::rollup::DayRollup,
+    rollup: &domain::day_rollup::DayRollup,
+    retention: Retention,
 ) -> Result<bool, StorageError> {
-    ledger.store_rollup(rollup, 0).await
+    ledger.store_rollup(rollup, 0, retention).await
 }

@@ -230,17 +230,7 @@ pub fn deadline_instant(deadline_ms: u64) -> std::time::Instant {
     std::time::Instant::now() + std::time::Duration::from_millis(remaining_ms)
 }
 
-/// The error and every `source()` below it, joined by ": ", for one log field.
-pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut chain = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    chain
-}
+pub use domain::error_chain::error_chain;
 
 #[cfg(test)]
 mod tests {
@@ -287,15 +277,6 @@ mod tests {
             format!("{error:?}"),
             format!("invalid configuration: {error}")
         );
-    }
-
-    #[test]
-    fn error_chain_joins_every_source() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("outer")]
-        struct Outer(#[source] std::io::Error);
-        let error = Outer(std::io::Error::other("inner"));
-        assert_eq!(error_chain(&error), "outer: inner");
     }
 
     #[test]

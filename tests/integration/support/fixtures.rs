@@ -7,16 +7,9 @@ use domain::{
 };
 use storage::{Ledger, testing};
 
-/// A milestone and the TTL to store it with.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub milestone: Milestone,
-    /// Epoch seconds; `occurred_at` + 90 days unless a test changes it.
-    pub expires_at: i64,
-}
-
-/// A valid milestone for `event` at `occurred`.
-pub fn milestone(
+/// A valid milestone row for `event` at `occurred`, with the default 90-day TTL
+/// (`expires_at`, epoch seconds) unless a test changes it.
+pub fn row(
     event: &str,
     tenant: &str,
     workspace: &str,
@@ -40,37 +33,22 @@ pub fn milestone(
         actor_id: ActorId::parse("actor").expect("id"),
         event_id: EventId::parse(event_id).expect("id"),
         occurred_at: OccurredAt::from_instant(occurred),
+        expires_at: (occurred + TimeDelta::days(90)).timestamp(),
         subject: None,
         metadata: Metadata::parse(event, metadata).expect("metadata"),
         fingerprint: Fingerprint::parse("0123456789abcdef0123456789abcdef").expect("fingerprint"),
     }
 }
 
-/// A valid row for `event` at `occurred`, with the default 90-day TTL.
-pub fn row(
-    event: &str,
-    tenant: &str,
-    workspace: &str,
-    event_id: &str,
-    occurred: DateTime<Utc>,
-) -> Row {
-    let milestone = milestone(event, tenant, workspace, event_id, occurred);
-    let expires_at = (milestone.occurred_at.instant() + TimeDelta::days(90)).timestamp();
-    Row {
-        milestone,
-        expires_at,
-    }
-}
-
 /// Writes every row as given (its TTL included), concurrently.
-pub async fn seed(ledger: &Ledger, rows: Vec<Row>) {
+pub async fn seed(ledger: &Ledger, rows: Vec<Milestone>) {
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in rows.chunks(40) {
         let ledger = ledger.clone();
         let chunk = chunk.to_vec();
         tasks.spawn(async move {
             for row in chunk {
-                let item = testing::encode_with_ttl(&row.milestone, row.expires_at);
+                let item = testing::encode(&row);
                 testing::put_raw(&ledger, item).await.expect("seed put");
             }
         });

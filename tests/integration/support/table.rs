@@ -68,13 +68,9 @@ impl TestTable {
         }
     }
 
-    /// The ledger on this table, at the default 90-day retention.
+    /// The ledger on this table.
     pub fn ledger(&self) -> storage::Ledger {
-        self.ledger_with(domain::Retention::default())
-    }
-
-    pub fn ledger_with(&self, retention: domain::Retention) -> storage::Ledger {
-        storage::Ledger::new(self.client.clone(), &self.name, retention)
+        storage::Ledger::new(self.client.clone(), &self.name)
     }
 
     /// Every milestone row: the items outside the `#`-partitions that day
@@ -101,7 +97,7 @@ impl TestTable {
             .await
             .iter()
             .map(|item| {
-                let (milestone, _) = storage::testing::decode(item).expect("stored rows map back");
+                let milestone = storage::testing::decode(item).expect("stored rows map back");
                 milestone.event_id.as_str().to_owned()
             })
             .collect();

@@ -12,7 +12,6 @@
 use chrono::{TimeDelta, Utc};
 use devkit::seed::synthetic_milestone;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
-use domain::rollup::DayRollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::HashMap;
 use std::error::Error;
@@ -36,12 +35,7 @@ async fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("devkit: {error}");
-            let mut source = error.source();
-            while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
-                source = cause.source();
-            }
+            eprintln!("devkit: {}", domain::error_chain::error_chain(&*error));
             ExitCode::FAILURE
         }
     }
@@ -131,7 +125,8 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
         .map(|d| d.parse())
         .transpose()?
         .unwrap_or(90);
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table, Retention::default());
+    let retention = Retention::default();
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let end = Utc::now();
     let span = TimeDelta::days(days);
     let started = Instant::now();
@@ -140,7 +135,7 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
     let mut next_report = count / 10;
     for chunk_start in (0..count).step_by(CHUNK) {
         let milestones = (chunk_start..(chunk_start + CHUNK).min(count))
-            .map(|i| synthetic_milestone(i, count, end, span))
+            .map(|i| synthetic_milestone(i, count, end, span, retention))
             .collect::<Result<Vec<_>, _>>()?;
         written += testing::load(&ledger, &milestones, 8).await?;
         if written >= next_report {
@@ -170,7 +165,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     let table = args.required("table")?;
     let key = WindowKey::parse(Some(args.required("window")?), Retention::default())?;
     let retention = Retention::default();
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table, retention);
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let rss_before = peak_rss_kib();
     let now = Utc::now();
     let started = Instant::now();
@@ -178,44 +173,29 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     let mut aggregation = Aggregation::new(window, now, retention);
     // As the summary function reads: whole closed days from their roll-ups
     // (with --rollups true), the rest raw.
-    let mut whole = std::collections::BTreeSet::new();
-    let mut rollup_items = 0;
-    if args.flags.get("rollups").is_some_and(|v| v == "true") {
-        let candidates: Vec<_> = window
-            .days()
-            .into_iter()
-            .filter(|day| aggregation.takes_whole_day(&DayRollup::new(*day)))
-            .collect();
-        let read = ledger.usable_rollups(&candidates).await?;
-        rollup_items = read.items;
-        for rollup in read.rollups.values() {
-            if aggregation.add_rollup(rollup) {
-                whole.insert(rollup.day);
-            }
-        }
+    let whole_days = if args.flags.get("rollups").is_some_and(|v| v == "true") {
+        aggregation.whole_days()
+    } else {
+        Vec::new()
+    };
+    let read = ledger
+        .read_window(&window, &whole_days, QueryOptions::default())
+        .await?;
+    for rollup in &read.rollups {
+        aggregation.add_rollup(rollup);
     }
-    let (mut queries, mut items, mut rcu) = (0, 0, 0.0);
-    for (start, end) in window.raw_ranges(&whole) {
-        let stats = ledger
-            .read_range(start, end, QueryOptions::default(), |rows| {
-                aggregation.add_all(rows)
-            })
-            .await?;
-        queries += stats.queries;
-        items += stats.items;
-        rcu += stats.consumed_capacity;
-    }
+    aggregation.add_all(&read.rows);
     let summary = aggregation.finish();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     let report = serde_json::json!({
         "window": key.as_str(),
-        "queries": queries,
-        "items_read": items,
-        "rollup_days": whole.len(),
-        "rollup_items_read": rollup_items,
+        "queries": read.stats.raw.queries,
+        "items_read": read.stats.raw.items,
+        "rollup_days": read.stats.rollup_days,
+        "rollup_items_read": read.stats.rollup_items,
         "counted": summary.total,
         "active_workspaces": summary.active_workspaces,
-        "consumed_rcu": rcu,
+        "consumed_rcu": read.stats.raw.consumed_capacity,
         "wall_ms": wall_ms,
         "peak_rss_kib_before": rss_before,
         "peak_rss_kib": peak_rss_kib(),
@@ -228,25 +208,28 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
 async fn rollup(args: &Args) -> Result<(), BoxError> {
     let table = args.required("table")?;
     let retention = Retention::default();
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table, retention);
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let started = Instant::now();
     let now = Utc::now();
-    let days = domain::rollup::due_days(now, retention);
-    let (mut built, mut superseded) = (0, 0);
-    for day in &days {
-        match ledger
-            .roll_up_day(*day, now, QueryOptions::default())
-            .await?
-        {
-            storage::RollupWrite::Stored { .. } => built += 1,
-            storage::RollupWrite::Superseded | storage::RollupWrite::Settling => superseded += 1,
-        }
-    }
+    let days = domain::day_rollup::due_days(now, retention);
+    let run = ledger.roll_up_days(&days, now, retention, || false).await?;
     println!(
-        "    rolled up {built} days ({superseded} superseded) in {:.1} s",
+        "    rolled up {} of {} due days ({} superseded, {} failed) in {:.1} s",
+        run.days_built,
+        run.days_checked,
+        run.days_superseded,
+        run.failed.len(),
         started.elapsed().as_secs_f64()
     );
-    Ok(())
+    match run.failed.first() {
+        Some((day, error)) => Err(format!(
+            "{} day(s) failed, the first {day}: {}",
+            run.failed.len(),
+            domain::error_chain::error_chain(error)
+        )
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// Latency of bare SDK calls against DynamoDB Local (one PutItem, or one
@@ -260,17 +243,20 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
         .map(|c| c.parse())
         .transpose()?
         .unwrap_or(1000);
-    let ledger = Ledger::new(local_client(&args.endpoint()?), table, Retention::default());
+    let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let now = Utc::now();
     let mut micros = Vec::with_capacity(count);
     for i in 0..count {
         let started = Instant::now();
         match op.as_str() {
             "put" => {
-                let mut milestone = synthetic_milestone(i, count, now, TimeDelta::hours(1))?;
+                let mut milestone =
+                    synthetic_milestone(i, count, now, TimeDelta::hours(1), Retention::default())?;
                 milestone.event_id =
                     domain::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
-                ledger.record(&milestone).await?;
+                ledger
+                    .record(&milestone, domain::day_rollup::Arrival::OnTime)
+                    .await?;
             }
             "query" => {
                 testing::read_partition(
@@ -298,7 +284,8 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
 
 /// Prints the stored size of a typical row and of its index projection, by DynamoDB's sizing rules.
 fn item_size() -> Result<(), BoxError> {
-    let mut milestone = synthetic_milestone(1, 2, Utc::now(), TimeDelta::hours(1))?;
+    let mut milestone =
+        synthetic_milestone(1, 2, Utc::now(), TimeDelta::hours(1), Retention::default())?;
     // A realistic host-app row: a deterministic event id and a subject.
     milestone.event_id = domain::EventId::parse("diag:run-1029384:user-100234:2026-11-27")?;
     milestone.tenant_id = domain::TenantId::parse("tenant-000123")?;
@@ -308,7 +295,7 @@ fn item_size() -> Result<(), BoxError> {
         kind: domain::SubjectType::parse(milestone.event, "operation_run").ok_or("subject type")?,
         id: domain::SubjectId::parse("run-1029384")?,
     });
-    let (table, index) = testing::item_sizes(&milestone, Retention::default());
+    let (table, index) = testing::item_sizes(&milestone);
     println!(
         "{}",
         serde_json::json!({"event": milestone.event.as_str(), "table_item_bytes": table, "index_item_bytes": index})

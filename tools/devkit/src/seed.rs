@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::{
-    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, TenantId,
-    ValueRule, WorkspaceId,
+    ActorId, CATALOG, EventId, EventName, Fingerprint, Metadata, Milestone, OccurredAt, Retention,
+    TenantId, ValueRule, WorkspaceId,
 };
 use std::error::Error;
 
@@ -17,6 +17,7 @@ pub fn synthetic_milestone(
     count: usize,
     end: DateTime<Utc>,
     span: TimeDelta,
+    retention: Retention,
 ) -> Result<Milestone, Box<dyn Error + Send + Sync>> {
     let step_ms = span.num_milliseconds() / count.max(1) as i64;
     let occurred = end - span + TimeDelta::milliseconds(step_ms * i as i64);
@@ -37,6 +38,7 @@ pub fn synthetic_milestone(
         actor_id: ActorId::parse(&format!("user-{}", i % 1000))?,
         event_id: EventId::parse(&format!("bench:{i}"))?,
         occurred_at: OccurredAt::from_instant(occurred),
+        expires_at: retention.expires_at(OccurredAt::from_instant(occurred)),
         subject: None,
         metadata: Metadata::parse(event, pairs)?,
         fingerprint: Fingerprint::parse("00000000000000000000000000000000").ok_or("fingerprint")?,

@@ -1,4 +1,4 @@
-//! Closed-day roll-ups (WIP, issue 14): everything a summary needs of one
+//! The closed-day roll-up rules: everything a summary needs of one
 //! closed UTC day, independent of how many milestones the day holds.
 //!
 //! - per-event counts per UTC hour, so whole hours of a day answer any window;
@@ -13,6 +13,7 @@
 use crate::events::{CATALOG, EventName};
 use crate::ids::WorkspaceId;
 use crate::model::IndexedMilestone;
+use crate::time::OccurredAt;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -45,6 +46,33 @@ impl WorkspaceDigest {
 /// A day is rolled up only this long after it closed: longer than record's
 /// timeout plus clock skew, so every on-time put of the day has landed.
 pub const ROLLUP_LAG: TimeDelta = TimeDelta::minutes(15);
+
+/// How long after a late row the writer waits before reading its day through
+/// the time index (eventually consistent; propagation normally takes well
+/// under a second).
+pub const SETTLE: TimeDelta = TimeDelta::minutes(5);
+
+/// Whether a row arrives on time or late for its day's roll-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Its UTC day is today's: no roll-up of the day can exist yet.
+    OnTime,
+    /// Its UTC day is before today's: the day may be rolled up already, so
+    /// storing the row must make every roll-up of the day stale at once.
+    /// `at` is when it arrived: the writer leaves the day alone for
+    /// [`SETTLE`] after it.
+    Late { at: DateTime<Utc> },
+}
+
+impl Arrival {
+    pub fn of(occurred_at: OccurredAt, now: DateTime<Utc>) -> Self {
+        if occurred_at.instant().date_naive() < now.date_naive() {
+            Arrival::Late { at: now }
+        } else {
+            Arrival::OnTime
+        }
+    }
+}
 
 /// The closed days wholly inside the retention that are old enough to roll
 /// up, newest first.
@@ -128,13 +156,11 @@ impl DayRollup {
 mod tests {
     use super::*;
     use crate::ids::TenantId;
-    use crate::testdata::{OPERATION_STARTED, REPORT_CREATED};
+    use crate::testing::{OPERATION_STARTED, REPORT_CREATED};
     use crate::time::OccurredAt;
 
     fn row(event: &str, workspace: &str, at: &str) -> IndexedMilestone {
-        let occurred = DateTime::parse_from_rfc3339(at)
-            .expect("valid")
-            .with_timezone(&Utc);
+        let occurred = crate::testing::at(at);
         IndexedMilestone {
             event: EventName::parse(event).expect("event"),
             tenant_id: TenantId::parse("t").expect("id"),
@@ -166,12 +192,17 @@ mod tests {
         assert_eq!(rollup.workspaces.len(), 2, "a workspace counts once");
         assert_eq!(
             rollup.latest[op.index()],
-            Some(
-                DateTime::parse_from_rfc3339("2026-11-27T23:30:00Z")
-                    .expect("t")
-                    .with_timezone(&Utc)
-            )
+            Some(crate::testing::at("2026-11-27T23:30:00Z"))
         );
+    }
+
+    #[test]
+    fn a_row_of_an_earlier_utc_day_is_late_and_today_s_is_on_time() {
+        let now = crate::testing::at("2026-11-27T00:00:00.500Z");
+        let of = |at: &str| Arrival::of(OccurredAt::from_instant(crate::testing::at(at)), now);
+        assert_eq!(of("2026-11-26T23:59:59.999Z"), Arrival::Late { at: now });
+        assert_eq!(of("2026-11-27T00:00:00Z"), Arrival::OnTime);
+        assert_eq!(of("2026-11-27T00:03:00Z"), Arrival::OnTime, "future skew");
     }
 
     #[test]
@@ -220,5 +251,27 @@ mod tests {
         );
         let rejoined: BTreeSet<WorkspaceDigest> = chunks.into_iter().flatten().collect();
         assert_eq!(rejoined, rollup.workspaces);
+    }
+
+    #[test]
+    fn due_days_wait_for_the_lag_and_stay_inside_the_retention() {
+        let retention = crate::Retention::from_days(7).expect("valid");
+        // 00:14: yesterday closed less than 15 minutes ago, so it waits.
+        let days = due_days(crate::testing::at("2026-11-28T00:14:00Z"), retention);
+        assert_eq!(
+            days.first().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-26")
+        );
+        let days = due_days(crate::testing::at("2026-11-28T00:15:00Z"), retention);
+        assert_eq!(
+            days.first().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-27")
+        );
+        // The oldest day is the first one wholly inside the 7-day retention.
+        assert_eq!(
+            days.last().map(|d| d.to_string()).as_deref(),
+            Some("2026-11-22")
+        );
+        assert_eq!(days.len(), 6);
     }
 }

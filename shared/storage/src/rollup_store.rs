@@ -1,6 +1,7 @@
-//! Closed-day roll-ups (WIP, issue 14): reading usable roll-ups in batches,
-//! and building one day's roll-up so that it is stored only if no late row
-//! arrived for the day meanwhile. See docs/rollups-plan.md.
+//! The roll-up items in the table: reading usable roll-ups in batches, and
+//! building a day's roll-up so that it is stored only if no late row arrived
+//! for the day meanwhile. The rules (lag, settle, late rows) are
+//! `domain::day_rollup`'s; the writer function is `functions/rollup`.
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
@@ -10,7 +11,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem,
 };
 use chrono::NaiveDate;
-use domain::rollup::DayRollup;
+use domain::Retention;
+use domain::day_rollup::{DayRollup, SETTLE};
 use std::collections::{BTreeMap, HashMap};
 
 /// DynamoDB's limit on keys per BatchGetItem call.
@@ -38,10 +40,20 @@ pub enum RollupWrite {
     Settling,
 }
 
-/// How long after a late row the writer waits before reading its day through
-/// the time index (eventually consistent; propagation normally takes well
-/// under a second).
-pub const SETTLE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+/// One writer run over the due days.
+#[derive(Debug, Default)]
+pub struct RollupRun {
+    /// Due days looked at.
+    pub days_checked: u32,
+    pub days_built: u32,
+    /// Not stored now ([`RollupWrite::Superseded`] or [`RollupWrite::Settling`]):
+    /// built by a later run; summaries read those days raw meanwhile.
+    pub days_superseded: u32,
+    /// Days whose build failed, with why; the next run retries them.
+    pub failed: Vec<(NaiveDate, StorageError)>,
+    /// `false` when the run stopped before every day was looked at.
+    pub finished: bool,
+}
 
 impl Ledger {
     /// Items by key, strongly consistent, every unprocessed key retried.
@@ -164,6 +176,39 @@ impl Ledger {
         })
     }
 
+    /// Rolls up every day of `days` (in the order given) that has no usable
+    /// roll-up, until `should_stop` says to stop before a day. A day that
+    /// fails is recorded in the run, and the walk goes on.
+    pub async fn roll_up_days(
+        &self,
+        days: &[NaiveDate],
+        now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
+        should_stop: impl Fn() -> bool,
+    ) -> Result<RollupRun, StorageError> {
+        let usable = self.usable_rollups(days).await?.rollups;
+        let mut run = RollupRun {
+            days_checked: days.len() as u32,
+            finished: true,
+            ..RollupRun::default()
+        };
+        for day in days.iter().filter(|day| !usable.contains_key(day)) {
+            if should_stop() {
+                run.finished = false;
+                break;
+            }
+            match self
+                .roll_up_day(*day, now, retention, QueryOptions::default())
+                .await
+            {
+                Ok(RollupWrite::Stored { .. }) => run.days_built += 1,
+                Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.days_superseded += 1,
+                Err(error) => run.failed.push((*day, error)),
+            }
+        }
+        Ok(run)
+    }
+
     /// Builds and stores the roll-up of a closed `day`: reads the day's
     /// version, then its rows, and stores the head only if the version is
     /// still the one read (a conditional transaction). Chunks are keyed by
@@ -172,9 +217,11 @@ impl Ledger {
         &self,
         day: NaiveDate,
         now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
         options: QueryOptions,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_day_then(day, now, options, || async {}).await
+        self.roll_up_day_then(day, now, retention, options, || async {})
+            .await
     }
 
     /// [`Ledger::roll_up_day`], running `before_store` after the rows are read
@@ -183,6 +230,7 @@ impl Ledger {
         &self,
         day: NaiveDate,
         now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
         options: QueryOptions,
         before_store: F,
     ) -> Result<RollupWrite, StorageError>
@@ -212,13 +260,15 @@ impl Ledger {
             })
             .await?;
         before_store().await;
-        Ok(match self.store_rollup(&rollup, version).await? {
-            true => RollupWrite::Stored {
-                version,
-                rows: stats.items - stats.skipped,
+        Ok(
+            match self.store_rollup(&rollup, version, retention).await? {
+                true => RollupWrite::Stored {
+                    version,
+                    rows: stats.items - stats.skipped,
+                },
+                false => RollupWrite::Superseded,
             },
-            false => RollupWrite::Superseded,
-        })
+        )
     }
 
     /// Stores a roll-up built from day version `version`: its workspace
@@ -228,6 +278,7 @@ impl Ledger {
         &self,
         rollup: &DayRollup,
         version: u64,
+        retention: Retention,
     ) -> Result<bool, StorageError> {
         let day = rollup.day;
         let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
@@ -236,11 +287,7 @@ impl Ledger {
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::rollup_chunk_item(
-                    day,
-                    version,
-                    i as u32,
-                    digests,
-                    self.retention,
+                    day, version, i as u32, digests, retention,
                 )))
                 .send()
                 .await
@@ -264,7 +311,7 @@ impl Ledger {
                 rollup,
                 version,
                 chunks.len() as u32,
-                self.retention,
+                retention,
             )))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;

@@ -6,7 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::error::RejectCode;
+use crate::rejection::RejectCode;
 
 /// Catalog events by name, for tests that need one particular event.
 pub const CHECKPOINT_COMPLETED: &str = "onboarding.checkpoint_completed";
@@ -35,9 +35,7 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 /// The corpus's "now".
 pub fn now() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-27T12:00:00Z")
-        .expect("valid")
-        .with_timezone(&Utc)
+    at("2026-11-27T12:00:00Z")
 }
 
 pub fn valid() -> Value {

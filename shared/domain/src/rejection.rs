@@ -134,4 +134,11 @@ mod tests {
             assert_eq!(json, serde_json::Value::from(code.as_str()));
         }
     }
+
+    #[test]
+    fn reject_codes_display_as_their_stable_code() {
+        for code in RejectCode::ALL {
+            assert_eq!(code.to_string(), code.as_str());
+        }
+    }
 }

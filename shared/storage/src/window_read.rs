@@ -1,0 +1,62 @@
+//! Reading what a window's summary needs, planned in one place: the usable
+//! roll-ups of the whole closed days the caller can take whole, and the raw
+//! rows of everything else (today, the edge days, a day whose roll-up is
+//! missing or stale), with what each part cost.
+
+use crate::error::StorageError;
+use crate::index::{QueryOptions, ReadStats};
+use crate::ledger::Ledger;
+use chrono::NaiveDate;
+use domain::day_rollup::DayRollup;
+use domain::{IndexedMilestone, Window};
+use std::collections::BTreeSet;
+
+/// The inputs of a window's aggregation, and what reading them cost.
+#[derive(Debug, Clone, Default)]
+pub struct WindowRead {
+    /// Usable roll-ups, one per whole closed day they answer, oldest first.
+    pub rollups: Vec<DayRollup>,
+    /// Every indexed row of the rest of the window (expired ones included:
+    /// the aggregation decides what counts).
+    pub rows: Vec<IndexedMilestone>,
+    pub stats: WindowStats,
+}
+
+/// The cost of a window read, by kind of item.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WindowStats {
+    /// The raw-row reads through the time index.
+    pub raw: ReadStats,
+    /// Closed days answered from their roll-ups.
+    pub rollup_days: u32,
+    /// Roll-up items read: day versions, heads and workspace chunks.
+    pub rollup_items: u64,
+}
+
+impl Ledger {
+    /// Reads `window`: the usable roll-ups of `whole_days` (the closed days
+    /// the caller can take whole; one batched read), then the raw rows of
+    /// every part of the window those roll-ups do not answer.
+    pub async fn read_window(
+        &self,
+        window: &Window,
+        whole_days: &[NaiveDate],
+        options: QueryOptions,
+    ) -> Result<WindowRead, StorageError> {
+        let mut read = WindowRead::default();
+        if !whole_days.is_empty() {
+            let rollups = self.usable_rollups(whole_days).await?;
+            read.stats.rollup_items = rollups.items;
+            read.rollups = rollups.rollups.into_values().collect();
+        }
+        read.stats.rollup_days = read.rollups.len() as u32;
+        let answered: BTreeSet<NaiveDate> = read.rollups.iter().map(|r| r.day).collect();
+        for (start, end) in window.raw_ranges(&answered) {
+            let rows = &mut read.rows;
+            read.stats.raw += self
+                .read_range(start, end, options, |batch| rows.extend_from_slice(batch))
+                .await?;
+        }
+        Ok(read)
+    }
+}
