@@ -33,7 +33,7 @@ legend { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: re
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; }
 .card { border: 1px solid #dde1e8; border-radius: 6px; padding: 10px; }
 .card h3 { font-size: 13px; margin: 0; }
-.area { font-size: 12px; color: #4f596b; text-transform: uppercase; letter-spacing: .03em; }
+.area { font-size: 12px; color: #4f596b; letter-spacing: .03em; }
 .count { font-size: 24px; font-weight: 700; margin: 4px 0; }
 .seen { font-size: 12px; color: #4f596b; }
 svg { display: block; width: 100%; height: 36px; margin-top: 6px; }
@@ -136,6 +136,12 @@ function chart(family, bucket) {
   return [svg, table];
 }
 
+// A feature area as people read it: "review_packs" is shown as "Review packs".
+function areaLabel(area) {
+  const words = area.replace(/[_.-]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 function card(family, bucket) {
   const seen = family.last_seen_at
     ? el("p", { class: "seen" }, "Last seen ", localTime(family.last_seen_at))
@@ -144,7 +150,7 @@ function card(family, bucket) {
     "article",
     { class: "card", "data-event": family.event },
     el("h3", {}, family.label),
-    el("p", { class: "area" }, family.feature_area),
+    el("p", { class: "area" }, areaLabel(family.feature_area)),
     el("p", { class: "count", "data-count": family.count }, integer.format(family.count)),
     seen,
     ...chart(family, bucket),

@@ -90,12 +90,15 @@ async function api(page, key) {
   return response.json();
 }
 
+/** How a person reads a feature area: "review_packs" as "Review packs", never the identifier. */
+const areaLabel = (area) => area[0].toUpperCase() + area.slice(1).replaceAll("_", " ");
+
 function assertMatches(view, summary) {
   assert.equal(view.total, summary.total, "total");
   assert.equal(view.activeWorkspaces, summary.active_workspaces, "active workspaces");
   assert.deepEqual(
     view.cards.map((c) => [c.event, c.label, c.area, c.count, c.bars, c.rows, c.lastSeen]),
-    summary.families.map((f) => [f.event, f.label, f.feature_area, f.count, f.buckets.length, f.buckets.length, f.last_seen_at]),
+    summary.families.map((f) => [f.event, f.label, areaLabel(f.feature_area), f.count, f.buckets.length, f.buckets.length, f.last_seen_at]),
     "one card per family, in catalog order, with its label, area, count, buckets and last seen",
   );
 }

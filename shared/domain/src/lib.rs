@@ -6,9 +6,11 @@
 //! - [`time`]: instants as stored; [`model`]: the stored milestone and what the index yields;
 //! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
-//! - [`schema`], [`openapi`]: the published contracts, generated from the catalog.
+//! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
+//!   [`catalog_docs`]: the prose that lists events, generated likewise.
 
 pub mod aggregate;
+pub mod catalog_docs;
 pub mod day_rollup;
 pub mod error_chain;
 pub mod events;

@@ -150,55 +150,6 @@ pub fn record_response_schema() -> Value {
     })
 }
 
-/// `docs/events.md`: the catalog as a table, for people. Generated like the schemas.
-pub fn events_markdown() -> String {
-    let mut text = String::from(
-        "# The event catalog\n\n\
-         Generated from `shared/domain/src/events.rs` by \
-         `UPDATE_CONTRACTS=1 cargo test -p adoption-domain schema`; do not edit by hand.\n\n\
-         | event | feature area | label | required metadata | subject types |\n\
-         |---|---|---|---|---|\n",
-    );
-    for spec in &CATALOG {
-        let metadata: Vec<String> = spec
-            .metadata
-            .iter()
-            .map(|key| match key.rule {
-                ValueRule::Identifier => format!("`{}`", key.key),
-                ValueRule::OneOf(values) => format!(
-                    "`{}`: {}",
-                    key.key,
-                    values
-                        .iter()
-                        .map(|v| format!("`{v}`"))
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-            })
-            .collect();
-        let metadata = if metadata.is_empty() {
-            "none".to_owned()
-        } else {
-            metadata.join(", ")
-        };
-        let subjects: Vec<String> = spec
-            .subject_types
-            .iter()
-            .map(|t| format!("`{t}`"))
-            .collect();
-        text.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} |\n",
-            spec.name,
-            spec.feature_area,
-            spec.label,
-            metadata,
-            subjects.join(", ")
-        ));
-    }
-    text.push_str("\nEvery listed metadata key is required, and an event accepts no other key.\n");
-    text
-}
-
 /// The committed text of a schema: pretty JSON with sorted keys and a trailing
 /// newline, the same whether or not serde_json's `preserve_order` is on.
 pub fn render(schema: &Value) -> String {
@@ -260,7 +211,6 @@ mod tests {
                 "summary.openapi.json",
                 render(&crate::openapi::summary_openapi()),
             ),
-            ("events.md", events_markdown()),
         ] {
             let path = docs(file);
             if std::env::var_os("UPDATE_CONTRACTS").is_some() {
@@ -274,8 +224,8 @@ mod tests {
             let committed = std::fs::read_to_string(&path).unwrap_or_default();
             assert!(
                 committed == expected,
-                "docs/{file} is out of date with the catalog; regenerate it with \
-                 `UPDATE_CONTRACTS=1 cargo test -p adoption-domain schema` and commit it"
+                "docs/{file} is out of date with the catalog; run `{}` and commit it",
+                crate::catalog_docs::REGENERATE
             );
         }
     }

@@ -1,6 +1,9 @@
 //! Local tooling: the ledger table as `infra/template.yaml` defines it, created
-//! on DynamoDB Local, so tests and the local stack can never drift from what is deployed.
+//! on DynamoDB Local, so tests and the local stack can never drift from what is
+//! deployed; synthetic rows for benchmarks ([`seed`]) and a realistic demo
+//! history ([`demo`]).
 
+pub mod demo;
 pub mod seed;
 pub mod template;
 

@@ -3,9 +3,11 @@
 //! ```text
 //! devkit create-table --table NAME [--template PATH] [--endpoint URL]
 //! devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+//! devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
 //! devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
 //! devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
 //! devkit item-size
+//! devkit example-request
 //! ```
 //! The endpoint defaults to `AWS_ENDPOINT_URL_DYNAMODB`.
 
@@ -25,10 +27,12 @@ type BoxError = Box<dyn Error + Send + Sync>;
 const USAGE: &str = "usage:
   devkit create-table --table NAME [--template PATH] [--endpoint URL]
   devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+  devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
   devkit summarize    --table NAME --window 24h|7d|30d|90d [--rollups true] [--endpoint URL]
   devkit rollup       --table NAME [--endpoint URL]
   devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
-  devkit item-size";
+  devkit item-size
+  devkit example-request";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -84,10 +88,12 @@ async fn run(args: Vec<String>) -> Result<(), BoxError> {
     match args.command.as_str() {
         "create-table" => create(&args).await,
         "seed" => seed(&args).await,
+        "demo" => demo(&args),
         "summarize" => summarize(&args).await,
         "rollup" => rollup(&args).await,
         "bare" => bare(&args).await,
         "item-size" => item_size(),
+        "example-request" => example_request(),
         other => Err(format!("unknown command {other}\n{USAGE}").into()),
     }
 }
@@ -151,6 +157,108 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Prints the catalog's example record request (`docs/record.md`), at the
+/// current minute, with an event id of that minute.
+fn example_request() -> Result<(), BoxError> {
+    let mut request = domain::catalog_docs::example_request();
+    let now = Utc::now();
+    request["occurred_at"] = now.format("%Y-%m-%dT%H:%M:00Z").to_string().into();
+    let id = format!(
+        "{}:{}",
+        request["event_id"].as_str().unwrap_or("example"),
+        now.format("%Y%m%d%H%M")
+    );
+    request["event_id"] = id.into();
+    println!("{request}");
+    Ok(())
+}
+
+/// A flag's value, parsed, or `default` when it is absent.
+fn flag<T: std::str::FromStr>(args: &Args, name: &str, default: T) -> Result<T, BoxError>
+where
+    T::Err: Error + Send + Sync + 'static,
+{
+    match args.flags.get(name) {
+        Some(value) => Ok(value.parse()?),
+        None => Ok(default),
+    }
+}
+
+/// Records the demo history (`devkit::demo`) through record's Lambda Invoke
+/// API, `--concurrency` at a time, with progress. Every payload must answer
+/// `recorded` or `duplicate` (a re-run); anything else fails the command.
+fn demo(args: &Args) -> Result<(), BoxError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let url = format!(
+        "{}/record/invocations",
+        args.required("invoke-url")?.trim_end_matches('/')
+    );
+    let days: u32 = flag(args, "days", 90)?;
+    let concurrency: usize = flag(args, "concurrency", 4)?;
+    let payloads = devkit::demo::history(Utc::now(), days);
+    let total = payloads.len();
+    let started = Instant::now();
+    let (next, done) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let outcomes: Mutex<HashMap<String, usize>> = Mutex::default();
+    let first_failure: Mutex<Option<String>> = Mutex::default();
+    std::thread::scope(|scope| {
+        for _ in 0..concurrency.max(1) {
+            scope.spawn(|| {
+                let agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .timeout_global(Some(std::time::Duration::from_secs(60)))
+                    .build()
+                    .new_agent();
+                while let Some(payload) = payloads.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let reply = agent
+                        .post(&url)
+                        .send(payload.to_string())
+                        .map_err(|e| e.to_string())
+                        .and_then(|mut r| r.body_mut().read_to_string().map_err(|e| e.to_string()));
+                    let status = reply
+                        .as_deref()
+                        .ok()
+                        .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+                        .and_then(|v| v["status"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| "failed".to_owned());
+                    if status != "recorded" && status != "duplicate" {
+                        let mut first = first_failure.lock().unwrap_or_else(|p| p.into_inner());
+                        first.get_or_insert_with(|| format!("{payload} -> {reply:?}"));
+                    }
+                    *outcomes
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .entry(status)
+                        .or_default() += 1;
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if finished % (total / 10).max(1) == 0 || finished == total {
+                        println!(
+                            "    demo: {finished}/{total} sent ({:.0}/s)",
+                            finished as f64 / started.elapsed().as_secs_f64()
+                        );
+                    }
+                }
+            });
+        }
+    });
+    let outcomes = outcomes.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut summary: Vec<String> = outcomes.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    summary.sort();
+    println!(
+        "    demo: {total} milestones over {days} days in {:.1} s: {}",
+        started.elapsed().as_secs_f64(),
+        summary.join(", ")
+    );
+    match first_failure
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        Some(failure) => Err(format!("a demo milestone was not recorded: {failure}").into()),
+        None => Ok(()),
+    }
 }
 
 /// Peak resident set size of this process, from /proc (Linux).

@@ -1,0 +1,357 @@
+//! The prose that lists events, generated from the catalog: `docs/events.md`
+//! whole, and marked blocks inside hand-written pages. No hand-written page
+//! names an event outside such a block (a test scans them), so adding an
+//! event is: edit the catalog, run `scripts/regenerate`, run the tests.
+//!
+//! A block sits between `<!-- generated from the catalog: NAME -->` and
+//! `<!-- end of generated: NAME -->`; everything else on the page is kept.
+
+use crate::events::{CATALOG, EventSpec, ValueRule};
+use crate::time::format_millis;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+/// The command that rewrites every generated file and block.
+pub const REGENERATE: &str = "scripts/regenerate";
+
+/// Where each generated block lives: (page under `docs/`, block name, text).
+pub fn blocks() -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        ("integration.md", "example-php", example_php_block()),
+        ("integration.md", "example-cli", example_cli_block()),
+        ("integration.md", "event-ids", event_id_table()),
+        ("record.md", "example-request", example_request_block()),
+        ("summary.md", "example-response", example_response_block()),
+    ]
+}
+
+/// The opening marker of block `name`.
+pub fn opening(name: &str) -> String {
+    format!("<!-- generated from the catalog: {name} -->")
+}
+
+/// The closing marker of block `name`.
+pub fn closing(name: &str) -> String {
+    format!("<!-- end of generated: {name} -->")
+}
+
+/// `page` with block `name` replaced by `text`, or `None` when the page does
+/// not hold the block's two markers in order.
+pub fn splice(page: &str, name: &str, text: &str) -> Option<String> {
+    let (open, close) = (opening(name), closing(name));
+    let start = page.find(&open)? + open.len();
+    let end = start + page[start..].find(&close)?;
+    Some(format!("{}\n{}{}", &page[..start], text, &page[end..]))
+}
+
+/// The whole of `docs/events.md`: the catalog as a table, for people.
+pub fn events_markdown() -> String {
+    let mut text = format!(
+        "# The event catalog\n\n\
+         Generated from `shared/domain/src/events.rs` by `{REGENERATE}`; do not edit by hand.\n\n\
+         | event | feature area | label | required metadata | subject types |\n\
+         |---|---|---|---|---|\n"
+    );
+    for spec in CATALOG {
+        let metadata: Vec<String> = spec
+            .metadata
+            .iter()
+            .map(|key| match key.rule {
+                ValueRule::Identifier => format!("`{}`", key.key),
+                ValueRule::OneOf(values) => format!(
+                    "`{}`: {}",
+                    key.key,
+                    values
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            })
+            .collect();
+        let metadata = if metadata.is_empty() {
+            "none".to_owned()
+        } else {
+            metadata.join(", ")
+        };
+        let subjects: Vec<String> = spec
+            .subject_types
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect();
+        text.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            spec.name,
+            spec.feature_area,
+            spec.label,
+            metadata,
+            subjects.join(", ")
+        ));
+    }
+    text.push_str("\nEvery listed metadata key is required, and an event accepts no other key.\n");
+    text.push_str(&format!(
+        "\n## Recommended `event_id`s\n\n{}",
+        event_id_table()
+    ));
+    text
+}
+
+/// The recommended `event_id` of an event, with its placeholders.
+pub fn event_id_scheme(spec: &EventSpec) -> String {
+    std::iter::once(spec.name)
+        .chain(spec.event_id.iter().copied())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// One deterministic `event_id` per real-world milestone, per event.
+pub fn event_id_table() -> String {
+    let mut text = String::from("| event | `event_id` | why |\n|---|---|---|\n");
+    for spec in CATALOG {
+        text.push_str(&format!(
+            "| `{}` | `{}` | {} |\n",
+            spec.name,
+            event_id_scheme(spec),
+            spec.once_per
+        ));
+    }
+    text
+}
+
+/// A valid record request for the catalog's first event, every field filled,
+/// its `event_id` built by the catalog's scheme from the request's own values.
+pub fn example_request() -> Value {
+    let spec = &CATALOG[0];
+    let metadata: serde_json::Map<String, Value> = spec
+        .metadata
+        .iter()
+        .map(|key| {
+            let value = match key.rule {
+                ValueRule::OneOf(values) => values[0],
+                ValueRule::Identifier => "example_value",
+            };
+            (key.key.to_owned(), json!(value))
+        })
+        .collect();
+    let mut request = json!({
+        "event": spec.name,
+        "tenant_id": "tenant-42",
+        "workspace_id": "ws-7",
+        "actor_id": "user-1001",
+        "occurred_at": "2026-11-27T09:30:00Z",
+        "metadata": metadata,
+    });
+    if let Some(kind) = spec.subject_types.first() {
+        request["subject"] = json!({"type": kind, "id": "subject-9001"});
+    }
+    let fill = |part: &str| -> String {
+        let name = part.trim_matches(|c| c == '<' || c == '>');
+        let value = match name {
+            "YYYY-MM-DD" => Some(&request["occurred_at"]).and_then(|t| t.as_str()?.get(..10)),
+            "workspace id" => request["workspace_id"].as_str(),
+            "actor id" => request["actor_id"].as_str(),
+            "subject id" => request["subject"]["id"].as_str(),
+            key => request["metadata"][key].as_str(),
+        };
+        value.map_or_else(|| name.replace(' ', "-") + "-9001", str::to_owned)
+    };
+    let event_id: Vec<String> = std::iter::once(spec.name.to_owned())
+        .chain(spec.event_id.iter().map(|part| fill(part)))
+        .collect();
+    request["event_id"] = json!(event_id.join(":"));
+    request
+}
+
+fn example_request_block() -> String {
+    let request = example_request();
+    let order = [
+        "event",
+        "tenant_id",
+        "workspace_id",
+        "actor_id",
+        "event_id",
+        "occurred_at",
+        "subject",
+        "metadata",
+    ];
+    let lines: Vec<String> = order
+        .iter()
+        .filter_map(|key| Some(format!("  \"{key}\": {}", compact(request.get(*key)?))))
+        .collect();
+    format!("```json\n{{\n{}\n}}\n```\n", lines.join(",\n"))
+}
+
+/// One line of JSON, `subject`'s `type` before its `id`.
+fn compact(value: &Value) -> String {
+    match (value.get("type"), value.get("id")) {
+        (Some(kind), Some(id)) => format!("{{\"type\": {kind}, \"id\": {id}}}"),
+        _ => value.to_string().replace("\":", "\": "),
+    }
+}
+
+/// The catalog's example milestone sent from PHP with the AWS SDK.
+fn example_php_block() -> String {
+    let request = example_request();
+    let php = |value: &Value| match value {
+        Value::String(text) => format!("'{text}'"),
+        Value::Object(map) => format!(
+            "[{}]",
+            map.iter()
+                .map(|(k, v)| format!("'{k}' => '{}'", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    };
+    let field = |key: &str| php(&request[key]);
+    format!(
+        r#"```php
+use Aws\Lambda\LambdaClient;
+
+$lambda = new LambdaClient(['region' => 'eu-west-1', 'version' => '2015-03-31']);
+
+$lambda->invoke([
+    'FunctionName'   => getenv('ADOPTION_RECORD_FUNCTION'),   // the RecordFunctionName output
+    'InvocationType' => 'Event',                            // fire and forget: never slows the user
+    'Payload'        => json_encode([
+        'event'        => {event},
+        // Ids of your own models, as strings; an actor is an id, never an email.
+        'tenant_id'    => {tenant},
+        'workspace_id' => {workspace},
+        'actor_id'     => {actor},
+        // Both required. The event id follows the catalog's scheme for the event, so any
+        // retry (yours, the SDK's, Lambda's, a redrive) lands on the same row:
+        'event_id'     => {event_id},
+        // When it happened, not when it was sent: the stored time the milestone succeeded,
+        // in UTC with milliseconds (e.g. 2026-11-27T09:30:00.123+00:00).
+        'occurred_at'  => {occurred_at},
+        'subject'      => {subject},
+        'metadata'     => {metadata}, // lowercase identifier-shaped values only
+    ], JSON_THROW_ON_ERROR),
+]);
+```
+"#,
+        event = field("event"),
+        tenant = field("tenant_id"),
+        workspace = field("workspace_id"),
+        actor = field("actor_id"),
+        event_id = field("event_id"),
+        occurred_at = field("occurred_at"),
+        subject = field("subject"),
+        metadata = field("metadata"),
+    )
+}
+
+/// The catalog's example milestone sent with the AWS CLI.
+fn example_cli_block() -> String {
+    format!(
+        "```sh\naws lambda invoke --function-name \"$RecordFunctionName\" --invocation-type Event \\\n  \
+         --cli-binary-format raw-in-base64-out \\\n  --payload '{}' \\\n  /dev/null\n```\n",
+        example_request()
+    )
+}
+
+/// The shape of a summary answer, with the catalog's first family shown.
+fn example_response_block() -> String {
+    let end: DateTime<Utc> = DateTime::from_timestamp(1_795_775_400, 0).unwrap_or_default();
+    let start = end - TimeDelta::hours(24);
+    let spec = &CATALOG[0];
+    let at = |instant: DateTime<Utc>| format!("\"{}\"", format_millis(instant));
+    format!(
+        r#"```json
+{{
+  "window": {{"key": "24h", "start": {start}, "end": {end}, "bucket": "hour"}},
+  "families": [
+    {{
+      "event": "{event}",
+      "feature_area": "{area}",
+      "label": "{label}",
+      "count": 2,
+      "last_seen_at": {seen},
+      "buckets": [{{"start": {first_bucket}, "count": 0}}, "… 25 hourly buckets …"]
+    }},
+    "… one entry per catalog event, always all of them, in catalog order …"
+  ],
+  "active_workspaces": 2,
+  "total": 2,
+  "generated_at": {end}
+}}
+```
+"#,
+        start = at(start),
+        end = at(end),
+        event = spec.name,
+        area = spec.feature_area,
+        label = spec.label,
+        seen = at(end - TimeDelta::minutes(78)),
+        first_bucket = at(start - TimeDelta::minutes(30)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn docs(file: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs")
+            .join(file)
+    }
+
+    /// Writes `expected` under `UPDATE_CONTRACTS` (never under CI), then
+    /// fails unless the committed text is `expected`.
+    fn check_or_update(file: &str, committed: &str, expected: &str) {
+        if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
+            );
+            std::fs::write(docs(file), expected).expect("write generated file");
+            return;
+        }
+        assert!(
+            committed == expected,
+            "docs/{file} is out of date with the catalog; run `{REGENERATE}` and commit it"
+        );
+    }
+
+    #[test]
+    fn committed_docs_are_up_to_date() {
+        let events = std::fs::read_to_string(docs("events.md")).unwrap_or_default();
+        check_or_update("events.md", &events, &events_markdown());
+        for (file, name, text) in blocks() {
+            let page = std::fs::read_to_string(docs(file)).expect("a docs page");
+            let expected = splice(&page, name, &text)
+                .unwrap_or_else(|| panic!("docs/{file} lacks the markers of block {name}"));
+            check_or_update(file, &page, &expected);
+        }
+    }
+
+    #[test]
+    fn splice_replaces_only_the_block() {
+        let page = format!("before\n{}\nold\n{}\nafter\n", opening("x"), closing("x"));
+        assert_eq!(
+            splice(&page, "x", "new\n").as_deref(),
+            Some(format!("before\n{}\nnew\n{}\nafter\n", opening("x"), closing("x")).as_str())
+        );
+        assert_eq!(splice("no markers", "x", "new"), None);
+    }
+
+    #[test]
+    fn the_examples_are_json_and_the_request_is_accepted() {
+        for block in [example_request_block(), example_response_block()] {
+            let json = block
+                .trim_start_matches("```json\n")
+                .trim_end_matches("```\n");
+            assert!(serde_json::from_str::<Value>(json).is_ok(), "{block}");
+        }
+        let raw = example_request().to_string();
+        let parsed = crate::Milestone::parse(
+            &raw,
+            crate::testing::at("2026-11-27T10:00:00Z"),
+            crate::Retention::default(),
+        );
+        assert!(parsed.is_ok(), "{raw}: {parsed:?}");
+    }
+}
