@@ -120,7 +120,7 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
     let ledger = table.ledger();
     seed(&ledger, dataset()).await;
 
-    // 24h: hours 1..=24 cycle the five events (4,5,5,5,5), plus the row 1 ms before now.
+    // 24h: hours 1..=24 cycle through the catalog, plus the edge-event row 1 ms before now.
     let (day, stats) = summarize(&ledger, WindowKey::Day).await;
     assert_eq!(counts(&day), expected(24, 1));
     // Distinct workspace ids: w0..w3 across every tenant, and the edge rows' we1.
@@ -132,18 +132,18 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
         stats.queries > stats.partitions,
         "pages must have been followed: {stats:?}"
     );
-    let review_packs = &day.families[CATALOG.len() - 1];
-    assert_eq!(review_packs.buckets.len(), 25);
+    let edge_family = &day.families[CATALOG.len() - 1];
+    assert_eq!(edge_family.buckets.len(), 25);
     assert_eq!(
-        review_packs.buckets[0].count, 1,
+        edge_family.buckets[0].count, 1,
         "the partial first hour holds the row 24 h back"
     );
     assert_eq!(
-        review_packs.buckets[24].count, 1,
+        edge_family.buckets[24].count, 1,
         "the partial last hour holds the row 1 ms back"
     );
     assert_eq!(
-        review_packs.last_seen_at,
+        edge_family.last_seen_at,
         Some(now() - TimeDelta::milliseconds(1))
     );
     assert_eq!(
