@@ -134,8 +134,10 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
     );
     let edge_family = &day.families[CATALOG.len() - 1];
     assert_eq!(edge_family.buckets.len(), 25);
+    // Hour h holds event h % CATALOG.len(): the row 24 h back is that event's.
     assert_eq!(
-        edge_family.buckets[0].count, 1,
+        day.families[24 % CATALOG.len()].buckets[0].count,
+        1,
         "the partial first hour holds the row 24 h back"
     );
     assert_eq!(
@@ -146,9 +148,10 @@ async fn summary_counts_are_exact_across_days_shards_tenants_and_pages() {
         edge_family.last_seen_at,
         Some(now() - TimeDelta::milliseconds(1))
     );
+    // The first event's latest row: the first hour back that is a multiple of the catalog's length.
     assert_eq!(
         day.families[0].last_seen_at,
-        Some(now() - TimeDelta::hours(5))
+        Some(now() - TimeDelta::hours(CATALOG.len() as i64))
     );
 
     // 7d: hours 1..=168 give (33,34,34,34,33); the row 1 ms before the start stays out.

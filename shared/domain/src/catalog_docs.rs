@@ -164,17 +164,7 @@ pub fn example_request() -> Value {
 
 fn example_request_block() -> String {
     let request = example_request();
-    let order = [
-        "event",
-        "tenant_id",
-        "workspace_id",
-        "actor_id",
-        "event_id",
-        "occurred_at",
-        "subject",
-        "metadata",
-    ];
-    let lines: Vec<String> = order
+    let lines: Vec<String> = crate::parse::FIELDS
         .iter()
         .filter_map(|key| Some(format!("  \"{key}\": {}", compact(request.get(*key)?))))
         .collect();

@@ -19,7 +19,8 @@ pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024;
 /// How far in the future `occurred_at` may be (clock skew between host and AWS).
 pub const MAX_FUTURE_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-const FIELDS: [&str; 8] = [
+/// Every request field, in the order the contract lists them.
+pub(crate) const FIELDS: [&str; 8] = [
     "event",
     "tenant_id",
     "workspace_id",
