@@ -107,7 +107,9 @@ async fn duplicate_leaves_one_item_and_conflict_is_reported() {
             .record(&changed, arrival(&changed))
             .await
             .expect("put"),
-        PutOutcome::Conflict
+        PutOutcome::Conflict {
+            existing_event: Some(original.event)
+        }
     );
 
     let items = table.rows().await;
@@ -135,7 +137,7 @@ async fn fifty_concurrent_identical_puts_leave_one_item() {
         match joined.expect("task ran").expect("put succeeded") {
             PutOutcome::Recorded => recorded += 1,
             PutOutcome::Duplicate => duplicates += 1,
-            PutOutcome::Conflict => panic!("identical content reported as a conflict"),
+            PutOutcome::Conflict { .. } => panic!("identical content reported as a conflict"),
         }
     }
     assert_eq!((recorded, duplicates), (1, 49));

@@ -149,7 +149,15 @@ impl RecordHandler {
             Ok(PutOutcome::Duplicate) => Outcome::Duplicate {
                 event_id: milestone.event_id,
             },
-            Ok(PutOutcome::Conflict) => Outcome::Rejected(Rejection::new(
+            // The catalog's first-one-wins events: a later send is a duplicate.
+            Ok(PutOutcome::Conflict { existing_event })
+                if milestone.event.resend_is_duplicate(existing_event) =>
+            {
+                Outcome::Duplicate {
+                    event_id: milestone.event_id,
+                }
+            }
+            Ok(PutOutcome::Conflict { .. }) => Outcome::Rejected(Rejection::new(
                 RejectCode::IdempotencyConflict,
                 "event_id",
                 "this event_id was already recorded for the tenant with different content",
@@ -169,7 +177,7 @@ mod tests {
     use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use domain::Retention;
-    use domain::testing::REPORT_CREATED;
+    use domain::testing::{CHECKPOINT_COMPLETED, REPORT_CREATED};
     use std::collections::HashMap;
 
     use domain::testing::now;
@@ -311,6 +319,51 @@ mod tests {
         assert_eq!(
             (error.code, error.field.as_str()),
             (RejectCode::IdempotencyConflict, "event_id")
+        );
+    }
+
+    /// The catalog's first-one-wins events: the same event_id sent again with
+    /// other content (another admin, a later reload) is a duplicate, never a
+    /// rejection; a row of another event under that id stays a conflict.
+    #[tokio::test]
+    async fn a_first_wins_event_sent_again_with_other_content_is_a_duplicate() {
+        let checkpoint = serde_json::json!({
+            "event": CHECKPOINT_COMPLETED, "tenant_id": "tenant-1", "workspace_id": "ws-1",
+            "actor_id": "admin-2", "event_id": "checkpoint:ws-1:connect",
+            "occurred_at": "2026-11-27T11:00:00Z", "metadata": {"checkpoint": "connect"}
+        })
+        .to_string();
+        let stored_as = |event: &str| {
+            let mut old =
+                HashMap::from([("fingerprint".to_owned(), AttributeValue::S("0".repeat(32)))]);
+            old.insert("event".to_owned(), AttributeValue::S(event.to_owned()));
+            PutItemError::ConditionalCheckFailedException(
+                ConditionalCheckFailedException::builder()
+                    .message("exists")
+                    .set_item(Some(old))
+                    .build(),
+            )
+        };
+        let same_event =
+            mock!(Client::put_item).then_error(move || stored_as(CHECKPOINT_COMPLETED));
+        let response = handler(&[&same_event])
+            .handle(&checkpoint, now())
+            .await
+            .expect("ok");
+        assert_eq!(
+            response,
+            RecordResponse::Duplicate {
+                event_id: "checkpoint:ws-1:connect".into()
+            }
+        );
+        let other_event = mock!(Client::put_item).then_error(move || stored_as(REPORT_CREATED));
+        let response = handler(&[&other_event])
+            .handle(&checkpoint, now())
+            .await
+            .expect("ok");
+        assert!(
+            matches!(response, RecordResponse::Rejected { ref error } if error.code == RejectCode::IdempotencyConflict),
+            "{response:?}"
         );
     }
 

@@ -6,7 +6,7 @@
 //! A block sits between `<!-- generated from the catalog: NAME -->` and
 //! `<!-- end of generated: NAME -->`; everything else on the page is kept.
 
-use crate::events::{CATALOG, EventSpec, ValueRule};
+use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
 use crate::time::format_millis;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -98,18 +98,43 @@ pub fn events_markdown() -> String {
 
 /// The recommended `event_id` of an event, with its placeholders.
 pub fn event_id_scheme(spec: &EventSpec) -> String {
-    std::iter::once(spec.name)
-        .chain(spec.event_id.iter().copied())
+    std::iter::once(spec.name.to_owned())
+        .chain(spec.event_id.iter().map(IdPart::placeholder))
         .collect::<Vec<_>>()
         .join(":")
 }
 
+/// The recommended `event_id` of a request (JSON), built from its own
+/// values; `None` when a part it needs is missing.
+pub fn recommended_event_id(spec: &EventSpec, request: &Value) -> Option<String> {
+    let text = |value: &Value| value.as_str().map(str::to_owned);
+    let mut parts = vec![spec.name.to_owned()];
+    for part in spec.event_id {
+        parts.push(match part {
+            IdPart::WorkspaceId => text(&request["workspace_id"])?,
+            IdPart::ActorId => text(&request["actor_id"])?,
+            IdPart::SubjectId => text(&request["subject"]["id"])?,
+            IdPart::Metadata(key) => text(&request["metadata"][key])?,
+            IdPart::Day => crate::time::parse_rfc3339(request["occurred_at"].as_str()?)?
+                .format("%Y-%m-%d")
+                .to_string(),
+        });
+    }
+    Some(parts.join(":"))
+}
+
 /// One deterministic `event_id` per real-world milestone, per event.
 pub fn event_id_table() -> String {
-    let mut text = String::from("| event | `event_id` | why |\n|---|---|---|\n");
+    let mut text = String::from(
+        "| event | `event_id` | why | a later send with other content |\n|---|---|---|---|\n",
+    );
     for spec in CATALOG {
+        let resend = match spec.resend {
+            Resend::SameContent => "`idempotency_conflict` (rejected)",
+            Resend::FirstWins => "`duplicate`: the first one wins",
+        };
         text.push_str(&format!(
-            "| `{}` | `{}` | {} |\n",
+            "| `{}` | `{}` | {} | {resend} |\n",
             spec.name,
             event_id_scheme(spec),
             spec.once_per
@@ -144,21 +169,8 @@ pub fn example_request() -> Value {
     if let Some(kind) = spec.subject_types.first() {
         request["subject"] = json!({"type": kind, "id": "subject-9001"});
     }
-    let fill = |part: &str| -> String {
-        let name = part.trim_matches(|c| c == '<' || c == '>');
-        let value = match name {
-            "YYYY-MM-DD" => Some(&request["occurred_at"]).and_then(|t| t.as_str()?.get(..10)),
-            "workspace id" => request["workspace_id"].as_str(),
-            "actor id" => request["actor_id"].as_str(),
-            "subject id" => request["subject"]["id"].as_str(),
-            key => request["metadata"][key].as_str(),
-        };
-        value.map_or_else(|| name.replace(' ', "-") + "-9001", str::to_owned)
-    };
-    let event_id: Vec<String> = std::iter::once(spec.name.to_owned())
-        .chain(spec.event_id.iter().map(|part| fill(part)))
-        .collect();
-    request["event_id"] = json!(event_id.join(":"));
+    let event_id = recommended_event_id(spec, &request).unwrap_or_default();
+    request["event_id"] = json!(event_id);
     request
 }
 
@@ -171,12 +183,43 @@ fn example_request_block() -> String {
     format!("```json\n{{\n{}\n}}\n```\n", lines.join(",\n"))
 }
 
-/// One line of JSON, `subject`'s `type` before its `id`.
-fn compact(value: &Value) -> String {
-    match (value.get("type"), value.get("id")) {
-        (Some(kind), Some(id)) => format!("{{\"type\": {kind}, \"id\": {id}}}"),
-        _ => value.to_string().replace("\":", "\": "),
+/// An object's entries in a fixed order, whatever serde_json's map keeps
+/// (its `preserve_order` feature depends on the build): the request fields in
+/// contract order, a subject's `type` before its `id`, anything else sorted.
+fn entries(value: &Value) -> Vec<(&str, &Value)> {
+    let Value::Object(map) = value else {
+        return Vec::new();
+    };
+    let rank = |key: &str| {
+        crate::parse::FIELDS
+            .iter()
+            .chain(&["type", "id"])
+            .position(|k| *k == key)
+            .unwrap_or(usize::MAX)
+    };
+    let mut entries: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    entries.sort_by(|a, b| (rank(a.0), a.0).cmp(&(rank(b.0), b.0)));
+    entries
+}
+
+/// One line of JSON with its entries in [`entries`] order; `separator`
+/// follows each colon.
+fn compact_with(value: &Value, separator: &str) -> String {
+    match value {
+        Value::Object(_) => format!(
+            "{{{}}}",
+            entries(value)
+                .into_iter()
+                .map(|(k, v)| format!("\"{k}\":{separator}{}", compact_with(v, separator)))
+                .collect::<Vec<_>>()
+                .join(if separator.is_empty() { "," } else { ", " })
+        ),
+        other => other.to_string(),
     }
+}
+
+fn compact(value: &Value) -> String {
+    compact_with(value, " ")
 }
 
 /// The catalog's example milestone sent from PHP with the AWS SDK.
@@ -184,9 +227,10 @@ fn example_php_block() -> String {
     let request = example_request();
     let php = |value: &Value| match value {
         Value::String(text) => format!("'{text}'"),
-        Value::Object(map) => format!(
+        Value::Object(_) => format!(
             "[{}]",
-            map.iter()
+            entries(value)
+                .into_iter()
                 .map(|(k, v)| format!("'{k}' => '{}'", v.as_str().unwrap_or_default()))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -237,7 +281,7 @@ fn example_cli_block() -> String {
     format!(
         "```sh\naws lambda invoke --function-name \"$RecordFunctionName\" --invocation-type Event \\\n  \
          --cli-binary-format raw-in-base64-out \\\n  --payload '{}' \\\n  /dev/null\n```\n",
-        example_request()
+        compact_with(&example_request(), "")
     )
 }
 

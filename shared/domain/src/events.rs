@@ -11,6 +11,47 @@ pub enum ValueRule {
     OneOf(&'static [&'static str]),
 }
 
+/// One part of a recommended `event_id`, after the event name: a value of
+/// the request itself, so a host builds the id from the same stored data as
+/// the rest of the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdPart {
+    WorkspaceId,
+    ActorId,
+    SubjectId,
+    /// The value of this metadata key.
+    Metadata(&'static str),
+    /// The UTC day of `occurred_at`, `YYYY-MM-DD`.
+    Day,
+}
+
+impl IdPart {
+    /// How the part is written in the docs: the request field it comes from.
+    pub fn placeholder(&self) -> String {
+        match self {
+            IdPart::WorkspaceId => "<workspace_id>".to_owned(),
+            IdPart::ActorId => "<actor_id>".to_owned(),
+            IdPart::SubjectId => "<subject.id>".to_owned(),
+            IdPart::Metadata(key) => format!("<metadata.{key}>"),
+            IdPart::Day => "<occurred_at as YYYY-MM-DD>".to_owned(),
+        }
+    }
+}
+
+/// What a send of a stored `event_id` with different content means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resend {
+    /// Only the same content is a duplicate; different content is an
+    /// `idempotency_conflict` (the id names one real-world milestone, so a
+    /// different payload is a host bug).
+    SameContent,
+    /// The id already encodes "once per …": the first row recorded stands,
+    /// and a later send of the same event with other content (a reload later
+    /// the same day, the same checkpoint completed by another admin) answers
+    /// `duplicate`.
+    FirstWins,
+}
+
 /// One metadata key an event requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MetadataKeySpec {
@@ -31,12 +72,12 @@ pub struct EventSpec {
     pub metadata: &'static [MetadataKeySpec],
     /// Subject types this event may reference.
     pub subject_types: &'static [&'static str],
-    /// The recommended `event_id`: the event name, then these parts, joined
-    /// by `:`. A part in `<…>` is a value the host fills in (`<… id>` an id of
-    /// its own models, `<YYYY-MM-DD>` a UTC day).
-    pub event_id: &'static [&'static str],
+    /// The recommended `event_id`: the event name, then these parts, joined by `:`.
+    pub event_id: &'static [IdPart],
     /// What one `event_id` stands for: why the scheme is deterministic.
     pub once_per: &'static str,
+    /// What a later send of the same `event_id` with other content means.
+    pub resend: Resend,
 }
 
 /// The milestones, in the order the dashboard shows them. Its length is the
@@ -51,8 +92,9 @@ pub static CATALOG: &[EventSpec] = &[
             rule: ValueRule::Identifier,
         }],
         subject_types: &["onboarding_session"],
-        event_id: &["<workspace id>", "<checkpoint>"],
-        once_per: "a checkpoint completes once per workspace",
+        event_id: &[IdPart::WorkspaceId, IdPart::Metadata("checkpoint")],
+        once_per: "a checkpoint completes once per workspace, whoever completes it",
+        resend: Resend::FirstWins,
     },
     EventSpec {
         name: "support.diagnostics_opened",
@@ -63,8 +105,9 @@ pub static CATALOG: &[EventSpec] = &[
             rule: ValueRule::OneOf(&["tenant_dashboard", "operation_run_viewer"]),
         }],
         subject_types: &["tenant", "operation_run"],
-        event_id: &["<subject id>", "<actor id>", "<YYYY-MM-DD>"],
+        event_id: &[IdPart::SubjectId, IdPart::ActorId, IdPart::Day],
         once_per: "one count per person, subject and day, however often the page is reloaded",
+        resend: Resend::FirstWins,
     },
     EventSpec {
         name: "operation.started",
@@ -75,8 +118,9 @@ pub static CATALOG: &[EventSpec] = &[
             rule: ValueRule::Identifier,
         }],
         subject_types: &["operation_run"],
-        event_id: &["<run id>"],
+        event_id: &[IdPart::SubjectId],
         once_per: "one run starts once",
+        resend: Resend::SameContent,
     },
     EventSpec {
         name: "report.created",
@@ -87,8 +131,9 @@ pub static CATALOG: &[EventSpec] = &[
             rule: ValueRule::Identifier,
         }],
         subject_types: &["stored_report"],
-        event_id: &["<report id>"],
+        event_id: &[IdPart::SubjectId],
         once_per: "one report is created once",
+        resend: Resend::SameContent,
     },
     EventSpec {
         name: "review_pack.generation_requested",
@@ -96,8 +141,9 @@ pub static CATALOG: &[EventSpec] = &[
         label: "Review pack generation requested",
         metadata: &[],
         subject_types: &["review_pack"],
-        event_id: &["<pack id>"],
+        event_id: &[IdPart::SubjectId],
         once_per: "one request per pack",
+        resend: Resend::SameContent,
     },
 ];
 
@@ -125,6 +171,13 @@ impl EventName {
             .iter()
             .position(|spec| std::ptr::eq(spec, self.0))
             .unwrap_or_default()
+    }
+
+    /// Whether a send of this event whose `event_id` is stored with other
+    /// content, as a row of `existing`, is a duplicate (the catalog's
+    /// [`Resend::FirstWins`], and the same event) rather than a conflict.
+    pub fn resend_is_duplicate(&self, existing: Option<EventName>) -> bool {
+        self.spec().resend == Resend::FirstWins && existing == Some(*self)
     }
 
     /// Every catalog event, in catalog order.
@@ -189,6 +242,15 @@ mod tests {
                 "{} recommends no event_id",
                 spec.name
             );
+            for part in spec.event_id {
+                if let IdPart::Metadata(key) = part {
+                    assert!(
+                        spec.metadata.iter().any(|m| m.key == *key),
+                        "{}'s event_id uses metadata.{key}, which it does not have",
+                        spec.name
+                    );
+                }
+            }
             let keys: HashSet<_> = spec.metadata.iter().map(|m| m.key).collect();
             assert_eq!(
                 keys.len(),

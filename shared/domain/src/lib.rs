@@ -30,7 +30,7 @@ pub mod time;
 pub mod window;
 
 pub use aggregate::{Aggregation, Summary};
-pub use events::{CATALOG, EventName, EventSpec, MetadataKeySpec, ValueRule};
+pub use events::{CATALOG, EventName, EventSpec, IdPart, MetadataKeySpec, Resend, ValueRule};
 pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
 pub use metadata::{Metadata, MetadataValue};
 pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};

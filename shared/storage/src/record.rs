@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use domain::Milestone;
 use domain::day_rollup::Arrival;
+use domain::{EventName, Milestone};
 
 /// What a conditional put did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +22,10 @@ pub enum PutOutcome {
     Recorded,
     /// A row with this key and the same fingerprint already exists; nothing was written.
     Duplicate,
-    /// A row with this key but different content exists; nothing was written.
-    Conflict,
+    /// A row with this key but different content exists; nothing was
+    /// written. `existing_event` is that row's event, when it is one the
+    /// catalog knows.
+    Conflict { existing_event: Option<EventName> },
 }
 
 /// The condition every put of a row carries: its key is new. On a clash
@@ -129,7 +131,9 @@ fn compare(milestone: &Milestone, old: Option<Item>) -> Result<PutOutcome, Stora
         if layout::stored_fingerprint(&old)? == milestone.fingerprint {
             PutOutcome::Duplicate
         } else {
-            PutOutcome::Conflict
+            PutOutcome::Conflict {
+                existing_event: layout::stored_event(&old),
+            }
         },
     )
 }

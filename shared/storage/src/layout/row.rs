@@ -128,6 +128,11 @@ pub(crate) fn stored_fingerprint(item: &Item) -> Result<Fingerprint, ItemError> 
         .ok_or_else(|| invalid(attr::FINGERPRINT, "not 32 lowercase hex characters".into()))
 }
 
+/// The event of an item, when it is one the catalog knows.
+pub(crate) fn stored_event(item: &Item) -> Option<domain::EventName> {
+    event_name(item).ok()
+}
+
 /// DynamoDB's size of an attribute value: strings by UTF-8 length, numbers by
 /// digits, maps with 3 bytes of overhead plus 1 per element.
 #[cfg(feature = "testing")]
