@@ -62,8 +62,32 @@ async fn record_through_the_invoke_api() {
         json!({"status": "duplicate", "event_id": "diag:run-3"})
     );
 
-    // Same event_id, different content: a conflict.
-    let reply = invoke(&milestone("diag:run-3", "ws-2")).json();
+    // A first-one-wins event (the catalog's `resend`) sent again with other
+    // content, a reload later the same day: a duplicate, and the first row stands.
+    let mut reload: Value = serde_json::from_str(&milestone("diag:run-3", "ws-2")).expect("json");
+    reload["occurred_at"] = json!(
+        (chrono::Utc::now() - chrono::TimeDelta::milliseconds(1))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    );
+    let reply = invoke(&reload.to_string()).json();
+    assert_eq!(
+        reply,
+        json!({"status": "duplicate", "event_id": "diag:run-3"})
+    );
+
+    // Same event_id, different content, for an event whose id names one
+    // milestone (same content only): a conflict.
+    let report = |workspace: &str| {
+        json!({
+            "event": REPORT_CREATED, "tenant_id": "tenant-e2e", "workspace_id": workspace,
+            "actor_id": "user-7", "event_id": "report:rep-3", "occurred_at": occurred_at(),
+            "subject": {"type": "stored_report", "id": "rep-3"}, "metadata": {"report_type": "usage"}
+        })
+        .to_string()
+    };
+    assert_eq!(status(&invoke(&report("ws-1")).json()), "recorded");
+    let reply = invoke(&report("ws-2")).json();
     assert_eq!(status(&reply), "rejected");
     assert_eq!(reply["error"]["code"], "idempotency_conflict");
     assert_eq!(reply["error"]["field"], "event_id");
@@ -129,7 +153,7 @@ async fn record_through_the_invoke_api() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let emitted = loop {
         let totals = emf_totals(&watcher.output());
-        let complete = totals.get(&("Recorded".into(), None)) == Some(&2.0);
+        let complete = totals.get(&("Recorded".into(), None)) == Some(&3.0);
         if complete || std::time::Instant::now() > deadline {
             break totals;
         }
@@ -137,10 +161,10 @@ async fn record_through_the_invoke_api() {
     };
     assert_eq!(
         emitted.get(&("Recorded".into(), None)),
-        Some(&2.0),
+        Some(&3.0),
         "{emitted:?}"
     );
-    assert_eq!(emitted.get(&("Duplicate".into(), None)), Some(&1.0));
+    assert_eq!(emitted.get(&("Duplicate".into(), None)), Some(&2.0));
     assert_eq!(emitted.get(&("RejectedTotal".into(), None)), Some(&7.0));
     assert_eq!(
         emitted.get(&("Rejected".into(), Some("not_an_object".into()))),
@@ -152,7 +176,8 @@ async fn record_through_the_invoke_api() {
     );
     assert_eq!(emitted.get(&("Failed".into(), None)), None);
 
-    // The table holds exactly the two accepted rows, unchanged by the conflict.
+    // The table holds exactly the three accepted rows, unchanged by the
+    // first-wins duplicate and by the conflict.
     let items = table.rows().await;
     let rows: Vec<_> = items
         .iter()
@@ -160,7 +185,7 @@ async fn record_through_the_invoke_api() {
         .collect();
     let mut ids: Vec<&str> = rows.iter().map(|m| m.event_id.as_str()).collect();
     ids.sort_unstable();
-    assert_eq!(ids, ["diag:run-3", "diag:run-4"]);
+    assert_eq!(ids, ["diag:run-3", "diag:run-4", "report:rep-3"]);
     for milestone in &rows {
         assert_eq!(milestone.workspace_id.as_str(), "ws-1");
     }
