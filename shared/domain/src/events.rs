@@ -314,6 +314,7 @@ mod tests {
             "docs/record-response.schema.json",
             "docs/summary.openapi.json",
             "docs/events.md",
+            crate::catalog_php::MILESTONES_PHP,
         ];
         let skipped_dirs = [
             ".git",

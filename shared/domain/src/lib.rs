@@ -7,10 +7,12 @@
 //! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
 //! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
-//!   [`catalog_docs`]: the prose that lists events, generated likewise.
+//!   [`catalog_docs`] and [`catalog_php`]: the prose that lists events and the PHP
+//!   client's builders, generated likewise.
 
 pub mod aggregate;
 pub mod catalog_docs;
+pub mod catalog_php;
 pub mod day_rollup;
 pub mod error_chain;
 pub mod events;
