@@ -156,10 +156,7 @@ mod tests {
 
     #[test]
     fn names_become_camel_case() {
-        assert_eq!(
-            camel("review_pack.generation_requested"),
-            "reviewPackGenerationRequested"
-        );
+        assert_eq!(camel("some_area.thing_was_done"), "someAreaThingWasDone");
         assert_eq!(camel("operation_type"), "operationType");
     }
 
