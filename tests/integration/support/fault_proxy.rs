@@ -4,7 +4,10 @@
 //! forwards and then loses the response (answers `InternalServerError` after
 //! DynamoDB applied the request), hangs (never answers), or forwards as is.
 //! Decisions come from a seeded generator, so a run can be replayed. A fixed
-//! delay before each forwarded request makes a slow store.
+//! delay before each forwarded request makes a slow store. An outage, switched
+//! on and off by the test (or by a client in another language, with
+//! `POST /__outage/on` and `POST /__outage/off` to the proxy itself),
+//! throttles every request while it lasts.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -78,22 +81,30 @@ impl FaultProxy {
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let counts = Arc::new(FaultCounts::default());
         let stop = Arc::new(AtomicBool::new(false));
+        let outage = Arc::new(AtomicBool::new(false));
         let dice = Arc::new(Dice(AtomicU64::new(plan.seed.max(1))));
-        let (c, s) = (Arc::clone(&counts), Arc::clone(&stop));
+        let (c, s, o) = (Arc::clone(&counts), Arc::clone(&stop), Arc::clone(&outage));
         std::thread::spawn(move || {
             for client in listener.incoming() {
                 if s.load(Ordering::Relaxed) {
                     return;
                 }
                 let Ok(client) = client else { continue };
-                let (upstream, counts, stop, dice) = (
+                let (upstream, counts, stop, outage, dice) = (
                     upstream.clone(),
                     Arc::clone(&c),
                     Arc::clone(&s),
+                    Arc::clone(&o),
                     Arc::clone(&dice),
                 );
                 std::thread::spawn(move || {
-                    let _ = serve(client, &upstream, plan, &counts, &stop, &dice);
+                    let state = State {
+                        counts: &counts,
+                        stop: &stop,
+                        outage: &outage,
+                        dice: &dice,
+                    };
+                    let _ = serve(client, &upstream, plan, &state);
                 });
             }
         });
@@ -175,20 +186,52 @@ fn error_response(status: &str, error_type: &str, message: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// `Some(on)` for a request to the proxy's own outage switch.
+fn outage_switch(request: &[u8]) -> Option<bool> {
+    if request.starts_with(b"POST /__outage/on ") {
+        Some(true)
+    } else if request.starts_with(b"POST /__outage/off ") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// What every connection of the proxy shares.
+struct State<'a> {
+    counts: &'a FaultCounts,
+    stop: &'a AtomicBool,
+    outage: &'a AtomicBool,
+    dice: &'a Dice,
+}
+
 fn serve(
     client: TcpStream,
     upstream: &str,
     plan: FaultPlan,
-    counts: &FaultCounts,
-    stop: &AtomicBool,
-    dice: &Dice,
+    state: &State<'_>,
 ) -> std::io::Result<()> {
+    let State {
+        counts,
+        stop,
+        outage,
+        dice,
+    } = *state;
     let mut writer = client.try_clone()?;
     let mut reader = BufReader::new(client);
     let mut upstream_conn: Option<(TcpStream, BufReader<TcpStream>)> = None;
     while let Some(request) = read_message(&mut reader)? {
+        if let Some(on) = outage_switch(&request) {
+            outage.store(on, Ordering::Relaxed);
+            writer.write_all(
+                b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n",
+            )?;
+            continue;
+        }
         let roll = dice.roll();
-        let fault = if roll < plan.hang {
+        let fault = if outage.load(Ordering::Relaxed) {
+            Fault::Throttle
+        } else if roll < plan.hang {
             Fault::Hang
         } else if roll < plan.hang + plan.throttle {
             Fault::Throttle

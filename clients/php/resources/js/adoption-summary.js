@@ -10,6 +10,9 @@
 //   src      the summary endpoint (same origin, or a host-dashboard backend route
 //            that proxies the SigV4-signed call; see docs/widget.md)
 //   windows  optional: the windows to offer, default "24h,7d,30d,90d"
+//   nonce    optional: the page's CSP nonce, used only where constructed
+//            stylesheets are missing (they need no inline style, so the widget
+//            renders styled under `Content-Security-Policy: default-src 'self'`)
 
 const ALL_WINDOWS = ["24h", "7d", "30d", "90d"];
 const WINDOW_LABELS = { "24h": "24 hours", "7d": "7 days", "30d": "30 days", "90d": "90 days" };
@@ -157,6 +160,23 @@ function card(family, bucket) {
   );
 }
 
+// One constructed stylesheet for every instance: no inline <style>, so a strict
+// Content-Security-Policy (style-src without 'unsafe-inline') allows it.
+let sharedSheet = null;
+
+function applyStyle(root, nonce) {
+  if ("adoptedStyleSheets" in ShadowRoot.prototype && "replaceSync" in CSSStyleSheet.prototype) {
+    if (!sharedSheet) {
+      sharedSheet = new CSSStyleSheet();
+      sharedSheet.replaceSync(STYLE);
+    }
+    root.adoptedStyleSheets = [sharedSheet];
+  } else {
+    // Older browsers: an inline style the page's CSP allows by its nonce.
+    root.append(el("style", nonce ? { nonce } : {}, STYLE));
+  }
+}
+
 class AdoptionSummary extends HTMLElement {
   #root;
   #body;
@@ -174,7 +194,7 @@ class AdoptionSummary extends HTMLElement {
     const offered = ALL_WINDOWS.filter((w) => listed.includes(w));
     this.#offered = offered.length ? offered : ALL_WINDOWS;
     this.#root = this.attachShadow({ mode: "open" });
-    this.#root.append(el("style", {}, STYLE));
+    applyStyle(this.#root, this.nonce || this.getAttribute("nonce") || "");
     this.#fieldset = el("fieldset", { class: "window" }, el("legend", {}, "Time window"));
     const panel = el(
       "section",

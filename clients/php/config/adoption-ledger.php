@@ -1,0 +1,56 @@
+<?php
+
+declare(strict_types=1);
+
+// The adoption ledger's client configuration. Publish it with
+// `php artisan vendor:publish --tag=adoption-ledger-config`. The environment is
+// read here only, so `php artisan config:cache` keeps every value.
+
+return [
+    // lambda: send to the record function; log: write to the log instead (local
+    // work without AWS); null: send nothing.
+    'driver' => env('ADOPTION_LEDGER_DRIVER', 'lambda'),
+
+    // The stack's RecordFunctionName output, and its region.
+    'record_function' => env('ADOPTION_LEDGER_RECORD_FUNCTION', 'adoption-ledger-record'),
+    'region' => env('ADOPTION_LEDGER_REGION', env('AWS_DEFAULT_REGION', 'us-east-1')),
+
+    // Only for local work: the Lambda API of `cargo lambda watch`, e.g. http://127.0.0.1:9000.
+    'lambda_endpoint' => env('ADOPTION_LEDGER_LAMBDA_ENDPOINT'),
+
+    // The stack's SummaryApiUrl output (the dashboard route calls it with SigV4).
+    'summary_url' => env('ADOPTION_LEDGER_SUMMARY_URL'),
+
+    // Recording runs in a queued job after the database commit, so the user's
+    // request never waits for AWS and never fails because of it. Without a
+    // queue (`queue.enabled` false), it runs at once and gives up after
+    // `timeouts.direct` seconds, never throwing into the request.
+    'queue' => [
+        'enabled' => (bool) env('ADOPTION_LEDGER_QUEUE', true),
+        'connection' => env('ADOPTION_LEDGER_QUEUE_CONNECTION'),
+        'name' => env('ADOPTION_LEDGER_QUEUE_NAME'),
+        // Attempts and the waits between them (seconds) when the ledger cannot store.
+        'tries' => 5,
+        'backoff' => [10, 30, 60, 120],
+    ],
+
+    'timeouts' => [
+        'connect' => 1.0,
+        // One Invoke from a queued job (record's own timeout is 10 s).
+        'record' => 12.0,
+        // Everything, in direct mode.
+        'direct' => 3.0,
+        // One summary call from the dashboard route (the summary's own timeout is 20 s).
+        'summary' => 22.0,
+    ],
+
+    // The dashboard route (`Route::adoptionLedgerSummary(...)`): how long an
+    // aggregate answer is cached, and the route's throttle (requests per minute).
+    'summary' => [
+        'cache_seconds' => 30,
+        'throttle_per_minute' => 60,
+    ],
+
+    // The log channel for rejections and failures (null: the default channel).
+    'log_channel' => env('ADOPTION_LEDGER_LOG_CHANNEL'),
+];

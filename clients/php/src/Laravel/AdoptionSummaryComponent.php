@@ -1,0 +1,45 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Laravel;
+
+use Illuminate\View\Component;
+
+/**
+ * `<x-adoption-summary src="..." />`: the widget's module and element, with
+ * the page's CSP nonce on the script (and on the element, for browsers
+ * without constructed stylesheets).
+ */
+final class AdoptionSummaryComponent extends Component
+{
+    public string $nonce;
+
+    public function __construct(
+        public string $src,
+        ?string $nonce = null,
+        public ?string $windows = null,
+        public string $asset = '/vendor/adoption-ledger/adoption-summary.js',
+    ) {
+        $this->nonce = $nonce ?? self::pageNonce();
+    }
+
+    /** The page's nonce where the host has one: spatie/laravel-csp's helper, or Laravel's Vite (9+). */
+    private static function pageNonce(): string
+    {
+        if (\function_exists('csp_nonce')) {
+            return (string) csp_nonce();
+        }
+        $vite = 'Illuminate\Support\Facades\Vite';
+        if (class_exists($vite) && method_exists($vite, 'cspNonce')) {
+            return (string) $vite::cspNonce();
+        }
+
+        return '';
+    }
+
+    public function render()
+    {
+        return view('adoption-ledger::components.adoption-summary');
+    }
+}

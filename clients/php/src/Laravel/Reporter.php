@@ -1,0 +1,41 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Laravel;
+
+use AdoptionLedger\RecordResult;
+use Illuminate\Contracts\Debug\ExceptionHandler;
+use Psr\Log\LoggerInterface;
+
+/**
+ * Where recording problems go: one log line each (the event and the rejection
+ * code and field; never ids or metadata values), and the host's exception
+ * handler, so error tracking sees a rejection (a host-app bug) once.
+ */
+final class Reporter
+{
+    public function __construct(
+        private readonly LoggerInterface $log,
+        private readonly ExceptionHandler $handler,
+    ) {
+    }
+
+    public function rejected(string $event, RecordResult $result): void
+    {
+        $this->log->error('adoption-ledger: milestone rejected', [
+            'event' => $event,
+            'code' => $result->code,
+            'field' => $result->field,
+        ]);
+        $this->handler->report(new MilestoneRejected(sprintf('the adoption ledger rejected a %s milestone: %s on %s', $event, $result->code, $result->field)));
+    }
+
+    public function gaveUp(string $event, \Throwable $error): void
+    {
+        $this->log->error('adoption-ledger: milestone not recorded', [
+            'event' => $event,
+            'error' => $error->getMessage(),
+        ]);
+    }
+}

@@ -1,0 +1,123 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Tests\Laravel;
+
+use Illuminate\Contracts\Console\Kernel as ConsoleKernelContract;
+use Illuminate\Contracts\Debug\ExceptionHandler;
+use Illuminate\Contracts\Http\Kernel as HttpKernelContract;
+use Illuminate\Database\Schema\Blueprint;
+use Illuminate\Foundation\Application;
+use Illuminate\Support\Facades\Schema;
+
+/**
+ * A minimal Laravel application that registers nothing of this package by
+ * hand: it finds the service provider and the facade the way an app does, in
+ * `vendor/composer/installed.json`, written here as `composer install` would
+ * from the package's composer.json (its `extra.laravel`). A SQLite database
+ * holds the queue's `jobs` and `failed_jobs`.
+ */
+final class TestApp
+{
+    /** @param array<string, mixed> $config extra configuration, by dotted key */
+    public static function create(array $config = []): Application
+    {
+        $base = sys_get_temp_dir().'/adoption-ledger-app-'.bin2hex(random_bytes(6));
+        foreach (['bootstrap/cache', 'config', 'storage/framework/views', 'storage/logs', 'vendor/composer', 'public', 'resources/views'] as $dir) {
+            mkdir("$base/$dir", 0777, true);
+        }
+        $package = json_decode((string) file_get_contents(__DIR__.'/../../composer.json'), true, 512, \JSON_THROW_ON_ERROR);
+        $package['version'] = 'dev-main';
+        $package['install-path'] = realpath(__DIR__.'/../..');
+        file_put_contents("$base/vendor/composer/installed.json", json_encode(['packages' => [$package], 'dev' => true], \JSON_PRETTY_PRINT | \JSON_UNESCAPED_SLASHES));
+        touch("$base/database.sqlite");
+        self::writeConfig($base);
+
+        $app = new Application($base);
+        $app->singleton(ConsoleKernelContract::class, \Illuminate\Foundation\Console\Kernel::class);
+        $app->singleton(HttpKernelContract::class, \Illuminate\Foundation\Http\Kernel::class);
+        $app->singleton(ExceptionHandler::class, RecordingHandler::class);
+        $app->make(ConsoleKernelContract::class)->bootstrap();
+        foreach ($config as $key => $value) {
+            $app['config']->set($key, $value);
+        }
+        self::createQueueTables();
+
+        return $app;
+    }
+
+    private static function writeConfig(string $base): void
+    {
+        $files = [
+            'app' => [
+                'name' => 'adoption-ledger-test-app',
+                'env' => 'testing',
+                'debug' => true,
+                'url' => 'http://localhost',
+                'key' => 'base64:'.base64_encode(random_bytes(32)),
+                'cipher' => 'AES-256-CBC',
+                'providers' => [
+                    \Illuminate\Foundation\Providers\FoundationServiceProvider::class,
+                    \Illuminate\Foundation\Providers\ConsoleSupportServiceProvider::class,
+                    \Illuminate\Bus\BusServiceProvider::class,
+                    \Illuminate\Cache\CacheServiceProvider::class,
+                    \Illuminate\Database\DatabaseServiceProvider::class,
+                    \Illuminate\Filesystem\FilesystemServiceProvider::class,
+                    \Illuminate\Queue\QueueServiceProvider::class,
+                    \Illuminate\View\ViewServiceProvider::class,
+                ],
+                'aliases' => [],
+            ],
+            'database' => [
+                'default' => 'sqlite',
+                'connections' => ['sqlite' => ['driver' => 'sqlite', 'database' => "$base/database.sqlite", 'prefix' => '', 'foreign_key_constraints' => true]],
+            ],
+            'queue' => [
+                'default' => 'database',
+                'connections' => ['database' => ['driver' => 'database', 'table' => 'jobs', 'queue' => 'default', 'retry_after' => 90, 'after_commit' => false]],
+                'failed' => ['driver' => 'database-uuids', 'database' => 'sqlite', 'table' => 'failed_jobs'],
+            ],
+            'cache' => ['default' => 'array', 'stores' => ['array' => ['driver' => 'array', 'serialize' => true]], 'prefix' => 'test'],
+            'view' => ['paths' => ["$base/resources/views"], 'compiled' => "$base/storage/framework/views"],
+            'logging' => [
+                'default' => 'single',
+                'channels' => ['single' => ['driver' => 'single', 'path' => "$base/storage/logs/laravel.log", 'level' => 'debug']],
+            ],
+        ];
+        foreach ($files as $name => $values) {
+            file_put_contents("$base/config/$name.php", '<?php return '.var_export($values, true).';');
+        }
+    }
+
+    /** The tables `php artisan queue:table` and `queue:failed-table` create. */
+    private static function createQueueTables(): void
+    {
+        Schema::create('jobs', static function (Blueprint $table): void {
+            $table->bigIncrements('id');
+            $table->string('queue')->index();
+            $table->longText('payload');
+            $table->unsignedTinyInteger('attempts');
+            $table->unsignedInteger('reserved_at')->nullable();
+            $table->unsignedInteger('available_at');
+            $table->unsignedInteger('created_at');
+        });
+        Schema::create('failed_jobs', static function (Blueprint $table): void {
+            $table->id();
+            $table->string('uuid')->unique();
+            $table->text('connection');
+            $table->text('queue');
+            $table->longText('payload');
+            $table->longText('exception');
+            $table->timestamp('failed_at')->useCurrent();
+        });
+    }
+
+    /** The lines the app logged. */
+    public static function log(Application $app): string
+    {
+        $file = $app->storagePath().'/logs/laravel.log';
+
+        return is_file($file) ? (string) file_get_contents($file) : '';
+    }
+}
