@@ -8,6 +8,7 @@ mod support;
 
 mod faults;
 mod logs;
+mod php;
 mod prune;
 mod record_e2e;
 mod redrive;

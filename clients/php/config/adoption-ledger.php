@@ -34,8 +34,8 @@ return [
         'backoff' => [10, 30, 60, 120],
     ],
 
+    // Seconds. Each bounds a call's connection, its wait for the answer and the whole call.
     'timeouts' => [
-        'connect' => 1.0,
         // One Invoke from a queued job (record's own timeout is 10 s).
         'record' => 12.0,
         // Everything, in direct mode.

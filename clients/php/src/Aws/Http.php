@@ -15,13 +15,15 @@ use Symfony\Contracts\HttpClient\HttpClientInterface;
 final class Http
 {
     /**
-     * @param float $connectTimeout seconds to connect, and the longest silence while waiting
-     * @param float $timeout        seconds for the whole call
+     * @param float $timeout seconds: the longest the connection may take, the
+     *                       longest silence while waiting for the answer (a
+     *                       summary answers only when it is done), and the
+     *                       whole call
      */
-    public static function client(float $connectTimeout, float $timeout): HttpClientInterface
+    public static function client(float $timeout): HttpClientInterface
     {
         return HttpClient::create([
-            'timeout' => $connectTimeout,
+            'timeout' => $timeout,
             'max_duration' => $timeout,
         ]);
     }

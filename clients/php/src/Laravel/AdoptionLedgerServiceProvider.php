@@ -50,7 +50,7 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
                 'endpoint' => config('adoption-ledger.summary_url'),
             ]),
             null,
-            Http::client((float) config('adoption-ledger.timeouts.connect'), (float) config('adoption-ledger.timeouts.summary')),
+            Http::client((float) config('adoption-ledger.timeouts.summary')),
         ));
         $this->app->when(SummaryController::class)
             ->needs('$cacheSeconds')
@@ -87,10 +87,7 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
                 'endpoint' => config('adoption-ledger.lambda_endpoint'),
             ]),
             null,
-            Http::client(
-                min((float) config('adoption-ledger.timeouts.connect'), (float) config("adoption-ledger.timeouts.$timeout")),
-                (float) config("adoption-ledger.timeouts.$timeout"),
-            ),
+            Http::client((float) config("adoption-ledger.timeouts.$timeout")),
         );
     }
 

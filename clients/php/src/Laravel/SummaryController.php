@@ -8,6 +8,7 @@ use AdoptionLedger\Aws\SummaryApi;
 use Illuminate\Contracts\Cache\Repository as Cache;
 use Illuminate\Http\JsonResponse;
 use Illuminate\Http\Request;
+use Psr\Log\LoggerInterface;
 
 /**
  * The dashboard's route to the summary API, for the `<adoption-summary>`
@@ -25,6 +26,7 @@ final class SummaryController
     public function __construct(
         private readonly SummaryApi $api,
         private readonly Cache $cache,
+        private readonly LoggerInterface $log,
         private readonly int $cacheSeconds,
     ) {
     }
@@ -46,7 +48,9 @@ final class SummaryController
         }
         try {
             $upstream = $this->api->summary($window);
-        } catch (\RuntimeException) {
+        } catch (\RuntimeException $error) {
+            $this->log->warning('adoption-ledger: the summary API did not answer', ['window' => $window, 'error' => $error->getMessage()]);
+
             return $this->answer(504, ['error' => ['code' => 'upstream_unavailable', 'message' => 'the summary API did not answer in time; retry shortly']], ['Retry-After' => '30']);
         }
         $body = json_decode($upstream['body'], true);
@@ -63,6 +67,8 @@ final class SummaryController
             // The API's own refusal (a window longer than the retention): passed on as it is.
             return $this->answer($status, $body);
         }
+
+        $this->log->warning('adoption-ledger: the summary API failed', ['window' => $window, 'status' => $status]);
 
         return $this->answer(502, ['error' => ['code' => 'upstream_failed', 'message' => 'the summary API failed; retry shortly']], ['Retry-After' => '30']);
     }

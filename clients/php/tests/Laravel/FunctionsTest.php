@@ -1,0 +1,225 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Tests\Laravel;
+
+use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\MilestoneRejected;
+use AdoptionLedger\Milestone;
+use AdoptionLedger\Milestones;
+use AdoptionLedger\RecordResult;
+use AdoptionLedger\Tests\CatalogExamples;
+use Illuminate\Contracts\Console\Kernel as ConsoleKernel;
+use Illuminate\Contracts\Debug\ExceptionHandler;
+use Illuminate\Contracts\Http\Kernel as HttpKernel;
+use Illuminate\Foundation\Application;
+use Illuminate\Http\Request;
+use Illuminate\Support\Facades\DB;
+use Illuminate\Support\Facades\Route;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The package in a minimal Laravel app against the real functions under
+ * `cargo lambda watch`, with DynamoDB Local behind the fault proxy.
+ * tests/integration/php.rs starts them and sets the environment; without it
+ * these tests fail, saying so.
+ */
+final class FunctionsTest extends TestCase
+{
+    private Application $app;
+
+    protected function setUp(): void
+    {
+        foreach (['ADOPTION_LEDGER_LAMBDA_ENDPOINT', 'ADOPTION_LEDGER_SUMMARY_URL', 'LEDGER_TEST_DYNAMODB', 'LEDGER_TEST_TABLE', 'LEDGER_TEST_FAULT_PROXY'] as $name) {
+            if (false === getenv($name)) {
+                self::fail("$name is not set: run the PHP suite through scripts/test-php (or scripts/test), which starts the functions");
+            }
+        }
+        $this->app = TestApp::create([
+            'adoption-ledger.record_function' => 'record',
+            'adoption-ledger.queue.tries' => 3,
+            'adoption-ledger.queue.backoff' => [0],
+        ]);
+    }
+
+    protected function tearDown(): void
+    {
+        $this->outage(false);
+        AdoptionLedger::clearResolvedInstances();
+    }
+
+    public function testEveryEventLandsExactlyOneRowWithTheExpectedFieldsAfterTheCommit(): void
+    {
+        $milestones = CatalogExamples::oneOfEach(new \DateTimeImmutable('-2 minutes'), 'five');
+        DB::transaction(static function () use ($milestones): void {
+            foreach ($milestones as $milestone) {
+                AdoptionLedger::record($milestone);
+            }
+        });
+        // A rolled-back action records nothing.
+        try {
+            DB::transaction(static function (): void {
+                AdoptionLedger::record(CatalogExamples::oneOfEach(new \DateTimeImmutable(), 'rolledback')[0]);
+                throw new \RuntimeException('the user action failed');
+            });
+        } catch (\RuntimeException) {
+        }
+        self::assertSame(\count($milestones), DB::table('jobs')->count(), 'one job per milestone, none for the rolled-back action');
+        $this->work();
+
+        $rows = $this->rows('tenant-five');
+        self::assertCount(\count($milestones), $rows);
+        foreach ($milestones as $milestone) {
+            $matching = array_values(array_filter($rows, static fn (array $row): bool => $row['event_id'] === $milestone->eventId));
+            self::assertCount(1, $matching, $milestone->eventId);
+            $row = $matching[0];
+            $payload = $milestone->payload();
+            foreach (['event', 'tenant_id', 'workspace_id', 'actor_id', 'occurred_at'] as $field) {
+                self::assertSame($payload[$field], $row[$field], "$milestone->event: $field");
+            }
+            self::assertSame($payload['subject'], ['type' => $row['subject_type'], 'id' => $row['subject_id']]);
+            self::assertEquals((array) $payload['metadata'], $row['metadata']);
+        }
+        self::assertSame([], $this->rows('tenant-rolledback'));
+        self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
+    }
+
+    public function testResendsAsHostsReallyMakeThemAreNotConflicts(): void
+    {
+        $ledger = AdoptionLedger::getFacadeRoot();
+        // Any retry built from the same stored data.
+        $at = new \DateTimeImmutable('-10 minutes');
+        foreach ([CatalogExamples::oneOfEach($at, 'resend'), CatalogExamples::oneOfEach($at, 'resend')] as $round => $milestones) {
+            foreach ($milestones as $milestone) {
+                self::assertSame(0 === $round ? RecordResult::RECORDED : RecordResult::DUPLICATE, $ledger->recordNow($milestone)->status);
+            }
+        }
+        // A reload of the diagnostics page later the same day.
+        $opened = $at->setTime((int) $at->format('H'), 0);
+        $first = Milestones::supportDiagnosticsOpened('tenant-reload', 'ws-1', 'user-1', $opened, 'run-1', 'operation_run', 'operation_run_viewer');
+        $reload = Milestones::supportDiagnosticsOpened('tenant-reload', 'ws-1', 'user-1', $opened->modify('+1 minute'), 'run-1', 'operation_run', 'operation_run_viewer');
+        self::assertSame($first->eventId, $reload->eventId);
+        self::assertSame(RecordResult::RECORDED, $ledger->recordNow($first)->status);
+        self::assertSame(RecordResult::DUPLICATE, $ledger->recordNow($reload)->status);
+        // The same checkpoint completed again by another admin.
+        $done = Milestones::onboardingCheckpointCompleted('tenant-admins', 'ws-1', 'admin-1', $at, 'session-1', 'connect_source');
+        $again = Milestones::onboardingCheckpointCompleted('tenant-admins', 'ws-1', 'admin-2', $at->modify('+5 minutes'), 'session-2', 'connect_source');
+        self::assertSame(RecordResult::RECORDED, $ledger->recordNow($done)->status);
+        self::assertSame(RecordResult::DUPLICATE, $ledger->recordNow($again)->status);
+
+        self::assertCount(\count(Milestones::EVENTS), $this->rows('tenant-resend'));
+        $reloads = $this->rows('tenant-reload');
+        self::assertCount(1, $reloads);
+        self::assertSame($first->occurredAt, $reloads[0]['occurred_at'], 'the first one wins');
+        $admins = $this->rows('tenant-admins');
+        self::assertCount(1, $admins);
+        self::assertSame('admin-1', $admins[0]['actor_id']);
+    }
+
+    public function testARejectedMilestoneIsReportedOnceAndNeverRetried(): void
+    {
+        $milestones = CatalogExamples::oneOfEach(new \DateTimeImmutable('-1 minute'), 'rejected');
+        $payload = $milestones[0]->payload();
+        // An identifier-shaped metadata value is checked by record only.
+        $payload['metadata'] = array_map(static fn (): string => 'Not Valid!', (array) $payload['metadata']);
+        self::assertNotEmpty($payload['metadata'], 'the first catalog event has metadata');
+        AdoptionLedger::record(Milestone::fromPayload($payload));
+        $this->work();
+
+        self::assertSame(0, DB::table('jobs')->count(), 'not retried');
+        self::assertSame(0, DB::table('failed_jobs')->count(), 'not a failure');
+        $reported = array_filter($this->app->make(ExceptionHandler::class)->reported, static fn ($e): bool => $e instanceof MilestoneRejected);
+        self::assertCount(1, $reported, 'reported once');
+        $log = TestApp::log($this->app);
+        self::assertSame(1, substr_count($log, 'adoption-ledger: milestone rejected'));
+        self::assertStringContainsString('"code":"metadata_value_charset"', $log);
+        self::assertStringNotContainsString('Not Valid!', $log, 'never a metadata value');
+        self::assertSame([], $this->rows('tenant-rejected'));
+    }
+
+    public function testAStorageOutageIsRetriedAndNothingIsLost(): void
+    {
+        [$milestone] = CatalogExamples::oneOfEach(new \DateTimeImmutable('-1 minute'), 'outage');
+        $this->outage(true);
+        AdoptionLedger::record($milestone);
+        $this->work(once: true);
+        $job = DB::table('jobs')->first();
+        self::assertNotNull($job, 'released for a retry, not dropped');
+        self::assertSame(1, (int) $job->attempts);
+        self::assertSame([], $this->rows('tenant-outage'));
+
+        $this->outage(false);
+        $this->work();
+        self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
+        self::assertCount(1, $this->rows('tenant-outage'));
+    }
+
+    public function testAfterItsLastTryAJobLandsInFailedJobs(): void
+    {
+        [$milestone] = CatalogExamples::oneOfEach(new \DateTimeImmutable('-1 minute'), 'gaveup');
+        $this->outage(true);
+        AdoptionLedger::record($milestone);
+        $this->work();
+        self::assertSame(0, DB::table('jobs')->count());
+        self::assertSame(1, DB::table('failed_jobs')->count(), 'after 3 tries');
+        self::assertStringContainsString('adoption-ledger: milestone not recorded', TestApp::log($this->app));
+    }
+
+    public function testTheSummaryRouteAnswersEveryWindowFromTheSummaryApi(): void
+    {
+        Route::adoptionLedgerSummary('/adoption/summary');
+        AdoptionLedger::getFacadeRoot()->recordNow(CatalogExamples::oneOfEach(new \DateTimeImmutable('-3 minutes'), 'summary')[0]);
+        foreach (['24h', '7d', '30d', '90d'] as $window) {
+            $response = $this->get("/adoption/summary?window=$window");
+            self::assertSame(200, $response->getStatusCode(), $response->getContent().TestApp::log($this->app));
+            $summary = json_decode((string) $response->getContent(), true);
+            self::assertSame($window, $summary['window']['key']);
+            self::assertSame(array_values(Milestones::EVENTS), array_column($summary['families'], 'event'));
+            self::assertGreaterThanOrEqual(1, $summary['total']);
+        }
+        self::assertSame(400, $this->get('/adoption/summary?window=1y')->getStatusCode());
+    }
+
+    public function testTheCheckCommandProvesTheFunctionIsReachableAndWritesNothing(): void
+    {
+        $console = $this->app->make(ConsoleKernel::class);
+        $exit = $console->call('adoption-ledger:check');
+        $output = $console->output();
+        self::assertSame(0, $exit, $output);
+        self::assertStringContainsString('is reachable and may be invoked', $output);
+    }
+
+    /** Runs the queue worker in this process until the queue is empty (or for one job). */
+    private function work(bool $once = false): void
+    {
+        // Not --quiet: Symfony Console would make every later command of this process quiet too.
+        $options = ['connection' => 'database', '--sleep' => 0] + ($once ? ['--once' => true] : ['--stop-when-empty' => true]);
+        $this->app->make(ConsoleKernel::class)->call('queue:work', $options);
+    }
+
+    /** @return list<array<string, mixed>> */
+    private function rows(string $tenant): array
+    {
+        $scan = new TableScan(['endpoint' => getenv('LEDGER_TEST_DYNAMODB'), 'region' => 'us-east-1', 'accessKeyId' => 'local', 'accessKeySecret' => 'local']);
+
+        return $scan->rowsOf((string) getenv('LEDGER_TEST_TABLE'), $tenant);
+    }
+
+    /** Switches the fault proxy in front of DynamoDB: while on, every request is throttled. */
+    private function outage(bool $on): void
+    {
+        $url = getenv('LEDGER_TEST_FAULT_PROXY');
+        if (false === $url) {
+            return;
+        }
+        $context = stream_context_create(['http' => ['method' => 'POST', 'timeout' => 5, 'ignore_errors' => true]]);
+        $answer = file_get_contents(rtrim($url, '/').'/__outage/'.($on ? 'on' : 'off'), false, $context);
+        self::assertNotFalse($answer, 'the fault proxy answers its switch');
+    }
+
+    private function get(string $uri): \Symfony\Component\HttpFoundation\Response
+    {
+        return $this->app->make(HttpKernel::class)->handle(Request::create($uri, 'GET', [], [], [], ['REMOTE_ADDR' => '10.1.2.4', 'HTTP_ACCEPT' => 'application/json']));
+    }
+}
