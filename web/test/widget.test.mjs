@@ -186,11 +186,26 @@ async function stubbed(page, status, body) {
   return alert;
 }
 
-await test("a 403 says the caller lacks the dashboard policy", async (page) => {
+await test("a 403 from the host's route says the person may not see it, with no Retry", async (page) => {
   const alert = await stubbed(page, 403, { message: "Forbidden" });
-  assert.match(await alert.textContent(), /dashboard policy/);
+  assert.match(await alert.textContent(), /You do not have access/);
+  assert.doesNotMatch(await alert.textContent(), /policy/);
   assert.equal(await alert.locator("button").count(), 0);
 });
+
+await test("a 502 upstream_forbidden says the server's role lacks the dashboard policy, with no Retry", async (page) => {
+  const alert = await stubbed(page, 502, { error: { code: "upstream_forbidden", message: "…" } });
+  assert.match(await alert.textContent(), /server's role lacks the dashboard policy \(DashboardSummaryInvokePolicyArn\)/);
+  assert.equal(await alert.locator("button").count(), 0);
+});
+
+for (const status of [401, 419]) {
+  await test(`a ${status} asks to sign in again, with no Retry`, async (page) => {
+    const alert = await stubbed(page, status, { message: "Unauthenticated." });
+    assert.match(await alert.textContent(), /Sign in again/);
+    assert.equal(await alert.locator("button").count(), 0);
+  });
+}
 
 await test("a 400 names the allowed windows", async (page) => {
   const alert = await stubbed(page, 400, {

@@ -299,7 +299,14 @@ class AdoptionSummary extends HTMLElement {
     let retry = false;
     if (status === 403) {
       title = "You do not have access to the adoption summary.";
-      detail = "The caller lacks the dashboard policy (DashboardSummaryInvokePolicy). Ask an administrator to attach it.";
+      detail = "Ask an administrator for access to this dashboard.";
+    } else if (status === 401 || status === 419) {
+      title = "Your session has ended.";
+      detail = "Sign in again, then reload this page.";
+    } else if (status === 502 && error.code === "upstream_forbidden") {
+      // The host's route reached AWS, but its server role may not call the summary API.
+      title = "The adoption summary is not set up on this server.";
+      detail = "The server's role lacks the dashboard policy (DashboardSummaryInvokePolicyArn). Ask an administrator to attach it.";
     } else if (status === 400) {
       const allowed = Array.isArray(error.allowed_windows) ? error.allowed_windows.filter((w) => ALL_WINDOWS.includes(w)) : [];
       title = `The window ${key} is not available.`;
