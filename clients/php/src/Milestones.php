@@ -13,13 +13,20 @@ namespace AdoptionLedger;
  */
 final class Milestones
 {
+    /** The events, by name: for the fake's assertions and the host's own code. */
+    public const ONBOARDING_CHECKPOINT_COMPLETED = 'onboarding.checkpoint_completed';
+    public const SUPPORT_DIAGNOSTICS_OPENED = 'support.diagnostics_opened';
+    public const OPERATION_STARTED = 'operation.started';
+    public const REPORT_CREATED = 'report.created';
+    public const REVIEW_PACK_GENERATION_REQUESTED = 'review_pack.generation_requested';
+
     /** Every event of the catalog, in catalog order. */
     public const EVENTS = [
-        'onboarding.checkpoint_completed',
-        'support.diagnostics_opened',
-        'operation.started',
-        'report.created',
-        'review_pack.generation_requested',
+        self::ONBOARDING_CHECKPOINT_COMPLETED,
+        self::SUPPORT_DIAGNOSTICS_OPENED,
+        self::OPERATION_STARTED,
+        self::REPORT_CREATED,
+        self::REVIEW_PACK_GENERATION_REQUESTED,
     ];
 
     /**

@@ -17,7 +17,6 @@ pub const REGENERATE: &str = "scripts/regenerate";
 /// Where each generated block lives: (page under `docs/`, block name, text).
 pub fn blocks() -> Vec<(&'static str, &'static str, String)> {
     vec![
-        ("integration.md", "example-php", example_php_block()),
         ("integration.md", "example-cli", example_cli_block()),
         ("integration.md", "event-ids", event_id_table()),
         ("record.md", "example-request", example_request_block()),
@@ -126,7 +125,7 @@ pub fn recommended_event_id(spec: &EventSpec, request: &Value) -> Option<String>
 /// One deterministic `event_id` per real-world milestone, per event.
 pub fn event_id_table() -> String {
     let mut text = String::from(
-        "| event | `event_id` | why | a later send with other content |\n|---|---|---|---|\n",
+        "| event | PHP builder | `event_id` | why | a later send with other content |\n|---|---|---|---|---|\n",
     );
     for spec in CATALOG {
         let resend = match spec.resend {
@@ -134,8 +133,9 @@ pub fn event_id_table() -> String {
             Resend::FirstWins => "`duplicate`: the first one wins",
         };
         text.push_str(&format!(
-            "| `{}` | `{}` | {} | {resend} |\n",
+            "| `{}` | `Milestones::{}()` | `{}` | {} | {resend} |\n",
             spec.name,
+            crate::catalog_php::builder_name(spec),
             event_id_scheme(spec),
             spec.once_per
         ));
@@ -220,60 +220,6 @@ fn compact_with(value: &Value, separator: &str) -> String {
 
 fn compact(value: &Value) -> String {
     compact_with(value, " ")
-}
-
-/// The catalog's example milestone sent from PHP with the AWS SDK.
-fn example_php_block() -> String {
-    let request = example_request();
-    let php = |value: &Value| match value {
-        Value::String(text) => format!("'{text}'"),
-        Value::Object(_) => format!(
-            "[{}]",
-            entries(value)
-                .into_iter()
-                .map(|(k, v)| format!("'{k}' => '{}'", v.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
-    };
-    let field = |key: &str| php(&request[key]);
-    format!(
-        r#"```php
-use Aws\Lambda\LambdaClient;
-
-$lambda = new LambdaClient(['region' => 'eu-west-1', 'version' => '2015-03-31']);
-
-$lambda->invoke([
-    'FunctionName'   => getenv('ADOPTION_RECORD_FUNCTION'),   // the RecordFunctionName output
-    'InvocationType' => 'Event',                            // fire and forget: never slows the user
-    'Payload'        => json_encode([
-        'event'        => {event},
-        // Ids of your own models, as strings; an actor is an id, never an email.
-        'tenant_id'    => {tenant},
-        'workspace_id' => {workspace},
-        'actor_id'     => {actor},
-        // Both required. The event id follows the catalog's scheme for the event, so any
-        // retry (yours, the SDK's, Lambda's, a redrive) lands on the same row:
-        'event_id'     => {event_id},
-        // When it happened, not when it was sent: the stored time the milestone succeeded,
-        // in UTC with milliseconds (e.g. 2026-11-27T09:30:00.123+00:00).
-        'occurred_at'  => {occurred_at},
-        'subject'      => {subject},
-        'metadata'     => {metadata}, // lowercase identifier-shaped values only
-    ], JSON_THROW_ON_ERROR),
-]);
-```
-"#,
-        event = field("event"),
-        tenant = field("tenant_id"),
-        workspace = field("workspace_id"),
-        actor = field("actor_id"),
-        event_id = field("event_id"),
-        occurred_at = field("occurred_at"),
-        subject = field("subject"),
-        metadata = field("metadata"),
-    )
 }
 
 /// The catalog's example milestone sent with the AWS CLI.

@@ -10,6 +10,11 @@ use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
 pub const MILESTONES_PHP: &str = "clients/php/src/Milestones.php";
 pub const EXAMPLES_PHP: &str = "clients/php/tests/CatalogExamples.php";
 
+/// `dotted.snake_name` as `DOTTED_SNAKE_NAME`.
+fn constant(name: &str) -> String {
+    name.replace(['.', '-'], "_").to_uppercase()
+}
+
 /// `snake_case` or `dotted.name` as `camelCase`.
 fn camel(name: &str) -> String {
     let mut out = String::new();
@@ -41,6 +46,11 @@ fn list(values: &[&str]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     )
+}
+
+/// The PHP builder's method name of an event.
+pub fn builder_name(spec: &EventSpec) -> String {
+    camel(spec.name)
 }
 
 fn builder(spec: &EventSpec) -> String {
@@ -119,14 +129,19 @@ fn builder(spec: &EventSpec) -> String {
 
 /// The whole of `clients/php/src/Milestones.php`.
 pub fn milestones_php() -> String {
+    let constants = CATALOG
+        .iter()
+        .map(|spec| format!("    public const {} = {};", constant(spec.name), quoted(spec.name)))
+        .collect::<Vec<_>>()
+        .join("\n");
     let events = CATALOG
         .iter()
-        .map(|spec| format!("        {},", quoted(spec.name)))
+        .map(|spec| format!("        self::{},", constant(spec.name)))
         .collect::<Vec<_>>()
         .join("\n");
     let builders = CATALOG.iter().map(builder).collect::<Vec<_>>().join("\n");
     format!(
-        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger;\n\n/**\n * One builder per milestone of the ledger's catalog. Each takes the host's own\n * ids and the stored time of the action, and builds the record payload with\n * the catalog's deterministic event id, so every re-send lands on the same row.\n */\nfinal class Milestones\n{{\n    /** Every event of the catalog, in catalog order. */\n    public const EVENTS = [\n{events}\n    ];\n\n{builders}\n    /** @param list<string> $allowed */\n    private static function oneOf(string $name, string $value, array $allowed): void\n    {{\n        if (!\\in_array($value, $allowed, true)) {{\n            throw new \\InvalidArgumentException(sprintf('%s must be one of: %s', $name, implode(', ', $allowed)));\n        }}\n    }}\n}}\n"
+        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger;\n\n/**\n * One builder per milestone of the ledger's catalog. Each takes the host's own\n * ids and the stored time of the action, and builds the record payload with\n * the catalog's deterministic event id, so every re-send lands on the same row.\n */\nfinal class Milestones\n{{\n    /** The events, by name: for the fake's assertions and the host's own code. */\n{constants}\n\n    /** Every event of the catalog, in catalog order. */\n    public const EVENTS = [\n{events}\n    ];\n\n{builders}\n    /** @param list<string> $allowed */\n    private static function oneOf(string $name, string $value, array $allowed): void\n    {{\n        if (!\\in_array($value, $allowed, true)) {{\n            throw new \\InvalidArgumentException(sprintf('%s must be one of: %s', $name, implode(', ', $allowed)));\n        }}\n    }}\n}}\n"
     )
 }
 
