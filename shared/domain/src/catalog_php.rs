@@ -131,7 +131,13 @@ fn builder(spec: &EventSpec) -> String {
 pub fn milestones_php() -> String {
     let constants = CATALOG
         .iter()
-        .map(|spec| format!("    public const {} = {};", constant(spec.name), quoted(spec.name)))
+        .map(|spec| {
+            format!(
+                "    public const {} = {};",
+                constant(spec.name),
+                quoted(spec.name)
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let events = CATALOG
