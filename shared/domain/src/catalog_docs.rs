@@ -268,6 +268,29 @@ fn example_response_block() -> String {
     )
 }
 
+/// The freshness check of every generated file: under `UPDATE_CONTRACTS`
+/// (never under CI) it writes `expected` to `path` (relative to the
+/// repository root); otherwise it fails unless the file holds exactly that.
+#[cfg(test)]
+pub(crate) fn check_generated(path: &str, expected: &str) {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    if std::env::var_os("UPDATE_CONTRACTS").is_some() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
+        );
+        std::fs::write(&full, expected).expect("write a generated file");
+        return;
+    }
+    let committed = std::fs::read_to_string(&full).unwrap_or_default();
+    assert!(
+        committed == expected,
+        "{path} is out of date with the catalog; run `{REGENERATE}` and commit it"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,32 +302,14 @@ mod tests {
             .join(file)
     }
 
-    /// Writes `expected` under `UPDATE_CONTRACTS` (never under CI), then
-    /// fails unless the committed text is `expected`.
-    fn check_or_update(file: &str, committed: &str, expected: &str) {
-        if std::env::var_os("UPDATE_CONTRACTS").is_some() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
-            );
-            std::fs::write(docs(file), expected).expect("write generated file");
-            return;
-        }
-        assert!(
-            committed == expected,
-            "docs/{file} is out of date with the catalog; run `{REGENERATE}` and commit it"
-        );
-    }
-
     #[test]
     fn committed_docs_are_up_to_date() {
-        let events = std::fs::read_to_string(docs("events.md")).unwrap_or_default();
-        check_or_update("events.md", &events, &events_markdown());
+        check_generated("docs/events.md", &events_markdown());
         for (file, name, text) in blocks() {
             let page = std::fs::read_to_string(docs(file)).expect("a docs page");
             let expected = splice(&page, name, &text)
                 .unwrap_or_else(|| panic!("docs/{file} lacks the markers of block {name}"));
-            check_or_update(file, &page, &expected);
+            check_generated(&format!("docs/{file}"), &expected);
         }
     }
 

@@ -189,7 +189,6 @@ pub fn examples_php() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
 
     #[test]
     fn committed_php_is_up_to_date() {
@@ -197,22 +196,7 @@ mod tests {
             (MILESTONES_PHP, milestones_php()),
             (EXAMPLES_PHP, examples_php()),
         ] {
-            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../..")
-                .join(file);
-            if std::env::var_os("UPDATE_CONTRACTS").is_some() {
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
-                );
-                std::fs::write(&path, &expected).expect("write the generated PHP");
-            }
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(
-                committed == expected,
-                "{file} is out of date with the catalog; run `{}` and commit it",
-                crate::catalog_docs::REGENERATE
-            );
+            crate::catalog_docs::check_generated(file, &expected);
         }
     }
 

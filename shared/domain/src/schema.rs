@@ -179,7 +179,6 @@ mod tests {
     use super::*;
     use crate::testing::{now, rejection_corpus, valid_examples};
     use crate::{Milestone, Retention};
-    use std::path::PathBuf;
 
     use crate::testing::PARSER_ONLY;
 
@@ -188,12 +187,6 @@ mod tests {
             .should_validate_formats(true)
             .build(schema)
             .expect("the schema itself is valid")
-    }
-
-    fn docs(file: &str) -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../docs")
-            .join(file)
     }
 
     #[test]
@@ -212,21 +205,7 @@ mod tests {
                 render(&crate::openapi::summary_openapi()),
             ),
         ] {
-            let path = docs(file);
-            if std::env::var_os("UPDATE_CONTRACTS").is_some() {
-                // CI checks the committed files; it never regenerates them.
-                assert!(
-                    std::env::var_os("CI").is_none(),
-                    "UPDATE_CONTRACTS is refused under CI: regenerate locally and commit"
-                );
-                std::fs::write(&path, &expected).expect("write schema");
-            }
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
-            assert!(
-                committed == expected,
-                "docs/{file} is out of date with the catalog; run `{}` and commit it",
-                crate::catalog_docs::REGENERATE
-            );
+            crate::catalog_docs::check_generated(&format!("docs/{file}"), &expected);
         }
     }
 
