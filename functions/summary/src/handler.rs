@@ -95,6 +95,8 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response<Body>
 pub struct Answer {
     pub summary: Summary,
     pub stats: WindowStats,
+    /// Why no roll-up could be read, when none could (every day was read raw).
+    pub rollup_error: Option<StorageError>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,11 +157,17 @@ impl SummaryHandler {
                         raw: stats,
                         rollup_days,
                         rollup_items,
+                        rollups_unreadable,
                     },
+                rollup_error,
             }) => {
                 wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
+                // The roll-ups could not be read: their days were read raw (exact,
+                // slower); the chain goes to the log.
+                let rollup_error = rollup_error.as_ref().map(|e| wiring::error_chain(e));
                 // One line, at warn when rows were skipped (answered from the
-                // rows it could read; the alarm on SkippedRows fires).
+                // rows it could read; the alarm on SkippedRows fires) or when
+                // roll-ups could not be read.
                 macro_rules! answered {
                     ($level:ident) => {
                         tracing::$level!(
@@ -172,11 +180,13 @@ impl SummaryHandler {
                             skipped_rows = stats.skipped,
                             rollup_days,
                             rollup_items,
+                            rollups_unreadable,
+                            rollup_error,
                             "summary"
                         )
                     };
                 }
-                if stats.skipped > 0 {
+                if stats.skipped > 0 || rollups_unreadable > 0 || rollup_error.is_some() {
                     answered!(warn);
                 } else {
                     answered!(info);
@@ -243,6 +253,7 @@ impl SummaryHandler {
         Ok(Answer {
             summary: aggregation.finish(),
             stats: read.stats,
+            rollup_error: read.rollup_error,
         })
     }
 }
@@ -318,6 +329,27 @@ mod tests {
             "the heads; no chunk is read without a usable head"
         );
         assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
+    }
+
+    /// Roll-ups only save reading: when their batch read fails, the summary
+    /// reads every day raw and answers 200, exact (never 500, never short).
+    #[tokio::test]
+    async fn a_failed_rollup_read_is_answered_from_raw_rows() {
+        let query = empty_query();
+        let rollups = mock!(Client::batch_get_item).then_error(|| {
+            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError::InternalServerError(
+                InternalServerError::builder().message("boom").build(),
+            )
+        });
+        let (status, body) = call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["total"], 0);
+        assert!(rollups.num_calls() >= 1);
+        assert_eq!(
+            query.num_calls(),
+            8 * usize::from(storage::WRITE_SHARDS),
+            "every day of the window, the whole closed ones too, read raw"
+        );
     }
 
     #[tokio::test]

@@ -25,6 +25,9 @@ pub struct RollupRead {
     /// Items read: day versions, heads and workspace chunks. Per closed day
     /// it does not depend on how many milestones the day holds.
     pub items: u64,
+    /// Items that could not be read (a corrupt version, head or chunk): their
+    /// days are left out, so they are read raw, or rebuilt by the writer.
+    pub unreadable: u32,
 }
 
 /// What building a day's roll-up came to.
@@ -101,7 +104,8 @@ impl Ledger {
 
     /// The usable roll-ups of `days`: those whose head was built from the
     /// day's current version, with their workspace digests. A day missing
-    /// here (no head, a stale one, one from another catalog) is read raw.
+    /// here (no head, a stale one, one from another catalog, an item that
+    /// cannot be read) is read raw; unreadable items are counted, never fatal.
     pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
         let mut keys = Vec::with_capacity(days.len() * 2);
         for day in days {
@@ -114,23 +118,28 @@ impl Ledger {
             .iter()
             .filter_map(|item| Some((sort_pair(item)?, item)))
             .collect();
+        let mut unreadable = 0u32;
         let mut heads = BTreeMap::new();
         for day in days {
             let text = day.format("%Y-%m-%d").to_string();
-            let version = layout::day_version(
-                by_key
-                    .get(&(layout::DAY_PARTITION.to_owned(), text.clone()))
-                    .copied(),
-            )?;
-            let Some(head) = by_key.get(&(layout::ROLLUP_PARTITION.to_owned(), text)) else {
+            let Some(head) = by_key.get(&(layout::ROLLUP_PARTITION.to_owned(), text.clone()))
+            else {
                 continue;
             };
-            match layout::rollup_head_from_item(*day, head) {
-                Ok(head) if head.version == version => {
+            let version = by_key
+                .get(&(layout::DAY_PARTITION.to_owned(), text))
+                .copied();
+            match (
+                layout::day_version(version),
+                layout::rollup_head_from_item(*day, head),
+            ) {
+                (Ok(version), Ok(head)) if head.version == version => {
                     heads.insert(*day, head);
                 }
-                // Stale, or built under another catalog: the day is read raw.
-                _ => {}
+                // Stale: a late row arrived since; the day is read raw.
+                (Ok(_), Ok(_)) => {}
+                // Corrupt, or built under another catalog: read raw, counted.
+                _ => unreadable += 1,
             }
         }
         let chunk_keys: Vec<Item> = heads
@@ -160,11 +169,18 @@ impl Ledger {
                 continue;
             };
             if let Some(rollup) = rollups.get_mut(&day) {
-                rollup
-                    .workspaces
-                    .extend(layout::rollup_chunk_digests(&chunk)?);
-                if let Some(left) = expected.get_mut(&day) {
-                    *left = left.saturating_sub(1);
+                match layout::rollup_chunk_digests(&chunk) {
+                    Ok(digests) => {
+                        rollup.workspaces.extend(digests);
+                        if let Some(left) = expected.get_mut(&day) {
+                            *left = left.saturating_sub(1);
+                        }
+                    }
+                    // A corrupt chunk makes its day unusable: read raw, counted.
+                    Err(_) => {
+                        unreadable += 1;
+                        expected.remove(&day);
+                    }
                 }
             }
         }
@@ -173,6 +189,7 @@ impl Ledger {
         Ok(RollupRead {
             rollups,
             items: read,
+            unreadable,
         })
     }
 

@@ -173,3 +173,47 @@ pub async fn store_rollup(
 ) -> Result<bool, StorageError> {
     ledger.store_rollup(rollup, 0, retention).await
 }
+
+/// Which item of a day's roll-up [`corrupt_rollup`] breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupPart {
+    /// The day-version item.
+    Version,
+    /// The roll-up head.
+    Head,
+    /// The first workspace chunk of the head built from version 0.
+    FirstChunk,
+}
+
+/// Overwrites one item of `day`'s roll-up with one of the wrong shape (its
+/// key kept): for tests that reading fails open to raw rows.
+pub async fn corrupt_rollup(
+    ledger: &Ledger,
+    day: NaiveDate,
+    part: RollupPart,
+) -> Result<(), StorageError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (mut item, attribute) = match part {
+        RollupPart::Version => (layout::day_version_key(day), layout::rollup_attr::VERSION),
+        RollupPart::Head => (layout::rollup_head_key(day), layout::rollup_attr::COUNTS),
+        RollupPart::FirstChunk => (
+            layout::rollup_chunk_key(day, 0, 0),
+            layout::rollup_attr::WORKSPACES,
+        ),
+    };
+    if part == RollupPart::Head {
+        // A whole head, then its counts broken: the version still matches.
+        let read = ledger
+            .client
+            .get_item()
+            .table_name(&ledger.table_name)
+            .set_key(Some(item.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("GetItem", e))?;
+        item = read.item.unwrap_or(item);
+    }
+    item.insert(attribute.to_owned(), AttributeValue::S("corrupt".into()));
+    put_raw(ledger, item).await
+}

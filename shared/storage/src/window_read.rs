@@ -2,6 +2,10 @@
 //! roll-ups of the whole closed days the caller can take whole, and the raw
 //! rows of everything else (today, the edge days, a day whose roll-up is
 //! missing or stale), with what each part cost.
+//!
+//! Roll-ups only save reading: when they cannot be read (a failed batch read,
+//! a corrupt item), their days are read raw, so the answer is exact or an
+//! error, never short.
 
 use crate::error::StorageError;
 use crate::index::{QueryOptions, ReadStats};
@@ -12,7 +16,7 @@ use domain::{IndexedMilestone, Window};
 use std::collections::BTreeSet;
 
 /// The inputs of a window's aggregation, and what reading them cost.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct WindowRead {
     /// Usable roll-ups, one per whole closed day they answer, oldest first.
     pub rollups: Vec<DayRollup>,
@@ -20,6 +24,9 @@ pub struct WindowRead {
     /// the aggregation decides what counts).
     pub rows: Vec<IndexedMilestone>,
     pub stats: WindowStats,
+    /// Why the roll-ups could not be read at all, when they could not: every
+    /// day was read raw instead.
+    pub rollup_error: Option<StorageError>,
 }
 
 /// The cost of a window read, by kind of item.
@@ -31,6 +38,8 @@ pub struct WindowStats {
     pub rollup_days: u32,
     /// Roll-up items read: day versions, heads and workspace chunks.
     pub rollup_items: u64,
+    /// Roll-up items that could not be read; their days were read raw.
+    pub rollups_unreadable: u32,
 }
 
 impl Ledger {
@@ -45,9 +54,14 @@ impl Ledger {
     ) -> Result<WindowRead, StorageError> {
         let mut read = WindowRead::default();
         if !whole_days.is_empty() {
-            let rollups = self.usable_rollups(whole_days).await?;
-            read.stats.rollup_items = rollups.items;
-            read.rollups = rollups.rollups.into_values().collect();
+            match self.usable_rollups(whole_days).await {
+                Ok(rollups) => {
+                    read.stats.rollup_items = rollups.items;
+                    read.stats.rollups_unreadable = rollups.unreadable;
+                    read.rollups = rollups.rollups.into_values().collect();
+                }
+                Err(error) => read.rollup_error = Some(error),
+            }
         }
         read.stats.rollup_days = read.rollups.len() as u32;
         let answered: BTreeSet<NaiveDate> = read.rollups.iter().map(|r| r.day).collect();
