@@ -166,4 +166,43 @@ mod tests {
         assert_eq!(report.days_checked, 6);
         assert_eq!((report.days_built, report.days_failed), (0, 0));
     }
+
+    /// A day whose build fails is reported with its error, the walk goes on
+    /// to every other day, and the run ends as `DaysFailed` (its metric and
+    /// alarm), never as a silent success.
+    #[tokio::test]
+    async fn a_failing_day_is_reported_and_the_walk_goes_on() {
+        let none =
+            mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
+        let broken = mock!(Client::get_item).then_error(|| {
+            aws_sdk_dynamodb::operation::get_item::GetItemError::InternalServerError(
+                aws_sdk_dynamodb::types::error::InternalServerError::builder()
+                    .message("boom")
+                    .build(),
+            )
+        });
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&none, &broken]);
+        let retention = Retention::from_days(7).expect("valid");
+        let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
+        let error = handler
+            .handle(at("2026-11-28T01:00:00Z"), || false)
+            .await
+            .expect_err("failed days fail the run");
+        let RollupError::DaysFailed { failed, report } = error else {
+            panic!("expected DaysFailed, got {error:?}")
+        };
+        assert_eq!(failed, 6, "every due day was tried");
+        assert_eq!(
+            (
+                report.days_checked,
+                report.days_built,
+                report.days_failed,
+                report.finished
+            ),
+            (6, 0, 6, true)
+        );
+        assert!(broken.num_calls() >= 6);
+        let diagnostic = Diagnostic::from(RollupError::DaysFailed { failed, report });
+        assert_eq!(diagnostic.error_type, "DaysFailed");
+    }
 }
