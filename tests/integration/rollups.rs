@@ -38,7 +38,12 @@ async fn mixed_summary(
     let window = Window::ending_at(key, now);
     let mut aggregation = Aggregation::new(window, now, Retention::default());
     let read = ledger
-        .read_window(&window, &aggregation.whole_days(), QueryOptions::default())
+        .read_window(
+            &window,
+            &aggregation.whole_days(),
+            |rollup| aggregation.takes_whole_day(rollup),
+            QueryOptions::default(),
+        )
         .await
         .expect("read");
     assert!(read.rollup_error.is_none(), "{:?}", read.rollup_error);
@@ -95,6 +100,93 @@ async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
             "{key:?}"
         );
     }
+}
+
+/// A lengthened retention (30 days to 90): rows written under 30 days carry a
+/// 30-day TTL. A roll-up never counts a row already past its TTL, stops being
+/// used when a row it counted expires, and the writer rebuilds it then; the
+/// summary equals the raw one at every step (injected clocks).
+#[tokio::test]
+async fn rows_that_expired_under_a_shorter_retention_never_count() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let thirty = |mut r: domain::Milestone| {
+        r.expires_at = (r.occurred_at.instant() + TimeDelta::days(30)).timestamp();
+        r
+    };
+    let expired_day = (now - TimeDelta::days(35)).date_naive();
+    let live_day = (now - TimeDelta::days(20)).date_naive();
+    let at = |day: NaiveDate, hour: u32| day.and_hms_opt(hour, 0, 0).expect("time").and_utc();
+    let mut rows = Vec::new();
+    for hour in 0..6 {
+        rows.push(thirty(row(
+            REPORT_CREATED,
+            "t",
+            "w1",
+            &format!("old-{hour}"),
+            at(expired_day, hour),
+        )));
+        rows.push(thirty(row(
+            OPERATION_STARTED,
+            "t",
+            "w2",
+            &format!("new-{hour}"),
+            at(live_day, hour),
+        )));
+    }
+    seed(&ledger, rows).await;
+    let run = ledger
+        .roll_up_days(&[live_day, expired_day], now, Retention::default(), || {
+            false
+        })
+        .await
+        .expect("writer");
+    assert_eq!(run.days_built, 2);
+    let usable = ledger
+        .usable_rollups(&[expired_day, live_day])
+        .await
+        .expect("read")
+        .rollups;
+    assert_eq!(
+        usable[&expired_day].total(),
+        0,
+        "its rows expired before the build"
+    );
+    assert_eq!(usable[&live_day].total(), 6);
+
+    let (mixed, stats) = mixed_summary(&ledger, WindowKey::Quarter, now).await;
+    let raw = raw_summary(&ledger, WindowKey::Quarter, now).await;
+    assert_eq!(
+        serde_json::to_value(&raw).expect("json"),
+        serde_json::to_value(&mixed).expect("json")
+    );
+    assert_eq!(raw.total, 6);
+    assert!(stats.rollup_days >= 2, "{stats:?}");
+
+    // Eleven days on, the live day's rows have expired too: its roll-up is
+    // not taken, the summary stays exact, and the writer rebuilds the day.
+    let later = now + TimeDelta::days(11);
+    let (mixed, _) = mixed_summary(&ledger, WindowKey::Quarter, later).await;
+    let raw = raw_summary(&ledger, WindowKey::Quarter, later).await;
+    assert_eq!(
+        serde_json::to_value(&raw).expect("json"),
+        serde_json::to_value(&mixed).expect("json")
+    );
+    assert_eq!(raw.total, 0);
+    let run = ledger
+        .roll_up_days(
+            &[live_day, expired_day],
+            later,
+            Retention::default(),
+            || false,
+        )
+        .await
+        .expect("writer");
+    assert_eq!(
+        run.days_built, 1,
+        "only the day whose roll-up stopped being exact"
+    );
 }
 
 /// Roll-ups only save reading: a corrupt version, head or chunk is counted
@@ -329,17 +421,20 @@ async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
     let day = (now() - TimeDelta::days(4)).date_naive();
     let mut rollup = DayRollup::new(day);
     for i in 0..100_000 {
-        rollup.add(&IndexedMilestone {
-            event: EventName::parse(REPORT_CREATED).expect("event"),
-            tenant_id: TenantId::parse("t").expect("id"),
-            workspace_id: WorkspaceId::parse(&format!("ws-{i}")).expect("id"),
-            occurred_at: OccurredAt::from_instant(
-                day.and_hms_opt((i % 24) as u32, 0, 0)
-                    .expect("time")
-                    .and_utc(),
-            ),
-            expires_at: 0,
-        });
+        let occurred = day
+            .and_hms_opt((i % 24) as u32, 0, 0)
+            .expect("time")
+            .and_utc();
+        assert!(rollup.add(
+            &IndexedMilestone {
+                event: EventName::parse(REPORT_CREATED).expect("event"),
+                tenant_id: TenantId::parse("t").expect("id"),
+                workspace_id: WorkspaceId::parse(&format!("ws-{i}")).expect("id"),
+                occurred_at: OccurredAt::from_instant(occurred),
+                expires_at: (occurred + TimeDelta::days(90)).timestamp(),
+            },
+            now(),
+        ));
     }
     assert!(
         testing::store_rollup(&ledger, &rollup, Retention::default())

@@ -242,7 +242,12 @@ impl SummaryHandler {
         let mut aggregation = Aggregation::new(range, now, self.retention);
         let read = self
             .ledger
-            .read_window(&range, &aggregation.whole_days(), self.options)
+            .read_window(
+                &range,
+                &aggregation.whole_days(),
+                |rollup| aggregation.takes_whole_day(rollup),
+                self.options,
+            )
             .await?;
         for rollup in &read.rollups {
             // Storage returns roll-ups only for the days asked for, all whole.

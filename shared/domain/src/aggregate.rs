@@ -102,7 +102,7 @@ impl Aggregation {
         let occurred = row.occurred_at.instant();
         let counts = self.window.contains(occurred)
             && occurred >= self.retention_floor
-            && DateTime::from_timestamp(row.expires_at, 0).is_some_and(|expiry| self.now <= expiry);
+            && row.is_live_at(self.now);
         if !counts {
             return false;
         }
@@ -122,12 +122,14 @@ impl Aggregation {
     }
 
     /// Whether a closed day can be taken whole from its roll-up: it lies
-    /// entirely inside the window and inside the retention, and is not today.
-    /// Any other day (an edge day, today) is read from raw rows.
+    /// entirely inside the window and inside the retention, is not today, and
+    /// every row the roll-up counted still counts now (none has expired
+    /// since it was built). Any other day is read from raw rows.
     pub fn takes_whole_day(&self, rollup: &DayRollup) -> bool {
         self.window.start <= rollup.start()
             && rollup.end() <= self.window.end
             && self.retention_floor <= rollup.start()
+            && rollup.is_exact_at(self.now)
     }
 
     /// The closed days of the window it can take whole from their roll-ups
@@ -364,7 +366,7 @@ mod tests {
                 let day = f.occurred_at.instant().date_naive();
                 days.entry(day)
                     .or_insert_with(|| DayRollup::new(day))
-                    .add(&f);
+                    .add(&f, now);
             }
             let mut whole = Vec::new();
             for rollup in days.values() {
@@ -484,5 +486,50 @@ mod tests {
         };
         aggregation.add_all(&[row(1), row(2), row(1)]);
         assert_eq!(aggregation.finish().total, 3);
+    }
+
+    /// A lengthened retention (30 days to 90): rows written under 30 days
+    /// expire while their day is still inside the window. A roll-up built
+    /// before they expired is not taken after, and the summary stays equal to
+    /// the raw one, which drops them.
+    #[test]
+    fn a_rollup_whose_rows_expired_since_is_never_taken() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+        let written = |hour: u32| {
+            let occurred = day.and_hms_opt(hour, 0, 0).expect("time").and_utc();
+            IndexedMilestone {
+                expires_at: (occurred + TimeDelta::days(30)).timestamp(),
+                ..facts(&row(REPORT_CREATED, "t1", "w1", &format_millis(occurred)))
+            }
+        };
+        let rows = [written(1), written(2)];
+        let built_at = at("2026-10-02T01:00:00Z");
+        let mut rollup = DayRollup::new(day);
+        for r in &rows {
+            assert!(rollup.add(r, built_at));
+        }
+        let ninety = Retention::from_days(90).expect("valid");
+        // Before the first row expires, the day is taken whole.
+        let before = at("2026-10-31T00:59:59Z");
+        let aggregation = Aggregation::new(
+            Window::ending_at(WindowKey::Quarter, before),
+            before,
+            ninety,
+        );
+        assert!(aggregation.takes_whole_day(&rollup));
+        // After: not taken; the raw rows count nothing; the summary is exact.
+        let after = at("2026-10-31T01:00:01Z");
+        let window = Window::ending_at(WindowKey::Quarter, after);
+        let mut mixed = Aggregation::new(window, after, ninety);
+        assert!(!mixed.add_rollup(&rollup));
+        mixed.add_all(&rows);
+        let mut raw = Aggregation::new(window, after, ninety);
+        raw.add_all(&rows);
+        let (mixed, raw) = (mixed.finish(), raw.finish());
+        assert_eq!(mixed, raw);
+        assert_eq!(
+            raw.total, 1,
+            "the row of 02:00 still counts, the one of 01:00 expired"
+        );
     }
 }

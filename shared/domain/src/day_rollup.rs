@@ -98,6 +98,9 @@ pub struct DayRollup {
     /// The latest `occurred_at` per event, in catalog order.
     pub latest: Vec<Option<DateTime<Utc>>>,
     pub workspaces: BTreeSet<WorkspaceDigest>,
+    /// The earliest TTL (epoch seconds) of the rows it counted: it is exact
+    /// until then, whatever the retention does (`None`: it counted no row).
+    pub valid_until: Option<i64>,
 }
 
 impl DayRollup {
@@ -107,7 +110,16 @@ impl DayRollup {
             counts: vec![[0; 24]; CATALOG.len()],
             latest: vec![None; CATALOG.len()],
             workspaces: BTreeSet::new(),
+            valid_until: None,
         }
+    }
+
+    /// Whether every row it counted still counts at `now`: a row expires
+    /// with its own TTL, so a roll-up of rows written under a shorter
+    /// retention stops being exact when the first of them expires.
+    pub fn is_exact_at(&self, now: DateTime<Utc>) -> bool {
+        self.valid_until
+            .is_none_or(|until| crate::model::live_until(until, now))
     }
 
     pub fn start(&self) -> DateTime<Utc> {
@@ -118,12 +130,18 @@ impl DayRollup {
         self.start() + TimeDelta::days(1)
     }
 
-    /// Adds a row of this day; a row of another day is refused (`false`).
-    pub fn add(&mut self, row: &IndexedMilestone) -> bool {
+    /// Adds a row of this day that still counts at `now` (the build's
+    /// clock); a row of another day, or one past its TTL, is refused
+    /// (`false`), as the raw path refuses it.
+    pub fn add(&mut self, row: &IndexedMilestone, now: DateTime<Utc>) -> bool {
         let occurred = row.occurred_at.instant();
-        if occurred.date_naive() != self.day {
+        if occurred.date_naive() != self.day || !row.is_live_at(now) {
             return false;
         }
+        self.valid_until = Some(
+            self.valid_until
+                .map_or(row.expires_at, |until| until.min(row.expires_at)),
+        );
         let event = row.event.index();
         self.counts[event][occurred.hour() as usize] += 1;
         let latest = &mut self.latest[event];
@@ -170,6 +188,11 @@ mod tests {
         }
     }
 
+    /// When the test's roll-ups are built: after the day, before any row expires.
+    fn built() -> DateTime<Utc> {
+        crate::testing::at("2026-11-28T01:00:00Z")
+    }
+
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")
     }
@@ -183,7 +206,7 @@ mod tests {
             row(OPERATION_STARTED, "w2", "2026-11-27T23:30:00Z"),
             row(REPORT_CREATED, "w1", "2026-11-27T12:00:00Z"),
         ] {
-            assert!(rollup.add(&r));
+            assert!(rollup.add(&r, built()));
         }
         let op = EventName::parse(OPERATION_STARTED).expect("event");
         assert_eq!(rollup.count(op, 0), 2);
@@ -208,8 +231,14 @@ mod tests {
     #[test]
     fn rows_of_other_days_are_refused_at_both_edges() {
         let mut rollup = DayRollup::new(day());
-        assert!(!rollup.add(&row(OPERATION_STARTED, "w", "2026-11-26T23:59:59.999Z")));
-        assert!(!rollup.add(&row(OPERATION_STARTED, "w", "2026-11-28T00:00:00Z")));
+        assert!(!rollup.add(
+            &row(OPERATION_STARTED, "w", "2026-11-26T23:59:59.999Z"),
+            built()
+        ));
+        assert!(!rollup.add(
+            &row(OPERATION_STARTED, "w", "2026-11-28T00:00:00Z"),
+            built()
+        ));
         assert_eq!(rollup.total(), 0);
     }
 
@@ -235,11 +264,14 @@ mod tests {
         let mut rollup = DayRollup::new(day());
         for i in 0..100_000 {
             let hour = i % 24;
-            rollup.add(&row(
-                REPORT_CREATED,
-                &format!("ws-{i}"),
-                &format!("2026-11-27T{hour:02}:00:00Z"),
-            ));
+            rollup.add(
+                &row(
+                    REPORT_CREATED,
+                    &format!("ws-{i}"),
+                    &format!("2026-11-27T{hour:02}:00:00Z"),
+                ),
+                built(),
+            );
         }
         assert_eq!(rollup.workspaces.len(), 100_000);
         let chunks = rollup.workspace_chunks(20_000);
@@ -273,5 +305,41 @@ mod tests {
             Some("2026-11-22")
         );
         assert_eq!(days.len(), 6);
+    }
+
+    /// A row past its TTL when the roll-up is built never counts (as in the
+    /// raw path), and the earliest TTL it did count bounds its exactness.
+    #[test]
+    fn expired_rows_never_count_and_the_earliest_expiry_bounds_exactness() {
+        let mut rollup = DayRollup::new(day());
+        let with_ttl = |at: &str, ttl: &str| IndexedMilestone {
+            expires_at: crate::testing::at(ttl).timestamp(),
+            ..row(REPORT_CREATED, "w", at)
+        };
+        let expired = with_ttl("2026-11-27T01:00:00Z", "2026-11-28T00:59:59Z");
+        assert!(
+            !rollup.add(&expired, built()),
+            "expired a second before the build"
+        );
+        assert!(
+            rollup.is_exact_at(built()),
+            "nothing counted: exact at any time"
+        );
+        assert!(rollup.add(
+            &with_ttl("2026-11-27T02:00:00Z", "2026-12-27T02:00:00Z"),
+            built()
+        ));
+        assert!(rollup.add(
+            &with_ttl("2026-11-27T03:00:00Z", "2026-12-10T00:00:00Z"),
+            built()
+        ));
+        assert_eq!(rollup.total(), 2);
+        let first_expiry = crate::testing::at("2026-12-10T00:00:00Z");
+        assert_eq!(rollup.valid_until, Some(first_expiry.timestamp()));
+        assert!(
+            rollup.is_exact_at(first_expiry),
+            "a row counts at its TTL's second"
+        );
+        assert!(!rollup.is_exact_at(first_expiry + TimeDelta::milliseconds(1)));
     }
 }

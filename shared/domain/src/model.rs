@@ -88,6 +88,19 @@ pub struct IndexedMilestone {
     pub expires_at: i64,
 }
 
+impl IndexedMilestone {
+    /// Whether the row still counts at `now`: DynamoDB returns a row after
+    /// its TTL until TTL deletes it, and such a row never counts.
+    pub fn is_live_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        live_until(self.expires_at, now)
+    }
+}
+
+/// Whether a TTL of `expires_at` (epoch seconds) has not passed at `now`.
+pub(crate) fn live_until(expires_at: i64, now: chrono::DateTime<chrono::Utc>) -> bool {
+    chrono::DateTime::from_timestamp(expires_at, 0).is_some_and(|expiry| now <= expiry)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -203,7 +203,9 @@ impl Ledger {
         retention: Retention,
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupRun, StorageError> {
-        let usable = self.usable_rollups(days).await?.rollups;
+        // A roll-up that stopped being exact (a counted row expired since) is rebuilt.
+        let mut usable = self.usable_rollups(days).await?.rollups;
+        usable.retain(|_, rollup| rollup.is_exact_at(now));
         let mut run = RollupRun {
             days_checked: days.len() as u32,
             finished: true,
@@ -272,7 +274,7 @@ impl Ledger {
         let stats = self
             .read_range(rollup.start(), rollup.end(), options, |rows| {
                 for row in rows {
-                    rollup.add(row);
+                    rollup.add(row, now);
                 }
             })
             .await?;
@@ -304,7 +306,7 @@ impl Ledger {
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::rollup_chunk_item(
-                    day, version, i as u32, digests, retention,
+                    rollup, version, i as u32, digests, retention,
                 )))
                 .send()
                 .await

@@ -44,12 +44,14 @@ pub struct WindowStats {
 
 impl Ledger {
     /// Reads `window`: the usable roll-ups of `whole_days` (the closed days
-    /// the caller can take whole; one batched read), then the raw rows of
-    /// every part of the window those roll-ups do not answer.
+    /// the caller can take whole; one batched read) that `takes` accepts (the
+    /// caller's rule, e.g. that none of their rows has expired since), then
+    /// the raw rows of every part of the window those roll-ups do not answer.
     pub async fn read_window(
         &self,
         window: &Window,
         whole_days: &[NaiveDate],
+        takes: impl Fn(&DayRollup) -> bool,
         options: QueryOptions,
     ) -> Result<WindowRead, StorageError> {
         let mut read = WindowRead::default();
@@ -58,7 +60,7 @@ impl Ledger {
                 Ok(rollups) => {
                     read.stats.rollup_items = rollups.items;
                     read.stats.rollups_unreadable = rollups.unreadable;
-                    read.rollups = rollups.rollups.into_values().collect();
+                    read.rollups = rollups.rollups.into_values().filter(|r| takes(r)).collect();
                 }
                 Err(error) => read.rollup_error = Some(error),
             }

@@ -287,7 +287,12 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         Vec::new()
     };
     let read = ledger
-        .read_window(&window, &whole_days, QueryOptions::default())
+        .read_window(
+            &window,
+            &whole_days,
+            |rollup| aggregation.takes_whole_day(rollup),
+            QueryOptions::default(),
+        )
         .await?;
     for rollup in &read.rollups {
         aggregation.add_rollup(rollup);

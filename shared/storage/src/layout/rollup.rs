@@ -11,7 +11,7 @@ use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::day_rollup::{DayRollup, WorkspaceDigest};
-use domain::{CATALOG, Retention, format_millis};
+use domain::{EventName, Retention, format_millis};
 use std::collections::HashMap;
 
 /// Partition of the per-day version items: `event_key` = `YYYY-MM-DD`.
@@ -25,8 +25,9 @@ pub(crate) const DIGESTS_PER_CHUNK: usize = 20_000;
 pub(crate) mod rollup_attr {
     pub const VERSION: &str = "version";
     pub const BUMPED_AT: &str = "bumped_at";
-    pub const CATALOG: &str = "catalog";
+    pub const FORMAT: &str = "format";
     pub const COUNTS: &str = "counts";
+    pub const VALID_UNTIL: &str = "valid_until";
     pub const LATEST: &str = "latest";
     pub const CHUNKS: &str = "chunks";
     pub const WORKSPACES: &str = "workspaces";
@@ -91,11 +92,22 @@ pub(crate) struct RollupHead {
     pub rollup: DayRollup,
 }
 
-/// Roll-ups expire like rows: a day's roll-up lives as long as its last row can.
-pub(crate) fn rollup_expires_at(day: NaiveDate, retention: Retention) -> i64 {
-    (DayRollup::new(day).end() + retention.duration()).timestamp()
+/// The head format this release writes. A head of another format is not
+/// usable (its day is read raw until the writer rebuilds it).
+const HEAD_FORMAT: u64 = 2;
+
+/// A roll-up's TTL: when it stops being exact (its first counted row
+/// expires), or when its day leaves the retention in force, whichever is
+/// first. Its bookkeeping never outlives what it counts.
+pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64 {
+    let leaves_retention = (rollup.end() + retention.duration()).timestamp();
+    rollup
+        .valid_until
+        .map_or(leaves_retention, |until| until.min(leaves_retention))
 }
 
+/// A roll-up head, format 2: counts and latest times keyed by event name, so
+/// a catalog change (an event added or retired) leaves every head usable.
 pub(crate) fn rollup_head_item(
     rollup: &DayRollup,
     version: u64,
@@ -104,98 +116,88 @@ pub(crate) fn rollup_head_item(
 ) -> Item {
     let mut item = rollup_head_key(rollup.day);
     let n = |v: u64| AttributeValue::N(v.to_string());
+    item.insert(rollup_attr::FORMAT.into(), n(HEAD_FORMAT));
     item.insert(rollup_attr::VERSION.into(), n(version));
     item.insert(rollup_attr::CHUNKS.into(), n(u64::from(chunks)));
-    item.insert(
-        rollup_attr::CATALOG.into(),
-        AttributeValue::L(
-            CATALOG
-                .iter()
-                .map(|spec| AttributeValue::S(spec.name.to_owned()))
-                .collect(),
-        ),
-    );
-    item.insert(
-        rollup_attr::COUNTS.into(),
-        AttributeValue::L(
-            rollup
-                .counts
-                .iter()
-                .map(|hours| AttributeValue::L(hours.iter().map(|c| n(*c)).collect()))
-                .collect(),
-        ),
-    );
-    item.insert(
-        rollup_attr::LATEST.into(),
-        AttributeValue::L(
-            rollup
-                .latest
-                .iter()
-                .map(|latest| match latest {
-                    Some(at) => AttributeValue::S(format_millis(*at)),
-                    None => AttributeValue::Null(true),
-                })
-                .collect(),
-        ),
-    );
+    let counts = EventName::all()
+        .filter(|event| rollup.counts[event.index()].iter().any(|c| *c > 0))
+        .map(|event| {
+            let hours = rollup.counts[event.index()].iter().map(|c| n(*c)).collect();
+            (event.as_str().to_owned(), AttributeValue::L(hours))
+        })
+        .collect();
+    item.insert(rollup_attr::COUNTS.into(), AttributeValue::M(counts));
+    let latest = EventName::all()
+        .filter_map(|event| {
+            let at = rollup.latest[event.index()]?;
+            Some((
+                event.as_str().to_owned(),
+                AttributeValue::S(format_millis(at)),
+            ))
+        })
+        .collect();
+    item.insert(rollup_attr::LATEST.into(), AttributeValue::M(latest));
+    if let Some(until) = rollup.valid_until {
+        item.insert(
+            rollup_attr::VALID_UNTIL.into(),
+            AttributeValue::N(until.to_string()),
+        );
+    }
     item.insert(
         attr::EXPIRES_AT.into(),
-        AttributeValue::N(rollup_expires_at(rollup.day, retention).to_string()),
+        AttributeValue::N(rollup_expires_at(rollup, retention).to_string()),
     );
     item
 }
 
-/// Reads a roll-up head. A head built under another catalog (an event added,
-/// removed or reordered since) is an error: the summary reads that day raw,
-/// and the writer rebuilds it.
+/// Reads a roll-up head. Events the catalog no longer has are left out (their
+/// rows are skipped by raw reads too); events it did not have then count 0
+/// (no row of theirs can be in the day without a late row's version bump).
+/// A head of another format is an error: the day is read raw, and rebuilt.
 pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<RollupHead, ItemError> {
-    let list = |name: &'static str| match item.get(name) {
-        None => Err(ItemError::Missing(name)),
-        Some(AttributeValue::L(values)) => Ok(values),
-        Some(_) => Err(wrong_type(name, "L")),
-    };
-    let catalog: Vec<&str> = list(rollup_attr::CATALOG)?
-        .iter()
-        .map(|v| v.as_s().map(String::as_str).unwrap_or_default())
-        .collect();
-    let current: Vec<&str> = CATALOG.iter().map(|spec| spec.name).collect();
-    if catalog != current {
+    if required_n(item, rollup_attr::FORMAT)? != HEAD_FORMAT as i64 {
         return Err(invalid(
-            rollup_attr::CATALOG,
-            "built under another catalog".into(),
+            rollup_attr::FORMAT,
+            "written by another release".into(),
         ));
     }
+    let map = |name: &'static str| match item.get(name) {
+        None => Err(ItemError::Missing(name)),
+        Some(AttributeValue::M(values)) => Ok(values),
+        Some(_) => Err(wrong_type(name, "M")),
+    };
     let mut rollup = DayRollup::new(day);
-    let counts = list(rollup_attr::COUNTS)?;
-    if counts.len() != CATALOG.len() {
-        return Err(invalid(rollup_attr::COUNTS, "one list per event".into()));
-    }
-    for (event, hours) in counts.iter().enumerate() {
+    for (name, hours) in map(rollup_attr::COUNTS)? {
+        let Some(event) = EventName::parse(name) else {
+            continue;
+        };
         let AttributeValue::L(hours) = hours else {
-            return Err(wrong_type(rollup_attr::COUNTS, "L of L"));
+            return Err(wrong_type(rollup_attr::COUNTS, "M of L"));
         };
         if hours.len() != 24 {
             return Err(invalid(rollup_attr::COUNTS, "24 hours per event".into()));
         }
         for (hour, count) in hours.iter().enumerate() {
-            rollup.counts[event][hour] = count
+            rollup.counts[event.index()][hour] = count
                 .as_n()
                 .ok()
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| invalid(rollup_attr::COUNTS, "not a count".into()))?;
         }
     }
-    let latest = list(rollup_attr::LATEST)?;
-    if latest.len() != CATALOG.len() {
-        return Err(invalid(rollup_attr::LATEST, "one per event".into()));
-    }
-    for (event, value) in latest.iter().enumerate() {
-        rollup.latest[event] = match value {
-            AttributeValue::Null(_) => None,
-            AttributeValue::S(text) => Some(parse_instant(rollup_attr::LATEST, text)?.instant()),
-            _ => return Err(wrong_type(rollup_attr::LATEST, "S or NULL")),
+    for (name, value) in map(rollup_attr::LATEST)? {
+        let Some(event) = EventName::parse(name) else {
+            continue;
         };
+        let AttributeValue::S(text) = value else {
+            return Err(wrong_type(rollup_attr::LATEST, "M of S"));
+        };
+        rollup.latest[event.index()] = Some(parse_instant(rollup_attr::LATEST, text)?.instant());
     }
+    rollup.valid_until = match item.get(rollup_attr::VALID_UNTIL) {
+        None => None,
+        Some(_) => Some(required_n(item, rollup_attr::VALID_UNTIL)?),
+    };
     let chunks = required_n(item, rollup_attr::CHUNKS)?;
     Ok(RollupHead {
         version: day_version(Some(item))?,
@@ -205,13 +207,15 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
     })
 }
 
+/// One chunk of a roll-up's workspace digests; it expires with its head.
 pub(crate) fn rollup_chunk_item(
-    day: NaiveDate,
+    rollup: &DayRollup,
     version: u64,
     chunk: u32,
     digests: &[WorkspaceDigest],
     retention: Retention,
 ) -> Item {
+    let day = rollup.day;
     let mut item = rollup_chunk_key(day, version, chunk);
     item.insert(
         rollup_attr::WORKSPACES.into(),
@@ -224,7 +228,7 @@ pub(crate) fn rollup_chunk_item(
     );
     item.insert(
         attr::EXPIRES_AT.into(),
-        AttributeValue::N(rollup_expires_at(day, retention).to_string()),
+        AttributeValue::N(rollup_expires_at(rollup, retention).to_string()),
     );
     item
 }
@@ -248,44 +252,95 @@ mod tests {
     use super::*;
     use domain::IndexedMilestone;
 
-    #[test]
-    fn rollup_items_round_trip() {
+    fn one_row_rollup() -> DayRollup {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let mut rollup = DayRollup::new(day);
+        let occurred = domain::testing::at("2026-11-27T08:09:10Z");
         let indexed = IndexedMilestone {
             event: domain::EventName::parse(domain::testing::REPORT_CREATED).expect("event"),
             tenant_id: domain::TenantId::parse("t-1").expect("id"),
             workspace_id: domain::WorkspaceId::parse("w-1").expect("id"),
-            occurred_at: domain::OccurredAt::from_instant(domain::testing::at(
-                "2026-11-27T08:09:10.5Z",
-            )),
-            expires_at: 0,
+            occurred_at: domain::OccurredAt::from_instant(occurred),
+            expires_at: (occurred + chrono::TimeDelta::days(90)).timestamp(),
         };
-        assert!(rollup.add(&indexed));
+        assert!(rollup.add(&indexed, domain::testing::at("2026-11-28T01:00:00Z")));
+        rollup
+    }
+
+    #[test]
+    fn rollup_items_round_trip() {
+        let rollup = one_row_rollup();
+        let day = rollup.day;
         let head = rollup_head_item(&rollup, 7, 1, Retention::default());
         let back = rollup_head_from_item(day, &head).expect("head");
         assert_eq!((back.version, back.chunks), (7, 1));
         assert_eq!(back.rollup.counts, rollup.counts);
         assert_eq!(back.rollup.latest, rollup.latest);
+        assert_eq!(back.rollup.valid_until, rollup.valid_until);
         let digests: Vec<WorkspaceDigest> = rollup.workspaces.iter().copied().collect();
-        let chunk = rollup_chunk_item(day, 7, 0, &digests, Retention::default());
+        let chunk = rollup_chunk_item(&rollup, 7, 0, &digests, Retention::default());
         assert_eq!(rollup_chunk_digests(&chunk).expect("chunk"), digests);
         assert!(!head.contains_key(attr::DAY_SHARD) && !chunk.contains_key(attr::TIME_KEY));
+        assert_eq!(head[attr::EXPIRES_AT], chunk[attr::EXPIRES_AT]);
+    }
+
+    /// The bookkeeping never outlives what it counts: a roll-up expires when
+    /// its first row does, or when its day leaves the retention in force.
+    #[test]
+    fn a_rollup_expires_with_its_rows_or_its_day_whichever_is_first() {
+        let rollup = one_row_rollup();
+        let ttl = |retention_days| {
+            rollup_head_item(
+                &rollup,
+                0,
+                1,
+                Retention::from_days(retention_days).expect("valid"),
+            )[attr::EXPIRES_AT]
+                .clone()
+        };
+        let first_row = rollup.valid_until.expect("a row");
+        assert_eq!(ttl(90), AttributeValue::N(first_row.to_string()));
+        let day_end = domain::testing::at("2026-11-28T00:00:00Z").timestamp();
         assert_eq!(
-            head[attr::EXPIRES_AT],
-            AttributeValue::N((1_795_824_000 + 90 * 86_400).to_string()),
-            "expires with the retention, counted from the day's end"
+            ttl(30),
+            AttributeValue::N((day_end + 30 * 86_400).to_string())
+        );
+        let empty = DayRollup::new(rollup.day);
+        assert_eq!(
+            rollup_head_item(&empty, 0, 0, Retention::default())[attr::EXPIRES_AT],
+            AttributeValue::N((day_end + 90 * 86_400).to_string())
         );
     }
 
+    /// Heads are keyed by event name: an event added since counts 0, an event
+    /// retired since is left out, and the head stays usable either way.
     #[test]
-    fn a_head_from_another_catalog_is_refused() {
-        let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-        let mut head = rollup_head_item(&DayRollup::new(day), 1, 0, Retention::default());
-        head.insert(
-            rollup_attr::CATALOG.into(),
-            AttributeValue::L(vec![AttributeValue::S("retired.event".into())]),
+    fn a_head_survives_catalog_changes() {
+        let rollup = one_row_rollup();
+        let mut head = rollup_head_item(&rollup, 1, 1, Retention::default());
+        let Some(AttributeValue::M(counts)) = head.get_mut(rollup_attr::COUNTS) else {
+            panic!("counts are a map")
+        };
+        counts.insert(
+            "retired.event".into(),
+            AttributeValue::L(vec![AttributeValue::N("5".into()); 24]),
         );
-        assert!(rollup_head_from_item(day, &head).is_err());
+        let back = rollup_head_from_item(rollup.day, &head).expect("still usable");
+        assert_eq!(back.rollup.counts, rollup.counts);
+        assert_eq!(back.rollup.total(), 1);
+    }
+
+    #[test]
+    fn a_head_of_another_format_is_refused() {
+        let rollup = one_row_rollup();
+        let mut head = rollup_head_item(&rollup, 1, 1, Retention::default());
+        head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
+        assert!(rollup_head_from_item(rollup.day, &head).is_err());
+        head.remove(rollup_attr::FORMAT);
+        assert_eq!(
+            rollup_head_from_item(rollup.day, &head).err(),
+            Some(ItemError::Missing(rollup_attr::FORMAT)),
+            "a head of the first release"
+        );
     }
 }
