@@ -378,3 +378,40 @@ async fn prune_stops_at_its_deadline_on_a_slow_store_and_the_next_run_resumes() 
     let left: Vec<String> = table.event_ids().await;
     assert_eq!(left, ["live"]);
 }
+
+/// A summary whose reads overrun its budget (roll-ups being rebuilt after a
+/// deploy, or a slow store) answers a clear 503 with `Retry-After` inside
+/// the budget, never a timeout. Here: every DynamoDB request takes 300 ms, a
+/// 90-day window needs hundreds of them, and the budget is 1 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_over_its_read_budget_answers_503_with_retry_after() {
+    use crate::support::{TestTable, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+    let table = TestTable::create().await;
+    let slow = FaultProxy::start(
+        &dynamodb_endpoint(),
+        FaultPlan {
+            delay: Duration::from_millis(300),
+            ..FaultPlan::default()
+        },
+    );
+    let mut watcher = Watcher::start_with_timeout(
+        &slow.endpoint,
+        &table.name,
+        90,
+        300,
+        &[("SUMMARY_READ_BUDGET_MS", "1000")],
+    );
+    let warm = block_in_place(|| watcher.request("GET", "summary", "/summary?window=1y"));
+    assert_eq!(warm.status, 400, "{}", warm.body);
+    let started = Instant::now();
+    let reply = block_in_place(|| watcher.request("GET", "summary", "/summary?window=90d"));
+    let took = started.elapsed();
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["code"], "summary_unavailable");
+    assert_eq!(reply.retry_after.as_deref(), Some("60"));
+    assert!(
+        took < Duration::from_secs(5),
+        "answered in {took:?}, budget 1 s"
+    );
+}

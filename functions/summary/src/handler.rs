@@ -7,7 +7,7 @@ use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use std::convert::Infallible;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use storage::{Ledger, QueryOptions, StorageError, WindowStats};
 
 pub const ROUTE: &str = "/summary";
@@ -24,7 +24,41 @@ pub enum SummaryError {
     BadWindow(#[from] WindowError),
     #[error("reading the ledger failed")]
     Storage(#[from] StorageError),
+    /// The read did not finish inside its budget (roll-ups being rebuilt
+    /// after a deploy, or a slow store): a clear 503, never a timeout.
+    #[error(
+        "the summary is not available right now (its read took longer than {budget:?}); retry shortly"
+    )]
+    OverBudget { budget: Duration },
 }
+
+/// The summary's read budget when `SUMMARY_READ_BUDGET_MS` does not set one:
+/// well inside the function's 20 s timeout and API Gateway's 30 s limit.
+pub const DEFAULT_READ_BUDGET: Duration = Duration::from_secs(15);
+
+/// `SUMMARY_READ_BUDGET_MS` was set to something that is not a duration.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "SUMMARY_READ_BUDGET_MS must be a whole number of milliseconds from 100 to 25000, got {0:?}"
+)]
+pub struct ReadBudgetError(String);
+
+/// The read budget from `SUMMARY_READ_BUDGET_MS` (its value, if set).
+pub fn read_budget(value: Option<String>) -> Result<Duration, ReadBudgetError> {
+    match value {
+        None => Ok(DEFAULT_READ_BUDGET),
+        Some(text) => text
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| (100..=25_000).contains(ms))
+            .map(Duration::from_millis)
+            .ok_or(ReadBudgetError(text)),
+    }
+}
+
+/// Seconds a caller is asked to wait after a 503.
+const RETRY_AFTER_SECONDS: &str = "60";
 
 impl SummaryError {
     /// The one place errors become status codes and bodies. A 5xx body is generic.
@@ -50,6 +84,9 @@ impl SummaryError {
                 Some(error.allowed().to_vec()),
             ),
             SummaryError::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
+            SummaryError::OverBudget { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "summary_unavailable", None)
+            }
         };
         let message = match &self {
             SummaryError::NotFound => format!("no such route; use GET {ROUTE}?window=..."),
@@ -67,6 +104,12 @@ impl SummaryError {
                 .headers_mut()
                 .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
         }
+        if matches!(self, SummaryError::OverBudget { .. }) {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
+        }
         response
     }
 
@@ -76,6 +119,7 @@ impl SummaryError {
             SummaryError::MethodNotAllowed => "method_not_allowed",
             SummaryError::RepeatedWindow { .. } | SummaryError::BadWindow(_) => "bad_request",
             SummaryError::Storage(_) => "failed",
+            SummaryError::OverBudget { .. } => "over_budget",
         }
     }
 }
@@ -105,6 +149,7 @@ pub struct SummaryHandler {
     /// Bounds the windows offered and what counts.
     retention: Retention,
     options: QueryOptions,
+    read_budget: Duration,
 }
 
 impl SummaryHandler {
@@ -113,7 +158,14 @@ impl SummaryHandler {
             ledger,
             retention,
             options,
+            read_budget: DEFAULT_READ_BUDGET,
         }
+    }
+
+    /// How long one summary may read before it answers 503 instead.
+    pub fn with_read_budget(mut self, budget: Duration) -> Self {
+        self.read_budget = budget;
+        self
     }
 
     /// The Lambda entry point: every outcome, errors included, is an HTTP response.
@@ -203,6 +255,10 @@ impl SummaryHandler {
                     wiring::emf::failed();
                     let chain = wiring::error_chain(cause);
                     tracing::error!(outcome, window, latency_ms, error = chain, "summary failed");
+                } else if matches!(error, SummaryError::OverBudget { .. }) {
+                    // Counted as a failure: SummaryFailedAlarm watches it.
+                    wiring::emf::failed();
+                    tracing::error!(outcome, window, latency_ms, "summary over its read budget");
                 } else {
                     tracing::warn!(outcome, window, latency_ms, "summary refused");
                 }
@@ -240,15 +296,19 @@ impl SummaryHandler {
     async fn read(&self, key: WindowKey, now: DateTime<Utc>) -> Result<Answer, SummaryError> {
         let range = Window::ending_at(key, now);
         let mut aggregation = Aggregation::new(range, now, self.retention);
-        let read = self
-            .ledger
-            .read_window(
+        let read = tokio::time::timeout(
+            self.read_budget,
+            self.ledger.read_window(
                 &range,
                 &aggregation.whole_days(),
                 |rollup| aggregation.takes_whole_day(rollup),
                 self.options,
-            )
-            .await?;
+            ),
+        )
+        .await
+        .map_err(|_| SummaryError::OverBudget {
+            budget: self.read_budget,
+        })??;
         for rollup in &read.rollups {
             // Storage returns roll-ups only for the days asked for, all whole.
             let taken = aggregation.add_rollup(rollup);
@@ -338,6 +398,33 @@ mod tests {
 
     /// Roll-ups only save reading: when their batch read fails, the summary
     /// reads every day raw and answers 200, exact (never 500, never short).
+    #[test]
+    fn the_read_budget_comes_from_its_setting_within_bounds() {
+        assert_eq!(read_budget(None).ok(), Some(DEFAULT_READ_BUDGET));
+        assert_eq!(
+            read_budget(Some("1500".into())).ok(),
+            Some(Duration::from_millis(1500))
+        );
+        for bad in ["", "fast", "99", "25001", "-1"] {
+            assert!(read_budget(Some(bad.into())).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn over_budget_is_a_503_with_retry_after_and_a_generic_body() {
+        let response = SummaryError::OverBudget {
+            budget: Duration::from_secs(15),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+        let Body::Text(text) = response.body() else {
+            panic!("text body")
+        };
+        let body: serde_json::Value = serde_json::from_str(text).expect("json");
+        assert_eq!(body["error"]["code"], "summary_unavailable");
+    }
+
     #[tokio::test]
     async fn a_failed_rollup_read_is_answered_from_raw_rows() {
         let query = empty_query();

@@ -40,7 +40,8 @@ pub fn summary_openapi() -> Value {
               "403": {"description": "Unsigned or unauthorised (answered by API Gateway)", "content": {"application/json": {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}},
               "404": {"description": "Unknown route", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
               "405": {"description": "Method other than GET", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-              "500": {"description": "The ledger could not be read; the body is generic", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+              "500": {"description": "The ledger could not be read; the body is generic", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+              "503": {"description": "The read took longer than its budget (roll-ups being rebuilt after a deploy, or a slow store): retry after the Retry-After header's seconds", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             }
           }
         }
@@ -115,7 +116,7 @@ pub fn summary_openapi() -> Value {
                 "additionalProperties": false,
                 "required": ["code", "message"],
                 "properties": {
-                  "code": {"type": "string", "enum": ["invalid_window", "window_exceeds_retention", "not_found", "method_not_allowed", "internal"]},
+                  "code": {"type": "string", "enum": ["invalid_window", "window_exceeds_retention", "not_found", "method_not_allowed", "internal", "summary_unavailable"]},
                   "message": {"type": "string"},
                   "allowed_windows": {"type": "array", "items": {"type": "string", "enum": windows}}
                 }

@@ -22,11 +22,12 @@ pub struct Watcher {
     warmed: std::collections::HashSet<String>,
 }
 
-/// A response from the watcher: status, content type and body.
+/// A response from the watcher: status, content type, `Retry-After` and body.
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub content_type: Option<String>,
+    pub retry_after: Option<String>,
     pub body: String,
 }
 
@@ -198,15 +199,19 @@ impl Watcher {
     ) -> Reply {
         let mut response = result
             .unwrap_or_else(|e| panic!("{url}: {e}; watcher log: {}", self.log_path.display()));
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (content_type, retry_after) = (header("content-type"), header("retry-after"));
         let body = response.body_mut().read_to_string().expect("read body");
         Reply {
             status: response.status().as_u16(),
             content_type,
+            retry_after,
             body,
         }
     }

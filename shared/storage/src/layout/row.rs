@@ -1,11 +1,13 @@
 //! A milestone row: the item `record` writes, and reading one back (tests and
 //! the `testing` feature only; the functions never read whole rows).
 
+#[cfg(feature = "testing")]
+use super::INDEX_PROJECTION;
 #[cfg(any(test, feature = "testing"))]
-use super::fields::{event_id, optional_s, wrong_type};
-use super::fields::{event_name, invalid, parse_id, parse_instant, required_n, required_s};
+use super::fields::{event_id, optional_s, parse_id, parse_instant, required_n, wrong_type};
+use super::fields::{event_name, invalid, required_s};
 use super::keys::{day_shard_key, event_key, shard_for, time_key};
-use super::{INDEX_PROJECTION, Item, attr};
+use super::{Item, attr};
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 #[cfg(any(test, feature = "testing"))]
