@@ -19,11 +19,22 @@ const EVENT_ID: &str = "evt-secret-123";
 const METADATA_VALUE: &str = "secretreport.kind9";
 const CALLER_KEY: &str = "jane@example.com";
 
+/// One instant for every payload of the test: a replay must carry the same
+/// `occurred_at` to be a duplicate (two clock reads can differ by a millisecond).
+fn occurred_at() -> &'static str {
+    static AT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        (chrono::Utc::now() - chrono::TimeDelta::minutes(3))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    });
+    &AT
+}
+
 fn payload(workspace: &str) -> Value {
     json!({
         "event": REPORT_CREATED, "tenant_id": "tenant-logs", "workspace_id": workspace,
         "actor_id": ACTOR, "event_id": EVENT_ID,
-        "occurred_at": (chrono::Utc::now() - chrono::TimeDelta::minutes(3)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        "occurred_at": occurred_at(),
         "subject": {"type": "stored_report", "id": SUBJECT},
         "metadata": {"report_type": METADATA_VALUE}
     })

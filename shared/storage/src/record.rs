@@ -1,10 +1,14 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
 //! A late row (see [`Arrival`]) is put in one transaction with its day's
-//! version bump, so every roll-up of the day becomes stale at once.
+//! version bump, so every roll-up of the day becomes stale at once. Late rows
+//! of one day contend on that version item: a transaction cancelled for a
+//! conflict or throttling is retried here, with jittered backoff
+//! ([`LATE_ROW_RETRIES`]), since the SDK does not retry cancellations.
 
 use crate::error::StorageError;
 use crate::layout::{self, Item, attr};
 use crate::ledger::Ledger;
+use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -14,6 +18,22 @@ use aws_sdk_dynamodb::types::{
 use chrono::{DateTime, Utc};
 use domain::day_rollup::Arrival;
 use domain::{EventName, Milestone};
+
+/// How a late row's transaction is retried when it is cancelled for a
+/// conflict or throttling: 6 tries in all, at most about 1.6 s of waiting,
+/// well inside record's 10 s timeout.
+pub const LATE_ROW_RETRIES: RetryPolicy = RetryPolicy {
+    max_attempts: 6,
+    base_delay: std::time::Duration::from_millis(25),
+    max_delay: std::time::Duration::from_millis(800),
+};
+
+/// Cancellation reasons that a later try can get past.
+const TRANSIENT_CANCELLATIONS: [&str; 3] = [
+    "TransactionConflict",
+    "ThrottlingError",
+    "ProvisionedThroughputExceeded",
+];
 
 /// What a conditional put did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,31 +115,46 @@ impl Ledger {
             .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(bump).build())
-            .send()
-            .await;
-        let error = match result {
-            Ok(_) => return Ok(PutOutcome::Recorded),
-            Err(error) => error,
-        };
-        // The put's own condition failed: the key exists, and its old item
-        // (asked for with ALL_OLD) decides, as for an on-time put.
-        let put_reason = error
-            .as_service_error()
-            .and_then(|e| match e {
-                TransactWriteItemsError::TransactionCanceledException(c) => {
-                    c.cancellation_reasons().first().cloned()
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
+                .transact_items(TransactWriteItem::builder().update(bump.clone()).build())
+                .send()
+                .await;
+            let error = match result {
+                Ok(_) => return Ok(PutOutcome::Recorded),
+                Err(error) => error,
+            };
+            let reasons = match error.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                    c.cancellation_reasons().to_vec()
                 }
-                _ => None,
-            })
-            .filter(|reason| reason.code() == Some("ConditionalCheckFailed"));
-        match put_reason {
-            Some(reason) => compare(milestone, reason.item.filter(|old| !old.is_empty())),
-            None => Err(StorageError::dynamo("TransactWriteItems", error)),
+                _ => Vec::new(),
+            };
+            // The put's own condition failed: the key exists, and its old item
+            // (asked for with ALL_OLD) decides, as for an on-time put.
+            if let Some(put_reason) = reasons
+                .first()
+                .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
+            {
+                return compare(
+                    milestone,
+                    put_reason.item.clone().filter(|old| !old.is_empty()),
+                );
+            }
+            let transient = reasons.iter().any(|reason| {
+                reason
+                    .code()
+                    .is_some_and(|code| TRANSIENT_CANCELLATIONS.contains(&code))
+            });
+            if !transient || attempt >= LATE_ROW_RETRIES.max_attempts {
+                return Err(StorageError::dynamo("TransactWriteItems", error));
+            }
+            tokio::time::sleep(LATE_ROW_RETRIES.delay(attempt)).await;
         }
     }
 }

@@ -21,6 +21,10 @@ pub struct FaultPlan {
     pub throttle: f64,
     pub fail_after_apply: f64,
     pub hang: f64,
+    /// Of `TransactWriteItems` requests only: cancelled without forwarding,
+    /// as DynamoDB cancels a transaction that conflicts with another
+    /// (`TransactionCanceledException`, reason `TransactionConflict`).
+    pub cancel_transactions: f64,
     /// Added before every forwarded request: a slow store.
     pub delay: Duration,
     pub seed: u64,
@@ -30,6 +34,7 @@ pub struct FaultPlan {
 #[derive(Debug, Default)]
 pub struct FaultCounts {
     pub forwarded: AtomicU64,
+    pub cancelled: AtomicU64,
     pub throttled: AtomicU64,
     pub failed_after_apply: AtomicU64,
     pub hung: AtomicU64,
@@ -44,6 +49,7 @@ pub struct FaultProxy {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Fault {
     None,
+    CancelTransaction,
     Throttle,
     FailAfterApply,
     Hang,
@@ -186,6 +192,28 @@ fn error_response(status: &str, error_type: &str, message: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Whether the request is a `TransactWriteItems` call.
+fn is_transaction(request: &[u8]) -> bool {
+    let head_end = request
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(request.len());
+    String::from_utf8_lossy(&request[..head_end])
+        .to_ascii_lowercase()
+        .contains("x-amz-target: dynamodb_20120810.transactwriteitems")
+}
+
+/// DynamoDB's answer to a transaction cancelled by a conflict on its second
+/// item (the day version a late row bumps).
+fn transaction_conflict() -> Vec<u8> {
+    let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]","CancellationReasons":[{"Code":"None"},{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"}]}"#;
+    format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-RequestId: fault-proxy\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// `Some(on)` for a request to the proxy's own outage switch.
 fn outage_switch(request: &[u8]) -> Option<bool> {
     if request.starts_with(b"POST /__outage/on ") {
@@ -231,6 +259,8 @@ fn serve(
         let roll = dice.roll();
         let fault = if outage.load(Ordering::Relaxed) {
             Fault::Throttle
+        } else if is_transaction(&request) && dice.roll() < plan.cancel_transactions {
+            Fault::CancelTransaction
         } else if roll < plan.hang {
             Fault::Hang
         } else if roll < plan.hang + plan.throttle {
@@ -263,6 +293,11 @@ fn serve(
                     "ProvisionedThroughputExceededException",
                     "injected throttle",
                 ))?;
+                continue;
+            }
+            Fault::CancelTransaction => {
+                counts.cancelled.fetch_add(1, Ordering::Relaxed);
+                writer.write_all(&transaction_conflict())?;
                 continue;
             }
             Fault::None | Fault::FailAfterApply => {}
