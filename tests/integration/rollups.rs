@@ -265,6 +265,18 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
             .expect("record"),
         PutOutcome::Recorded
     );
+    // The version item expires with the data: when the day leaves the
+    // retention the row was recorded under (90 days from the day's end).
+    let day_end = (day + TimeDelta::days(1))
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc();
+    assert_eq!(
+        testing::day_version_expires_at(&ledger, day)
+            .await
+            .expect("read"),
+        Some((day_end + TimeDelta::days(90)).timestamp())
+    );
     assert!(
         !ledger
             .usable_rollups(&[day])

@@ -108,11 +108,16 @@ impl Ledger {
         let bump = Update::builder()
             .table_name(&self.table_name)
             .set_key(Some(layout::day_version_key(day)))
-            .update_expression("ADD #version :one SET #bumped_at = :now")
+            .update_expression("ADD #version :one SET #bumped_at = :now, #expires = :expires")
             .expression_attribute_names("#version", layout::rollup_attr::VERSION)
             .expression_attribute_names("#bumped_at", layout::rollup_attr::BUMPED_AT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N(layout::day_version_expires_at(milestone).to_string()),
+            )
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
         let mut attempt = 0u32;

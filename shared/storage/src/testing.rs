@@ -174,6 +174,25 @@ pub async fn store_rollup(
     ledger.store_rollup(rollup, 0, retention).await
 }
 
+/// The TTL (epoch seconds) of `day`'s version item, if a late row created it.
+pub async fn day_version_expires_at(
+    ledger: &Ledger,
+    day: NaiveDate,
+) -> Result<Option<i64>, StorageError> {
+    let read = ledger
+        .client
+        .get_item()
+        .table_name(&ledger.table_name)
+        .set_key(Some(layout::day_version_key(day)))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| StorageError::dynamo("GetItem", e))?;
+    Ok(read
+        .item
+        .and_then(|item| item.get(attr::EXPIRES_AT)?.as_n().ok()?.parse().ok()))
+}
+
 /// Which item of a day's roll-up [`corrupt_rollup`] breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupPart {

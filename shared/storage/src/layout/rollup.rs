@@ -73,6 +73,16 @@ pub(crate) fn day_version(item: Option<&Item>) -> Result<u64, ItemError> {
     }
 }
 
+/// The TTL of a day's version item, set by every late row that bumps it:
+/// when the day leaves the retention that row was recorded under (its own
+/// TTL's distance from its time, counted from the day's end). Bookkeeping
+/// expires with the data.
+pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
+    let retention = late.expires_at - late.occurred_at.instant().timestamp();
+    let day_end = DayRollup::new(late.occurred_at.instant().date_naive()).end();
+    day_end.timestamp() + retention
+}
+
 /// When a late row last bumped the day's version, if it ever did.
 pub(crate) fn day_bumped_at(item: Option<&Item>) -> Option<DateTime<Utc>> {
     let text = item?.get(rollup_attr::BUMPED_AT)?.as_s().ok()?;
