@@ -25,6 +25,8 @@ pub mod parse;
 mod proptests;
 pub mod rejection;
 pub mod retention;
+#[cfg(test)]
+mod rollup_proptests;
 pub mod schema;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -1,0 +1,147 @@
+//! Property test: a summary made of roll-ups and raw rows equals the summary
+//! of raw rows alone, whatever the rows, their TTLs (rows written under other
+//! retentions, rows already expired), the late rows, the build time and `now`
+//! (on hour and day edges), for every window.
+//!
+//! The model is storage's contract: the writer rolls up each closed day at
+//! build time `B` from the rows that exist then (past the lag); a late row
+//! (one that arrives after `B`) makes its day's roll-up stale, so that day is
+//! read raw; everything else the summary does is the domain's own.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use crate::day_rollup::{DayRollup, ROLLUP_LAG};
+use crate::events::{CATALOG, EventName};
+use crate::ids::{TenantId, WorkspaceId};
+use crate::model::IndexedMilestone;
+use crate::retention::Retention;
+use crate::time::OccurredAt;
+use crate::window::{Window, WindowKey};
+use crate::{Aggregation, testing::at};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone)]
+struct Row {
+    event: usize,
+    tenant: u8,
+    workspace: u8,
+    /// Milliseconds before `now`.
+    age_ms: i64,
+    /// The retention the row was recorded under, in days (its TTL's distance).
+    ttl_days: i64,
+    /// It arrived after the roll-ups were built.
+    late: bool,
+}
+
+fn rows() -> impl Strategy<Value = Vec<Row>> {
+    let row = (
+        0..CATALOG.len(),
+        0u8..3,
+        0u8..12,
+        // Up to 100 days back, sometimes on an exact hour or day edge.
+        prop_oneof![
+            0i64..100 * 86_400_000,
+            (0i64..100 * 24).prop_map(|h| h * 3_600_000),
+            (0i64..100).prop_map(|d| d * 86_400_000 + 1),
+        ],
+        prop_oneof![Just(7i64), Just(30), Just(90), Just(365)],
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(event, tenant, workspace, age_ms, ttl_days, late)| Row {
+            event,
+            tenant,
+            workspace,
+            age_ms,
+            ttl_days,
+            late,
+        });
+    prop::collection::vec(row, 0..160)
+}
+
+/// `now` on hour and day edges, or anywhere.
+fn nows() -> impl Strategy<Value = DateTime<Utc>> {
+    let base = at("2026-11-27T00:00:00Z");
+    prop_oneof![
+        (0i64..72).prop_map(move |h| base + TimeDelta::hours(h)),
+        (0i64..72).prop_map(move |h| base + TimeDelta::hours(h) - TimeDelta::milliseconds(1)),
+        (0i64..72 * 3_600_000).prop_map(move |ms| base + TimeDelta::milliseconds(ms)),
+    ]
+}
+
+fn indexed(row: &Row, now: DateTime<Utc>) -> IndexedMilestone {
+    let occurred = OccurredAt::from_instant(now - TimeDelta::milliseconds(row.age_ms));
+    let expiry = occurred.instant() + TimeDelta::days(row.ttl_days);
+    IndexedMilestone {
+        event: EventName::parse(CATALOG[row.event].name).expect("catalog event"),
+        tenant_id: TenantId::parse(&format!("t{}", row.tenant)).expect("id"),
+        workspace_id: WorkspaceId::parse(&format!("w{}", row.workspace)).expect("id"),
+        occurred_at: occurred,
+        // As stored: rounded up to the next whole second.
+        expires_at: expiry.timestamp() + i64::from(expiry.timestamp_subsec_nanos() > 0),
+    }
+}
+
+proptest! {
+    #[test]
+    fn rollups_and_raw_rows_give_the_same_summary(
+        rows in rows(),
+        now in nows(),
+        built_before_ms in 0i64..3 * 86_400_000,
+        retention_days in prop_oneof![Just(7u64), Just(30), Just(90), Just(365)],
+    ) {
+        let retention = Retention::from_days(retention_days).expect("valid");
+        let built = now - TimeDelta::milliseconds(built_before_ms);
+        let facts: Vec<(IndexedMilestone, bool)> =
+            rows.iter().map(|r| (indexed(r, now), r.late)).collect();
+        // The writer at `built`: every closed day past the lag, from the rows
+        // that existed then; a day that took a late row since is stale.
+        let mut rollups: BTreeMap<NaiveDate, DayRollup> = BTreeMap::new();
+        let mut stale: BTreeSet<NaiveDate> = BTreeSet::new();
+        for (row, late) in &facts {
+            let occurred = row.occurred_at.instant();
+            let day = occurred.date_naive();
+            let rolled = DayRollup::new(day).end() + ROLLUP_LAG <= built;
+            if !rolled {
+                continue;
+            }
+            let rollup = rollups.entry(day).or_insert_with(|| DayRollup::new(day));
+            if *late || occurred > built {
+                stale.insert(day);
+            } else {
+                rollup.add(row, built);
+            }
+        }
+        for key in WindowKey::ALL {
+            let window = Window::ending_at(key, now);
+            let mut raw = Aggregation::new(window, now, retention);
+            for (row, _) in &facts {
+                raw.add(row);
+            }
+            let mut mixed = Aggregation::new(window, now, retention);
+            let mut whole = BTreeSet::new();
+            for day in mixed.whole_days() {
+                if stale.contains(&day) {
+                    continue;
+                }
+                if let Some(rollup) = rollups.get(&day) {
+                    if mixed.add_rollup(rollup) {
+                        whole.insert(day);
+                    }
+                }
+            }
+            for (row, _) in &facts {
+                if !whole.contains(&row.occurred_at.instant().date_naive()) {
+                    mixed.add(row);
+                }
+            }
+            let (raw, mixed) = (raw.finish(), mixed.finish());
+            prop_assert_eq!(
+                serde_json::to_value(&raw).expect("json"),
+                serde_json::to_value(&mixed).expect("json"),
+                "{:?} at {} (built {}, retention {} days)", key, now, built, retention_days
+            );
+        }
+    }
+}
