@@ -125,10 +125,8 @@ proptest! {
                 if stale.contains(&day) {
                     continue;
                 }
-                if let Some(rollup) = rollups.get(&day) {
-                    if mixed.add_rollup(rollup) {
-                        whole.insert(day);
-                    }
+                if rollups.get(&day).is_some_and(|rollup| mixed.add_rollup(rollup)) {
+                    whole.insert(day);
                 }
             }
             for (row, _) in &facts {

@@ -107,13 +107,25 @@ impl Ledger {
     /// here (no head, a stale one, one from another catalog, an item that
     /// cannot be read) is read raw; unreadable items are counted, never fatal.
     pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
+        let (heads, mut read, mut unreadable) = self.current_heads(days).await?;
+        self.with_chunks(heads, &mut read, &mut unreadable).await
+    }
+
+    /// The heads of `days` built from each day's current version, without
+    /// their workspace chunks: what the writer checks (a day with 100,000
+    /// workspaces costs one head read, not five chunk reads). Returns the
+    /// heads, the items read and the items that could not be read.
+    async fn current_heads(
+        &self,
+        days: &[NaiveDate],
+    ) -> Result<(BTreeMap<NaiveDate, layout::RollupHead>, u64, u32), StorageError> {
         let mut keys = Vec::with_capacity(days.len() * 2);
         for day in days {
             keys.push(layout::day_version_key(*day));
             keys.push(layout::rollup_head_key(*day));
         }
         let items = self.batch_get(keys).await?;
-        let mut read = items.len() as u64;
+        let read = items.len() as u64;
         let by_key: HashMap<(String, String), &Item> = items
             .iter()
             .filter_map(|item| Some((sort_pair(item)?, item)))
@@ -138,10 +150,21 @@ impl Ledger {
                 }
                 // Stale: a late row arrived since; the day is read raw.
                 (Ok(_), Ok(_)) => {}
-                // Corrupt, or built under another catalog: read raw, counted.
+                // Corrupt, or of another format: read raw, counted.
                 _ => unreadable += 1,
             }
         }
+        Ok((heads, read, unreadable))
+    }
+
+    /// The heads' roll-ups with their workspace digests; a head whose chunks
+    /// are not all there, or cannot be read, is left out.
+    async fn with_chunks(
+        &self,
+        heads: BTreeMap<NaiveDate, layout::RollupHead>,
+        read: &mut u64,
+        unreadable: &mut u32,
+    ) -> Result<RollupRead, StorageError> {
         let chunk_keys: Vec<Item> = heads
             .iter()
             .flat_map(|(day, head)| {
@@ -157,7 +180,7 @@ impl Ledger {
             .map(|(day, head)| (day, head.rollup))
             .collect();
         let chunks = self.batch_get(chunk_keys).await?;
-        read += chunks.len() as u64;
+        *read += chunks.len() as u64;
         for chunk in chunks {
             let Some((_, sort)) = sort_pair(&chunk) else {
                 continue;
@@ -178,7 +201,7 @@ impl Ledger {
                     }
                     // A corrupt chunk makes its day unusable: read raw, counted.
                     Err(_) => {
-                        unreadable += 1;
+                        *unreadable += 1;
                         expected.remove(&day);
                     }
                 }
@@ -188,8 +211,8 @@ impl Ledger {
         rollups.retain(|day, _| expected.get(day) == Some(&0));
         Ok(RollupRead {
             rollups,
-            items: read,
-            unreadable,
+            items: *read,
+            unreadable: *unreadable,
         })
     }
 
@@ -203,9 +226,10 @@ impl Ledger {
         retention: Retention,
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupRun, StorageError> {
-        // A roll-up that stopped being exact (a counted row expired since) is rebuilt.
-        let mut usable = self.usable_rollups(days).await?.rollups;
-        usable.retain(|_, rollup| rollup.is_exact_at(now));
+        // Heads only (never the chunks): a day is built again unless its head
+        // is current and still exact (no counted row expired since).
+        let (mut usable, _, _) = self.current_heads(days).await?;
+        usable.retain(|_, head| head.rollup.is_exact_at(now));
         let mut run = RollupRun {
             days_checked: days.len() as u32,
             finished: true,
