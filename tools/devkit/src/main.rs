@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! devkit create-table --table NAME [--template PATH] [--endpoint URL]
-//! devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+//! devkit seed         --table NAME --count N [--days 90] [--workspaces 1000] [--endpoint URL]
 //! devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
 //! devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
 //! devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
@@ -26,7 +26,7 @@ type BoxError = Box<dyn Error + Send + Sync>;
 
 const USAGE: &str = "usage:
   devkit create-table --table NAME [--template PATH] [--endpoint URL]
-  devkit seed         --table NAME --count N [--days 90] [--endpoint URL]
+  devkit seed         --table NAME --count N [--days 90] [--workspaces 1000] [--endpoint URL]
   devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
   devkit summarize    --table NAME --window 24h|7d|30d|90d [--rollups true] [--endpoint URL]
   devkit rollup       --table NAME [--endpoint URL]
@@ -131,6 +131,7 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
         .map(|d| d.parse())
         .transpose()?
         .unwrap_or(90);
+    let workspaces: usize = flag(args, "workspaces", devkit::seed::DEFAULT_WORKSPACES)?;
     let retention = Retention::default();
     let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let end = Utc::now();
@@ -141,7 +142,7 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
     let mut next_report = count / 10;
     for chunk_start in (0..count).step_by(CHUNK) {
         let milestones = (chunk_start..(chunk_start + CHUNK).min(count))
-            .map(|i| synthetic_milestone(i, count, end, span, retention))
+            .map(|i| synthetic_milestone(i, count, end, span, retention, workspaces))
             .collect::<Result<Vec<_>, _>>()?;
         written += testing::load(&ledger, &milestones, 8).await?;
         if written >= next_report {
@@ -363,8 +364,14 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
         let started = Instant::now();
         match op.as_str() {
             "put" => {
-                let mut milestone =
-                    synthetic_milestone(i, count, now, TimeDelta::hours(1), Retention::default())?;
+                let mut milestone = synthetic_milestone(
+                    i,
+                    count,
+                    now,
+                    TimeDelta::hours(1),
+                    Retention::default(),
+                    devkit::seed::DEFAULT_WORKSPACES,
+                )?;
                 milestone.event_id =
                     domain::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
                 ledger
@@ -397,8 +404,14 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
 
 /// Prints the stored size of a typical row and of its index projection, by DynamoDB's sizing rules.
 fn item_size() -> Result<(), BoxError> {
-    let mut milestone =
-        synthetic_milestone(1, 2, Utc::now(), TimeDelta::hours(1), Retention::default())?;
+    let mut milestone = synthetic_milestone(
+        1,
+        2,
+        Utc::now(),
+        TimeDelta::hours(1),
+        Retention::default(),
+        devkit::seed::DEFAULT_WORKSPACES,
+    )?;
     // A realistic host-app row: a deterministic event id and a subject.
     milestone.event_id = domain::EventId::parse("diag:run-1029384:user-100234:2026-11-27")?;
     milestone.tenant_id = domain::TenantId::parse("tenant-000123")?;

@@ -7,17 +7,22 @@ use domain::{
 };
 use std::error::Error;
 
-/// Tenants and workspaces per tenant in the synthetic population (1,000 workspaces).
+/// Tenants in the synthetic population.
 pub const TENANTS: usize = 200;
-pub const WORKSPACES_PER_TENANT: usize = 5;
+/// Distinct workspace ids when a caller does not choose (`--workspaces`).
+pub const DEFAULT_WORKSPACES: usize = 1_000;
 
-/// Milestone `i` of `count`, spread evenly over `[end - span, end)`; events cycle through the catalog.
+/// Milestone `i` of `count`, spread evenly over `[end - span, end)`; events
+/// cycle through the catalog, and workspaces through `workspaces` distinct ids
+/// (consecutive milestones land in different workspaces, so a day of `n`
+/// milestones touches `min(n, workspaces)` of them).
 pub fn synthetic_milestone(
     i: usize,
     count: usize,
     end: DateTime<Utc>,
     span: TimeDelta,
     retention: Retention,
+    workspaces: usize,
 ) -> Result<Milestone, Box<dyn Error + Send + Sync>> {
     let step_ms = span.num_milliseconds() / count.max(1) as i64;
     let occurred = end - span + TimeDelta::milliseconds(step_ms * i as i64);
@@ -34,7 +39,7 @@ pub fn synthetic_milestone(
     Ok(Milestone {
         event,
         tenant_id: TenantId::parse(&format!("tenant-{}", i % TENANTS))?,
-        workspace_id: WorkspaceId::parse(&format!("ws-{}", (i / TENANTS) % WORKSPACES_PER_TENANT))?,
+        workspace_id: WorkspaceId::parse(&format!("ws-{}", i % workspaces.max(1)))?,
         actor_id: ActorId::parse(&format!("user-{}", i % 1000))?,
         event_id: EventId::parse(&format!("bench:{i}"))?,
         occurred_at: OccurredAt::from_instant(occurred),
