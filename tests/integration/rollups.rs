@@ -189,6 +189,78 @@ async fn rows_that_expired_under_a_shorter_retention_never_count() {
     );
 }
 
+/// A shortened retention (90 days to 30): the writer's next run deletes the
+/// roll-up and day-version items of every day now outside it, and keeps
+/// those of the days inside it.
+#[tokio::test]
+async fn after_a_shortened_retention_no_bookkeeping_outside_it_remains() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let days: Vec<NaiveDate> = [45, 44, 43, 10, 9]
+        .iter()
+        .map(|d| (now - TimeDelta::days(*d)).date_naive())
+        .collect();
+    let rows = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let at = day.and_hms_opt(12, 0, 0).expect("time").and_utc();
+            row(REPORT_CREATED, "t", "w1", &format!("b-{i}"), at)
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    for day in &days {
+        ledger
+            .roll_up_day(*day, now, Retention::default(), QueryOptions::default())
+            .await
+            .expect("roll up");
+    }
+    // A late row gives one old day a version item too.
+    let late = row(
+        OPERATION_STARTED,
+        "t",
+        "w2",
+        "late-old",
+        days[1].and_hms_opt(13, 0, 0).expect("time").and_utc(),
+    );
+    ledger
+        .record(&late, Arrival::of(late.occurred_at, now))
+        .await
+        .expect("late row");
+    let before = testing::bookkeeping_days(&ledger).await.expect("scan");
+    assert_eq!(before.keys().copied().collect::<Vec<_>>(), {
+        let mut sorted = days.clone();
+        sorted.sort();
+        sorted
+    });
+
+    let thirty = Retention::from_days(30).expect("valid");
+    let run = ledger
+        .roll_up_days(
+            &domain::day_rollup::due_days(now, thirty),
+            now,
+            thirty,
+            || false,
+        )
+        .await
+        .expect("writer");
+    assert!(run.cleanup_error.is_none(), "{:?}", run.cleanup_error);
+    let floor = (now - thirty.duration()).date_naive();
+    let after = testing::bookkeeping_days(&ledger).await.expect("scan");
+    assert!(after.keys().all(|day| *day >= floor), "{after:?}");
+    assert!(
+        after.contains_key(&days[3]) && after.contains_key(&days[4]),
+        "{after:?}"
+    );
+    let removed: u32 = before
+        .iter()
+        .filter(|(day, _)| **day < floor)
+        .map(|(_, items)| items)
+        .sum();
+    assert_eq!(run.bookkeeping_deleted, removed);
+}
+
 /// Roll-ups only save reading: a corrupt version, head or chunk is counted
 /// and its day read raw, so the summary stays exact.
 #[tokio::test]

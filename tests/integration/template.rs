@@ -134,6 +134,8 @@ fn rollup_role_grants_exactly_reads_of_the_index_and_rollup_items_and_its_logs()
         ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:ConditionCheckItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("logs:CreateLogStream", "GetAtt RollupLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt RollupLogGroup.Arn"),
     ]);
@@ -199,6 +201,8 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
             ),
             ("dynamodb:GetItem".to_owned(), keys(&["#day", "#rollup"])),
             ("dynamodb:PutItem".to_owned(), keys(&["#rollup"])),
+            ("dynamodb:Query".to_owned(), keys(&["#day", "#rollup"])),
+            ("dynamodb:DeleteItem".to_owned(), keys(&["#day", "#rollup"])),
         ])
     );
 }

@@ -22,6 +22,9 @@ pub struct RollupReport {
     /// not stored now, built by a later run.
     pub days_superseded: u32,
     pub days_failed: u32,
+    /// Roll-up and day-version items of days outside the retention, deleted
+    /// (after a shortened retention; normally 0).
+    pub bookkeeping_deleted: u32,
     pub duration_ms: u64,
 }
 
@@ -36,6 +39,10 @@ pub enum RollupError {
     },
     #[error("the roll-ups could not be read; nothing was written")]
     Storage(#[from] storage::StorageError),
+    #[error(
+        "the roll-up items of days outside the retention could not all be deleted; the next run tries again"
+    )]
+    CleanupFailed { report: Box<RollupReport> },
 }
 
 impl From<RollupError> for Diagnostic {
@@ -43,6 +50,7 @@ impl From<RollupError> for Diagnostic {
         let error_type = match error {
             RollupError::DaysFailed { .. } => "DaysFailed",
             RollupError::Storage(_) => "StorageUnavailable",
+            RollupError::CleanupFailed { .. } => "CleanupFailed",
         };
         Diagnostic {
             error_type: error_type.into(),
@@ -107,8 +115,10 @@ impl RollupHandler {
             days_built: run.days_built,
             days_superseded: run.days_superseded,
             days_failed: run.failed.len() as u32,
+            bookkeeping_deleted: run.bookkeeping_deleted,
             duration_ms: 0,
         };
+        let cleanup_error = run.cleanup_error.as_ref().map(|e| wiring::error_chain(e));
         report.duration_ms = started.elapsed().as_millis() as u64;
         wiring::emf::rollup_run(report.days_built, report.days_failed, report.finished);
         macro_rules! log_report {
@@ -120,6 +130,8 @@ impl RollupHandler {
                     days_built = report.days_built,
                     days_superseded = report.days_superseded,
                     days_failed = report.days_failed,
+                    bookkeeping_deleted = report.bookkeeping_deleted,
+                    cleanup_error,
                     duration_ms = report.duration_ms,
                     "rollup"
                 )
@@ -129,6 +141,12 @@ impl RollupHandler {
             log_report!(error, "days_failed");
             return Err(RollupError::DaysFailed {
                 failed: report.days_failed,
+                report: Box::new(report),
+            });
+        }
+        if cleanup_error.is_some() {
+            log_report!(error, "cleanup_failed");
+            return Err(RollupError::CleanupFailed {
                 report: Box::new(report),
             });
         }
@@ -146,6 +164,7 @@ mod tests {
     use super::*;
     use aws_sdk_dynamodb::Client;
     use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
+    use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use domain::testing::at;
 
@@ -155,7 +174,12 @@ mod tests {
     async fn a_stop_before_the_first_day_ends_unfinished() {
         let none =
             mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
-        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&none]);
+        let no_bookkeeping = mock!(Client::query).then_output(|| QueryOutput::builder().build());
+        let client: Client = mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            &[&none, &no_bookkeeping]
+        );
         let retention = Retention::from_days(7).expect("valid");
         let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
         let report = handler
@@ -181,7 +205,12 @@ mod tests {
                     .build(),
             )
         });
-        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&none, &broken]);
+        let no_bookkeeping = mock!(Client::query).then_output(|| QueryOutput::builder().build());
+        let client: Client = mock_client!(
+            aws_sdk_dynamodb,
+            RuleMode::MatchAny,
+            &[&none, &broken, &no_bookkeeping]
+        );
         let retention = Retention::from_days(7).expect("valid");
         let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
         let error = handler

@@ -56,6 +56,11 @@ pub struct RollupRun {
     pub failed: Vec<(NaiveDate, StorageError)>,
     /// `false` when the run stopped before every day was looked at.
     pub finished: bool,
+    /// Roll-up and day-version items of days outside the retention, deleted.
+    pub bookkeeping_deleted: u32,
+    /// Why they could not all be deleted, when they could not; the next run
+    /// tries again.
+    pub cleanup_error: Option<StorageError>,
 }
 
 impl Ledger {
@@ -235,6 +240,14 @@ impl Ledger {
             finished: true,
             ..RollupRun::default()
         };
+        // Bookkeeping never outlives the retention in force: after a
+        // shortening, the items of days now outside it go (TTL set them to
+        // leave later).
+        let first_kept = (now - retention.duration()).date_naive();
+        match self.delete_bookkeeping_before(first_kept).await {
+            Ok(deleted) => run.bookkeeping_deleted = deleted,
+            Err(error) => run.cleanup_error = Some(error),
+        }
         for day in days.iter().filter(|day| !usable.contains_key(day)) {
             if should_stop() {
                 run.finished = false;
@@ -250,6 +263,51 @@ impl Ledger {
             }
         }
         Ok(run)
+    }
+
+    /// Deletes the roll-up and day-version items of every day before
+    /// `first_kept`, and says how many it deleted.
+    pub async fn delete_bookkeeping_before(
+        &self,
+        first_kept: NaiveDate,
+    ) -> Result<u32, StorageError> {
+        let bound = layout::bookkeeping_before(first_kept);
+        let mut deleted = 0;
+        for partition in layout::BOOKKEEPING_PARTITIONS {
+            let mut start: Option<Item> = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table_name)
+                    .key_condition_expression("#pk = :pk AND #sk < :bound")
+                    .expression_attribute_names("#pk", layout::attr::TENANT_ID)
+                    .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
+                    .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+                    .expression_attribute_values(":bound", AttributeValue::S(bound.clone()))
+                    .projection_expression("#pk, #sk")
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::dynamo("Query", e))?;
+                for key in page.items.unwrap_or_default() {
+                    self.client
+                        .delete_item()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key))
+                        .send()
+                        .await
+                        .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
+                    deleted += 1;
+                }
+                match page.last_evaluated_key {
+                    Some(key) if !key.is_empty() => start = Some(key),
+                    _ => break,
+                }
+            }
+        }
+        Ok(deleted)
     }
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's

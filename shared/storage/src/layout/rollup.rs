@@ -33,6 +33,15 @@ pub(crate) mod rollup_attr {
     pub const WORKSPACES: &str = "workspaces";
 }
 
+/// The partitions that hold roll-up bookkeeping, never a row.
+pub(crate) const BOOKKEEPING_PARTITIONS: [&str; 2] = [DAY_PARTITION, ROLLUP_PARTITION];
+
+/// The sort-key bound below which a bookkeeping item belongs to a day before
+/// `day`: day versions and heads are `YYYY-MM-DD`, chunks `YYYY-MM-DD#v…`.
+pub(crate) fn bookkeeping_before(day: NaiveDate) -> String {
+    day_text(day)
+}
+
 fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
