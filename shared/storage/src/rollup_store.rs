@@ -274,40 +274,56 @@ impl Ledger {
         let bound = layout::bookkeeping_before(first_kept);
         let mut deleted = 0;
         for partition in layout::BOOKKEEPING_PARTITIONS {
-            let mut start: Option<Item> = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
+            for key in self.bookkeeping_keys(partition, Some(&bound)).await? {
+                self.client
+                    .delete_item()
                     .table_name(&self.table_name)
-                    .key_condition_expression("#pk = :pk AND #sk < :bound")
-                    .expression_attribute_names("#pk", layout::attr::TENANT_ID)
-                    .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
-                    .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-                    .expression_attribute_values(":bound", AttributeValue::S(bound.clone()))
-                    .projection_expression("#pk, #sk")
-                    .consistent_read(true)
-                    .set_exclusive_start_key(start.take())
+                    .set_key(Some(key))
                     .send()
                     .await
-                    .map_err(|e| StorageError::dynamo("Query", e))?;
-                for key in page.items.unwrap_or_default() {
-                    self.client
-                        .delete_item()
-                        .table_name(&self.table_name)
-                        .set_key(Some(key))
-                        .send()
-                        .await
-                        .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
-                    deleted += 1;
-                }
-                match page.last_evaluated_key {
-                    Some(key) if !key.is_empty() => start = Some(key),
-                    _ => break,
-                }
+                    .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
+                deleted += 1;
             }
         }
         Ok(deleted)
+    }
+
+    /// The keys of one bookkeeping partition's items, all of them or those
+    /// whose sort key is below `below`, strongly consistent, paginated.
+    pub(crate) async fn bookkeeping_keys(
+        &self,
+        partition: &str,
+        below: Option<&str>,
+    ) -> Result<Vec<Item>, StorageError> {
+        let mut keys = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table_name)
+                .expression_attribute_names("#pk", layout::attr::TENANT_ID)
+                .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+                .projection_expression("#pk, #sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take());
+            let query = match below {
+                Some(bound) => query
+                    .key_condition_expression("#pk = :pk AND #sk < :bound")
+                    .expression_attribute_values(":bound", AttributeValue::S(bound.to_owned())),
+                None => query.key_condition_expression("#pk = :pk"),
+            };
+            let page = query
+                .send()
+                .await
+                .map_err(|e| StorageError::dynamo("Query", e))?;
+            keys.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok(keys),
+            }
+        }
     }
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's

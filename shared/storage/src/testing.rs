@@ -197,35 +197,15 @@ pub async fn day_version_expires_at(
 pub async fn bookkeeping_days(
     ledger: &Ledger,
 ) -> Result<std::collections::BTreeMap<NaiveDate, u32>, StorageError> {
-    use aws_sdk_dynamodb::types::AttributeValue;
     let mut days = std::collections::BTreeMap::new();
     for partition in layout::BOOKKEEPING_PARTITIONS {
-        let mut start = None;
-        loop {
-            let page = ledger
-                .client
-                .query()
-                .table_name(&ledger.table_name)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", attr::TENANT_ID)
-                .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| StorageError::dynamo("Query", e))?;
-            for item in page.items() {
-                let day = item
-                    .get(attr::EVENT_KEY)
-                    .and_then(|v| v.as_s().ok())
-                    .and_then(|key| NaiveDate::parse_from_str(key.get(..10)?, "%Y-%m-%d").ok());
-                if let Some(day) = day {
-                    *days.entry(day).or_default() += 1;
-                }
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
+        for key in ledger.bookkeeping_keys(partition, None).await? {
+            let day = key
+                .get(attr::EVENT_KEY)
+                .and_then(|v| v.as_s().ok())
+                .and_then(|sort| NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok());
+            if let Some(day) = day {
+                *days.entry(day).or_default() += 1;
             }
         }
     }
