@@ -58,7 +58,8 @@ const widget = (page) => page.locator("adoption-summary");
 /** What the widget shows, read from its shadow DOM. */
 async function shown(page) {
   // The summary, or an error state: fail at once, with its text, rather than time out.
-  await widget(page).locator(".cards, [role=alert]").first().waitFor();
+  // An alert whose Retry is at work (disabled) is not an answer yet.
+  await widget(page).locator(".cards, [role=alert]:not(:has(button[disabled]))").first().waitFor();
   const alert = widget(page).locator("[role=alert]");
   if (await alert.count()) {
     throw new Error(`the widget shows an error: ${await alert.first().textContent()}`);
@@ -222,6 +223,41 @@ await test("a 5xx offers a retry that recovers", async (page) => {
   await page.unroute("**/summary?*");
   await alert.locator("button", { hasText: "Retry" }).click();
   assertMatches(await shown(page), await api(page, "7d"));
+});
+
+const focused = (page) =>
+  widget(page).evaluate((host) => {
+    const active = host.shadowRoot.activeElement;
+    return active ? `${active.tagName.toLowerCase()}:${active.textContent}` : null;
+  });
+
+await test("Retry keeps the focus: on the next Retry while it fails, then on the heading", async (page) => {
+  const alert = await stubbed(page, 503, { error: { code: "summary_unavailable", message: "…" } });
+  await alert.locator("button", { hasText: "Retry" }).click();
+  await widget(page).locator("[role=alert] button:not([disabled])", { hasText: "Retry" }).waitFor();
+  assert.equal(await focused(page), "button:Retry", "the failing retry's successor has the focus");
+  await page.unroute("**/summary?*");
+  await widget(page).locator("[role=alert] button", { hasText: "Retry" }).click();
+  await shown(page);
+  assert.equal(await focused(page), "h2:Product adoption", "back on the panel's heading");
+});
+
+await test("one short status line is announced, and the windows are named in words", async (page) => {
+  await page.goto(new URL("/?window=7d", PAGE_URL).href);
+  const view = await shown(page);
+  const live = await widget(page).evaluate((host) =>
+    [...host.shadowRoot.querySelectorAll("[aria-live]")].map((n) => n.textContent),
+  );
+  assert.equal(live.length, 1, "one live region, not the whole body");
+  assert.equal(live[0], `Last 7 days: ${view.total.toLocaleString("en-GB")} milestones, ${view.activeWorkspaces.toLocaleString("en-GB")} active workspaces.`);
+  for (const name of ["24 hours", "7 days", "30 days", "90 days"]) {
+    assert.equal(await widget(page).getByRole("radio", { name, exact: true }).count(), 1, name);
+  }
+  await widget(page).locator("label[for=window-30d]").click();
+  await page.waitForURL(/window=30d/);
+  await shown(page);
+  const status = await widget(page).evaluate((host) => host.shadowRoot.querySelector("[aria-live]").textContent);
+  assert.match(status, /^Last 30 days: /);
 });
 
 await test("a 200 that is not a summary shows an error with Retry, never an endless Loading", async (page) => {

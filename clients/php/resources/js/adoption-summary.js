@@ -180,6 +180,12 @@ function applyStyle(root, nonce) {
 class AdoptionSummary extends HTMLElement {
   #root;
   #body;
+  // One short, visually hidden status line: what assistive technology
+  // announces on a window change (never the whole body, card by card).
+  #status;
+  // A Retry was pressed: keep focus on the retry path (the next Retry, or
+  // the panel's heading once the summary is back).
+  #retrying = false;
   #fieldset;
   #request = 0;
   #offered = ALL_WINDOWS;
@@ -199,10 +205,11 @@ class AdoptionSummary extends HTMLElement {
     const panel = el(
       "section",
       { class: "panel", "aria-labelledby": "title" },
-      el("header", {}, el("h2", { id: "title" }, "Product adoption"), this.#fieldset),
+      el("header", {}, el("h2", { id: "title", tabindex: "-1" }, "Product adoption"), this.#fieldset),
     );
-    this.#body = el("div", { "aria-live": "polite" });
-    panel.append(this.#body);
+    this.#status = el("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+    this.#body = el("div", {});
+    panel.append(this.#status, this.#body);
     this.#root.append(panel);
     this.#renderSelector(this.#offered);
     window.addEventListener("popstate", this.#onPopState);
@@ -225,7 +232,14 @@ class AdoptionSummary extends HTMLElement {
       const input = el("input", { type: "radio", name: "window", id, value: key });
       input.checked = key === current;
       input.addEventListener("change", () => this.#load(key, true));
-      this.#fieldset.append(input, el("label", { for: id, title: WINDOW_LABELS[key] }, key));
+      // Seen as "24h", heard as "24 hours".
+      const label = el(
+        "label",
+        { for: id, title: WINDOW_LABELS[key] },
+        el("span", { "aria-hidden": "true" }, key),
+        el("span", { class: "sr-only" }, WINDOW_LABELS[key]),
+      );
+      this.#fieldset.append(input, label);
     }
   }
 
@@ -243,7 +257,15 @@ class AdoptionSummary extends HTMLElement {
     }
     const request = ++this.#request;
     this.#body.setAttribute("aria-busy", "true");
-    this.#body.replaceChildren(el("p", { class: "state loading", role: "status" }, "Loading adoption summary…"));
+    this.#status.textContent = `Loading the adoption summary of the last ${WINDOW_LABELS[key] || key}…`;
+    const retry = this.#retrying ? this.#body.querySelector(".state.error button") : null;
+    if (retry) {
+      // Keep the focused Retry in place (disabled) while it works.
+      retry.disabled = true;
+      retry.textContent = "Retrying…";
+    } else {
+      this.#body.replaceChildren(el("p", { class: "state loading" }, "Loading adoption summary…"));
+    }
     let response;
     let body = null;
     try {
@@ -285,11 +307,17 @@ class AdoptionSummary extends HTMLElement {
       ),
     ];
     if (summary.total === 0) {
-      nodes.push(el("p", { class: "state empty", role: "status" }, `No milestones in the last ${WINDOW_LABELS[summary.window.key] || summary.window.key}.`));
+      nodes.push(el("p", { class: "state empty" }, `No milestones in the last ${WINDOW_LABELS[summary.window.key] || summary.window.key}.`));
     }
     nodes.push(el("div", { class: "cards" }, ...summary.families.map((f) => card(f, bucket))));
     nodes.push(el("footer", {}, "Generated ", localTime(summary.generated_at), ` · ${bucket === "hour" ? "hourly" : "daily"} buckets, UTC-aligned`));
     this.#body.replaceChildren(...nodes);
+    const span = WINDOW_LABELS[summary.window.key] || summary.window.key;
+    this.#status.textContent = `Last ${span}: ${integer.format(summary.total)} milestones, ${integer.format(summary.active_workspaces)} active workspaces.`;
+    if (this.#retrying) {
+      this.#retrying = false;
+      this.#root.getElementById("title")?.focus();
+    }
   }
 
   #renderError(status, body, key) {
@@ -321,12 +349,22 @@ class AdoptionSummary extends HTMLElement {
       retry = true;
     }
     const box = el("div", { class: "state error", role: "alert", "data-status": status }, el("strong", {}, title), detail);
+    let button = null;
     if (retry) {
-      const button = el("button", { type: "button" }, "Retry");
-      button.addEventListener("click", () => this.#load(key, false));
+      button = el("button", { type: "button" }, "Retry");
+      button.addEventListener("click", () => {
+        this.#retrying = true;
+        this.#load(key, false);
+      });
       box.append(el("br"), button);
     }
+    this.#status.textContent = "";
     this.#body.replaceChildren(box);
+    if (this.#retrying) {
+      this.#retrying = false;
+      // The Retry that was pressed is replaced: its successor takes the focus.
+      if (button) button.focus();
+    }
   }
 }
 
