@@ -765,3 +765,73 @@ fn rollup_runs_hourly_one_at_a_time() {
         0
     );
 }
+
+/// Load and cost are bounded, each limit a parameter with a default, wired
+/// where it bounds: reserved concurrency for record and summary, the summary
+/// API's route throttling, the table's on-demand maximum throughput; and who
+/// read the summary is logged (the caller's IAM identity) to a log group with
+/// a retention.
+#[test]
+fn load_and_cost_are_bounded_by_parameters() {
+    let template = template();
+    for (parameter, default) in [
+        ("RecordReservedConcurrency", "20"),
+        ("SummaryReservedConcurrency", "5"),
+        ("SummaryApiBurstLimit", "20"),
+        ("SummaryApiRateLimit", "10"),
+        ("TableMaxReadRequestUnits", "4000"),
+        ("TableMaxWriteRequestUnits", "1000"),
+    ] {
+        let declared = at(&template, &["Parameters", parameter]);
+        assert_eq!(render(at(declared, &["Default"])), default, "{parameter}");
+        assert_eq!(render(at(declared, &["Type"])), "Number", "{parameter}");
+    }
+    for (function, parameter) in [
+        ("RecordFunction", "RecordReservedConcurrency"),
+        ("SummaryFunction", "SummaryReservedConcurrency"),
+    ] {
+        assert_eq!(
+            render(at(
+                properties(&template, function),
+                &["ReservedConcurrentExecutions"]
+            )),
+            format!("Ref {parameter}"),
+            "{function}"
+        );
+    }
+    let api = properties(&template, "SummaryApi");
+    assert_eq!(
+        render(at(api, &["DefaultRouteSettings", "ThrottlingBurstLimit"])),
+        "Ref SummaryApiBurstLimit"
+    );
+    assert_eq!(
+        render(at(api, &["DefaultRouteSettings", "ThrottlingRateLimit"])),
+        "Ref SummaryApiRateLimit"
+    );
+    let table = properties(&template, "LedgerTable");
+    assert_eq!(render(at(table, &["BillingMode"])), "PAY_PER_REQUEST");
+    assert_eq!(
+        render(at(table, &["OnDemandThroughput", "MaxReadRequestUnits"])),
+        "Ref TableMaxReadRequestUnits"
+    );
+    assert_eq!(
+        render(at(table, &["OnDemandThroughput", "MaxWriteRequestUnits"])),
+        "Ref TableMaxWriteRequestUnits"
+    );
+    assert_eq!(
+        render(at(api, &["AccessLogSettings", "DestinationArn"])),
+        "GetAtt SummaryApiAccessLogGroup.Arn"
+    );
+    let format: serde_json::Value =
+        serde_json::from_str(&render(at(api, &["AccessLogSettings", "Format"])))
+            .expect("the access log format is one JSON object");
+    assert_eq!(format["caller"], "$context.identity.userArn");
+    assert_eq!(format["status"], "$context.status");
+    assert_eq!(
+        render(at(
+            properties(&template, "SummaryApiAccessLogGroup"),
+            &["RetentionInDays"]
+        )),
+        "Ref LogRetentionDays"
+    );
+}
