@@ -52,11 +52,12 @@ fn grants(document: &Value) -> BTreeSet<(String, String)> {
         .and_then(Value::as_sequence)
         .expect("statements")
     {
-        assert_eq!(
-            statement.get("Effect").and_then(Value::as_str),
-            Some("Allow")
-        );
         assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
+        let effect = statement.get("Effect").and_then(Value::as_str);
+        assert!(matches!(effect, Some("Allow" | "Deny")), "{effect:?}");
+        if effect == Some("Deny") {
+            continue;
+        }
         for action in strings(statement.get("Action").expect("Action")) {
             for resource in strings(statement.get("Resource").expect("Resource")) {
                 grants.insert((action.clone(), resource));
@@ -834,4 +835,53 @@ fn load_and_cost_are_bounded_by_parameters() {
         )),
         "Ref LogRetentionDays"
     );
+}
+
+/// Defence in depth: beside the identifier charset that keeps tenant ids off
+/// `#`, record's put and prune's delete are denied on the bookkeeping
+/// partitions by the policy itself.
+#[test]
+fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
+    let template = template();
+    for (role, action) in [
+        ("RecordRole", "dynamodb:PutItem"),
+        ("PruneRole", "dynamodb:DeleteItem"),
+    ] {
+        let denied: Vec<&Value> = properties(&template, role)
+            .get("Policies")
+            .and_then(Value::as_sequence)
+            .expect("policies")
+            .iter()
+            .flat_map(|policy| {
+                at(policy, &["PolicyDocument", "Statement"])
+                    .as_sequence()
+                    .expect("statements")
+                    .iter()
+            })
+            .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Deny"))
+            .collect();
+        assert_eq!(denied.len(), 1, "{role}: one Deny");
+        let deny = denied[0];
+        assert_eq!(
+            strings(deny.get("Action").expect("Action")),
+            [action],
+            "{role}"
+        );
+        assert_eq!(
+            render(deny.get("Resource").expect("Resource")),
+            "GetAtt LedgerTable.Arn"
+        );
+        assert_eq!(
+            strings(at(
+                deny,
+                &[
+                    "Condition",
+                    "ForAnyValue:StringLike",
+                    "dynamodb:LeadingKeys"
+                ]
+            )),
+            ["#*"],
+            "{role}"
+        );
+    }
 }
