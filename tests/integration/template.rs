@@ -885,3 +885,33 @@ fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
         );
     }
 }
+
+/// No function logs below INFO: lambda_runtime writes raw event bodies at
+/// DEBUG and TRACE. The template asks for INFO or less (and the code floors
+/// whatever level a deploy sets at INFO: `wiring::logging`).
+#[test]
+fn no_function_logs_below_info() {
+    let template = template();
+    let functions: Vec<String> = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
+        .map(|(name, _)| render(name))
+        .collect();
+    assert!(functions.len() >= 4, "{functions:?}");
+    for function in functions {
+        let logging = at(properties(&template, &function), &["LoggingConfig"]);
+        assert_eq!(render(at(logging, &["LogFormat"])), "JSON", "{function}");
+        let application = render(at(logging, &["ApplicationLogLevel"]));
+        assert!(
+            ["INFO", "WARN", "ERROR", "FATAL"].contains(&application.as_str()),
+            "{function}: ApplicationLogLevel {application}"
+        );
+        let system = render(at(logging, &["SystemLogLevel"]));
+        assert!(
+            ["INFO", "WARN"].contains(&system.as_str()),
+            "{function}: SystemLogLevel {system}"
+        );
+    }
+}

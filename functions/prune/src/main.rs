@@ -9,8 +9,8 @@ use wiring::Config;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG.
-    lambda_runtime::tracing::init_default_subscriber();
+    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG, never below INFO.
+    wiring::init_logging();
     let metrics = wiring::emf::init("prune")?;
     let config = Config::from_env()?;
     let settings = PruneSettings::from_env()?;

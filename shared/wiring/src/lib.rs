@@ -2,6 +2,9 @@
 //! environment, and the DynamoDB client built once per process.
 
 pub mod emf;
+pub mod logging;
+
+pub use logging::init_logging;
 
 use domain::{Retention, RetentionError};
 use std::env;
