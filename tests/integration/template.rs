@@ -643,6 +643,7 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
         ("PruneSkippedRowsAlarm", metric::SKIPPED_ROWS, "prune"),
         ("RollupFailedDaysAlarm", metric::DAYS_FAILED, "rollup"),
         ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
+        ("RollupHeartbeatAlarm", metric::FINISHED, "rollup"),
     ];
     for (alarm, metric_name, function) in expected {
         let props = properties(&template, alarm);
@@ -659,9 +660,14 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             vec![(FUNCTION_DIMENSION.to_owned(), function.to_owned())],
             "{alarm}"
         );
-        if alarm == "PruneHeartbeatAlarm" {
-            // No finished run for 26 hourly periods, and silence counts as failure.
+        if let Some(hours) = match alarm {
+            "PruneHeartbeatAlarm" => Some(26),
+            "RollupHeartbeatAlarm" => Some(3),
+            _ => None,
+        } {
+            // No finished run for that many hourly periods, and silence counts as failure.
             assert_eq!(number(at(props, &["Threshold"])), 1);
+            assert_eq!(render(at(props, &["Statistic"])), "Maximum", "{alarm}");
             assert_eq!(
                 render(at(props, &["ComparisonOperator"])),
                 "LessThanThreshold"
@@ -669,8 +675,8 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             assert_eq!(render(at(props, &["TreatMissingData"])), "breaching");
             let periods =
                 number(at(props, &["Period"])) * number(at(props, &["EvaluationPeriods"]));
-            assert_eq!(periods, 26 * 3600);
-            assert_eq!(number(at(props, &["DatapointsToAlarm"])), 26);
+            assert_eq!(periods, hours * 3600, "{alarm}");
+            assert_eq!(number(at(props, &["DatapointsToAlarm"])), hours, "{alarm}");
         } else {
             assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
             assert_eq!(
@@ -913,5 +919,81 @@ fn no_function_logs_below_info() {
             ["INFO", "WARN"].contains(&system.as_str()),
             "{function}: SystemLogLevel {system}"
         );
+    }
+}
+
+/// Every function the template declares (the list is the template's own,
+/// so a new one is checked too) has its own role, a log group with the
+/// configured retention, Errors and Throttles alarms that notify the alarm
+/// topic, Name and Arn outputs, a reserved-concurrency decision, and a timeout
+/// and memory size.
+#[test]
+fn every_function_has_its_role_logs_alarms_outputs_and_limits() {
+    let template = template();
+    let resources = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources");
+    let functions: Vec<String> = resources
+        .iter()
+        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
+        .map(|(name, _)| render(name))
+        .collect();
+    assert!(functions.len() >= 4, "{functions:?}");
+    let outputs = at(&template, &["Outputs"]);
+    for function in &functions {
+        let stem = function.trim_end_matches("Function");
+        let props = properties(&template, function);
+        assert_eq!(
+            render(at(props, &["Role"])),
+            format!("GetAtt {stem}Role.Arn")
+        );
+        let log_group = render(at(props, &["LoggingConfig", "LogGroup"]));
+        assert_eq!(log_group, format!("Ref {stem}LogGroup"), "{function}");
+        assert_eq!(
+            render(at(
+                properties(&template, &format!("{stem}LogGroup")),
+                &["RetentionInDays"]
+            )),
+            "Ref LogRetentionDays",
+            "{function}"
+        );
+        for metric in ["Errors", "Throttles"] {
+            let alarm = format!("{stem}{metric}Alarm");
+            let alarm_props = properties(&template, &alarm);
+            assert_eq!(
+                render(at(alarm_props, &["Namespace"])),
+                "AWS/Lambda",
+                "{alarm}"
+            );
+            assert_eq!(render(at(alarm_props, &["MetricName"])), metric, "{alarm}");
+            assert_eq!(
+                render(at(alarm_props, &["Dimensions"])),
+                render(
+                    &serde_yaml_ng::from_str::<Value>(&format!(
+                        "[{{Name: FunctionName, Value: !Ref {function}}}]"
+                    ))
+                    .expect("yaml")
+                ),
+                "{alarm}"
+            );
+            assert!(
+                render(at(alarm_props, &["AlarmActions"])).contains("AlarmTopicArn"),
+                "{alarm} notifies the alarm topic"
+            );
+        }
+        assert_eq!(
+            render(at(outputs, &[&format!("{function}Name"), "Value"])),
+            format!("Ref {function}")
+        );
+        assert_eq!(
+            render(at(outputs, &[&format!("{function}Arn"), "Value"])),
+            format!("GetAtt {function}.Arn")
+        );
+        assert!(
+            props.get("ReservedConcurrentExecutions").is_some(),
+            "{function}: reserved concurrency is decided, not left to the account"
+        );
+        assert!(number(at(props, &["Timeout"])) > 0, "{function}");
+        assert!(number(at(props, &["MemorySize"])) >= 128, "{function}");
     }
 }
