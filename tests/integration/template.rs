@@ -980,6 +980,31 @@ fn every_function_has_its_role_logs_alarms_outputs_and_limits() {
                 render(at(alarm_props, &["AlarmActions"])).contains("AlarmTopicArn"),
                 "{alarm} notifies the alarm topic"
             );
+            // Any error or throttle within 5 minutes (the hourly writer's
+            // errors within its hour); silence is health.
+            let period = if alarm == "RollupErrorsAlarm" {
+                3600
+            } else {
+                300
+            };
+            assert_eq!(render(at(alarm_props, &["Statistic"])), "Sum", "{alarm}");
+            assert_eq!(number(at(alarm_props, &["Period"])), period, "{alarm}");
+            assert_eq!(
+                number(at(alarm_props, &["EvaluationPeriods"])),
+                1,
+                "{alarm}"
+            );
+            assert_eq!(number(at(alarm_props, &["Threshold"])), 0, "{alarm}");
+            assert_eq!(
+                render(at(alarm_props, &["ComparisonOperator"])),
+                "GreaterThanThreshold",
+                "{alarm}"
+            );
+            assert_eq!(
+                render(at(alarm_props, &["TreatMissingData"])),
+                "notBreaching",
+                "{alarm}"
+            );
         }
         assert_eq!(
             render(at(outputs, &[&format!("{function}Name"), "Value"])),
@@ -995,5 +1020,124 @@ fn every_function_has_its_role_logs_alarms_outputs_and_limits() {
         );
         assert!(number(at(props, &["Timeout"])) > 0, "{function}");
         assert!(number(at(props, &["MemorySize"])) >= 128, "{function}");
+    }
+}
+
+/// Nothing is exposed but the one IAM-authorised route: no function URL, no
+/// API event other than `GET /summary`, no other event than schedules, and no
+/// `Principal: "*"` anywhere in the template.
+#[test]
+fn nothing_is_exposed_but_the_one_iam_route() {
+    let template = template();
+    let resources = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources");
+    let mut api_events = Vec::new();
+    for (name, resource) in resources {
+        let name = render(name);
+        let kind = render(at(resource, &["Type"]));
+        assert_ne!(kind, "AWS::Lambda::Url", "{name}: a function URL");
+        if kind != "AWS::Serverless::Function" {
+            continue;
+        }
+        let props = at(resource, &["Properties"]);
+        assert!(
+            props.get("FunctionUrlConfig").is_none(),
+            "{name}: a function URL"
+        );
+        let Some(events) = props.get("Events").and_then(Value::as_mapping) else {
+            continue;
+        };
+        for (event, definition) in events {
+            match render(at(definition, &["Type"])).as_str() {
+                "Schedule" | "ScheduleV2" => {}
+                "HttpApi" => api_events.push((
+                    name.clone(),
+                    render(event),
+                    render(at(definition, &["Properties", "Method"])),
+                    render(at(definition, &["Properties", "Path"])),
+                    render(at(definition, &["Properties", "Auth", "Authorizer"])),
+                )),
+                other => panic!(
+                    "{name}.{}: an event of type {other} exposes it",
+                    render(event)
+                ),
+            }
+        }
+    }
+    assert_eq!(
+        api_events,
+        [(
+            "SummaryFunction".to_owned(),
+            "Summary".to_owned(),
+            "GET".to_owned(),
+            "/summary".to_owned(),
+            "AWS_IAM".to_owned()
+        )]
+    );
+    let text = std::fs::read_to_string(TableDefinition::repo_template_path()).expect("template");
+    for line in text.lines() {
+        let squeezed: String = line.split_whitespace().collect();
+        assert!(
+            !(squeezed.starts_with("Principal:") && squeezed.contains('*')),
+            "a wildcard principal: {line}"
+        );
+    }
+}
+
+/// Every action a role is granted under a condition (its partitions) is
+/// granted only so: an unconditioned statement beside it would reach every
+/// row. And every alarm notifies the alarm topic, both ways.
+#[test]
+fn conditioned_grants_have_no_unconditioned_twin_and_every_alarm_notifies() {
+    let template = template();
+    let resources = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources");
+    for (name, resource) in resources {
+        let name = render(name);
+        match render(at(resource, &["Type"])).as_str() {
+            "AWS::IAM::Role" => {
+                let mut conditioned = BTreeSet::new();
+                let mut unconditioned = BTreeSet::new();
+                for policy in at(resource, &["Properties", "Policies"])
+                    .as_sequence()
+                    .expect("policies")
+                {
+                    for statement in at(policy, &["PolicyDocument", "Statement"])
+                        .as_sequence()
+                        .expect("statements")
+                    {
+                        if render(at(statement, &["Effect"])) != "Allow" {
+                            continue;
+                        }
+                        let target = if statement.get("Condition").is_some() {
+                            &mut conditioned
+                        } else {
+                            &mut unconditioned
+                        };
+                        for action in strings(at(statement, &["Action"])) {
+                            for resource in strings(at(statement, &["Resource"])) {
+                                target.insert((action.clone(), resource));
+                            }
+                        }
+                    }
+                }
+                let twins: Vec<_> = conditioned.intersection(&unconditioned).collect();
+                assert!(
+                    twins.is_empty(),
+                    "{name}: granted with and without its condition: {twins:?}"
+                );
+            }
+            "AWS::CloudWatch::Alarm" => {
+                for actions in ["AlarmActions", "OKActions"] {
+                    assert!(
+                        render(at(resource, &["Properties", actions])).contains("AlarmTopicArn"),
+                        "{name}: {actions} notify the alarm topic"
+                    );
+                }
+            }
+            _ => {}
+        }
     }
 }
