@@ -361,9 +361,13 @@ async fn prune_through_cargo_lambda_watch() {
     // Any other payload is a clear error that deletes nothing.
     let reply = block_in_place(|| watcher.invoke("prune", r#"{"cutoff": "2030-01-01"}"#));
     assert!(reply.status >= 400, "{}", reply.body);
+    let error = reply.json();
+    assert_eq!(error["errorType"], "InvalidInput", "{}", reply.body);
     assert!(
-        reply.body.contains("InvalidInput") && reply.body.contains("dry_run"),
-        "{}",
+        error["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("dry_run") && m.contains("nothing was deleted")),
+        "the message names what is accepted and that nothing was deleted: {}",
         reply.body
     );
     assert_eq!(remaining_ids(&table).await.len(), 2);

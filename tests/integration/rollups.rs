@@ -610,37 +610,42 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
             .await
             .expect("roll up");
     }
-    let shortened = table.ledger();
-    let window = Window::ending_at(WindowKey::Month, now);
+    // A 90-day window at a 30-day retention: the window reaches 60 days past
+    // the retention, where 29 stored roll-ups wait to be (wrongly) used.
+    let window = Window::ending_at(WindowKey::Quarter, now);
     let retention = Retention::from_days(30).expect("valid");
+    let floor = now - retention.duration();
+    let stored = ledger.usable_rollups(&window.days()).await.expect("read");
+    let outside = stored
+        .rollups
+        .values()
+        .filter(|r| r.start() < floor)
+        .count();
+    assert!(
+        outside >= 28,
+        "roll-ups outside the retention exist: {outside}"
+    );
     let mut mixed = Aggregation::new(window, now, retention);
-    let read = shortened
-        .usable_rollups(&window.days())
+    let read = ledger
+        .read_window(
+            &window,
+            &mixed.whole_days(),
+            |rollup| mixed.takes_whole_day(rollup),
+            QueryOptions::default(),
+        )
         .await
         .expect("read");
-    let mut whole = std::collections::BTreeSet::new();
-    for rollup in read.rollups.values() {
-        if mixed.add_rollup(rollup) {
-            whole.insert(rollup.day);
-        }
-    }
     assert!(
-        whole
-            .iter()
-            .all(|day| domain::day_rollup::DayRollup::new(*day).start()
-                >= now - retention.duration()),
+        read.rollups.iter().all(|r| r.start() >= floor),
         "no roll-up of a day outside the retention is used"
     );
-    for (start, end) in window.raw_ranges(&whole) {
-        shortened
-            .read_range(start, end, QueryOptions::default(), |rows| {
-                mixed.add_all(rows)
-            })
-            .await
-            .expect("read");
+    assert!(read.stats.rollup_days >= 28, "{:?}", read.stats);
+    for rollup in &read.rollups {
+        assert!(mixed.add_rollup(rollup));
     }
+    mixed.add_all(&read.rows);
     let mut raw = Aggregation::new(window, now, retention);
-    shortened
+    ledger
         .read_range(window.start, window.end, QueryOptions::default(), |rows| {
             raw.add_all(rows)
         })

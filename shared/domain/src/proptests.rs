@@ -82,7 +82,29 @@ fn timestamps() -> impl Strategy<Value = String> {
         Just("+24:00"),
         Just(""),
     ];
-    (date, separator, time, fraction, zone).prop_map(|(d, s, t, f, z)| format!("{d}{s}{t}{f}{z}"))
+    let any_shape = (date, separator, time, fraction, zone)
+        .prop_map(|(d, s, t, f, z)| format!("{d}{s}{t}{f}{z}"));
+    // Grammar-valid forms, often enough that the acceptance side is
+    // exercised too (most combinations above break a rule).
+    let valid_shape = (
+        prop_oneof![Just("2026-11-27"), Just("2026-11-26")],
+        prop_oneof![Just("T"), Just("t")],
+        (0u8..24, 0u8..60, 0u8..60),
+        prop_oneof![
+            Just(String::new()),
+            (1usize..10).prop_map(|n| format!(".{}", "3".repeat(n)))
+        ],
+        prop_oneof![
+            Just("Z"),
+            Just("z"),
+            Just("+00:00"),
+            Just("-00:00"),
+            Just("+01:00"),
+            Just("-05:30")
+        ],
+    )
+        .prop_map(|(d, s, (h, m, sec), f, z)| format!("{d}{s}{h:02}:{m:02}:{sec:02}{f}{z}"));
+    prop_oneof![1 => valid_shape, 3 => any_shape]
 }
 
 /// Payloads near the valid ones: a valid example with one or two fields
@@ -220,4 +242,51 @@ proptest! {
         let reformatted = parse(&text).expect("the same payload, reformatted");
         prop_assert_eq!(original.fingerprint, reformatted.fingerprint, "{}", text);
     }
+}
+
+/// The two judging properties above mean something only if their generators
+/// reach both sides: a real share of accepted payloads, and of rejected ones.
+#[test]
+fn the_generators_reach_both_acceptance_and_rejection() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut judge = |payload: Value| parse(&payload.to_string()).is_ok();
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..400 {
+        let payload = near_valid()
+            .new_tree(&mut runner)
+            .expect("a value")
+            .current();
+        if judge(payload) {
+            accepted += 1;
+        } else {
+            rejected += 1;
+        }
+    }
+    // Measured: 25 of 400 accepted (near_valid mostly breaks one rule).
+    assert!(
+        accepted >= 15 && rejected >= 40,
+        "near_valid: {accepted} accepted, {rejected} rejected of 400"
+    );
+    let (mut accepted, mut rejected) = (0, 0);
+    for _ in 0..400 {
+        let stamp = timestamps()
+            .new_tree(&mut runner)
+            .expect("a value")
+            .current();
+        let mut payload = crate::testing::valid();
+        payload["occurred_at"] = Value::String(stamp);
+        // Most generated instants fall outside the corpus's time window (a
+        // rule the schema cannot express): the grammar is what is judged.
+        if SCHEMA.is_valid(&payload) {
+            accepted += 1;
+        } else {
+            rejected += 1;
+        }
+    }
+    assert!(
+        accepted >= 40 && rejected >= 40,
+        "timestamps: {accepted} in the grammar, {rejected} outside it, of 400"
+    );
 }

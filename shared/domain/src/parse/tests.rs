@@ -407,26 +407,28 @@ fn a_payload_of_exactly_the_size_limit_is_parsed() {
 
 #[test]
 fn wrong_type_messages_name_the_json_type_received() {
+    // Every wrong type of a required field is named, null included.
     for (value, named) in [
-        (json!(5), "a number"),
         (json!(null), "null"),
+        (json!(5), "a number"),
         (json!(true), "a boolean"),
         (json!([1]), "an array"),
         (json!({"a": 1}), "an object"),
     ] {
         let rejection = parse(&with("tenant_id", value)).expect_err("wrong type");
-        if rejection.code == RejectCode::WrongType {
-            assert!(
-                rejection.message.ends_with(&format!("got {named}")),
-                "{}",
-                rejection.message
-            );
-        } else {
-            // null counts as absent for an optional field only; tenant_id is required.
-            assert_eq!(rejection.code, RejectCode::MissingField, "{named}");
-        }
+        assert_eq!(
+            (rejection.code, rejection.field.as_str()),
+            (RejectCode::WrongType, "tenant_id"),
+            "{named}"
+        );
+        assert!(
+            rejection.message.ends_with(&format!("got {named}")),
+            "{}",
+            rejection.message
+        );
     }
     let rejection = parse(&with("metadata", json!({"operation_type": 7}))).expect_err("wrong type");
+    assert_eq!(rejection.code, RejectCode::WrongType);
     assert!(
         rejection.message.ends_with("got a number"),
         "{}",
