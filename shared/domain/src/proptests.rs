@@ -251,7 +251,7 @@ fn the_generators_reach_both_acceptance_and_rejection() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let mut judge = |payload: Value| parse(&payload.to_string()).is_ok();
+    let judge = |payload: Value| parse(&payload.to_string()).is_ok();
     let (mut accepted, mut rejected) = (0, 0);
     for _ in 0..400 {
         let payload = near_valid()
