@@ -265,6 +265,20 @@ impl Ledger {
         Ok(run)
     }
 
+    /// One item by key, strongly consistent (`None` when there is none).
+    pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StorageError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table_name)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("GetItem", e))?;
+        Ok(read.item)
+    }
+
     /// Deletes the roll-up and day-version items of every day before
     /// `first_kept`, and says how many it deleted.
     pub async fn delete_bookkeeping_before(
@@ -355,17 +369,9 @@ impl Ledger {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let version_item = self
-            .client
-            .get_item()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::day_version_key(day)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("GetItem", e))?;
-        let version = layout::day_version(version_item.item.as_ref())?;
-        if layout::day_bumped_at(version_item.item.as_ref()).is_some_and(|at| now - at < SETTLE) {
+        let version_item = self.get_consistent(layout::day_version_key(day)).await?;
+        let version = layout::day_version(version_item.as_ref())?;
+        if layout::day_bumped_at(version_item.as_ref()).is_some_and(|at| now - at < SETTLE) {
             return Ok(RollupWrite::Settling);
         }
         let mut rollup = DayRollup::new(day);

@@ -179,18 +179,8 @@ pub async fn day_version_expires_at(
     ledger: &Ledger,
     day: NaiveDate,
 ) -> Result<Option<i64>, StorageError> {
-    let read = ledger
-        .client
-        .get_item()
-        .table_name(&ledger.table_name)
-        .set_key(Some(layout::day_version_key(day)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| StorageError::dynamo("GetItem", e))?;
-    Ok(read
-        .item
-        .and_then(|item| item.get(attr::EXPIRES_AT)?.as_n().ok()?.parse().ok()))
+    let item = ledger.get_consistent(layout::day_version_key(day)).await?;
+    Ok(item.and_then(|item| item.get(attr::EXPIRES_AT)?.as_n().ok()?.parse().ok()))
 }
 
 /// Every day that has a roll-up or day-version item, with how many items.
@@ -241,16 +231,7 @@ pub async fn corrupt_rollup(
     };
     if part == RollupPart::Head {
         // A whole head, then its counts broken: the version still matches.
-        let read = ledger
-            .client
-            .get_item()
-            .table_name(&ledger.table_name)
-            .set_key(Some(item.clone()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("GetItem", e))?;
-        item = read.item.unwrap_or(item);
+        item = ledger.get_consistent(item.clone()).await?.unwrap_or(item);
     }
     item.insert(attribute.to_owned(), AttributeValue::S("corrupt".into()));
     put_raw(ledger, item).await
