@@ -309,35 +309,29 @@ impl Ledger {
         partition: &str,
         below: Option<&str>,
     ) -> Result<Vec<Item>, StorageError> {
-        let mut keys = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let query = self
-                .client
-                .query()
-                .table_name(&self.table_name)
-                .expression_attribute_names("#pk", layout::attr::TENANT_ID)
-                .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
-                .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-                .projection_expression("#pk, #sk")
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take());
-            let query = match below {
-                Some(bound) => query
-                    .key_condition_expression("#pk = :pk AND #sk < :bound")
-                    .expression_attribute_values(":bound", AttributeValue::S(bound.to_owned())),
-                None => query.key_condition_expression("#pk = :pk"),
-            };
-            let page = query
-                .send()
-                .await
-                .map_err(|e| StorageError::dynamo("Query", e))?;
-            keys.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(keys),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .expression_attribute_names("#pk", layout::attr::TENANT_ID)
+            .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+            .projection_expression("#pk, #sk")
+            .consistent_read(true);
+        let query = match below {
+            Some(bound) => query
+                .key_condition_expression("#pk = :pk AND #sk < :bound")
+                .expression_attribute_values(":bound", AttributeValue::S(bound.to_owned())),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        // The SDK's paginator follows LastEvaluatedKey to the end.
+        query
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Item>, _>>()
+            .await
+            .map_err(|e| StorageError::dynamo("Query", e))
     }
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's

@@ -79,3 +79,12 @@ pub(super) fn parse_instant(attribute: &'static str, value: &str) -> Result<Occu
         .ok_or_else(|| invalid(attribute, "not an RFC 3339 timestamp".into()))?;
     Ok(OccurredAt::from_instant(parsed))
 }
+
+/// A required string attribute parsed as an identifier newtype.
+pub(super) fn required_id<T, E: std::fmt::Display>(
+    item: &Item,
+    attribute: &'static str,
+    parse: fn(&str) -> Result<T, E>,
+) -> Result<T, ItemError> {
+    parse_id(attribute, required_s(item, attribute)?, parse)
+}

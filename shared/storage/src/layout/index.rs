@@ -1,6 +1,6 @@
 //! What the time index projects: the aggregation row, and the keys prune deletes by.
 
-use super::fields::{event_name, invalid, parse_id, parse_instant, required_n, required_s};
+use super::fields::{event_name, invalid, parse_instant, required_id, required_n, required_s};
 use super::keys::is_event_key;
 use super::{Item, attr};
 use crate::error::ItemError;
@@ -37,17 +37,9 @@ impl IndexRow {
         }
         Ok(Self {
             row: IndexedMilestone {
-                tenant_id: parse_id(
-                    attr::TENANT_ID,
-                    required_s(item, attr::TENANT_ID)?,
-                    TenantId::parse,
-                )?,
+                tenant_id: required_id(item, attr::TENANT_ID, TenantId::parse)?,
                 event: event_name(item)?,
-                workspace_id: parse_id(
-                    attr::WORKSPACE_ID,
-                    required_s(item, attr::WORKSPACE_ID)?,
-                    WorkspaceId::parse,
-                )?,
+                workspace_id: required_id(item, attr::WORKSPACE_ID, WorkspaceId::parse)?,
                 occurred_at: parse_instant(attr::TIME_KEY, timestamp)?,
                 expires_at: required_n(item, attr::EXPIRES_AT)?,
             },

@@ -4,7 +4,9 @@
 #[cfg(feature = "testing")]
 use super::INDEX_PROJECTION;
 #[cfg(any(test, feature = "testing"))]
-use super::fields::{event_id, optional_s, parse_id, parse_instant, required_n, wrong_type};
+use super::fields::{
+    event_id, optional_s, parse_id, parse_instant, required_id, required_n, wrong_type,
+};
 use super::fields::{event_name, invalid, required_s};
 use super::keys::{day_shard_key, event_key, shard_for, time_key};
 use super::{Item, attr};
@@ -89,21 +91,9 @@ pub(crate) fn decode(item: &Item) -> Result<Milestone, ItemError> {
         .ok_or_else(|| invalid(attr::FINGERPRINT, "not 32 lowercase hex characters".into()))?;
     let milestone = Milestone {
         event,
-        tenant_id: parse_id(
-            attr::TENANT_ID,
-            required_s(item, attr::TENANT_ID)?,
-            TenantId::parse,
-        )?,
-        workspace_id: parse_id(
-            attr::WORKSPACE_ID,
-            required_s(item, attr::WORKSPACE_ID)?,
-            WorkspaceId::parse,
-        )?,
-        actor_id: parse_id(
-            attr::ACTOR_ID,
-            required_s(item, attr::ACTOR_ID)?,
-            ActorId::parse,
-        )?,
+        tenant_id: required_id(item, attr::TENANT_ID, TenantId::parse)?,
+        workspace_id: required_id(item, attr::WORKSPACE_ID, WorkspaceId::parse)?,
+        actor_id: required_id(item, attr::ACTOR_ID, ActorId::parse)?,
         event_id: event_id(item)?,
         occurred_at: parse_instant(attr::OCCURRED_AT, required_s(item, attr::OCCURRED_AT)?)?,
         subject,
