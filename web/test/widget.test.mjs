@@ -64,18 +64,29 @@ async function shown(page) {
   if (await alert.count()) {
     throw new Error(`the widget shows an error: ${await alert.first().textContent()}`);
   }
+  // What a person sees: the text shown (numbers as formatted for the page's
+  // en-GB locale, "2,642"), the text table's cells, and the bars' heights.
   return widget(page).evaluate((host) => {
     const root = host.shadowRoot;
+    const number = (text) => Number(text.replaceAll(",", ""));
+    const [total, active] = [...root.querySelectorAll(".totals .stat")].map((stat) => ({
+      shown: stat.querySelector("strong").textContent,
+      caption: stat.textContent.slice(stat.querySelector("strong").textContent.length),
+    }));
     return {
-      total: Number(root.querySelector("[data-total]").dataset.total),
-      activeWorkspaces: Number(root.querySelector("[data-active-workspaces]").dataset.activeWorkspaces),
+      total: number(total.shown),
+      totalText: total.shown,
+      totalCaption: total.caption,
+      activeWorkspaces: number(active.shown),
+      activeText: active.shown,
+      activeCaption: active.caption,
       cards: [...root.querySelectorAll(".card")].map((card) => ({
         event: card.dataset.event,
         label: card.querySelector("h3").textContent,
         area: card.querySelector(".area").textContent,
-        count: Number(card.querySelector("[data-count]").dataset.count),
-        bars: card.querySelectorAll("svg rect").length,
-        rows: card.querySelectorAll("table tbody tr").length,
+        countText: card.querySelector(".count").textContent,
+        bars: [...card.querySelectorAll("svg rect")].map((rect) => Number(rect.getAttribute("height"))),
+        cells: [...card.querySelectorAll("table tbody tr")].map((tr) => [...tr.cells].map((td) => td.textContent)),
         lastSeen: card.querySelector(".seen time")?.getAttribute("datetime") ?? null,
       })),
       generated: root.querySelector("footer time")?.getAttribute("title") ?? "",
@@ -94,14 +105,45 @@ async function api(page, key) {
 /** How a person reads a feature area: "review_packs" as "Review packs", never the identifier. */
 const areaLabel = (area) => area[0].toUpperCase() + area.slice(1).replaceAll("_", " ");
 
+const shownNumber = (n) => n.toLocaleString("en-GB");
+
 function assertMatches(view, summary) {
-  assert.equal(view.total, summary.total, "total");
-  assert.equal(view.activeWorkspaces, summary.active_workspaces, "active workspaces");
+  assert.equal(view.totalText, shownNumber(summary.total), "the total, as shown");
+  assert.equal(view.totalCaption, "milestones");
+  assert.equal(view.activeText, shownNumber(summary.active_workspaces), "active workspaces, as shown");
+  assert.equal(view.activeCaption, "active workspaces");
   assert.deepEqual(
-    view.cards.map((c) => [c.event, c.label, c.area, c.count, c.bars, c.rows, c.lastSeen]),
-    summary.families.map((f) => [f.event, f.label, areaLabel(f.feature_area), f.count, f.buckets.length, f.buckets.length, f.last_seen_at]),
-    "one card per family, in catalog order, with its label, area, count, buckets and last seen",
+    view.cards.map((c) => [c.event, c.label, c.area, c.countText, c.lastSeen]),
+    summary.families.map((f) => [f.event, f.label, areaLabel(f.feature_area), shownNumber(f.count), f.last_seen_at]),
+    "one card per family, in catalog order, with its label, area, count and last seen",
   );
+  summary.families.forEach((family, i) => {
+    const card = view.cards[i];
+    const counts = family.buckets.map((b) => b.count);
+    // The text table: one row per bucket, its count cell the bucket's count.
+    assert.deepEqual(card.cells.map((row) => row[1]), counts.map(String), `${family.event}: table cells`);
+    assert.ok(card.cells.every((row) => row[0].length > 0), `${family.event}: every row names its period`);
+    // The bars: one per bucket; an empty bucket is a sliver; the tallest
+    // bucket's bar is the tallest; bars above the visual floor are in
+    // proportion to their counts.
+    assert.equal(card.bars.length, counts.length, `${family.event}: bars`);
+    const max = Math.max(...counts);
+    const tallest = Math.max(...card.bars);
+    counts.forEach((count, b) => {
+      const height = card.bars[b];
+      if (count === 0) {
+        assert.ok(height <= 1, `${family.event}[${b}]: an empty bucket is a sliver (${height})`);
+        return;
+      }
+      if (count === max) assert.equal(height, tallest, `${family.event}[${b}]: the largest is the tallest`);
+      const expected = (count / max) * tallest;
+      if (expected >= 3) {
+        assert.ok(Math.abs(height - expected) < 0.01, `${family.event}[${b}]: ${height} for ${count} of ${max}`);
+      } else {
+        assert.ok(height >= expected && height <= 3, `${family.event}[${b}]: a small count stays visible`);
+      }
+    });
+  });
 }
 
 await test("every window's cards, active workspaces and total equal the summary JSON", async (page) => {

@@ -164,7 +164,10 @@ mod tests {
         assert_eq!(rule.num_calls(), 3);
     }
 
-    #[tokio::test]
+    /// Throttling is retried, and each retry waits first (on tokio's paused
+    /// clock: the waits are measured, not slept): a retry without backoff
+    /// would hammer a throttled table.
+    #[tokio::test(start_paused = true)]
     async fn throttling_is_retried_with_backoff() {
         let rule = mock!(Client::batch_write_item)
             .sequence()
@@ -172,11 +175,21 @@ mod tests {
             .times(2)
             .output(|| BatchWriteItemOutput::builder().build())
             .build();
-        let written = write_batch(&client(&rule), TABLE, deletes(5), fast())
+        let policy = RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_secs(10),
+            max_delay: Duration::from_secs(60),
+        };
+        let started = tokio::time::Instant::now();
+        let written = write_batch(&client(&rule), TABLE, deletes(5), policy)
             .await
             .expect("written");
+        let waited = started.elapsed();
         assert_eq!(written, 5);
         assert_eq!(rule.num_calls(), 3);
+        assert!(waited > Duration::ZERO, "it waited between tries");
+        // Full jitter: at most the two ceilings, 20 s and 40 s.
+        assert!(waited <= Duration::from_secs(60), "{waited:?}");
     }
 
     #[tokio::test]
