@@ -843,6 +843,61 @@ fn load_and_cost_are_bounded_by_parameters() {
     );
 }
 
+/// Route throttling is alarmed. HTTP APIs publish no throttle metric, so a
+/// metric filter counts the access log's 429 lines: the filter must read the
+/// access log group, match the field the format writes (a quoted string), and
+/// the alarm must watch the metric the filter publishes.
+#[test]
+fn throttled_summary_requests_are_alarmed_from_the_access_log() {
+    let template = template();
+    let api = properties(&template, "SummaryApi");
+    let format: serde_json::Value =
+        serde_json::from_str(&render(at(api, &["AccessLogSettings", "Format"])))
+            .expect("the access log format is one JSON object");
+    assert!(
+        format["status"].is_string(),
+        "the filter compares the status as a string"
+    );
+    let filter = properties(&template, "SummaryApiThrottledFilter");
+    assert_eq!(
+        render(at(filter, &["LogGroupName"])),
+        "Ref SummaryApiAccessLogGroup"
+    );
+    assert_eq!(
+        render(at(filter, &["FilterPattern"])),
+        r#"{ $.status = "429" }"#
+    );
+    let transformations = at(filter, &["MetricTransformations"])
+        .as_sequence()
+        .expect("metric transformations");
+    assert_eq!(transformations.len(), 1);
+    let published = &transformations[0];
+    assert_eq!(render(at(published, &["MetricValue"])), "1");
+    assert!(
+        published.get("Dimensions").is_none(),
+        "the alarm watches the metric without dimensions"
+    );
+
+    let alarm = properties(&template, "SummaryApiThrottledAlarm");
+    assert_eq!(
+        render(at(alarm, &["Namespace"])),
+        render(at(published, &["MetricNamespace"]))
+    );
+    assert_eq!(
+        render(at(alarm, &["MetricName"])),
+        render(at(published, &["MetricName"]))
+    );
+    assert!(alarm.get("Dimensions").is_none());
+    assert_eq!(render(at(alarm, &["Statistic"])), "Sum");
+    assert_eq!(number(at(alarm, &["Threshold"])), 0);
+    assert_eq!(
+        render(at(alarm, &["ComparisonOperator"])),
+        "GreaterThanThreshold"
+    );
+    assert_eq!(render(at(alarm, &["TreatMissingData"])), "notBreaching");
+    assert_eq!(number(at(alarm, &["Period"])), 300);
+}
+
 /// Defence in depth: beside the identifier charset that keeps tenant ids off
 /// `#`, record's put and prune's delete are denied on the bookkeeping
 /// partitions by the policy itself.
