@@ -1196,3 +1196,65 @@ fn conditioned_grants_have_no_unconditioned_twin_and_every_alarm_notifies() {
         }
     }
 }
+
+/// The "add a function" checklist's code steps: every crate under
+/// `functions/` is a workspace member and a template function (by its
+/// `Binary`), and the other way round; each has the thin shape (`main.rs`
+/// wires, `handler.rs` holds the handler) and wires its own metrics
+/// dimension and DynamoDB timeouts.
+#[test]
+fn every_function_crate_is_a_member_a_template_function_and_thin() {
+    let template = template();
+    let template_path = TableDefinition::repo_template_path();
+    let root = template_path
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the template lives in <repo>/infra/");
+    let crates: BTreeSet<String> = std::fs::read_dir(root.join("functions"))
+        .expect("read functions/")
+        .map(|entry| entry.expect("functions/ entry").path())
+        .filter(|path| path.join("Cargo.toml").is_file())
+        .map(|path| {
+            path.file_name()
+                .expect("a crate directory")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let binaries: BTreeSet<String> = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources")
+        .values()
+        .filter(|r| render(at(r, &["Type"])) == "AWS::Serverless::Function")
+        .map(|r| render(at(r, &["Metadata", "BuildProperties", "Binary"])))
+        .collect();
+    assert_eq!(
+        crates, binaries,
+        "functions/ and the template's functions differ"
+    );
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("read Cargo.toml");
+    for name in &crates {
+        assert!(
+            manifest.contains(&format!("\"functions/{name}\"")),
+            "functions/{name} is not a workspace member (root Cargo.toml)"
+        );
+        let src = root.join("functions").join(name).join("src");
+        assert!(
+            src.join("handler.rs").is_file(),
+            "functions/{name}/src/handler.rs"
+        );
+        let main = std::fs::read_to_string(src.join("main.rs")).expect("main.rs");
+        assert!(
+            main.contains(&format!("wiring::emf::init(\"{name}\")")),
+            "functions/{name}/src/main.rs initialises its metrics as {name:?}"
+        );
+        assert!(
+            main.contains(&format!("wiring::Timeouts::{}", name.to_uppercase())),
+            "functions/{name}/src/main.rs uses its own Timeouts constant"
+        );
+        assert!(
+            main.contains("mod handler;"),
+            "functions/{name}: main.rs wires handler.rs"
+        );
+    }
+}
