@@ -678,11 +678,26 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             assert_eq!(periods, hours * 3600, "{alarm}");
             assert_eq!(number(at(props, &["DatapointsToAlarm"])), hours, "{alarm}");
         } else {
+            // Any occurrence in one period; silence is health. The scheduled
+            // functions report hourly at most, the request-driven ones live.
             assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
             assert_eq!(
                 render(at(props, &["ComparisonOperator"])),
                 "GreaterThanThreshold"
             );
+            assert_eq!(render(at(props, &["Statistic"])), "Sum", "{alarm}");
+            assert_eq!(number(at(props, &["EvaluationPeriods"])), 1, "{alarm}");
+            assert_eq!(
+                render(at(props, &["TreatMissingData"])),
+                "notBreaching",
+                "{alarm}"
+            );
+            let period = if matches!(function, "prune" | "rollup") {
+                3600
+            } else {
+                300
+            };
+            assert_eq!(number(at(props, &["Period"])), period, "{alarm}");
         }
     }
     // No other alarm watches the custom namespace unseen by this test.
