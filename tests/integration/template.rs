@@ -1273,3 +1273,73 @@ fn every_function_crate_is_a_member_a_template_function_and_thin() {
         );
     }
 }
+
+/// The failure queue's alarm: any message waiting in record's failure queue
+/// alarms. And no alarm goes unasserted: every alarm of the template is one
+/// a test above checks in full.
+#[test]
+fn the_failure_queue_alarm_watches_the_queue_and_every_alarm_is_asserted() {
+    let template = template();
+    let alarm = properties(&template, "RecordFailureQueueAlarm");
+    assert_eq!(render(at(alarm, &["Namespace"])), "AWS/SQS");
+    assert_eq!(
+        render(at(alarm, &["MetricName"])),
+        "ApproximateNumberOfMessagesVisible"
+    );
+    let dimensions = at(alarm, &["Dimensions"])
+        .as_sequence()
+        .expect("dimensions");
+    assert_eq!(dimensions.len(), 1);
+    assert_eq!(render(at(&dimensions[0], &["Name"])), "QueueName");
+    assert_eq!(
+        render(at(&dimensions[0], &["Value"])),
+        "GetAtt RecordFailureQueue.QueueName"
+    );
+    assert_eq!(render(at(alarm, &["Statistic"])), "Maximum");
+    assert_eq!(number(at(alarm, &["Period"])), 300);
+    assert_eq!(number(at(alarm, &["EvaluationPeriods"])), 1);
+    assert_eq!(number(at(alarm, &["Threshold"])), 0);
+    assert_eq!(
+        render(at(alarm, &["ComparisonOperator"])),
+        "GreaterThanThreshold"
+    );
+    assert_eq!(render(at(alarm, &["TreatMissingData"])), "notBreaching");
+
+    let resources = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources");
+    let alarms: BTreeSet<String> = resources
+        .iter()
+        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::CloudWatch::Alarm")
+        .map(|(name, _)| render(name))
+        .collect();
+    // Asserted by every_function_has_its_role_logs_alarms_outputs_and_limits,
+    // custom_metric_alarms_watch_what_the_code_emits,
+    // throttled_summary_requests_are_alarmed_from_the_access_log and this test.
+    let mut asserted: BTreeSet<String> = resources
+        .iter()
+        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
+        .flat_map(|(name, _)| {
+            let stem = render(name).trim_end_matches("Function").to_owned();
+            [
+                format!("{stem}ErrorsAlarm"),
+                format!("{stem}ThrottlesAlarm"),
+            ]
+        })
+        .collect();
+    asserted.extend(
+        resources
+            .iter()
+            .filter(|(_, r)| {
+                r.get("Properties")
+                    .and_then(|p| p.get("Namespace"))
+                    .map(render)
+                    .as_deref()
+                    == Some(wiring::emf::NAMESPACE)
+            })
+            .map(|(name, _)| render(name)),
+    );
+    asserted.insert("SummaryApiThrottledAlarm".to_owned());
+    asserted.insert("RecordFailureQueueAlarm".to_owned());
+    assert_eq!(alarms, asserted, "an alarm no test asserts in full");
+}
