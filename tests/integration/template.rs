@@ -13,6 +13,17 @@ fn template() -> Value {
     serde_yaml_ng::from_str(&text).expect("template is YAML")
 }
 
+/// The names of the template's resources of one `Type`, in template order.
+fn resources_of_type(template: &Value, kind: &str) -> Vec<String> {
+    at(template, &["Resources"])
+        .as_mapping()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| render(at(r, &["Type"])) == kind)
+        .map(|(name, _)| render(name))
+        .collect()
+}
+
 fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     template
         .get("Resources")
@@ -968,13 +979,7 @@ fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
 #[test]
 fn no_function_logs_below_info() {
     let template = template();
-    let functions: Vec<String> = at(&template, &["Resources"])
-        .as_mapping()
-        .expect("resources")
-        .iter()
-        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
-        .map(|(name, _)| render(name))
-        .collect();
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
     assert!(functions.len() >= 4, "{functions:?}");
     for function in functions {
         let logging = at(properties(&template, &function), &["LoggingConfig"]);
@@ -1000,14 +1005,7 @@ fn no_function_logs_below_info() {
 #[test]
 fn every_function_has_its_role_logs_alarms_outputs_and_limits() {
     let template = template();
-    let resources = at(&template, &["Resources"])
-        .as_mapping()
-        .expect("resources");
-    let functions: Vec<String> = resources
-        .iter()
-        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
-        .map(|(name, _)| render(name))
-        .collect();
+    let functions = resources_of_type(&template, "AWS::Serverless::Function");
     assert!(functions.len() >= 4, "{functions:?}");
     let outputs = at(&template, &["Outputs"]);
     for function in &functions {
@@ -1236,12 +1234,14 @@ fn every_function_crate_is_a_member_a_template_function_and_thin() {
                 .into_owned()
         })
         .collect();
-    let binaries: BTreeSet<String> = at(&template, &["Resources"])
-        .as_mapping()
-        .expect("resources")
-        .values()
-        .filter(|r| render(at(r, &["Type"])) == "AWS::Serverless::Function")
-        .map(|r| render(at(r, &["Metadata", "BuildProperties", "Binary"])))
+    let binaries: BTreeSet<String> = resources_of_type(&template, "AWS::Serverless::Function")
+        .iter()
+        .map(|function| {
+            render(at(
+                resource(&template, function),
+                &["Metadata", "BuildProperties", "Binary"],
+            ))
+        })
         .collect();
     assert_eq!(
         crates, binaries,
@@ -1308,19 +1308,16 @@ fn the_failure_queue_alarm_watches_the_queue_and_every_alarm_is_asserted() {
     let resources = at(&template, &["Resources"])
         .as_mapping()
         .expect("resources");
-    let alarms: BTreeSet<String> = resources
-        .iter()
-        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::CloudWatch::Alarm")
-        .map(|(name, _)| render(name))
+    let alarms: BTreeSet<String> = resources_of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
         .collect();
     // Asserted by every_function_has_its_role_logs_alarms_outputs_and_limits,
     // custom_metric_alarms_watch_what_the_code_emits,
     // throttled_summary_requests_are_alarmed_from_the_access_log and this test.
-    let mut asserted: BTreeSet<String> = resources
+    let mut asserted: BTreeSet<String> = resources_of_type(&template, "AWS::Serverless::Function")
         .iter()
-        .filter(|(_, r)| render(at(r, &["Type"])) == "AWS::Serverless::Function")
-        .flat_map(|(name, _)| {
-            let stem = render(name).trim_end_matches("Function").to_owned();
+        .flat_map(|function| {
+            let stem = function.trim_end_matches("Function");
             [
                 format!("{stem}ErrorsAlarm"),
                 format!("{stem}ThrottlesAlarm"),
