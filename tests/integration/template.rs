@@ -24,6 +24,32 @@ fn resources_of_type(template: &Value, kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// An alarm that fires on any occurrence in one period: `statistic` over
+/// `period` seconds above 0, with silence counted as health.
+fn assert_alarms_on_any_occurrence(alarm: &str, props: &Value, statistic: &str, period: u64) {
+    assert_eq!(render(at(props, &["Statistic"])), statistic, "{alarm}");
+    assert_eq!(number(at(props, &["Period"])), period, "{alarm}");
+    assert_eq!(number(at(props, &["EvaluationPeriods"])), 1, "{alarm}");
+    assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
+    assert_eq!(
+        render(at(props, &["ComparisonOperator"])),
+        "GreaterThanThreshold",
+        "{alarm}"
+    );
+    assert_eq!(
+        render(at(props, &["TreatMissingData"])),
+        "notBreaching",
+        "{alarm}"
+    );
+}
+
+/// The summary API's access log format, one JSON object.
+fn access_log_format(template: &Value) -> serde_json::Value {
+    let api = properties(template, "SummaryApi");
+    serde_json::from_str(&render(at(api, &["AccessLogSettings", "Format"])))
+        .expect("the access log format is one JSON object")
+}
+
 fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     template
         .get("Resources")
@@ -689,26 +715,14 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
             assert_eq!(periods, hours * 3600, "{alarm}");
             assert_eq!(number(at(props, &["DatapointsToAlarm"])), hours, "{alarm}");
         } else {
-            // Any occurrence in one period; silence is health. The scheduled
-            // functions report hourly at most, the request-driven ones live.
-            assert_eq!(number(at(props, &["Threshold"])), 0, "{alarm}");
-            assert_eq!(
-                render(at(props, &["ComparisonOperator"])),
-                "GreaterThanThreshold"
-            );
-            assert_eq!(render(at(props, &["Statistic"])), "Sum", "{alarm}");
-            assert_eq!(number(at(props, &["EvaluationPeriods"])), 1, "{alarm}");
-            assert_eq!(
-                render(at(props, &["TreatMissingData"])),
-                "notBreaching",
-                "{alarm}"
-            );
+            // The scheduled functions report hourly at most, the
+            // request-driven ones live.
             let period = if matches!(function, "prune" | "rollup") {
                 3600
             } else {
                 300
             };
-            assert_eq!(number(at(props, &["Period"])), period, "{alarm}");
+            assert_alarms_on_any_occurrence(alarm, props, "Sum", period);
         }
     }
     // No other alarm watches the custom namespace unseen by this test.
@@ -855,9 +869,7 @@ fn load_and_cost_are_bounded_by_parameters() {
         render(at(api, &["AccessLogSettings", "DestinationArn"])),
         "GetAtt SummaryApiAccessLogGroup.Arn"
     );
-    let format: serde_json::Value =
-        serde_json::from_str(&render(at(api, &["AccessLogSettings", "Format"])))
-            .expect("the access log format is one JSON object");
+    let format = access_log_format(&template);
     assert_eq!(format["caller"], "$context.identity.userArn");
     assert_eq!(format["status"], "$context.status");
     assert_eq!(
@@ -876,10 +888,7 @@ fn load_and_cost_are_bounded_by_parameters() {
 #[test]
 fn throttled_summary_requests_are_alarmed_from_the_access_log() {
     let template = template();
-    let api = properties(&template, "SummaryApi");
-    let format: serde_json::Value =
-        serde_json::from_str(&render(at(api, &["AccessLogSettings", "Format"])))
-            .expect("the access log format is one JSON object");
+    let format = access_log_format(&template);
     assert!(
         format["status"].is_string(),
         "the filter compares the status as a string"
@@ -914,14 +923,7 @@ fn throttled_summary_requests_are_alarmed_from_the_access_log() {
         render(at(published, &["MetricName"]))
     );
     assert!(alarm.get("Dimensions").is_none());
-    assert_eq!(render(at(alarm, &["Statistic"])), "Sum");
-    assert_eq!(number(at(alarm, &["Threshold"])), 0);
-    assert_eq!(
-        render(at(alarm, &["ComparisonOperator"])),
-        "GreaterThanThreshold"
-    );
-    assert_eq!(render(at(alarm, &["TreatMissingData"])), "notBreaching");
-    assert_eq!(number(at(alarm, &["Period"])), 300);
+    assert_alarms_on_any_occurrence("SummaryApiThrottledAlarm", alarm, "Sum", 300);
 }
 
 /// Defence in depth: beside the identifier charset that keeps tenant ids off
@@ -1055,24 +1057,7 @@ fn every_function_has_its_role_logs_alarms_outputs_and_limits() {
             } else {
                 300
             };
-            assert_eq!(render(at(alarm_props, &["Statistic"])), "Sum", "{alarm}");
-            assert_eq!(number(at(alarm_props, &["Period"])), period, "{alarm}");
-            assert_eq!(
-                number(at(alarm_props, &["EvaluationPeriods"])),
-                1,
-                "{alarm}"
-            );
-            assert_eq!(number(at(alarm_props, &["Threshold"])), 0, "{alarm}");
-            assert_eq!(
-                render(at(alarm_props, &["ComparisonOperator"])),
-                "GreaterThanThreshold",
-                "{alarm}"
-            );
-            assert_eq!(
-                render(at(alarm_props, &["TreatMissingData"])),
-                "notBreaching",
-                "{alarm}"
-            );
+            assert_alarms_on_any_occurrence(&alarm, alarm_props, "Sum", period);
         }
         assert_eq!(
             render(at(outputs, &[&format!("{function}Name"), "Value"])),
@@ -1295,15 +1280,7 @@ fn the_failure_queue_alarm_watches_the_queue_and_every_alarm_is_asserted() {
         render(at(&dimensions[0], &["Value"])),
         "GetAtt RecordFailureQueue.QueueName"
     );
-    assert_eq!(render(at(alarm, &["Statistic"])), "Maximum");
-    assert_eq!(number(at(alarm, &["Period"])), 300);
-    assert_eq!(number(at(alarm, &["EvaluationPeriods"])), 1);
-    assert_eq!(number(at(alarm, &["Threshold"])), 0);
-    assert_eq!(
-        render(at(alarm, &["ComparisonOperator"])),
-        "GreaterThanThreshold"
-    );
-    assert_eq!(render(at(alarm, &["TreatMissingData"])), "notBreaching");
+    assert_alarms_on_any_occurrence("RecordFailureQueueAlarm", alarm, "Maximum", 300);
 
     let resources = at(&template, &["Resources"])
         .as_mapping()
