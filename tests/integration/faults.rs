@@ -521,4 +521,15 @@ async fn late_rows_under_transaction_conflicts_all_land_exactly_once() {
     let mut ids = table.event_ids().await;
     ids.dedup();
     assert_eq!(ids.len(), payloads.len(), "every row exactly once");
+    // Each landed late row bumped exactly one version shard of its day, and
+    // the bumps spread: no single hot item.
+    let shards = storage::testing::day_version_shards(&table.ledger(), yesterday.date_naive())
+        .await
+        .expect("versions");
+    println!("version shards bumped: {shards:?}");
+    assert_eq!(shards.values().sum::<u64>(), payloads.len() as u64);
+    assert!(
+        shards.len() >= 8 && shards.values().all(|bumps| *bumps < 20),
+        "60 late rows spread over the shards: {shards:?}"
+    );
 }

@@ -84,7 +84,7 @@ async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
             .await
             .expect("roll up");
         assert!(
-            matches!(write, RollupWrite::Stored { version: 0, .. }),
+            matches!(write, RollupWrite::Stored { late_rows: 0, .. }),
             "{write:?}"
         );
     }
@@ -340,7 +340,8 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
         testing::day_version_expires_at(&ledger, day)
             .await
             .expect("read"),
-        Some((day_end + TimeDelta::days(90)).timestamp())
+        vec![(day_end + TimeDelta::days(90)).timestamp()],
+        "one late row bumped one version shard"
     );
     assert!(
         !ledger
@@ -570,7 +571,7 @@ async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
     assert_eq!(
         write,
         RollupWrite::Stored {
-            version: 0,
+            late_rows: 0,
             rows: 1
         }
     );
@@ -768,4 +769,202 @@ async fn seeded_histories_summarise_alike_from_rollups_and_raw_rows() {
         assert!(rebuilt.failed.is_empty(), "seed {history}: {rebuilt:?}");
         assert_every_window_alike(&ledger, later, &format!("seed {history}, rebuilt")).await;
     }
+}
+
+/// The summary function's answer for `key`, through the watcher, with the
+/// roll-up days its log line reports.
+fn watched_summary(watcher: &mut crate::support::Watcher, key: WindowKey) -> serde_json::Value {
+    let reply = watcher.request(
+        "GET",
+        "summary",
+        &format!("/summary?window={}", key.as_str()),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.json()
+}
+
+/// The largest `rollup_days` any summary log line of the watcher reported.
+fn most_rollup_days(watcher: &crate::support::Watcher) -> Option<u64> {
+    watcher
+        .output()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| line["fields"]["rollup_days"].as_u64())
+        .max()
+}
+
+/// Retention lengthened from 30 days to 90, end to end under `cargo lambda
+/// watch`: rows recorded under 30 days (a 30-day TTL, which DynamoDB Local
+/// never enforces) count 0 in a 90-day summary once expired, read raw and
+/// from roll-ups alike, including rows that expire after the writer counted
+/// them.
+#[tokio::test(flavor = "multi_thread")]
+async fn end_to_end_rows_expired_under_a_30_day_retention_count_0_at_90_days() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let under_30_days = |mut r: Milestone| {
+        r.expires_at = (r.occurred_at.instant() + TimeDelta::days(30)).timestamp();
+        r
+    };
+    let old_day = (now - TimeDelta::days(33)).date_naive();
+    let at_old = |hour: i64| {
+        old_day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + TimeDelta::hours(hour)
+    };
+    // Recorded under 30 days, long expired: 20 rows of a day 33 days back.
+    let mut rows: Vec<Milestone> = (0..20)
+        .map(|i| {
+            under_30_days(row(
+                OPERATION_STARTED,
+                "t",
+                &format!("gone-{i}"),
+                &format!("expired-{i}"),
+                at_old(i),
+            ))
+        })
+        .collect();
+    // The same day, recorded since under 90 days: 4 rows that count.
+    rows.extend((0..4).map(|i| {
+        row(
+            REPORT_CREATED,
+            "t",
+            "w-old",
+            &format!("kept-{i}"),
+            at_old(2 * i + 1),
+        )
+    }));
+    // Recorded under 30 days 30 days ago: they expire seconds from now, after
+    // the writer has (most likely) counted them.
+    let expiring_at = now + TimeDelta::seconds(6);
+    rows.extend((0..3).map(|i| {
+        let mut r = row(
+            OPERATION_STARTED,
+            "t",
+            &format!("soon-{i}"),
+            &format!("soon-{i}"),
+            expiring_at - TimeDelta::days(30),
+        );
+        r.expires_at = expiring_at.timestamp();
+        r
+    }));
+    // Recent rows under 90 days.
+    rows.extend((0..40).map(|i| {
+        row(
+            [OPERATION_STARTED, REPORT_CREATED][i % 2],
+            "t",
+            &format!("w{}", i % 7),
+            &format!("recent-{i}"),
+            now - TimeDelta::hours(3 + 11 * i as i64) - TimeDelta::minutes(30),
+        )
+    }));
+    seed(&ledger, rows).await;
+    let counted = 4 + 40;
+    let workspaces = 1 + 7;
+
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    // Raw rows only (no roll-up exists yet): the long-expired rows count 0.
+    let raw = block_in_place(|| watched_summary(&mut watcher, WindowKey::Quarter));
+    let live = if chrono::Utc::now() < expiring_at {
+        3
+    } else {
+        0
+    };
+    assert!(
+        raw["total"] == counted + live || raw["total"] == counted,
+        "expired rows never count: {raw}"
+    );
+    let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(report["finished"], true, "{report}");
+    assert!(report["days_built"].as_u64().unwrap_or(0) >= 80, "{report}");
+    // Once the expiring rows' TTL passed (a bounded wait on the clock),
+    // neither the roll-up that counted them nor a raw read counts them.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while chrono::Utc::now() <= expiring_at + TimeDelta::seconds(1) {
+        assert!(std::time::Instant::now() < deadline, "the clock stalled");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    for pass in ["before the writer rebuilds", "after the writer rebuilds"] {
+        let body = block_in_place(|| watched_summary(&mut watcher, WindowKey::Quarter));
+        assert_eq!(body["total"], counted, "{pass}: {body}");
+        assert_eq!(body["active_workspaces"], workspaces, "{pass}: {body}");
+        let exact = raw_summary(&ledger, WindowKey::Quarter, chrono::Utc::now()).await;
+        assert_eq!(body["total"], exact.total, "{pass}");
+        let again = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+        assert_eq!(again["finished"], true, "{again}");
+    }
+    // The 90-day answers took their closed days from roll-ups.
+    assert!(
+        most_rollup_days(&watcher).is_some_and(|days| days >= 80),
+        "rollup_days: {:?}",
+        most_rollup_days(&watcher)
+    );
+}
+
+/// Retention shortened from 90 days to 30, end to end: the writer's next
+/// scheduled run under 30 days leaves no roll-up or day-version item of a day
+/// outside the new retention, and the summary stays exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn end_to_end_a_shortened_retention_leaves_no_bookkeeping_outside_it() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let rows = (0..160)
+        .map(|i| {
+            row(
+                [OPERATION_STARTED, REPORT_CREATED][i % 2],
+                "t",
+                &format!("w{}", i % 6),
+                &format!("r-{i}"),
+                now - TimeDelta::hours(3 + 12 * i as i64) - TimeDelta::minutes(30),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    {
+        let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+        let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+        assert_eq!(report["finished"], true, "{report}");
+        // A late row 60 days back, through record: it bumps a version shard.
+        let late = serde_json::json!({
+            "event": REPORT_CREATED, "tenant_id": "t", "workspace_id": "w-late",
+            "actor_id": "a", "event_id": "late-60", "metadata": {"report_type": "usage"},
+            "occurred_at": (now - TimeDelta::days(60)).to_rfc3339()
+        });
+        let recorded = block_in_place(|| watcher.invoke("record", &late.to_string())).json();
+        assert_eq!(recorded["status"], "recorded", "{recorded}");
+    }
+    let before = testing::bookkeeping_days(&ledger).await.expect("list");
+    let first_kept = (chrono::Utc::now() - TimeDelta::days(30)).date_naive();
+    let outside = before.keys().filter(|day| **day < first_kept).count();
+    assert!(outside >= 40, "roll-ups under 90 days: {before:?}");
+    assert!(
+        before.contains_key(&(now - TimeDelta::days(60)).date_naive()),
+        "the late row's version item"
+    );
+
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 30);
+    let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(report["finished"], true, "{report}");
+    assert!(
+        report["bookkeeping_deleted"].as_u64().unwrap_or(0) >= outside as u64,
+        "{report}"
+    );
+    let after = testing::bookkeeping_days(&ledger).await.expect("list");
+    assert!(
+        after.keys().all(|day| *day >= first_kept),
+        "bookkeeping outside the 30-day retention: {:?}",
+        after.range(..first_kept).collect::<Vec<_>>()
+    );
+    assert!(
+        after.len() >= 28,
+        "the days inside it keep theirs: {after:?}"
+    );
+    let body = block_in_place(|| watched_summary(&mut watcher, WindowKey::Month));
+    let exact = raw_summary(&ledger, WindowKey::Month, chrono::Utc::now()).await;
+    assert_eq!(body["total"], exact.total, "{body}");
+    assert_eq!(body["active_workspaces"], exact.active_workspaces, "{body}");
 }

@@ -198,13 +198,16 @@ mod tests {
     async fn a_failing_day_is_reported_and_the_walk_goes_on() {
         let none =
             mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
-        let broken = mock!(Client::get_item).then_error(|| {
-            aws_sdk_dynamodb::operation::get_item::GetItemError::InternalServerError(
-                aws_sdk_dynamodb::types::error::InternalServerError::builder()
-                    .message("boom")
-                    .build(),
-            )
-        });
+        // Each day's rows are read through the time index: that read fails.
+        let broken = mock!(Client::query)
+            .match_requests(|query| query.index_name().is_some())
+            .then_error(|| {
+                aws_sdk_dynamodb::operation::query::QueryError::InternalServerError(
+                    aws_sdk_dynamodb::types::error::InternalServerError::builder()
+                        .message("boom")
+                        .build(),
+                )
+            });
         let no_bookkeeping = mock!(Client::query).then_output(|| QueryOutput::builder().build());
         let client: Client = mock_client!(
             aws_sdk_dynamodb,

@@ -210,9 +210,12 @@ impl SummaryHandler {
                         rollup_days,
                         rollup_items,
                         rollups_unreadable,
+                        rollup_capacity,
                     },
                 rollup_error,
             }) => {
+                // What DynamoDB reports this answer consumed: index and roll-ups.
+                let read_units = stats.consumed_capacity + rollup_capacity;
                 wiring::emf::summary_read(latency_ms, stats.items, stats.queries, stats.skipped);
                 // The roll-ups could not be read: their days were read raw (exact,
                 // slower); the chain goes to the log.
@@ -233,6 +236,7 @@ impl SummaryHandler {
                             rollup_days,
                             rollup_items,
                             rollups_unreadable,
+                            read_units,
                             rollup_error,
                             "summary"
                         )

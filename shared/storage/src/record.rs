@@ -1,9 +1,11 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
-//! A late row (see [`Arrival`]) is put in one transaction with its day's
-//! version bump, so every roll-up of the day becomes stale at once. Late rows
-//! of one day contend on that version item: a transaction cancelled for a
-//! conflict or throttling is retried here, with jittered backoff
-//! ([`LATE_ROW_RETRIES`]), since the SDK does not retry cancellations.
+//! A late row (see [`Arrival`]) is put in one transaction with a bump of one
+//! of its day's version shards, so every roll-up of the day becomes stale at
+//! once. The shard is picked at random on each try, so concurrent late rows
+//! of one day spread over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS)
+//! items; a transaction still cancelled for a conflict or throttling is
+//! retried here, with jittered backoff ([`LATE_ROW_RETRIES`]), since the SDK
+//! does not retry cancellations.
 
 use crate::error::StorageError;
 use crate::layout::{self, Item, attr};
@@ -105,29 +107,18 @@ impl Ledger {
         let put = put_if_new!(Put::builder().table_name(&self.table_name), milestone)
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
-        let bump = Update::builder()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::day_version_key(day)))
-            .update_expression("ADD #version :one SET #bumped_at = :now, #expires = :expires")
-            .expression_attribute_names("#version", layout::rollup_attr::VERSION)
-            .expression_attribute_names("#bumped_at", layout::rollup_attr::BUMPED_AT)
-            .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
-            .expression_attribute_values(
-                ":expires",
-                AttributeValue::N(layout::day_version_expires_at(milestone).to_string()),
-            )
-            .build()
-            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // A shard picked afresh on every try: concurrent late rows of the
+            // day spread over the shards, and a retry seldom meets its rival.
+            let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+            let bump = self.version_bump(day, &shard, milestone, at)?;
             let result = self
                 .client
                 .transact_write_items()
                 .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .transact_items(TransactWriteItem::builder().update(bump.clone()).build())
+                .transact_items(TransactWriteItem::builder().update(bump).build())
                 .send()
                 .await;
             let error = match result {
@@ -161,6 +152,33 @@ impl Ledger {
             }
             tokio::time::sleep(LATE_ROW_RETRIES.delay(attempt)).await;
         }
+    }
+}
+
+impl Ledger {
+    /// One late row's bump of one version shard of its day.
+    fn version_bump(
+        &self,
+        day: chrono::NaiveDate,
+        shard: &str,
+        late: &Milestone,
+        at: DateTime<Utc>,
+    ) -> Result<Update, StorageError> {
+        Update::builder()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::day_version_key(day, shard)))
+            .update_expression("ADD #version :one SET #bumped_at = :now, #expires = :expires")
+            .expression_attribute_names("#version", layout::rollup_attr::VERSION)
+            .expression_attribute_names("#bumped_at", layout::rollup_attr::BUMPED_AT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N(layout::day_version_expires_at(late).to_string()),
+            )
+            .build()
+            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))
     }
 }
 

@@ -3,17 +3,19 @@
 //! for the day meanwhile. The rules (lag, settle, late rows) are
 //! `domain::day_rollup`'s; the writer function is `functions/rollup`.
 
-use crate::error::StorageError;
+use crate::error::{ItemError, StorageError};
 use crate::index::QueryOptions;
-use crate::layout::{self, Item, rollup_attr};
+use crate::layout::{self, DayVersion, Item, rollup_attr};
 use crate::ledger::Ledger;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, KeysAndAttributes, Put, TransactWriteItem,
+    AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnConsumedCapacity,
+    TransactWriteItem,
 };
 use chrono::NaiveDate;
 use domain::Retention;
 use domain::day_rollup::{DayRollup, SETTLE};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// DynamoDB's limit on keys per BatchGetItem call.
 const MAX_BATCH_GET: usize = 100;
@@ -28,13 +30,23 @@ pub struct RollupRead {
     /// Items that could not be read (a corrupt version, head or chunk): their
     /// days are left out, so they are read raw, or rebuilt by the writer.
     pub unreadable: u32,
+    /// Read units DynamoDB reports as consumed by these reads.
+    pub consumed_capacity: f64,
+}
+
+/// What reading the day versions and heads of some days cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cost {
+    items: u64,
+    unreadable: u32,
+    consumed_capacity: f64,
 }
 
 /// What building a day's roll-up came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupWrite {
-    /// Stored, built from this day version.
-    Stored { version: u64, rows: u64 },
+    /// Stored, built from the day's rows after `late_rows` late rows.
+    Stored { late_rows: u64, rows: u64 },
     /// A late row bumped the day's version while the roll-up was built: not
     /// stored; the next writer run builds it again.
     Superseded,
@@ -64,9 +76,11 @@ pub struct RollupRun {
 }
 
 impl Ledger {
-    /// Items by key, strongly consistent, every unprocessed key retried.
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StorageError> {
+    /// Items by key, strongly consistent, every unprocessed key retried;
+    /// with the read units DynamoDB reports as consumed.
+    async fn batch_get(&self, keys: Vec<Item>) -> Result<(Vec<Item>, f64), StorageError> {
         let mut found = Vec::with_capacity(keys.len());
+        let mut consumed = 0.0;
         for chunk in keys.chunks(MAX_BATCH_GET) {
             let mut pending = Some(
                 KeysAndAttributes::builder()
@@ -85,9 +99,15 @@ impl Ledger {
                     .client
                     .batch_get_item()
                     .request_items(&self.table_name, request)
+                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
                     .send()
                     .await
                     .map_err(|e| StorageError::dynamo("BatchGetItem", e))?;
+                consumed += output
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(|c| c.capacity_units())
+                    .sum::<f64>();
                 if let Some(mut responses) = output.responses {
                     found.extend(responses.remove(&self.table_name).unwrap_or_default());
                 }
@@ -104,7 +124,7 @@ impl Ledger {
                 }
             }
         }
-        Ok(found)
+        Ok((found, consumed))
     }
 
     /// The usable roll-ups of `days`: those whose head was built from the
@@ -112,54 +132,113 @@ impl Ledger {
     /// here (no head, a stale one, one from another catalog, an item that
     /// cannot be read) is read raw; unreadable items are counted, never fatal.
     pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
-        let (heads, mut read, mut unreadable) = self.current_heads(days).await?;
-        self.with_chunks(heads, &mut read, &mut unreadable).await
+        let (heads, cost) = self.current_heads(days).await?;
+        self.with_chunks(heads, cost).await
     }
 
     /// The heads of `days` built from each day's current version, without
     /// their workspace chunks: what the writer checks (a day with 100,000
-    /// workspaces costs one head read, not five chunk reads). Returns the
-    /// heads, the items read and the items that could not be read.
+    /// workspaces costs one head read, not five chunk reads), with what
+    /// reading them cost.
     async fn current_heads(
         &self,
         days: &[NaiveDate],
-    ) -> Result<(BTreeMap<NaiveDate, layout::RollupHead>, u64, u32), StorageError> {
-        let mut keys = Vec::with_capacity(days.len() * 2);
-        for day in days {
-            keys.push(layout::day_version_key(*day));
-            keys.push(layout::rollup_head_key(*day));
-        }
-        let items = self.batch_get(keys).await?;
-        let read = items.len() as u64;
-        let by_key: HashMap<(String, String), &Item> = items
-            .iter()
-            .filter_map(|item| Some((sort_pair(item)?, item)))
-            .collect();
-        let mut unreadable = 0u32;
+    ) -> Result<(BTreeMap<NaiveDate, layout::RollupHead>, Cost), StorageError> {
+        let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
+            return Ok((BTreeMap::new(), Cost::default()));
+        };
+        let (versions, version_cost) = self.day_versions(*first, *last).await?;
+        let head_keys = days.iter().map(|day| layout::rollup_head_key(*day));
+        let (items, head_units) = self.batch_get(head_keys.collect()).await?;
+        let mut cost = Cost {
+            items: items.len() as u64 + version_cost.items,
+            unreadable: 0,
+            consumed_capacity: head_units + version_cost.consumed_capacity,
+        };
         let mut heads = BTreeMap::new();
-        for day in days {
-            let text = day.format("%Y-%m-%d").to_string();
-            let Some(head) = by_key.get(&(layout::ROLLUP_PARTITION.to_owned(), text.clone()))
-            else {
+        for item in &items {
+            let Some(day) = sort_pair(item).and_then(|(_, sort)| parse_day(&sort)) else {
+                cost.unreadable += 1;
                 continue;
             };
-            let version = by_key
-                .get(&(layout::DAY_PARTITION.to_owned(), text))
-                .copied();
-            match (
-                layout::day_version(version),
-                layout::rollup_head_from_item(*day, head),
-            ) {
-                (Ok(version), Ok(head)) if head.version == version => {
-                    heads.insert(*day, head);
+            let current = versions
+                .get(&day)
+                .cloned()
+                .unwrap_or(Ok(DayVersion::default()));
+            match (current, layout::rollup_head_from_item(day, item)) {
+                (Ok(current), Ok(head)) if head.versions == current.shards => {
+                    heads.insert(day, head);
                 }
                 // Stale: a late row arrived since; the day is read raw.
                 (Ok(_), Ok(_)) => {}
                 // Corrupt, or of another format: read raw, counted.
-                _ => unreadable += 1,
+                _ => cost.unreadable += 1,
             }
         }
-        Ok((heads, read, unreadable))
+        Ok((heads, cost))
+    }
+
+    /// The current version of every day in `first..=last` that a late row
+    /// bumped (one strongly consistent Query over the version partition), and
+    /// how many items it read. A day with an item that cannot be read maps
+    /// to the error: its roll-up cannot be trusted.
+    pub(crate) async fn day_versions(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<(BTreeMap<NaiveDate, Result<DayVersion, ItemError>>, Cost), StorageError> {
+        let (from, to) = layout::day_version_range(first, last);
+        let pages: Vec<QueryOutput> = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", layout::attr::TENANT_ID)
+            .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
+            .expression_attribute_values(":pk", AttributeValue::S(layout::DAY_PARTITION.into()))
+            .expression_attribute_values(":from", AttributeValue::S(from))
+            .expression_attribute_values(":to", AttributeValue::S(to))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<QueryOutput>, _>>()
+            .await
+            .map_err(|e| StorageError::dynamo("Query", e))?;
+        let consumed_capacity = pages
+            .iter()
+            .filter_map(|page| page.consumed_capacity()?.capacity_units())
+            .sum();
+        let items: Vec<Item> = pages
+            .into_iter()
+            .flat_map(|page| page.items.unwrap_or_default())
+            .collect();
+        let mut versions: BTreeMap<NaiveDate, Result<DayVersion, ItemError>> = BTreeMap::new();
+        for item in &items {
+            match layout::day_version_shard(item) {
+                Ok(read) => {
+                    if let Ok(current) = versions
+                        .entry(read.day)
+                        .or_insert_with(|| Ok(DayVersion::default()))
+                    {
+                        current.shards.insert(read.shard, read.version);
+                        current.bumped_at = current.bumped_at.max(read.bumped_at);
+                    }
+                }
+                Err(error) => {
+                    // The day is known from the key even when the item is corrupt.
+                    if let Some(day) = sort_pair(item).and_then(|(_, sort)| parse_day(&sort)) {
+                        versions.insert(day, Err(error));
+                    }
+                }
+            }
+        }
+        let cost = Cost {
+            items: items.len() as u64,
+            unreadable: 0,
+            consumed_capacity,
+        };
+        Ok((versions, cost))
     }
 
     /// The heads' roll-ups with their workspace digests; a head whose chunks
@@ -167,13 +246,12 @@ impl Ledger {
     async fn with_chunks(
         &self,
         heads: BTreeMap<NaiveDate, layout::RollupHead>,
-        read: &mut u64,
-        unreadable: &mut u32,
+        mut cost: Cost,
     ) -> Result<RollupRead, StorageError> {
         let chunk_keys: Vec<Item> = heads
             .iter()
             .flat_map(|(day, head)| {
-                (0..head.chunks).map(|i| layout::rollup_chunk_key(*day, head.version, i))
+                (0..head.chunks).map(|i| layout::rollup_chunk_key(*day, head.chunk_set, i))
             })
             .collect();
         let mut expected: BTreeMap<NaiveDate, u32> = heads
@@ -184,16 +262,14 @@ impl Ledger {
             .into_iter()
             .map(|(day, head)| (day, head.rollup))
             .collect();
-        let chunks = self.batch_get(chunk_keys).await?;
-        *read += chunks.len() as u64;
+        let (chunks, chunk_units) = self.batch_get(chunk_keys).await?;
+        cost.items += chunks.len() as u64;
+        cost.consumed_capacity += chunk_units;
         for chunk in chunks {
             let Some((_, sort)) = sort_pair(&chunk) else {
                 continue;
             };
-            let Some(day) = sort
-                .get(..10)
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-            else {
+            let Some(day) = parse_day(&sort) else {
                 continue;
             };
             if let Some(rollup) = rollups.get_mut(&day) {
@@ -206,7 +282,7 @@ impl Ledger {
                     }
                     // A corrupt chunk makes its day unusable: read raw, counted.
                     Err(_) => {
-                        *unreadable += 1;
+                        cost.unreadable += 1;
                         expected.remove(&day);
                     }
                 }
@@ -216,8 +292,9 @@ impl Ledger {
         rollups.retain(|day, _| expected.get(day) == Some(&0));
         Ok(RollupRead {
             rollups,
-            items: *read,
-            unreadable: *unreadable,
+            items: cost.items,
+            unreadable: cost.unreadable,
+            consumed_capacity: cost.consumed_capacity,
         })
     }
 
@@ -233,7 +310,7 @@ impl Ledger {
     ) -> Result<RollupRun, StorageError> {
         // Heads only (never the chunks): a day is built again unless its head
         // is current and still exact (no counted row expired since).
-        let (mut usable, _, _) = self.current_heads(days).await?;
+        let (mut usable, _) = self.current_heads(days).await?;
         usable.retain(|_, head| head.rollup.is_exact_at(now));
         let mut run = RollupRun {
             days_checked: days.len() as u32,
@@ -263,20 +340,6 @@ impl Ledger {
             }
         }
         Ok(run)
-    }
-
-    /// One item by key, strongly consistent (`None` when there is none).
-    pub(crate) async fn get_consistent(&self, key: Item) -> Result<Option<Item>, StorageError> {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table_name)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("GetItem", e))?;
-        Ok(read.item)
     }
 
     /// Deletes the roll-up and day-version items of every day before
@@ -363,9 +426,9 @@ impl Ledger {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let version_item = self.get_consistent(layout::day_version_key(day)).await?;
-        let version = layout::day_version(version_item.as_ref())?;
-        if layout::day_bumped_at(version_item.as_ref()).is_some_and(|at| now - at < SETTLE) {
+        let (mut versions, _) = self.day_versions(day, day).await?;
+        let version = versions.remove(&day).unwrap_or(Ok(DayVersion::default()))?;
+        if version.bumped_at.is_some_and(|at| now - at < SETTLE) {
             return Ok(RollupWrite::Settling);
         }
         let mut rollup = DayRollup::new(day);
@@ -378,9 +441,9 @@ impl Ledger {
             .await?;
         before_store().await;
         Ok(
-            match self.store_rollup(&rollup, version, retention).await? {
+            match self.store_rollup(&rollup, &version, retention).await? {
                 true => RollupWrite::Stored {
-                    version,
+                    late_rows: version.late_rows(),
                     rows: stats.items - stats.skipped,
                 },
                 false => RollupWrite::Superseded,
@@ -389,12 +452,13 @@ impl Ledger {
     }
 
     /// Stores a roll-up built from day version `version`: its workspace
-    /// chunks (keyed by version), then its head, in a transaction conditional
-    /// on the version being unchanged. `false` when a late row bumped it.
+    /// chunks (keyed by the version's chunk set), then its head, in a
+    /// transaction conditional on every version shard of the day being
+    /// unchanged. `false` when a late row bumped one.
     pub(crate) async fn store_rollup(
         &self,
         rollup: &DayRollup,
-        version: u64,
+        version: &DayVersion,
         retention: Retention,
     ) -> Result<bool, StorageError> {
         let day = rollup.day;
@@ -404,24 +468,37 @@ impl Ledger {
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::rollup_chunk_item(
-                    rollup, version, i as u32, digests, retention,
+                    rollup,
+                    version.chunk_set(),
+                    i as u32,
+                    digests,
+                    retention,
                 )))
                 .send()
                 .await
                 .map_err(|e| StorageError::dynamo("PutItem", e))?;
         }
-        let unchanged = if version == 0 {
-            ConditionCheck::builder().condition_expression("attribute_not_exists(#version)")
-        } else {
-            ConditionCheck::builder()
-                .condition_expression("#version = :version")
-                .expression_attribute_values(":version", AttributeValue::N(version.to_string()))
+        let mut items = Vec::with_capacity(layout::VERSION_SHARDS as usize + 2);
+        for (shard, key) in layout::all_day_version_keys(day) {
+            let unchanged = match version.shards.get(&shard) {
+                None => {
+                    ConditionCheck::builder().condition_expression("attribute_not_exists(#version)")
+                }
+                Some(v) => ConditionCheck::builder()
+                    .condition_expression("#version = :version")
+                    .expression_attribute_values(":version", AttributeValue::N(v.to_string())),
+            }
+            .table_name(&self.table_name)
+            .set_key(Some(key))
+            .expression_attribute_names("#version", rollup_attr::VERSION)
+            .build()
+            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+            items.push(
+                TransactWriteItem::builder()
+                    .condition_check(unchanged)
+                    .build(),
+            );
         }
-        .table_name(&self.table_name)
-        .set_key(Some(layout::day_version_key(day)))
-        .expression_attribute_names("#version", rollup_attr::VERSION)
-        .build()
-        .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
         let head = Put::builder()
             .table_name(&self.table_name)
             .set_item(Some(layout::rollup_head_item(
@@ -432,15 +509,11 @@ impl Ledger {
             )))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+        items.push(TransactWriteItem::builder().put(head).build());
         let result = self
             .client
             .transact_write_items()
-            .transact_items(
-                TransactWriteItem::builder()
-                    .condition_check(unchanged)
-                    .build(),
-            )
-            .transact_items(TransactWriteItem::builder().put(head).build())
+            .set_transact_items(Some(items))
             .send()
             .await;
         match result {
@@ -463,4 +536,9 @@ impl Ledger {
 fn sort_pair(item: &Item) -> Option<(String, String)> {
     let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
     Some((s(layout::attr::TENANT_ID)?, s(layout::attr::EVENT_KEY)?))
+}
+
+/// The day a bookkeeping sort key (`YYYY-MM-DD…`) belongs to.
+fn parse_day(sort: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok()
 }

@@ -171,16 +171,56 @@ pub async fn store_rollup(
     rollup: &domain::day_rollup::DayRollup,
     retention: Retention,
 ) -> Result<bool, StorageError> {
-    ledger.store_rollup(rollup, 0, retention).await
+    ledger
+        .store_rollup(rollup, &layout::DayVersion::default(), retention)
+        .await
 }
 
-/// The TTL (epoch seconds) of `day`'s version item, if a late row created it.
+/// One item by key, strongly consistent (`None` when there is none).
+async fn get_consistent(ledger: &Ledger, key: Item) -> Result<Option<Item>, StorageError> {
+    let read = ledger
+        .client
+        .get_item()
+        .table_name(&ledger.table_name)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| StorageError::dynamo("GetItem", e))?;
+    Ok(read.item)
+}
+
+/// The TTLs (epoch seconds) of `day`'s version items (one per shard a late
+/// row bumped), latest first.
 pub async fn day_version_expires_at(
     ledger: &Ledger,
     day: NaiveDate,
-) -> Result<Option<i64>, StorageError> {
-    let item = ledger.get_consistent(layout::day_version_key(day)).await?;
-    Ok(item.and_then(|item| item.get(attr::EXPIRES_AT)?.as_n().ok()?.parse().ok()))
+) -> Result<Vec<i64>, StorageError> {
+    let mut ttls: Vec<i64> = Vec::new();
+    for (_, key) in layout::all_day_version_keys(day) {
+        if let Some(item) = get_consistent(ledger, key).await? {
+            ttls.extend(
+                item.get(attr::EXPIRES_AT)
+                    .and_then(|v| v.as_n().ok()?.parse::<i64>().ok()),
+            );
+        }
+    }
+    ttls.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ttls)
+}
+
+/// `day`'s version: each bumped shard's counter (their sum is the number of
+/// late rows recorded for the day).
+pub async fn day_version_shards(
+    ledger: &Ledger,
+    day: NaiveDate,
+) -> Result<std::collections::BTreeMap<String, u64>, StorageError> {
+    let (mut versions, _) = ledger.day_versions(day, day).await?;
+    Ok(versions
+        .remove(&day)
+        .transpose()?
+        .map(|version| version.shards)
+        .unwrap_or_default())
 }
 
 /// Every day that has a roll-up or day-version item, with how many items.
@@ -205,11 +245,11 @@ pub async fn bookkeeping_days(
 /// Which item of a day's roll-up [`corrupt_rollup`] breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupPart {
-    /// The day-version item.
+    /// A day-version item (its first shard).
     Version,
     /// The roll-up head.
     Head,
-    /// The first workspace chunk of the head built from version 0.
+    /// The first workspace chunk of the stored head.
     FirstChunk,
 }
 
@@ -221,17 +261,28 @@ pub async fn corrupt_rollup(
     part: RollupPart,
 ) -> Result<(), StorageError> {
     use aws_sdk_dynamodb::types::AttributeValue;
+    let head = get_consistent(ledger, layout::rollup_head_key(day)).await?;
     let (mut item, attribute) = match part {
-        RollupPart::Version => (layout::day_version_key(day), layout::rollup_attr::VERSION),
-        RollupPart::Head => (layout::rollup_head_key(day), layout::rollup_attr::COUNTS),
-        RollupPart::FirstChunk => (
-            layout::rollup_chunk_key(day, 0, 0),
-            layout::rollup_attr::WORKSPACES,
+        RollupPart::Version => (
+            layout::day_version_key(day, &layout::shard_name(0)),
+            layout::rollup_attr::VERSION,
         ),
+        RollupPart::Head => (layout::rollup_head_key(day), layout::rollup_attr::COUNTS),
+        RollupPart::FirstChunk => {
+            let chunk_set = head
+                .as_ref()
+                .and_then(|head| layout::rollup_head_from_item(day, head).ok())
+                .map(|head| head.chunk_set)
+                .unwrap_or_default();
+            (
+                layout::rollup_chunk_key(day, chunk_set, 0),
+                layout::rollup_attr::WORKSPACES,
+            )
+        }
     };
     if part == RollupPart::Head {
         // A whole head, then its counts broken: the version still matches.
-        item = ledger.get_consistent(item.clone()).await?.unwrap_or(item);
+        item = head.unwrap_or(item);
     }
     item.insert(attribute.to_owned(), AttributeValue::S("corrupt".into()));
     put_raw(ledger, item).await

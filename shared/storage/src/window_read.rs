@@ -40,6 +40,8 @@ pub struct WindowStats {
     pub rollup_items: u64,
     /// Roll-up items that could not be read; their days were read raw.
     pub rollups_unreadable: u32,
+    /// Read units DynamoDB reports as consumed by the roll-up reads.
+    pub rollup_capacity: f64,
 }
 
 impl Ledger {
@@ -59,6 +61,7 @@ impl Ledger {
             match self.usable_rollups(whole_days).await {
                 Ok(rollups) => {
                     read.stats.rollup_items = rollups.items;
+                    read.stats.rollup_capacity = rollups.consumed_capacity;
                     read.stats.rollups_unreadable = rollups.unreadable;
                     read.rollups = rollups.rollups.into_values().filter(|r| takes(r)).collect();
                 }

@@ -310,6 +310,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         "counted": summary.total,
         "active_workspaces": summary.active_workspaces,
         "consumed_rcu": read.stats.raw.consumed_capacity,
+        "rollup_rcu": read.stats.rollup_capacity,
         "wall_ms": wall_ms,
         "peak_rss_kib_before": rss_before,
         "peak_rss_kib": peak_rss_kib(),

@@ -12,18 +12,25 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::day_rollup::{DayRollup, WorkspaceDigest};
 use domain::{EventName, Retention, format_millis};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-/// Partition of the per-day version items: `event_key` = `YYYY-MM-DD`.
+/// Partition of the per-day version items: `event_key` = `YYYY-MM-DD#<shard>`
+/// (`YYYY-MM-DD` alone for the one unsharded item of earlier releases).
 pub(crate) const DAY_PARTITION: &str = "#day";
+/// Version shards per day. A late row bumps one, picked at random on each
+/// try, so concurrent late rows of one day seldom touch the same item; the
+/// writer checks all of them when it stores a roll-up.
+pub(crate) const VERSION_SHARDS: u32 = 16;
 /// Partition of the roll-up heads (`YYYY-MM-DD`) and their workspace chunks
-/// (`YYYY-MM-DD#v<version>#<i>`).
+/// (`YYYY-MM-DD#v<chunk set>#<i>`).
 pub(crate) const ROLLUP_PARTITION: &str = "#rollup";
 /// Workspace digests per chunk item: 20,000 × 16 bytes stays far inside 400 KB.
 pub(crate) const DIGESTS_PER_CHUNK: usize = 20_000;
 
 pub(crate) mod rollup_attr {
     pub const VERSION: &str = "version";
+    pub const VERSIONS: &str = "versions";
+    pub const CHUNK_SET: &str = "chunk_set";
     pub const BUMPED_AT: &str = "bumped_at";
     pub const FORMAT: &str = "format";
     pub const COUNTS: &str = "counts";
@@ -56,30 +63,120 @@ fn key(partition: &str, sort: String) -> Item {
     ])
 }
 
-pub(crate) fn day_version_key(day: NaiveDate) -> Item {
-    key(DAY_PARTITION, day_text(day))
+/// The version item of one shard of `day` (the empty shard is the unsharded
+/// item of earlier releases).
+pub(crate) fn day_version_key(day: NaiveDate, shard: &str) -> Item {
+    key(DAY_PARTITION, version_sort_key(day, shard))
+}
+
+fn version_sort_key(day: NaiveDate, shard: &str) -> String {
+    if shard.is_empty() {
+        day_text(day)
+    } else {
+        format!("{}#{shard}", day_text(day))
+    }
+}
+
+/// Every version key a stored roll-up of `day` is checked against: each
+/// shard, and the unsharded item of earlier releases.
+pub(crate) fn all_day_version_keys(day: NaiveDate) -> Vec<(String, Item)> {
+    std::iter::once(String::new())
+        .chain((0..VERSION_SHARDS).map(shard_name))
+        .map(|shard| {
+            let key = day_version_key(day, &shard);
+            (shard, key)
+        })
+        .collect()
+}
+
+pub(crate) fn shard_name(shard: u32) -> String {
+    format!("{shard:02}")
+}
+
+/// The sort-key range of the version items of the days `first..=last`.
+pub(crate) fn day_version_range(first: NaiveDate, last: NaiveDate) -> (String, String) {
+    (day_text(first), format!("{}~", day_text(last)))
 }
 
 pub(crate) fn rollup_head_key(day: NaiveDate) -> Item {
     key(ROLLUP_PARTITION, day_text(day))
 }
 
-pub(crate) fn rollup_chunk_key(day: NaiveDate, version: u64, chunk: u32) -> Item {
+pub(crate) fn rollup_chunk_key(day: NaiveDate, chunk_set: u64, chunk: u32) -> Item {
     key(
         ROLLUP_PARTITION,
-        format!("{}#v{version}#{chunk}", day_text(day)),
+        format!("{}#v{chunk_set}#{chunk}", day_text(day)),
     )
 }
 
-/// The version of a day-version item (0 when the item does not exist).
-pub(crate) fn day_version(item: Option<&Item>) -> Result<u64, ItemError> {
-    match item {
-        None => Ok(0),
-        Some(item) => {
-            let version = required_n(item, rollup_attr::VERSION)?;
-            u64::try_from(version).map_err(|_| invalid(rollup_attr::VERSION, "negative".into()))
-        }
+/// A day's version: one counter per shard that has been bumped (a shard
+/// never bumped has no item). A roll-up is current while the day's version
+/// equals the one it was built from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct DayVersion {
+    pub shards: BTreeMap<String, u64>,
+    /// When a late row last bumped a shard.
+    pub bumped_at: Option<DateTime<Utc>>,
+}
+
+impl DayVersion {
+    /// Late rows recorded for the day (one bump each).
+    pub fn late_rows(&self) -> u64 {
+        self.shards.values().sum()
     }
+
+    /// The roll-up built from this version keeps its workspace chunks under
+    /// this id, so a superseded build never mixes with a stored one.
+    pub fn chunk_set(&self) -> u64 {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        for (shard, version) in &self.shards {
+            hash.update(format!("{shard}={version};"));
+        }
+        let digest = hash.finalize();
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[..8]);
+        // Kept inside DynamoDB's and JSON's exact integer range.
+        u64::from_be_bytes(bytes) >> 12
+    }
+}
+
+/// One version item: its day and shard, its counter and last bump.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct VersionShard {
+    pub day: NaiveDate,
+    pub shard: String,
+    pub version: u64,
+    pub bumped_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> {
+    let sort = item
+        .get(attr::EVENT_KEY)
+        .and_then(|v| v.as_s().ok())
+        .ok_or(ItemError::Missing(attr::EVENT_KEY))?;
+    let (day, shard) = match sort.split_once('#') {
+        Some((day, shard)) => (day, shard),
+        None => (sort.as_str(), ""),
+    };
+    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| invalid(attr::EVENT_KEY, "not a day".into()))?;
+    let version = required_n(item, rollup_attr::VERSION)?;
+    let version =
+        u64::try_from(version).map_err(|_| invalid(rollup_attr::VERSION, "negative".into()))?;
+    let bumped_at = match item.get(rollup_attr::BUMPED_AT) {
+        None => None,
+        Some(AttributeValue::S(text)) => {
+            Some(parse_instant(rollup_attr::BUMPED_AT, text)?.instant())
+        }
+        Some(_) => return Err(wrong_type(rollup_attr::BUMPED_AT, "S")),
+    };
+    Ok(VersionShard {
+        day,
+        shard: shard.to_owned(),
+        version,
+        bumped_at,
+    })
 }
 
 /// The TTL of a day's version item, set by every late row that bumps it:
@@ -92,28 +189,25 @@ pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
     day_end.timestamp() + retention
 }
 
-/// When a late row last bumped the day's version, if it ever did.
-pub(crate) fn day_bumped_at(item: Option<&Item>) -> Option<DateTime<Utc>> {
-    let text = item?.get(rollup_attr::BUMPED_AT)?.as_s().ok()?;
-    parse_instant(rollup_attr::BUMPED_AT, text)
-        .ok()
-        .map(|at| at.instant())
-}
-
-/// A roll-up head: the version it was built from, the day's counts and
-/// latest times, and how many workspace chunks hold its digests.
+/// A roll-up head: the day version it was built from, the day's counts and
+/// latest times, and which workspace chunks hold its digests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RollupHead {
-    pub version: u64,
+    /// The shards' counters when it was built.
+    pub versions: BTreeMap<String, u64>,
+    pub chunk_set: u64,
     pub chunks: u32,
     /// The day's counts and latest times; its workspace set is empty until
     /// the chunks are read.
     pub rollup: DayRollup,
 }
 
-/// The head format this release writes. A head of another format is not
-/// usable (its day is read raw until the writer rebuilds it).
-const HEAD_FORMAT: u64 = 2;
+/// The head format this release writes: 3, with a version per shard. It
+/// reads format 2 too (one unsharded version, chunks keyed by it). A head of
+/// another format is not usable (its day is read raw until the writer
+/// rebuilds it).
+const HEAD_FORMAT: u64 = 3;
+const UNSHARDED_HEAD_FORMAT: u64 = 2;
 
 /// A roll-up's TTL: when it stops being exact (its first counted row
 /// expires), or when its day leaves the retention in force, whichever is
@@ -129,14 +223,24 @@ pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64
 /// a catalog change (an event added or retired) leaves every head usable.
 pub(crate) fn rollup_head_item(
     rollup: &DayRollup,
-    version: u64,
+    version: &DayVersion,
     chunks: u32,
     retention: Retention,
 ) -> Item {
     let mut item = rollup_head_key(rollup.day);
     let n = |v: u64| AttributeValue::N(v.to_string());
     item.insert(rollup_attr::FORMAT.into(), n(HEAD_FORMAT));
-    item.insert(rollup_attr::VERSION.into(), n(version));
+    item.insert(
+        rollup_attr::VERSIONS.into(),
+        AttributeValue::M(
+            version
+                .shards
+                .iter()
+                .map(|(shard, v)| (shard.clone(), n(*v)))
+                .collect(),
+        ),
+    );
+    item.insert(rollup_attr::CHUNK_SET.into(), n(version.chunk_set()));
     item.insert(rollup_attr::CHUNKS.into(), n(u64::from(chunks)));
     let counts = EventName::all()
         .filter(|event| rollup.counts[event.index()].iter().any(|c| *c > 0))
@@ -174,16 +278,44 @@ pub(crate) fn rollup_head_item(
 /// (no row of theirs can be in the day without a late row's version bump).
 /// A head of another format is an error: the day is read raw, and rebuilt.
 pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<RollupHead, ItemError> {
-    if required_n(item, rollup_attr::FORMAT)? != HEAD_FORMAT as i64 {
-        return Err(invalid(
-            rollup_attr::FORMAT,
-            "written by another release".into(),
-        ));
-    }
     let map = |name: &'static str| match item.get(name) {
         None => Err(ItemError::Missing(name)),
         Some(AttributeValue::M(values)) => Ok(values),
         Some(_) => Err(wrong_type(name, "M")),
+    };
+    let count = |name: &'static str, value: &AttributeValue| {
+        value
+            .as_n()
+            .ok()
+            .and_then(|n| n.parse::<u64>().ok())
+            .ok_or_else(|| invalid(name, "not a count".into()))
+    };
+    let (versions, chunk_set) = match u64::try_from(required_n(item, rollup_attr::FORMAT)?) {
+        Ok(HEAD_FORMAT) => {
+            let versions = map(rollup_attr::VERSIONS)?
+                .iter()
+                .map(|(shard, v)| Ok((shard.clone(), count(rollup_attr::VERSIONS, v)?)))
+                .collect::<Result<BTreeMap<_, _>, ItemError>>()?;
+            let chunk_set = u64::try_from(required_n(item, rollup_attr::CHUNK_SET)?)
+                .map_err(|_| invalid(rollup_attr::CHUNK_SET, "negative".into()))?;
+            (versions, chunk_set)
+        }
+        // Built against the unsharded version item alone.
+        Ok(UNSHARDED_HEAD_FORMAT) => {
+            let version = u64::try_from(required_n(item, rollup_attr::VERSION)?)
+                .map_err(|_| invalid(rollup_attr::VERSION, "negative".into()))?;
+            let versions = (version > 0)
+                .then(|| (String::new(), version))
+                .into_iter()
+                .collect();
+            (versions, version)
+        }
+        _ => {
+            return Err(invalid(
+                rollup_attr::FORMAT,
+                "written by another release".into(),
+            ));
+        }
     };
     let mut rollup = DayRollup::new(day);
     for (name, hours) in map(rollup_attr::COUNTS)? {
@@ -196,12 +328,8 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
         if hours.len() != 24 {
             return Err(invalid(rollup_attr::COUNTS, "24 hours per event".into()));
         }
-        for (hour, count) in hours.iter().enumerate() {
-            rollup.counts[event.index()][hour] = count
-                .as_n()
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| invalid(rollup_attr::COUNTS, "not a count".into()))?;
+        for (hour, value) in hours.iter().enumerate() {
+            rollup.counts[event.index()][hour] = count(rollup_attr::COUNTS, value)?;
         }
     }
     for (name, value) in map(rollup_attr::LATEST)? {
@@ -219,7 +347,8 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
     };
     let chunks = required_n(item, rollup_attr::CHUNKS)?;
     Ok(RollupHead {
-        version: day_version(Some(item))?,
+        versions,
+        chunk_set,
         chunks: u32::try_from(chunks)
             .map_err(|_| invalid(rollup_attr::CHUNKS, "out of range".into()))?,
         rollup,
@@ -229,13 +358,13 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
 /// One chunk of a roll-up's workspace digests; it expires with its head.
 pub(crate) fn rollup_chunk_item(
     rollup: &DayRollup,
-    version: u64,
+    chunk_set: u64,
     chunk: u32,
     digests: &[WorkspaceDigest],
     retention: Retention,
 ) -> Item {
     let day = rollup.day;
-    let mut item = rollup_chunk_key(day, version, chunk);
+    let mut item = rollup_chunk_key(day, chunk_set, chunk);
     item.insert(
         rollup_attr::WORKSPACES.into(),
         AttributeValue::Bs(
@@ -286,18 +415,30 @@ mod tests {
         rollup
     }
 
+    fn version(shards: &[(&str, u64)]) -> DayVersion {
+        DayVersion {
+            shards: shards.iter().map(|(s, v)| ((*s).to_owned(), *v)).collect(),
+            bumped_at: None,
+        }
+    }
+
     #[test]
     fn rollup_items_round_trip() {
         let rollup = one_row_rollup();
         let day = rollup.day;
-        let head = rollup_head_item(&rollup, 7, 1, Retention::default());
+        let built_from = version(&[("", 2), ("03", 5)]);
+        let head = rollup_head_item(&rollup, &built_from, 1, Retention::default());
         let back = rollup_head_from_item(day, &head).expect("head");
-        assert_eq!((back.version, back.chunks), (7, 1));
+        assert_eq!(
+            (&back.versions, back.chunk_set, back.chunks),
+            (&built_from.shards, built_from.chunk_set(), 1)
+        );
+        assert_eq!(built_from.late_rows(), 7);
         assert_eq!(back.rollup.counts, rollup.counts);
         assert_eq!(back.rollup.latest, rollup.latest);
         assert_eq!(back.rollup.valid_until, rollup.valid_until);
         let digests: Vec<WorkspaceDigest> = rollup.workspaces.iter().copied().collect();
-        let chunk = rollup_chunk_item(&rollup, 7, 0, &digests, Retention::default());
+        let chunk = rollup_chunk_item(&rollup, back.chunk_set, 0, &digests, Retention::default());
         assert_eq!(rollup_chunk_digests(&chunk).expect("chunk"), digests);
         assert!(!head.contains_key(attr::DAY_SHARD) && !chunk.contains_key(attr::TIME_KEY));
         assert_eq!(head[attr::EXPIRES_AT], chunk[attr::EXPIRES_AT]);
@@ -311,7 +452,7 @@ mod tests {
         let ttl = |retention_days| {
             rollup_head_item(
                 &rollup,
-                0,
+                &DayVersion::default(),
                 1,
                 Retention::from_days(retention_days).expect("valid"),
             )[attr::EXPIRES_AT]
@@ -326,7 +467,8 @@ mod tests {
         );
         let empty = DayRollup::new(rollup.day);
         assert_eq!(
-            rollup_head_item(&empty, 0, 0, Retention::default())[attr::EXPIRES_AT],
+            rollup_head_item(&empty, &DayVersion::default(), 0, Retention::default())
+                [attr::EXPIRES_AT],
             AttributeValue::N((day_end + 90 * 86_400).to_string())
         );
     }
@@ -336,7 +478,7 @@ mod tests {
     #[test]
     fn a_head_survives_catalog_changes() {
         let rollup = one_row_rollup();
-        let mut head = rollup_head_item(&rollup, 1, 1, Retention::default());
+        let mut head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
         let Some(AttributeValue::M(counts)) = head.get_mut(rollup_attr::COUNTS) else {
             panic!("counts are a map")
         };
@@ -352,7 +494,7 @@ mod tests {
     #[test]
     fn a_head_of_another_format_is_refused() {
         let rollup = one_row_rollup();
-        let mut head = rollup_head_item(&rollup, 1, 1, Retention::default());
+        let mut head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
         head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
         assert!(rollup_head_from_item(rollup.day, &head).is_err());
         head.remove(rollup_attr::FORMAT);
@@ -361,5 +503,62 @@ mod tests {
             Some(ItemError::Missing(rollup_attr::FORMAT)),
             "a head of the first release"
         );
+    }
+
+    /// A head of the previous release (format 2) was built against the one
+    /// unsharded version item, and its chunks keyed by that version: it is
+    /// read as the version of the unsharded shard, so it stays usable.
+    #[test]
+    fn a_head_of_the_unsharded_release_stays_usable() {
+        let rollup = one_row_rollup();
+        let mut head = rollup_head_item(&rollup, &DayVersion::default(), 1, Retention::default());
+        head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("2".into()));
+        head.remove(rollup_attr::VERSIONS);
+        head.remove(rollup_attr::CHUNK_SET);
+        for (stored, shards, chunk_set) in [(0, vec![], 0), (4, vec![("", 4)], 4)] {
+            head.insert(
+                rollup_attr::VERSION.into(),
+                AttributeValue::N(stored.to_string()),
+            );
+            let back = rollup_head_from_item(rollup.day, &head).expect("usable");
+            assert_eq!(back.versions, version(&shards).shards);
+            assert_eq!(back.chunk_set, chunk_set);
+        }
+    }
+
+    /// Version items: a shard's key, and the unsharded key of earlier releases.
+    #[test]
+    fn version_items_name_their_day_and_shard() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let keys = all_day_version_keys(day);
+        assert_eq!(keys.len(), VERSION_SHARDS as usize + 1);
+        for (shard, mut key) in keys {
+            key.insert(rollup_attr::VERSION.into(), AttributeValue::N("3".into()));
+            let read = day_version_shard(&key).expect("readable");
+            assert_eq!((read.day, read.shard, read.version), (day, shard, 3));
+        }
+        let mut corrupt = day_version_key(day, "01");
+        corrupt.insert(rollup_attr::VERSION.into(), AttributeValue::S("x".into()));
+        assert!(day_version_shard(&corrupt).is_err());
+        let (from, to) = day_version_range(day, day);
+        assert!(from.as_str() <= "2026-11-27" && "2026-11-27#15" <= to.as_str());
+        assert!("2026-11-28" > to.as_str() && "2026-11-26#15" < from.as_str());
+    }
+
+    /// Two versions that differ in any shard keep their chunks apart.
+    #[test]
+    fn chunk_sets_differ_with_the_version() {
+        let sets: std::collections::BTreeSet<u64> = [
+            version(&[]),
+            version(&[("", 1)]),
+            version(&[("00", 1)]),
+            version(&[("01", 1)]),
+            version(&[("00", 1), ("01", 1)]),
+            version(&[("00", 2)]),
+        ]
+        .iter()
+        .map(DayVersion::chunk_set)
+        .collect();
+        assert_eq!(sets.len(), 6);
     }
 }
