@@ -10,6 +10,7 @@ mod faults;
 mod logs;
 mod php;
 mod prune;
+mod purge;
 mod record_e2e;
 mod redrive;
 mod rollups;

@@ -156,8 +156,11 @@ fn summary_role_grants_exactly_query_on_the_index_and_its_logs() {
 #[test]
 fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
     // DeleteItem, not BatchWriteItem: conditional deletes, and no way to put.
+    // Query and UpdateItem on the table: purge tombstones (see leading keys).
     let expected = set(&[
         ("dynamodb:Query", "Sub ${LedgerTable.Arn}/index/by_time"),
+        ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
@@ -178,6 +181,40 @@ fn rollup_role_grants_exactly_reads_of_the_index_and_rollup_items_and_its_logs()
         ("logs:PutLogEvents", "GetAtt RollupLogGroup.Arn"),
     ]);
     assert_eq!(role_grants(&template(), "RollupRole"), expected);
+}
+
+#[test]
+fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_logs() {
+    let expected = set(&[
+        ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
+        ("logs:CreateLogStream", "GetAtt PurgeLogGroup.Arn"),
+        ("logs:PutLogEvents", "GetAtt PurgeLogGroup.Arn"),
+    ]);
+    assert_eq!(role_grants(&template(), "PurgeRole"), expected);
+}
+
+/// Purge is invoked by the host's job, which retries until done: one at a
+/// time, never retried by Lambda, and its walk stops before the timeout.
+#[test]
+fn purge_runs_one_at_a_time_and_is_never_retried_by_lambda() {
+    let template = template();
+    let props = properties(&template, "PurgeFunction");
+    assert_eq!(number(at(props, &["ReservedConcurrentExecutions"])), 1);
+    assert_eq!(
+        number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
+        0
+    );
+    assert!(
+        props.get("Events").is_none(),
+        "purge runs only when invoked"
+    );
+    let margin = number(at(
+        props,
+        &["Environment", "Variables", "PURGE_SAFETY_MARGIN_SECONDS"],
+    ));
+    assert!(margin < number(at(props, &["Timeout"])));
 }
 
 /// The leading keys (partitions) each table-level grant is limited to, by
@@ -236,6 +273,13 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
             ("dynamodb:DeleteItem".to_owned(), keys(&["#day", "#rollup"])),
         ])
     );
+    for role in ["PruneRole", "PurgeRole"] {
+        assert_eq!(
+            leading_keys(&template, role),
+            BTreeSet::from([("dynamodb:UpdateItem".to_owned(), keys(&["#day", "#purge"]))]),
+            "{role}"
+        );
+    }
 }
 
 #[test]
@@ -266,6 +310,17 @@ fn caller_policies_are_scoped_to_one_function_and_one_route() {
     assert_eq!(
         policy("HostAppRecordInvokePolicy"),
         set(&[("lambda:InvokeFunction", "GetAtt RecordFunction.Arn")])
+    );
+    assert_eq!(
+        policy("HostAppPurgeInvokePolicy"),
+        set(&[("lambda:InvokeFunction", "GetAtt PurgeFunction.Arn")])
+    );
+    assert_eq!(
+        render(at(
+            &template,
+            &["Outputs", "HostAppPurgeInvokePolicyArn", "Value"]
+        )),
+        "Ref HostAppPurgeInvokePolicy"
     );
     assert_eq!(
         policy("DashboardSummaryInvokePolicy"),
@@ -331,6 +386,7 @@ fn each_function_is_a_cargo_lambda_build_with_its_own_role_and_log_group() {
         ("SummaryFunction", "summary"),
         ("PruneFunction", "prune"),
         ("RollupFunction", "rollup"),
+        ("PurgeFunction", "purge"),
     ] {
         let resource = resource(&template, function);
         let stem = function.trim_end_matches("Function");
@@ -628,6 +684,7 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
         ("SummaryFunction", 20, 1024, Timeouts::SUMMARY),
         ("PruneFunction", 300, 256, Timeouts::PRUNE),
         ("RollupFunction", 300, 512, Timeouts::ROLLUP),
+        ("PurgeFunction", 60, 256, Timeouts::PURGE),
     ] {
         let props = properties(&template, function);
         assert_eq!(number(at(props, &["Timeout"])), timeout, "{function}");
@@ -650,6 +707,18 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
     assert!(
         margin > longest_step.as_secs(),
         "prune's safety margin must cover one DynamoDB operation or one backoff wait"
+    );
+    // Purge checks its margin the same way, before every page, delete and wait.
+    let purge_margin = number(at(
+        properties(&template, "PurgeFunction"),
+        &["Environment", "Variables", "PURGE_SAFETY_MARGIN_SECONDS"],
+    ));
+    let longest_purge_step = Timeouts::PURGE
+        .operation
+        .max(storage::RetryPolicy::default().max_delay);
+    assert!(
+        purge_margin > longest_purge_step.as_secs(),
+        "purge's safety margin must cover one DynamoDB operation or one backoff wait"
     );
 }
 
@@ -674,6 +743,7 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
         ("RollupFailedDaysAlarm", metric::DAYS_FAILED, "rollup"),
         ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
         ("RollupHeartbeatAlarm", metric::FINISHED, "rollup"),
+        ("PurgeUnfinishedAlarm", metric::PURGES_UNFINISHED, "prune"),
     ];
     for (alarm, metric_name, function) in expected {
         let props = properties(&template, alarm);
@@ -925,9 +995,10 @@ fn throttled_summary_requests_are_alarmed_from_the_access_log() {
 #[test]
 fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
     let template = template();
-    for (role, action) in [
-        ("RecordRole", "dynamodb:PutItem"),
-        ("PruneRole", "dynamodb:DeleteItem"),
+    for (role, actions) in [
+        ("RecordRole", vec!["dynamodb:PutItem"]),
+        ("PruneRole", vec!["dynamodb:DeleteItem"]),
+        ("PurgeRole", vec!["dynamodb:Query", "dynamodb:DeleteItem"]),
     ] {
         let denied: Vec<&Value> = properties(&template, role)
             .get("Policies")
@@ -946,7 +1017,7 @@ fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
         let deny = denied[0];
         assert_eq!(
             strings(deny.get("Action").expect("Action")),
-            [action],
+            actions,
             "{role}"
         );
         assert_eq!(

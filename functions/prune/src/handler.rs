@@ -207,6 +207,7 @@ impl PruneHandler {
             report.partitions_failed,
             report.rows_unreadable,
         );
+        wiring::emf::tombstones_honoured(report.rows_erased, report.purges_unfinished);
         let outcome = if report.partitions_failed > 0 {
             "partitions_failed"
         } else if !report.finished {
@@ -230,6 +231,10 @@ impl PruneHandler {
                     rows_changed = report.rows_changed,
                     rows_left = report.rows_left,
                     rows_left_to_ttl = report.rows_left_to_ttl,
+                    tombstones = report.tombstones,
+                    rows_erased = report.rows_erased,
+                    purges_unfinished = report.purges_unfinished,
+                    tombstones_failed = report.tombstones_failed,
                     duration_ms = report.duration_ms,
                     $message
                 )
@@ -243,7 +248,12 @@ impl PruneHandler {
                 report: Box::new(report),
             });
         }
-        if !report.finished || left > 0 || report.rows_unreadable > 0 {
+        if !report.finished
+            || left > 0
+            || report.rows_unreadable > 0
+            || report.purges_unfinished > 0
+            || report.tombstones_failed > 0
+        {
             log_report!(warn, "prune");
         } else {
             log_report!(info, "prune");

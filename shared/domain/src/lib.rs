@@ -5,6 +5,7 @@
 //! - [`ids`], [`metadata`]: identifier and metadata newtypes, built only by parsing;
 //! - [`time`]: instants as stored; [`model`]: the stored milestone and what the index yields;
 //! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
+//! - [`purge`]: erasure's scope and the tombstone a purge leaves;
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
 //! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
 //!   [`catalog_docs`] and [`catalog_php`]: the prose that lists events and the PHP
@@ -23,6 +24,7 @@ pub mod openapi;
 pub mod parse;
 #[cfg(test)]
 mod proptests;
+pub mod purge;
 pub mod rejection;
 pub mod retention;
 #[cfg(test)]
@@ -39,6 +41,7 @@ pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceI
 pub use metadata::{Metadata, MetadataValue};
 pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};
 pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, Parsed};
+pub use purge::{ActorDigest, PurgeRequest, PurgeScope, Tombstone};
 pub use rejection::{RejectCode, Rejection};
 pub use retention::{Retention, RetentionError};
 pub use time::{OccurredAt, format_millis, now_millis};

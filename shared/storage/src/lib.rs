@@ -3,7 +3,8 @@
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
 //! put), [`index`] (reading the time index), [`window_read`] (what a
 //! summary reads: roll-ups and raw rows), [`rollup_store`] (the roll-up
-//! items) and [`prune`] (the retention walk). The private `layout` module is the only place that knows key
+//! items), [`prune`] (the retention walk) and [`purge`] (erasure, and the
+//! tombstones prune honours). The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
 //! raw items use the `testing` feature, never the layout.
@@ -15,6 +16,7 @@ pub mod index;
 mod layout;
 mod ledger;
 pub mod prune;
+pub mod purge;
 pub mod record;
 mod retry;
 pub mod rollup_store;
@@ -27,6 +29,7 @@ pub use index::{QueryOptions, ReadStats};
 pub use layout::{TABLE_SHAPE, TableShape, WRITE_SHARDS};
 pub use ledger::Ledger;
 pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
+pub use purge::PurgeRun;
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
 pub use rollup_store::{RollupRead, RollupRun, RollupWrite};

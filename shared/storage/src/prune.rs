@@ -35,6 +35,8 @@ pub struct PrunePlan {
     /// TTL, which deletes for free.
     pub ttl_grace: TimeDelta,
     pub dry_run: bool,
+    /// The retention in force (the TTL of the day versions an erasure bumps).
+    pub retention: domain::Retention,
 }
 
 /// What the walk does with a row it read.
@@ -69,6 +71,7 @@ impl PrunePlan {
             oldest_day: (now - reach).date_naive(),
             ttl_grace: TimeDelta::from_std(ttl_grace).unwrap_or(TimeDelta::MAX),
             dry_run,
+            retention,
         }
     }
 
@@ -141,6 +144,18 @@ pub struct PruneReport {
     pub rows_left: u64,
     /// Rows past the cutoff left to TTL inside its grace period.
     pub rows_left_to_ttl: u64,
+    /// Purge tombstones honoured (each one's scope read for rows that
+    /// occurred before its purge: a retry or redrive that landed after it).
+    pub tombstones: u32,
+    /// Rows those tombstones erased.
+    pub rows_erased: u64,
+    /// Purges found unfinished (not answered done, and older than an hour):
+    /// their caller stopped invoking. This run erased what it could of them;
+    /// `PurgeUnfinishedAlarm` fires.
+    pub purges_unfinished: u32,
+    /// Tombstones that could not be read or whose erasure failed; the next
+    /// run tries again.
+    pub tombstones_failed: u32,
     pub duration_ms: u64,
 }
 
@@ -187,8 +202,14 @@ impl Ledger {
             rows_changed: 0,
             rows_left: 0,
             rows_left_to_ttl: 0,
+            tombstones: 0,
+            rows_erased: 0,
+            purges_unfinished: 0,
+            tombstones_failed: 0,
             duration_ms: 0,
         };
+        self.honour_tombstones(&plan, stop, retry, &mut report)
+            .await;
         let partitions = plan.partitions();
         let total = partitions.len();
         let mut days = BTreeSet::new();
@@ -224,6 +245,62 @@ impl Ledger {
             .saturating_sub(report.rows_deleted + report.rows_changed);
         report.duration_ms = started.elapsed().as_millis() as u64;
         report
+    }
+
+    /// Erases, for every purge tombstone, the rows in its scope that occurred
+    /// before its purge (in flight when it ran, landed since), and finishes
+    /// a purge its caller left. Failures are counted, never returned.
+    async fn honour_tombstones(
+        &self,
+        plan: &PrunePlan,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+        report: &mut PruneReport,
+    ) {
+        let tombstones = match self.tombstones().await {
+            Ok(tombstones) => tombstones,
+            Err(error) => {
+                tracing::warn!(
+                    error = %domain::error_chain::error_chain(&error),
+                    "prune: purge tombstones could not be read"
+                );
+                report.tombstones_failed += 1;
+                return;
+            }
+        };
+        for tombstone in tombstones {
+            let tombstone = match tombstone {
+                Ok(tombstone) => tombstone,
+                Err(_) => {
+                    report.tombstones_failed += 1;
+                    continue;
+                }
+            };
+            report.tombstones += 1;
+            let unfinished = tombstone.done_at.is_none()
+                && plan.now - tombstone.purged_at >= TimeDelta::hours(1);
+            report.purges_unfinished += u32::from(unfinished);
+            if plan.dry_run || stop.should_stop() {
+                continue;
+            }
+            let run = self
+                .erase(
+                    &tombstone.scope,
+                    tombstone.purged_at,
+                    plan.now,
+                    plan.retention,
+                    stop,
+                    retry,
+                )
+                .await;
+            report.rows_erased += run.rows_deleted;
+            let finished = run.finished
+                && (tombstone.done_at.is_some()
+                    || self.mark_tombstone_done(&tombstone, plan.now).await.is_ok());
+            if !finished {
+                report.tombstones_failed += 1;
+            }
+        }
     }
 
     /// Reads one partition (with its own retries) and deletes its due rows.

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
 use domain::day_rollup::Arrival;
@@ -167,16 +167,12 @@ impl Ledger {
         Update::builder()
             .table_name(&self.table_name)
             .set_key(Some(layout::day_version_key(day, shard)))
-            .update_expression("ADD #version :one SET #bumped_at = :now, #expires = :expires")
-            .expression_attribute_names("#version", layout::rollup_attr::VERSION)
-            .expression_attribute_names("#bumped_at", layout::rollup_attr::BUMPED_AT)
-            .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_values(":one", AttributeValue::N("1".into()))
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(at)))
-            .expression_attribute_values(
-                ":expires",
-                AttributeValue::N(layout::day_version_expires_at(late).to_string()),
-            )
+            .update_expression(layout::BUMP_EXPRESSION)
+            .set_expression_attribute_names(Some(layout::bump_names()))
+            .set_expression_attribute_values(Some(layout::bump_values(
+                at,
+                layout::day_version_expires_at(late),
+            )))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))
     }

@@ -223,6 +223,11 @@ pub async fn day_version_shards(
         .unwrap_or_default())
 }
 
+/// Every purge tombstone (each must be readable).
+pub async fn tombstones(ledger: &Ledger) -> Result<Vec<domain::Tombstone>, StorageError> {
+    ledger.tombstones().await?.into_iter().collect()
+}
+
 /// Every day that has a roll-up or day-version item, with how many items.
 pub async fn bookkeeping_days(
     ledger: &Ledger,

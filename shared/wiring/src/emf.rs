@@ -109,6 +109,9 @@ pub mod metric {
     pub const DAYS_BUILT: &str = "DaysBuilt";
     pub const DAYS_FAILED: &str = "DaysFailed";
     pub const FINISHED: &str = "Finished";
+    pub const ROWS_PURGED: &str = "RowsPurged";
+    pub const ROWS_ERASED: &str = "RowsErased";
+    pub const PURGES_UNFINISHED: &str = "PurgesUnfinished";
 }
 
 /// The dimension a rejection count carries besides `function`.
@@ -147,6 +150,13 @@ pub fn rollup_run(built: u32, failed: u32, finished: bool) {
     gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
 }
 
+/// One purge invocation: the rows it deleted, and whether it answered done
+/// (`Finished`, a per-invocation gauge).
+pub fn purged(rows_deleted: u64, done: bool) {
+    counter!(metric::ROWS_PURGED).increment(rows_deleted);
+    gauge!(metric::FINISHED).set(if done { 1.0 } else { 0.0 });
+}
+
 /// One failed invocation, of any function.
 pub fn failed() {
     counter!(metric::FAILED).increment(1);
@@ -167,6 +177,14 @@ pub fn prune_run(
     gauge!(metric::FAILED_PARTITIONS).set(f64::from(failed_partitions));
     gauge!(metric::SKIPPED_ROWS).set(unreadable_rows as f64);
     gauge!(metric::FINISHED).set(if finished { 1.0 } else { 0.0 });
+}
+
+/// What prune's run did with purge tombstones: rows erased (in flight when
+/// a purge ran, landed since), and purges it found left unfinished (a gauge,
+/// zeros included).
+pub fn tombstones_honoured(rows_erased: u64, purges_unfinished: u32) {
+    counter!(metric::ROWS_ERASED).increment(rows_erased);
+    gauge!(metric::PURGES_UNFINISHED).set(f64::from(purges_unfinished));
 }
 
 #[cfg(test)]

@@ -151,6 +151,8 @@ impl Timeouts {
     pub const PRUNE: Self = Self::seconds(1, 3, 8);
     /// rollup: Lambda timeout 300 s, safety margin 30 s. Each Query, batched read or write.
     pub const ROLLUP: Self = Self::seconds(1, 3, 8);
+    /// purge: Lambda timeout 60 s, safety margin 10 s. Each page Query or delete, retried by the walk.
+    pub const PURGE: Self = Self::seconds(1, 3, 8);
 }
 
 /// Builds the DynamoDB client from exactly the environment Lambda sets:

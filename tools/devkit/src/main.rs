@@ -329,12 +329,13 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
     let days = domain::day_rollup::due_days(now, retention);
     let run = ledger.roll_up_days(&days, now, retention, || false).await?;
     println!(
-        "    rolled up {} of {} due days ({} superseded, {} failed) in {:.1} s",
+        "    rolled up {} of {} due days ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
         run.days_built,
         run.days_checked,
         run.days_superseded,
         run.failed.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
     match run.failed.first() {
         Some((day, error)) => Err(format!(

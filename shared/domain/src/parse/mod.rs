@@ -2,6 +2,7 @@
 //! typed [`Rejection`] that names the field.
 
 mod duplicates;
+pub mod purge;
 
 use crate::events::EventName;
 use crate::ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};

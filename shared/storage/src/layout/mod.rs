@@ -1,7 +1,8 @@
 //! The table layout: the only place that knows key formats, attribute names and item mapping.
 //! One file per item family: [`keys`] (the key formats of milestone rows and
 //! the time index), [`row`] (a milestone row), [`index`] (what the time index
-//! projects), [`rollup`] (roll-up and day-version items); [`fields`] reads
+//! projects), [`rollup`] (roll-up and day-version items), [`tombstone`] (what a
+//! purge leaves and reads); [`fields`] reads
 //! typed attributes for all of them.
 //!
 //! | attribute      | type | role                                                        |
@@ -23,11 +24,13 @@ mod index;
 mod keys;
 mod rollup;
 mod row;
+mod tombstone;
 
 pub(crate) use index::{IndexRow, PruneKey};
 pub(crate) use keys::*;
 pub(crate) use rollup::*;
 pub(crate) use row::*;
+pub(crate) use tombstone::*;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;

@@ -189,6 +189,35 @@ pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
     day_end.timestamp() + retention
 }
 
+/// The TTL of a version item bumped by a purge: when the day leaves the
+/// retention in force.
+pub(crate) fn day_expires_at(day: NaiveDate, retention: Retention) -> i64 {
+    (DayRollup::new(day).end() + retention.duration()).timestamp()
+}
+
+/// One bump of a version shard: its counter up by one, when, and its TTL.
+pub(crate) const BUMP_EXPRESSION: &str =
+    "ADD #version :one SET #bumped_at = :now, #expires = :expires";
+
+pub(crate) fn bump_names() -> HashMap<String, String> {
+    HashMap::from([
+        ("#version".to_owned(), rollup_attr::VERSION.to_owned()),
+        ("#bumped_at".to_owned(), rollup_attr::BUMPED_AT.to_owned()),
+        ("#expires".to_owned(), attr::EXPIRES_AT.to_owned()),
+    ])
+}
+
+pub(crate) fn bump_values(at: DateTime<Utc>, expires_at: i64) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (":one".to_owned(), AttributeValue::N("1".into())),
+        (":now".to_owned(), AttributeValue::S(format_millis(at))),
+        (
+            ":expires".to_owned(),
+            AttributeValue::N(expires_at.to_string()),
+        ),
+    ])
+}
+
 /// A roll-up head: the day version it was built from, the day's counts and
 /// latest times, and which workspace chunks hold its digests.
 #[derive(Debug, Clone, PartialEq, Eq)]

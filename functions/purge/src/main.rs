@@ -1,0 +1,28 @@
+//! `purge` Lambda (invoked synchronously by the host's offboarding or erasure job): wiring only. The handler lives in `handler.rs`.
+
+mod handler;
+
+use handler::{PurgeHandler, PurgeSettings};
+use lambda_runtime::{Error, service_fn};
+use storage::Ledger;
+use wiring::Config;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON or text from AWS_LAMBDA_LOG_FORMAT; level from AWS_LAMBDA_LOG_LEVEL or RUST_LOG, never below INFO.
+    wiring::init_logging();
+    let metrics = wiring::emf::init("purge")?;
+    let config = Config::from_env()?;
+    let settings = PurgeSettings::from_env()?;
+    let ledger = Ledger::new(
+        wiring::dynamodb_client(wiring::Timeouts::PURGE)?,
+        config.table_name,
+    );
+    let handler = PurgeHandler::new(ledger, config.retention, settings);
+    // Flushes the EMF metrics after every invocation.
+    metrics_cloudwatch_embedded::lambda::service::run(
+        metrics,
+        service_fn(|event| handler.invoke(event)),
+    )
+    .await
+}

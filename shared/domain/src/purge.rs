@@ -1,0 +1,166 @@
+//! Erasure: what a purge removes (a whole tenant, or one person's rows within
+//! a tenant) and the tombstone that outlives it, so a milestone already in
+//! flight when the purge ran (Lambda's async retries, the failure queue, the
+//! host's own queue) does not survive the next prune. Parsing a request is
+//! `parse::purge`; the walk is `storage::purge`.
+
+use crate::ids::{ActorId, TenantId};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// Which rows a purge removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeRequest {
+    pub tenant_id: TenantId,
+    /// `None`: every row of the tenant (offboarding). `Some`: that person's
+    /// rows within the tenant (erasure); the host calls once per tenant the
+    /// person acted in.
+    pub actor_id: Option<ActorId>,
+}
+
+impl PurgeRequest {
+    /// What the tombstone keeps: the tenant, and the person only as a digest.
+    pub fn scope(&self) -> PurgeScope {
+        PurgeScope {
+            tenant_id: self.tenant_id.clone(),
+            actor: self.actor_id.as_ref().map(ActorDigest::of),
+        }
+    }
+}
+
+/// A one-way digest of an actor id: a tombstone must identify the erased
+/// person's rows without storing who they are. 16 bytes of SHA-256 over the
+/// id, as hex.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorDigest(String);
+
+impl ActorDigest {
+    pub fn of(actor: &ActorId) -> Self {
+        let digest = Sha256::digest(actor.as_str().as_bytes());
+        Self(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// From stored text: 32 lowercase hex digits, or `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        (text.len() == 32
+            && text
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+        .then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ActorDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActorDigest({})", &self.0[..8.min(self.0.len())])
+    }
+}
+
+/// The rows a purge or its tombstone covers: a tenant's, or one person's
+/// within it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PurgeScope {
+    pub tenant_id: TenantId,
+    pub actor: Option<ActorDigest>,
+}
+
+impl PurgeScope {
+    /// Whether a row of `tenant` by `actor` is in scope.
+    pub fn covers(&self, tenant: &TenantId, actor: &ActorId) -> bool {
+        *tenant == self.tenant_id
+            && self
+                .actor
+                .as_ref()
+                .is_none_or(|digest| *digest == ActorDigest::of(actor))
+    }
+}
+
+/// Left by a purge, kept for the retention: prune deletes any row in its
+/// scope that occurred before `purged_at` (one recorded after the purge by a
+/// retry or a redrive), however late it landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    pub scope: PurgeScope,
+    /// The last purge of this scope: rows that occurred before it are erased.
+    pub purged_at: DateTime<Utc>,
+    /// When a purge of this scope last answered done; `None` while one was
+    /// left unfinished.
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+impl Tombstone {
+    /// Whether the row must go: in scope, and it occurred before the purge.
+    pub fn erases(&self, tenant: &TenantId, actor: &ActorId, occurred_at: DateTime<Utc>) -> bool {
+        occurred_at < self.purged_at && self.scope.covers(tenant, actor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::at;
+
+    fn tenant(id: &str) -> TenantId {
+        TenantId::parse(id).expect("id")
+    }
+    fn actor(id: &str) -> ActorId {
+        ActorId::parse(id).expect("id")
+    }
+
+    #[test]
+    fn a_tenant_scope_covers_every_actor_of_that_tenant_only() {
+        let scope = PurgeRequest {
+            tenant_id: tenant("t-a"),
+            actor_id: None,
+        }
+        .scope();
+        assert!(scope.covers(&tenant("t-a"), &actor("anyone")));
+        assert!(!scope.covers(&tenant("t-b"), &actor("anyone")));
+    }
+
+    #[test]
+    fn an_actor_scope_covers_that_person_in_that_tenant_only() {
+        let scope = PurgeRequest {
+            tenant_id: tenant("t-a"),
+            actor_id: Some(actor("u-1")),
+        }
+        .scope();
+        assert!(scope.covers(&tenant("t-a"), &actor("u-1")));
+        assert!(!scope.covers(&tenant("t-a"), &actor("u-2")));
+        assert!(!scope.covers(&tenant("t-b"), &actor("u-1")));
+    }
+
+    #[test]
+    fn the_digest_never_holds_the_actor_id_and_round_trips() {
+        let digest = ActorDigest::of(&actor("u-12345"));
+        assert_eq!(digest.as_str().len(), 32);
+        assert!(!digest.as_str().contains("12345"));
+        assert_eq!(ActorDigest::parse(digest.as_str()), Some(digest.clone()));
+        assert_ne!(digest, ActorDigest::of(&actor("u-12346")));
+        assert_eq!(ActorDigest::parse("not hex"), None);
+        assert_eq!(ActorDigest::parse(&"A".repeat(32)), None);
+        assert!(!format!("{digest:?}").contains(digest.as_str()));
+    }
+
+    #[test]
+    fn a_tombstone_erases_only_rows_that_occurred_before_the_purge() {
+        let stone = Tombstone {
+            scope: PurgeRequest {
+                tenant_id: tenant("t-a"),
+                actor_id: None,
+            }
+            .scope(),
+            purged_at: at("2026-11-27T10:00:00Z"),
+            done_at: None,
+        };
+        let before = at("2026-11-27T09:59:59.999Z");
+        assert!(stone.erases(&tenant("t-a"), &actor("u"), before));
+        assert!(!stone.erases(&tenant("t-a"), &actor("u"), stone.purged_at));
+        assert!(!stone.erases(&tenant("t-b"), &actor("u"), before));
+    }
+}

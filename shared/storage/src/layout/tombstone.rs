@@ -1,0 +1,145 @@
+//! Purge tombstones, and what a purge reads of a tenant's rows.
+//!
+//! A tombstone lives in the `#purge` partition (no tenant can have it):
+//! `event_key` = `<tenant_id>` for a whole tenant, `<tenant_id>#<actor
+//! digest>` for one person (`#` is outside the identifier charset, so the two
+//! never collide). It never holds an actor id, only its digest.
+
+use super::fields::{invalid, parse_instant, required_s, wrong_type};
+use super::index::PruneKey;
+use super::{Item, attr};
+use crate::error::ItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, Utc};
+use domain::{ActorDigest, ActorId, PurgeScope, TenantId, Tombstone};
+use std::collections::HashMap;
+
+pub(crate) const PURGE_PARTITION: &str = "#purge";
+
+pub(crate) mod tombstone_attr {
+    pub const PURGED_AT: &str = "purged_at";
+    pub const DONE_AT: &str = "done_at";
+}
+
+/// What a purge reads of a row: its keys, time and actor (a Query of the
+/// tenant's partition projects only these).
+pub(crate) const PURGE_PROJECTION: [&str; 5] = [
+    attr::TENANT_ID,
+    attr::EVENT_KEY,
+    attr::TIME_KEY,
+    attr::EXPIRES_AT,
+    attr::ACTOR_ID,
+];
+
+pub(crate) fn tombstone_key(scope: &PurgeScope) -> Item {
+    let sort = match &scope.actor {
+        None => scope.tenant_id.as_str().to_owned(),
+        Some(digest) => format!("{}#{}", scope.tenant_id.as_str(), digest.as_str()),
+    };
+    HashMap::from([
+        (
+            attr::TENANT_ID.to_owned(),
+            AttributeValue::S(PURGE_PARTITION.to_owned()),
+        ),
+        (attr::EVENT_KEY.to_owned(), AttributeValue::S(sort)),
+    ])
+}
+
+pub(crate) fn tombstone_from_item(item: &Item) -> Result<Tombstone, ItemError> {
+    let sort = required_s(item, attr::EVENT_KEY)?;
+    let (tenant, actor) = match sort.split_once('#') {
+        None => (sort, None),
+        Some((tenant, digest)) => (
+            tenant,
+            Some(
+                ActorDigest::parse(digest)
+                    .ok_or_else(|| invalid(attr::EVENT_KEY, "not an actor digest".into()))?,
+            ),
+        ),
+    };
+    let tenant_id = TenantId::parse(tenant).map_err(|e| invalid(attr::EVENT_KEY, e.to_string()))?;
+    let instant = |name: &'static str| -> Result<Option<DateTime<Utc>>, ItemError> {
+        match item.get(name) {
+            None => Ok(None),
+            Some(AttributeValue::S(text)) => Ok(Some(parse_instant(name, text)?.instant())),
+            Some(_) => Err(wrong_type(name, "S")),
+        }
+    };
+    Ok(Tombstone {
+        scope: PurgeScope { tenant_id, actor },
+        purged_at: instant(tombstone_attr::PURGED_AT)?
+            .ok_or(ItemError::Missing(tombstone_attr::PURGED_AT))?,
+        done_at: instant(tombstone_attr::DONE_AT)?,
+    })
+}
+
+/// A row as a purge reads it: the keys to delete it by, and whether it is in
+/// the purge's scope (its actor, when the purge is one person's).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PurgeRow {
+    pub key: PruneKey,
+    pub actor_id: ActorId,
+}
+
+impl PurgeRow {
+    pub fn from_item(item: &Item) -> Result<Self, ItemError> {
+        Ok(Self {
+            key: PruneKey::from_item(item)?,
+            actor_id: ActorId::parse(required_s(item, attr::ACTOR_ID)?)
+                .map_err(|e| invalid(attr::ACTOR_ID, e.to_string()))?,
+        })
+    }
+}
+
+/// The table key of any item (its two key attributes), when it has them.
+pub(crate) fn table_key(item: &Item) -> Option<Item> {
+    let pick = |name: &str| Some((name.to_owned(), item.get(name)?.clone()));
+    Some(HashMap::from([
+        pick(attr::TENANT_ID)?,
+        pick(attr::EVENT_KEY)?,
+    ]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(actor: Option<&str>) -> PurgeScope {
+        domain::PurgeRequest {
+            tenant_id: TenantId::parse("t-1").expect("id"),
+            actor_id: actor.map(|a| ActorId::parse(a).expect("id")),
+        }
+        .scope()
+    }
+
+    #[test]
+    fn tombstones_round_trip_and_never_hold_the_actor_id() {
+        for scope in [scope(None), scope(Some("u-secret"))] {
+            let mut item = tombstone_key(&scope);
+            item.insert(
+                tombstone_attr::PURGED_AT.into(),
+                AttributeValue::S("2026-11-27T10:00:00.000Z".into()),
+            );
+            assert!(!format!("{item:?}").contains("u-secret"));
+            let back = tombstone_from_item(&item).expect("readable");
+            assert_eq!(back.scope, scope);
+            assert_eq!(back.done_at, None);
+        }
+    }
+
+    #[test]
+    fn a_tombstone_without_its_time_or_with_a_bad_digest_is_an_error() {
+        let item = tombstone_key(&scope(None));
+        assert_eq!(
+            tombstone_from_item(&item),
+            Err(ItemError::Missing(tombstone_attr::PURGED_AT))
+        );
+        let mut bad = item.clone();
+        bad.insert(attr::EVENT_KEY.into(), AttributeValue::S("t-1#zz".into()));
+        bad.insert(
+            tombstone_attr::PURGED_AT.into(),
+            AttributeValue::S("2026-11-27T10:00:00.000Z".into()),
+        );
+        assert!(tombstone_from_item(&bad).is_err());
+    }
+}

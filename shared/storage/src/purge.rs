@@ -1,0 +1,427 @@
+//! Erasure: deletes every row of a tenant, or one person's rows within it,
+//! and leaves a tombstone that prune honours.
+//!
+//! - **The tombstone first.** A purge writes (or refreshes) its tombstone
+//!   before it deletes anything, so a milestone that lands while it runs is
+//!   still caught by the next prune.
+//! - **Roll-ups stale before rows go.** For every closed day a page of rows
+//!   belongs to, one of the day's version shards is bumped before the rows
+//!   are deleted, as a late row does: the day's roll-up is unusable at once,
+//!   its day read raw (without the purged rows) until the writer rebuilds it,
+//!   and the writer leaves the day alone for `SETTLE` after the bump, by
+//!   which time the deletes have landed.
+//! - **Resumable.** The walk reads the tenant's partition page by page and
+//!   checks the stop signal before each page and each delete; a stopped run
+//!   answers "not done", and the next one starts over on what is left.
+//! - **Conditional deletes**, by the row's index sort key: a row re-recorded
+//!   under the same key after it was read is never deleted by this walk.
+
+use crate::error::StorageError;
+use crate::layout::{self, Item, PurgeRow, attr, tombstone_attr};
+use crate::ledger::Ledger;
+use crate::prune::{DeleteOutcome, StopSignal};
+use crate::retry::RetryPolicy;
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{PurgeRequest, PurgeScope, Retention, Tombstone};
+use futures_util::{StreamExt, stream};
+use std::collections::BTreeSet;
+
+/// Rows read per page of the tenant's partition: the unit of work between
+/// two stop checks.
+const PAGE_SIZE: i32 = 500;
+/// Deletes in flight at once.
+const DELETE_CONCURRENCY: usize = 8;
+
+/// What one purge (or one tombstone's erasure by prune) did.
+#[derive(Debug, Default)]
+pub struct PurgeRun {
+    /// Rows this run deleted.
+    pub rows_deleted: u64,
+    /// Rows in scope that were gone or changed by the time of their delete
+    /// (TTL, prune, a concurrent purge, or a lost response retried).
+    pub rows_changed: u64,
+    /// Rows in scope this run read but did not delete (it stopped, or their
+    /// deletes failed); the next run deletes them.
+    pub rows_left: u64,
+    /// Closed days whose roll-ups were made stale.
+    pub days_invalidated: u32,
+    /// Rows of the tenant whose actor could not be read, in a purge of one
+    /// person: never judged, never deleted, reported.
+    pub rows_unreadable: u64,
+    /// Every page was read and every row in scope deleted.
+    pub finished: bool,
+    /// Why rows were left, when it was a failure rather than the deadline.
+    pub error: Option<StorageError>,
+}
+
+impl PurgeRun {
+    fn add(&mut self, other: PurgeRun) {
+        self.rows_deleted += other.rows_deleted;
+        self.rows_changed += other.rows_changed;
+        self.rows_left += other.rows_left;
+        self.days_invalidated += other.days_invalidated;
+        self.rows_unreadable += other.rows_unreadable;
+        self.finished &= other.finished;
+        self.error = self.error.take().or(other.error);
+    }
+}
+
+impl Ledger {
+    /// Purges `request`'s rows that occurred before `now`: the tombstone, the
+    /// walk, and the tombstone marked done when the walk finished. An error
+    /// means nothing was deleted (the tombstone could not be written).
+    pub async fn purge(
+        &self,
+        request: &PurgeRequest,
+        now: DateTime<Utc>,
+        retention: Retention,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+    ) -> Result<PurgeRun, StorageError> {
+        let scope = request.scope();
+        self.with_retries(retry, stop, || self.write_tombstone(&scope, now, retention))
+            .await?;
+        let mut run = self.erase(&scope, now, now, retention, stop, retry).await;
+        if run.finished
+            && let Err(error) = self
+                .with_retries(retry, stop, || self.mark_done(&scope, now))
+                .await
+        {
+            // The rows are gone; only the bookkeeping lags. Not done, so the
+            // caller invokes again (and deletes nothing more).
+            run.finished = false;
+            run.error = Some(error);
+        }
+        Ok(run)
+    }
+
+    /// Every tombstone, strongly consistent. An unreadable one is an error
+    /// of its own, so the caller can count it and go on.
+    pub async fn tombstones(&self) -> Result<Vec<Result<Tombstone, StorageError>>, StorageError> {
+        let items = self.bookkeeping_items(layout::PURGE_PARTITION).await?;
+        Ok(items
+            .iter()
+            .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
+            .collect())
+    }
+
+    /// Marks a tombstone's purge done (prune finished what a caller left).
+    pub async fn mark_tombstone_done(
+        &self,
+        tombstone: &Tombstone,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.mark_done(&tombstone.scope, now).await
+    }
+
+    /// Deletes the rows in `scope` that occurred before `before`, page by
+    /// page, until done or told to stop. Never returns early on a failure:
+    /// a page that fails is counted, and the walk goes on.
+    pub async fn erase(
+        &self,
+        scope: &PurgeScope,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        retention: Retention,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+    ) -> PurgeRun {
+        let mut run = PurgeRun {
+            finished: true,
+            ..PurgeRun::default()
+        };
+        let mut start: Option<Item> = None;
+        loop {
+            if stop.should_stop() {
+                run.finished = false;
+                return run;
+            }
+            let page = match self
+                .with_retries(retry, stop, || self.purge_page(scope, start.clone()))
+                .await
+            {
+                Ok(page) => page,
+                Err(error) => {
+                    // Without the page there is no next key: the walk ends
+                    // here, not done, and the caller's next run resumes.
+                    run.finished = false;
+                    run.error = Some(error);
+                    return run;
+                }
+            };
+            let mut rows = Vec::new();
+            let mut unreadable_keys = Vec::new();
+            for item in page.items() {
+                match PurgeRow::from_item(item) {
+                    Ok(row) => {
+                        if row.key.occurred_at < before
+                            && scope.covers(&scope.tenant_id, &row.actor_id)
+                        {
+                            rows.push(row);
+                        }
+                    }
+                    Err(_) => unreadable_keys.extend(layout::table_key(item)),
+                }
+            }
+            if scope.actor.is_none() {
+                // A whole tenant goes, rows this release cannot read included:
+                // by their table key, unconditionally.
+                run.add(self.delete_keys(unreadable_keys, stop, retry).await);
+            } else {
+                // Whose they are cannot be told: counted, reported, left.
+                run.rows_unreadable += unreadable_keys.len() as u64;
+            }
+            run.add(self.erase_rows(rows, now, retention, stop, retry).await);
+            match page.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => return run,
+            }
+        }
+    }
+
+    /// Stale roll-ups for the rows' closed days, then the rows' deletes.
+    async fn erase_rows(
+        &self,
+        rows: Vec<PurgeRow>,
+        now: DateTime<Utc>,
+        retention: Retention,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+    ) -> PurgeRun {
+        let mut run = PurgeRun {
+            finished: true,
+            ..PurgeRun::default()
+        };
+        let today = now.date_naive();
+        let days: BTreeSet<NaiveDate> = rows
+            .iter()
+            .map(|row| row.key.occurred_at.date_naive())
+            .filter(|day| *day < today)
+            .collect();
+        let mut blocked = BTreeSet::new();
+        for day in days {
+            match self
+                .with_retries(retry, stop, || self.bump_day(day, now, retention))
+                .await
+            {
+                Ok(()) => run.days_invalidated += 1,
+                // Its rows stay until a bump succeeds: deleting them now could
+                // leave the day's roll-up counting rows that are gone.
+                Err(error) => {
+                    blocked.insert(day);
+                    run.finished = false;
+                    run.error.get_or_insert(error);
+                }
+            }
+        }
+        let (rows, kept): (Vec<PurgeRow>, Vec<PurgeRow>) = rows
+            .into_iter()
+            .partition(|row| !blocked.contains(&row.key.occurred_at.date_naive()));
+        run.rows_left += kept.len() as u64;
+        let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(rows.iter())
+            .map(|row| self.delete_if_unchanged(&row.key, stop, retry))
+            .buffer_unordered(DELETE_CONCURRENCY)
+            .collect()
+            .await;
+        for result in results {
+            match result {
+                Some(Ok(DeleteOutcome::Deleted)) => run.rows_deleted += 1,
+                Some(Ok(DeleteOutcome::Changed)) => run.rows_changed += 1,
+                Some(Err(error)) => {
+                    run.rows_left += 1;
+                    run.finished = false;
+                    run.error.get_or_insert(error);
+                }
+                None => {
+                    run.rows_left += 1;
+                    run.finished = false;
+                }
+            }
+        }
+        run
+    }
+
+    /// Deletes rows by their table key alone (rows of a purged tenant that
+    /// cannot be read), with bounded retries.
+    async fn delete_keys(
+        &self,
+        keys: Vec<Item>,
+        stop: &impl StopSignal,
+        retry: RetryPolicy,
+    ) -> PurgeRun {
+        let mut run = PurgeRun {
+            finished: true,
+            ..PurgeRun::default()
+        };
+        for key in keys {
+            if stop.should_stop() {
+                run.rows_left += 1;
+                run.finished = false;
+                continue;
+            }
+            let deleted = self
+                .with_retries(retry, stop, || async {
+                    self.client
+                        .delete_item()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key.clone()))
+                        .send()
+                        .await
+                        .map_err(|e| StorageError::dynamo("DeleteItem", e))
+                })
+                .await;
+            match deleted {
+                Ok(_) => run.rows_deleted += 1,
+                Err(error) => {
+                    run.rows_left += 1;
+                    run.finished = false;
+                    run.error.get_or_insert(error);
+                }
+            }
+        }
+        run
+    }
+
+    /// One page of the tenant's partition, strongly consistent: a row
+    /// recorded just before the purge is seen.
+    async fn purge_page(
+        &self,
+        scope: &PurgeScope,
+        start: Option<Item>,
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StorageError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr::TENANT_ID)
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(scope.tenant_id.as_str().to_owned()),
+            )
+            .consistent_read(true)
+            .limit(PAGE_SIZE)
+            .set_exclusive_start_key(start);
+        let mut projection = Vec::new();
+        for (i, name) in layout::PURGE_PROJECTION.iter().enumerate() {
+            let placeholder = format!("#p{i}");
+            query = query.expression_attribute_names(&placeholder, *name);
+            projection.push(placeholder);
+        }
+        query
+            .projection_expression(projection.join(", "))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("Query", e))
+    }
+
+    async fn write_tombstone(
+        &self,
+        scope: &PurgeScope,
+        now: DateTime<Utc>,
+        retention: Retention,
+    ) -> Result<(), StorageError> {
+        // Kept for the retention: no milestone that occurred before the purge
+        // can be recorded after that (record refuses rows older than it).
+        let expires_at = (now + retention.duration()).timestamp();
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::tombstone_key(scope)))
+            .update_expression("SET #purged_at = :now, #expires = :expires REMOVE #done_at")
+            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
+            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
+            .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn mark_done(&self, scope: &PurgeScope, now: DateTime<Utc>) -> Result<(), StorageError> {
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::tombstone_key(scope)))
+            .update_expression("SET #done_at = :now")
+            .condition_expression("attribute_exists(#purged_at)")
+            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
+            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// Bumps one version shard of `day`, outside any transaction: every
+    /// roll-up of the day is stale from now on.
+    pub(crate) async fn bump_day(
+        &self,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+        retention: Retention,
+    ) -> Result<(), StorageError> {
+        let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+        let expires_at = layout::day_expires_at(day, retention);
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::day_version_key(day, &shard)))
+            .update_expression(layout::BUMP_EXPRESSION)
+            .set_expression_attribute_names(Some(layout::bump_names()))
+            .set_expression_attribute_values(Some(layout::bump_values(now, expires_at)))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// `call` with bounded, jittered retries, never past the stop signal.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        retry: RetryPolicy,
+        stop: &impl StopSignal,
+        call: F,
+    ) -> Result<T, StorageError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, StorageError>>,
+    {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match call().await {
+                Ok(value) => return Ok(value),
+                Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
+                    tracing::debug!(attempt, error = %error, "purge: call failed; backing off");
+                    tokio::time::sleep(retry.delay(attempt)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Every item of a bookkeeping partition, strongly consistent.
+    pub(crate) async fn bookkeeping_items(
+        &self,
+        partition: &str,
+    ) -> Result<Vec<Item>, StorageError> {
+        self.client
+            .query()
+            .table_name(&self.table_name)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", attr::TENANT_ID)
+            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Item>, _>>()
+            .await
+            .map_err(|e| StorageError::dynamo("Query", e))
+    }
+}
