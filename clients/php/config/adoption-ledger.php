@@ -15,6 +15,11 @@ return [
     'record_function' => env('ADOPTION_LEDGER_RECORD_FUNCTION', 'adoption-ledger-record'),
     'region' => env('ADOPTION_LEDGER_REGION', env('AWS_DEFAULT_REGION', 'us-east-1')),
 
+    // The stack's PurgeFunctionName output: what ForgetTenant, ForgetActor and
+    // `php artisan adoption-ledger:forget` invoke. Only the offboarding role
+    // may (HostAppPurgeInvokePolicyArn).
+    'purge_function' => env('ADOPTION_LEDGER_PURGE_FUNCTION', 'adoption-ledger-purge'),
+
     // Only for local work: the Lambda API of `cargo lambda watch`, e.g. http://127.0.0.1:9000.
     'lambda_endpoint' => env('ADOPTION_LEDGER_LAMBDA_ENDPOINT'),
 
@@ -42,6 +47,8 @@ return [
         'direct' => 3.0,
         // One summary call from the dashboard route (the summary's own timeout is 20 s).
         'summary' => 22.0,
+        // One purge invocation (purge stops itself before its own 60 s timeout).
+        'purge' => 65.0,
     ],
 
     // The dashboard route (`Route::adoptionLedgerSummary(...)`): how long an

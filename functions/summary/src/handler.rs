@@ -354,6 +354,14 @@ mod tests {
         mock!(Client::query).then_output(|| QueryOutput::builder().build())
     }
 
+    /// The Query of the day versions (on the table, not the index): no day
+    /// has one. Listed before `empty_query`, which then sees index reads only.
+    fn versions_query() -> Rule {
+        mock!(Client::query)
+            .match_requests(|query| query.index_name().is_none())
+            .then_output(|| QueryOutput::builder().build())
+    }
+
     async fn call(
         handler: &SummaryHandler,
         method: Method,
@@ -373,21 +381,33 @@ mod tests {
 
     #[tokio::test]
     async fn default_window_reads_every_day_and_shard_of_seven_days() {
-        // No roll-up exists: the six whole closed days are asked for in one
-        // batched read, then every day is read raw.
+        // No roll-up exists: the six whole closed days' versions are one
+        // Query, their heads one batched read, then every day is read raw.
+        let versions = versions_query();
         let query = empty_query();
         let rollups = mock!(Client::batch_get_item)
             .match_requests(|req| {
                 req.request_items()
                     .and_then(|items| items.get("ledger"))
-                    .is_some_and(|keys| keys.keys().len() == 2 * 6)
+                    .is_some_and(|keys| keys.keys().len() == 6)
             })
             .then_output(|| {
                 aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
             });
-        let (status, body) = call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
+        let (status, body) = call(
+            &handler(&[&versions, &query, &rollups], 90),
+            Method::GET,
+            ROUTE,
+            &[],
+        )
+        .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["window"]["key"], "7d");
+        assert_eq!(
+            versions.num_calls(),
+            1,
+            "one Query gives every day's version"
+        );
         assert_eq!(
             body["families"].as_array().map(Vec::len),
             Some(CATALOG.len())
@@ -431,13 +451,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_rollup_read_is_answered_from_raw_rows() {
+        let versions = versions_query();
         let query = empty_query();
         let rollups = mock!(Client::batch_get_item).then_error(|| {
             aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError::InternalServerError(
                 InternalServerError::builder().message("boom").build(),
             )
         });
-        let (status, body) = call(&handler(&[&query, &rollups], 90), Method::GET, ROUTE, &[]).await;
+        let (status, body) = call(
+            &handler(&[&versions, &query, &rollups], 90),
+            Method::GET,
+            ROUTE,
+            &[],
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["total"], 0);
         assert!(rollups.num_calls() >= 1);

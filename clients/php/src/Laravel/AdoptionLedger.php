@@ -14,6 +14,10 @@ use Illuminate\Support\Facades\Facade;
  * @method static void         assertRecorded(string $event, ?callable $callback = null)
  * @method static void         assertRecordedTimes(string $event, int $times)
  * @method static void         assertNothingRecorded()
+ * @method static void         forgetTenant(string $tenantId)
+ * @method static void         forgetActor(string $tenantId, string $actorId)
+ * @method static void         assertTenantForgotten(string $tenantId)
+ * @method static void         assertActorForgotten(string $tenantId, string $actorId)
  *
  * @see Ledger
  * @see AdoptionLedgerFake

@@ -14,6 +14,9 @@ final class AdoptionLedgerFake extends Ledger
     /** @var list<Milestone> */
     private array $recorded = [];
 
+    /** @var list<array{0: string, 1: ?string}> tenant and actor of each erasure asked for */
+    private array $forgotten = [];
+
     public function __construct()
     {
     }
@@ -61,5 +64,25 @@ final class AdoptionLedgerFake extends Ledger
     {
         $events = array_map(static fn (Milestone $m): string => $m->event, $this->recorded);
         PHPUnit::assertEmpty($events, 'Milestones were recorded unexpectedly: '.implode(', ', $events));
+    }
+
+    public function forgetTenant(string $tenantId): void
+    {
+        $this->forgotten[] = [$tenantId, null];
+    }
+
+    public function forgetActor(string $tenantId, string $actorId): void
+    {
+        $this->forgotten[] = [$tenantId, $actorId];
+    }
+
+    public function assertTenantForgotten(string $tenantId): void
+    {
+        PHPUnit::assertContains([$tenantId, null], $this->forgotten, sprintf('Tenant [%s] was not forgotten.', $tenantId));
+    }
+
+    public function assertActorForgotten(string $tenantId, string $actorId): void
+    {
+        PHPUnit::assertContains([$tenantId, $actorId], $this->forgotten, 'That person was not forgotten in that tenant.');
     }
 }

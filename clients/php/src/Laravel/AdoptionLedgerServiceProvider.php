@@ -10,6 +10,7 @@ use AdoptionLedger\Aws\SummaryApi;
 use AdoptionLedger\LambdaRecorder;
 use AdoptionLedger\LogRecorder;
 use AdoptionLedger\NullRecorder;
+use AdoptionLedger\Purger;
 use AdoptionLedger\Recorder;
 use Illuminate\Contracts\Container\Container;
 use Illuminate\Routing\Middleware\ThrottleRequests;
@@ -19,8 +20,9 @@ use Illuminate\Support\ServiceProvider;
 
 /**
  * Auto-discovered through `extra.laravel` in composer.json: the config, the
- * recorder of the configured driver, the facade's ledger, the dashboard route
- * macro, the Blade component, the check command and the publishable files.
+ * recorder of the configured driver, the facade's ledger, the purger, the
+ * dashboard route macro, the Blade component, the check and forget commands
+ * and the publishable files.
  */
 final class AdoptionLedgerServiceProvider extends ServiceProvider
 {
@@ -43,6 +45,11 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
             self::recorder($app, self::lambda($app, 'direct')),
             $app->make(Reporter::class),
             (array) config('adoption-ledger.queue'),
+        ));
+        // Purge answers within its 60 s timeout: its own, longer client timeout.
+        $this->app->singleton(Purger::class, fn (Container $app) => new Purger(
+            self::lambda($app, 'purge'),
+            (string) config('adoption-ledger.purge_function'),
         ));
         $this->app->singleton(SummaryApi::class, fn () => new SummaryApi(
             array_filter([
@@ -72,13 +79,13 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
         });
 
         if ($this->app->runningInConsole()) {
-            $this->commands([CheckCommand::class]);
+            $this->commands([CheckCommand::class, ForgetCommand::class]);
             $this->publishes([self::ROOT.'/config/adoption-ledger.php' => config_path('adoption-ledger.php')], 'adoption-ledger-config');
             $this->publishes([self::ROOT.'/resources/js/adoption-summary.js' => public_path('vendor/adoption-ledger/adoption-summary.js')], 'adoption-ledger-assets');
         }
     }
 
-    /** The Lambda API, bounded by the `record` or the `direct` timeout. */
+    /** The Lambda API, bounded by the `record`, `direct` or `purge` timeout. */
     private static function lambda(Container $app, string $timeout): LambdaApi
     {
         return new LambdaApi(

@@ -48,6 +48,31 @@ class Ledger
     }
 
     /**
+     * Erases every milestone of the tenant (offboarding), in a queued job
+     * that invokes purge until it is done, after the current transaction.
+     */
+    public function forgetTenant(string $tenantId): void
+    {
+        $this->dispatchErasure(new ForgetTenant($tenantId));
+    }
+
+    /**
+     * Erases one person's milestones within one tenant (an erasure request),
+     * in a queued job that invokes purge until it is done. Call it once per
+     * tenant the person acted in.
+     */
+    public function forgetActor(string $tenantId, string $actorId): void
+    {
+        $this->dispatchErasure(new ForgetActor($tenantId, $actorId));
+    }
+
+    private function dispatchErasure(ForgetTenant|ForgetActor $job): void
+    {
+        $job->onConnection($this->queue['connection'] ?? null)->onQueue($this->queue['name'] ?? null);
+        $this->bus->dispatch($job);
+    }
+
+    /**
      * Records now and returns the answer: for back-fills, scripts and checks,
      * never for a user's request.
      *

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\PurgeResult;
 use AdoptionLedger\RecordResult;
 use Illuminate\Contracts\Debug\ExceptionHandler;
 use Psr\Log\LoggerInterface;
@@ -35,6 +36,24 @@ final class Reporter
     {
         $this->log->error('adoption-ledger: milestone not recorded', [
             'event' => $event,
+            'error' => $error->getMessage(),
+        ]);
+    }
+
+    /** A purge the function refused (a host-app bug: an id that is not one). Never the ids. */
+    public function purgeRejected(string $scope, PurgeResult $result): void
+    {
+        $this->log->error('adoption-ledger: purge rejected', [
+            'scope' => $scope,
+            'code' => $result->code,
+            'field' => $result->field,
+        ]);
+        $this->handler->report(new MilestoneRejected(sprintf('the adoption ledger rejected a %s purge: %s on %s', $scope, $result->code, $result->field)));
+    }
+
+    public function purgeGaveUp(\Throwable $error): void
+    {
+        $this->log->error('adoption-ledger: purge not finished after every attempt', [
             'error' => $error->getMessage(),
         ]);
     }

@@ -38,6 +38,7 @@ final class FunctionsTest extends TestCase
         }
         $this->app = TestApp::create([
             'adoption-ledger.record_function' => 'record',
+            'adoption-ledger.purge_function' => 'purge',
             'adoption-ledger.queue.tries' => 3,
             'adoption-ledger.queue.backoff' => [0],
         ]);
@@ -188,6 +189,80 @@ final class FunctionsTest extends TestCase
         $output = $console->output();
         self::assertSame(0, $exit, $output);
         self::assertStringContainsString('is reachable and may be invoked', $output);
+    }
+
+    public function testForgetTenantErasesTheTenantThroughPurgeAndLeavesOthers(): void
+    {
+        $ledger = AdoptionLedger::getFacadeRoot();
+        foreach ([...CatalogExamples::oneOfEach(new \DateTimeImmutable('-5 minutes'), 'leaving'), ...CatalogExamples::oneOfEach(new \DateTimeImmutable('-5 minutes'), 'staying')] as $milestone) {
+            self::assertTrue($ledger->recordNow($milestone)->isStored());
+        }
+        self::assertCount(5, $this->rows('tenant-leaving'));
+        DB::transaction(static function (): void {
+            AdoptionLedger::forgetTenant('tenant-leaving');
+        });
+        $this->work();
+
+        self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
+        self::assertSame([], $this->rows('tenant-leaving'));
+        self::assertCount(5, $this->rows('tenant-staying'));
+    }
+
+    public function testForgetActorErasesOnlyThatPersonInThatTenant(): void
+    {
+        $ledger = AdoptionLedger::getFacadeRoot();
+        $at = new \DateTimeImmutable('-4 minutes');
+        foreach (['user-gone', 'user-kept'] as $actor) {
+            $ledger->recordNow(Milestones::reportCreated('tenant-erasure', 'ws-1', $actor, $at, "report-$actor", 'usage'));
+        }
+        AdoptionLedger::forgetActor('tenant-erasure', 'user-gone');
+        $this->work();
+
+        $actors = array_column($this->rows('tenant-erasure'), 'actor_id');
+        self::assertSame(['user-kept'], $actors);
+        self::assertStringNotContainsString('user-gone', TestApp::log($this->app), 'never an actor id in the log');
+    }
+
+    public function testARejectedPurgeIsReportedOnceAndNeverRetried(): void
+    {
+        AdoptionLedger::forgetTenant('not a tenant id');
+        $this->work();
+
+        self::assertSame(0, DB::table('jobs')->count(), 'not retried');
+        self::assertSame(0, DB::table('failed_jobs')->count(), 'not a failure');
+        $reported = array_filter($this->app->make(ExceptionHandler::class)->reported, static fn ($e): bool => $e instanceof MilestoneRejected);
+        self::assertCount(1, $reported, 'reported once');
+        self::assertStringContainsString('"code":"identifier_charset"', TestApp::log($this->app));
+    }
+
+    public function testAPurgeThatCannotStartIsRetriedByTheQueue(): void
+    {
+        $this->outage(true);
+        AdoptionLedger::forgetTenant('tenant-retried');
+        $this->work(once: true);
+        $job = DB::table('jobs')->first();
+        self::assertNotNull($job, 'released for a retry, not dropped');
+        $this->outage(false);
+        $this->work();
+        self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
+    }
+
+    public function testTheForgetCommandPurgesUntilDoneAndPrintsProgress(): void
+    {
+        $ledger = AdoptionLedger::getFacadeRoot();
+        foreach (CatalogExamples::oneOfEach(new \DateTimeImmutable('-6 minutes'), 'command') as $milestone) {
+            $ledger->recordNow($milestone);
+        }
+        $console = $this->app->make(ConsoleKernel::class);
+        $exit = $console->call('adoption-ledger:forget', ['tenant' => 'tenant-command']);
+        $output = $console->output();
+        self::assertSame(0, $exit, $output);
+        self::assertStringContainsString('invocation 1: done, 5 row(s) deleted', $output);
+        self::assertSame([], $this->rows('tenant-command'));
+
+        $exit = $console->call('adoption-ledger:forget', ['tenant' => '#day']);
+        self::assertSame(2, $exit, 'a rejection is invalid input');
+        self::assertStringContainsString('identifier_charset on tenant_id', $console->output());
     }
 
     /** Runs the queue worker in this process until the queue is empty (or for one job). */

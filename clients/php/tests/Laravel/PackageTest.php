@@ -58,6 +58,19 @@ final class PackageTest extends TestCase
         self::assertFails(static fn () => AdoptionLedger::assertNothingRecorded());
     }
 
+    public function testTheFakeKeepsErasuresAndAssertsOnThem(): void
+    {
+        AdoptionLedger::fake();
+        AdoptionLedger::forgetTenant('tenant-leaving');
+        AdoptionLedger::forgetActor('tenant-a', 'user-1');
+
+        AdoptionLedger::assertTenantForgotten('tenant-leaving');
+        AdoptionLedger::assertActorForgotten('tenant-a', 'user-1');
+        self::assertFails(static fn () => AdoptionLedger::assertTenantForgotten('tenant-a'));
+        self::assertFails(static fn () => AdoptionLedger::assertActorForgotten('tenant-b', 'user-1'));
+        AdoptionLedger::assertNothingRecorded();
+    }
+
     public function testTheComponentLoadsTheWidgetWithThePagesNonce(): void
     {
         file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-summary src="/admin/adoption/summary" nonce="n0nce-123" windows="7d,30d" />');

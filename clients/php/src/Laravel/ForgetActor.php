@@ -1,0 +1,33 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Laravel;
+
+use AdoptionLedger\Purger;
+use Illuminate\Bus\Queueable;
+use Illuminate\Contracts\Queue\ShouldQueue;
+use Illuminate\Foundation\Bus\Dispatchable;
+use Illuminate\Queue\InteractsWithQueue;
+
+/**
+ * Erases one person's milestones within one tenant (GDPR Art. 17), through
+ * purge, until done. Dispatch one per tenant the person acted in.
+ */
+final class ForgetActor implements ShouldQueue
+{
+    use Dispatchable;
+    use ForgetData;
+    use InteractsWithQueue;
+    use Queueable;
+
+    public function __construct(public readonly string $tenantId, public readonly string $actorId)
+    {
+        $this->afterCommit = true;
+    }
+
+    public function handle(Purger $purger, Reporter $reporter): void
+    {
+        $this->forget($purger, $reporter, $this->tenantId, $this->actorId);
+    }
+}

@@ -1,0 +1,30 @@
+<?php
+
+declare(strict_types=1);
+
+namespace AdoptionLedger\Laravel;
+
+use AdoptionLedger\Purger;
+use Illuminate\Bus\Queueable;
+use Illuminate\Contracts\Queue\ShouldQueue;
+use Illuminate\Foundation\Bus\Dispatchable;
+use Illuminate\Queue\InteractsWithQueue;
+
+/** Erases every milestone of a tenant (offboarding), through purge, until done. */
+final class ForgetTenant implements ShouldQueue
+{
+    use Dispatchable;
+    use ForgetData;
+    use InteractsWithQueue;
+    use Queueable;
+
+    public function __construct(public readonly string $tenantId)
+    {
+        $this->afterCommit = true;
+    }
+
+    public function handle(Purger $purger, Reporter $reporter): void
+    {
+        $this->forget($purger, $reporter, $this->tenantId, null);
+    }
+}
