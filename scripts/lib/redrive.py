@@ -8,11 +8,18 @@ Invoke response, which `aws lambda invoke` ignores in its exit code), a
 rejection, an unreadable message or a failed call leaves the message in place,
 visible again at the end of the run, and is reported. The exit code is 1 when
 any message was left.
+
+A message whose milestone a purge erased (its tenant, or its person within
+the tenant, has a tombstone in the ledger table, and it occurred before that
+purge) is never replayed: it is deleted from the queue and reported as
+`purged`, since the queue's copy is personal data the purge promised to erase.
 """
 
 import argparse
+import hashlib
 import json
 import sys
+from datetime import datetime
 
 import boto3
 from botocore.config import Config
@@ -24,11 +31,13 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(prog="scripts/redrive", description=__doc__.split("\n\n")[0])
     parser.add_argument("--queue-url", required=True, help="RecordFailureQueueUrl from the stack outputs")
     parser.add_argument("--function", required=True, help="RecordFunctionName from the stack outputs")
+    parser.add_argument("--table", required=True, help="LedgerTableName from the stack outputs (its purge tombstones)")
     parser.add_argument("--region", default=None, help="AWS region (default: the environment's)")
     parser.add_argument("--max-messages", type=int, default=0, help="stop after this many messages (0: all)")
     parser.add_argument("--dry-run", action="store_true", help="read and report only; invoke and delete nothing")
     parser.add_argument("--sqs-endpoint", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--lambda-endpoint", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--dynamodb-endpoint", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -41,6 +50,56 @@ def payload_of(body):
     if not isinstance(record, dict) or "requestPayload" not in record:
         return None
     return record["requestPayload"]
+
+
+def instant(text):
+    """An RFC 3339 time as an aware datetime, or None."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def actor_digest(actor_id):
+    """The tombstone's one-way digest of an actor id (domain::ActorDigest)."""
+    return hashlib.sha256(actor_id.encode()).hexdigest()[:32]
+
+
+def load_tombstones(dynamodb, table):
+    """(tenant, actor digest or None, purged_at) of every purge tombstone."""
+    tombstones = []
+    pages = dynamodb.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="#pk = :pk",
+        ExpressionAttributeNames={"#pk": "tenant_id"},
+        ExpressionAttributeValues={":pk": {"S": "#purge"}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            scope = item.get("event_key", {}).get("S", "")
+            purged_at = instant(item.get("purged_at", {}).get("S"))
+            if not scope or purged_at is None:
+                raise ValueError(f"an unreadable purge tombstone: {scope or '?'}")
+            tenant, _, digest = scope.partition("#")
+            tombstones.append((tenant, digest or None, purged_at))
+    return tombstones
+
+
+def purged(tombstones, payload):
+    """Whether a purge erased this milestone (it occurred before the purge)."""
+    if not isinstance(payload, dict):
+        return False
+    tenant, actor = payload.get("tenant_id"), payload.get("actor_id")
+    occurred = instant(payload.get("occurred_at"))
+    if not isinstance(tenant, str) or occurred is None:
+        return False
+    for stone_tenant, digest, purged_at in tombstones:
+        if stone_tenant != tenant or occurred >= purged_at:
+            continue
+        if digest is None or (isinstance(actor, str) and actor_digest(actor) == digest):
+            return True
+    return False
 
 
 def replay(lam, function, payload):
@@ -81,7 +140,14 @@ def main(argv):
         endpoint_url=args.lambda_endpoint,
         config=Config(retries={"mode": "standard", "max_attempts": 3}, read_timeout=60),
     )
-    seen, kept, deleted = set(), {}, 0
+    dynamodb = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.dynamodb_endpoint, config=config)
+    try:
+        tombstones = load_tombstones(dynamodb, args.table)
+    except Exception as error:  # noqa: BLE001 - never replay without knowing what was erased
+        print(f"redrive: the purge tombstones of {args.table} could not be read ({error}); nothing was replayed",
+              file=sys.stderr)
+        return 2
+    seen, kept, deleted, erased = set(), {}, 0, 0
     idle = 0
     # Stop after a few receives in a row bring nothing new: an empty queue, or
     # only messages already tried (kept ones that became visible again in a
@@ -104,13 +170,17 @@ def main(argv):
             payload = payload_of(message["Body"])
             if payload is None:
                 outcome, replayed = "unreadable_message", False
+            elif purged(tombstones, payload):
+                # Erased by a purge: never replayed; the queue's copy goes too.
+                outcome, replayed = "purged", not args.dry_run
+                erased += int(replayed)
             elif args.dry_run:
                 outcome, replayed = "dry_run", False
             else:
                 outcome, replayed = replay(lam, args.function, payload)
             if replayed:
                 sqs.delete_message(QueueUrl=args.queue_url, ReceiptHandle=message["ReceiptHandle"])
-                deleted += 1
+                deleted += int(outcome != "purged")
             else:
                 kept[message["MessageId"]] = (message, outcome)
             print(f"{message['MessageId']}  {outcome}  {'deleted' if replayed else 'kept'}", flush=True)
@@ -123,7 +193,8 @@ def main(argv):
         except Exception as error:  # noqa: BLE001 - it stays in the queue either way
             print(f"{message['MessageId']}  could not be made visible at once ({type(error).__name__}); "
                   "it reappears when its visibility timeout ends", flush=True)
-    print(f"redrive: {len(seen)} message(s) read, {deleted} replayed and deleted, {len(kept)} kept in the queue")
+    print(f"redrive: {len(seen)} message(s) read, {deleted} replayed and deleted, {erased} purged and deleted, "
+          f"{len(kept)} kept in the queue")
     return 1 if kept else 0
 
 

@@ -145,6 +145,14 @@ async fn logs_keep_every_promise_the_docs_make() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     let reply = block_in_place(|| ok.invoke("rollup", "{}"));
     assert_eq!(reply.status, 200, "{}", reply.body);
+    // An erasure of the one person: the actor id is in the request only.
+    let erasure = json!({"tenant_id": "tenant-logs", "actor_id": ACTOR}).to_string();
+    let reply = block_in_place(|| ok.invoke("purge", &erasure)).json();
+    assert_eq!(reply["status"], "done", "{reply}");
+    assert_eq!(reply["rows_deleted"], 1, "{reply}");
+    let refused = json!({"tenant_id": "tenant-logs", "actor_id": ACTOR, CALLER_KEY: 1});
+    let reply = block_in_place(|| ok.invoke("purge", &refused.to_string())).json();
+    assert_eq!(reply["status"], "rejected", "{reply}");
 
     let reply = block_in_place(|| broken.invoke("record", &payload("ws-1").to_string()));
     assert!(reply.json().get("errorType").is_some(), "{}", reply.body);
@@ -164,7 +172,7 @@ async fn logs_keep_every_promise_the_docs_make() {
             .iter()
             .filter(|m| m.get(metric::FAILED).is_some())
             .count();
-        if (functions.len() == 4 && failed >= 2) || Instant::now() > deadline {
+        if (functions.len() == 5 && failed >= 2) || Instant::now() > deadline {
             // Nothing secret anywhere: function lines, metrics, the watchers' own lines.
             for secret in [
                 ACTOR,
@@ -207,6 +215,12 @@ async fn logs_keep_every_promise_the_docs_make() {
     assert_eq!(outcome_lines(&logs, "summary").len(), 2);
     assert_eq!(outcome_lines(&logs, "prune").len(), 1);
     assert_eq!(outcome_lines(&logs, "rollup").len(), 1);
+    let purge = outcome_lines(&logs, "purge");
+    assert_eq!(purge.len(), 2, "{purge:#?}");
+    assert!(
+        purge.iter().any(|l| l["fields"]["field"] == "(other)"),
+        "a caller-chosen key is logged as (other)"
+    );
 
     // The operations guide's queries use only fields some outcome line carries.
     let logged: BTreeSet<String> = logs
@@ -234,6 +248,8 @@ async fn logs_keep_every_promise_the_docs_make() {
         (metric::FINISHED, "prune"),
         (metric::SKIPPED_ROWS, "prune"),
         (metric::DAYS_FAILED, "rollup"),
+        (metric::PURGES_UNFINISHED, "prune"),
+        (metric::ROWS_PURGED, "purge"),
     ];
     for (name, function) in watched {
         let docs: Vec<&Value> = metrics

@@ -109,9 +109,17 @@ fn milestone(event_id: &str) -> Value {
     })
 }
 
-fn redrive(moto: &Moto, watcher: &Watcher, queue_url: &str, function: &str) -> (bool, String) {
+fn redrive(
+    moto: &Moto,
+    watcher: &Watcher,
+    queue_url: &str,
+    function: &str,
+    table: &str,
+) -> (bool, String) {
     let output = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/redrive"))
         .args(["--queue-url", queue_url, "--function", function])
+        .args(["--table", table])
+        .args(["--dynamodb-endpoint", &dynamodb_endpoint()])
         .args(["--region", "us-east-1"])
         .args(["--sqs-endpoint", &moto.endpoint])
         .args(["--lambda-endpoint", &watcher.invoke_endpoint()])
@@ -142,6 +150,11 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
         .as_str()
         .expect("queue url")
         .to_owned();
+    // A tenant offboarded since its milestone failed: purge left a tombstone.
+    let gone = block_in_place(|| watcher.invoke("purge", r#"{"tenant_id": "t-gone"}"#)).json();
+    assert_eq!(gone["status"], "done", "{gone}");
+    let mut erased = milestone("redrive-erased");
+    erased["tenant_id"] = json!("t-gone");
     let mut rejected = milestone("redrive-bad");
     rejected
         .as_object_mut()
@@ -152,6 +165,7 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
         destination_record(&earlier),
         destination_record(&rejected),
         "not a destination record".to_owned(),
+        destination_record(&erased),
     ];
     for body in &bodies {
         moto.sqs(
@@ -161,25 +175,30 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     }
 
     // A function that cannot be invoked: nothing is deleted, all is reported.
-    let (ok, output) = block_in_place(|| redrive(&moto, &watcher, &queue_url, "no-such-function"));
+    // The erased milestone never reaches record, whatever the function: its
+    // copy in the queue is deleted at once, and reported.
+    let (ok, output) =
+        block_in_place(|| redrive(&moto, &watcher, &queue_url, "no-such-function", &table.name));
     assert!(
         !ok,
         "messages were left, so the exit code says so: {output}"
     );
     assert!(
-        output.contains("0 replayed and deleted, 4 kept"),
+        output.contains("0 replayed and deleted, 1 purged and deleted, 4 kept"),
         "{output}"
     );
+    assert!(output.contains("purged  deleted"), "{output}");
     assert_eq!(moto.bodies(&queue_url).len(), 4, "{output}");
 
-    let (ok, output) = block_in_place(|| redrive(&moto, &watcher, &queue_url, "record"));
+    let (ok, output) =
+        block_in_place(|| redrive(&moto, &watcher, &queue_url, "record", &table.name));
     assert!(!ok, "{output}");
     assert!(output.contains("recorded  deleted"), "{output}");
     assert!(output.contains("duplicate  deleted"), "{output}");
     assert!(output.contains("rejected: missing_field  kept"), "{output}");
     assert!(output.contains("unreadable_message  kept"), "{output}");
     assert!(
-        output.contains("2 replayed and deleted, 2 kept"),
+        output.contains("2 replayed and deleted, 0 purged and deleted, 2 kept"),
         "{output}"
     );
 
@@ -189,5 +208,6 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     assert_eq!(moto.bodies(&queue_url), expected);
     let ids: Vec<String> = table.event_ids().await;
     assert!(ids.contains(&"redrive-new".to_owned()), "{ids:?}");
+    assert!(!ids.contains(&"redrive-erased".to_owned()), "{ids:?}");
     assert_eq!(ids.len(), 2, "{ids:?}");
 }

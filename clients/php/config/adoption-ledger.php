@@ -37,6 +37,9 @@ return [
         // Attempts and the waits between them (seconds) when the ledger cannot store.
         'tries' => 5,
         'backoff' => [10, 30, 60, 120],
+        // Attempts of an erasure job (ForgetTenant, ForgetActor) before `failed_jobs`;
+        // an attempt that made progress but is not done continues at once.
+        'erasure_tries' => 25,
     ],
 
     // Seconds. Each bounds a call's connection, its wait for the answer and the whole call.

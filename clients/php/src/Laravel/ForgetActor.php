@@ -21,9 +21,10 @@ final class ForgetActor implements ShouldQueue
     use InteractsWithQueue;
     use Queueable;
 
-    public function __construct(public readonly string $tenantId, public readonly string $actorId)
+    /** @param list<int> $backoff */
+    public function __construct(public readonly string $tenantId, public readonly string $actorId, int $tries = 25, array $backoff = [10, 30, 60, 120, 300])
     {
-        $this->afterCommit = true;
+        $this->retries($tries, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void

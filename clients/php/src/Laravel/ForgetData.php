@@ -20,10 +20,21 @@ trait ForgetData
     /** Purge invocations per attempt of the job (each stops within purge's 60 s timeout). */
     public int $invocationsPerAttempt = 10;
 
+    /** @var list<int> */
+    private array $waits = [10, 30, 60, 120, 300];
+
+    /** @param list<int> $backoff seconds between attempts after a failure to invoke */
+    private function retries(int $tries, array $backoff): void
+    {
+        $this->tries = max(1, $tries);
+        $this->waits = array_values(array_map('intval', $backoff));
+        $this->afterCommit = true;
+    }
+
     /** @return list<int> seconds between attempts */
     public function backoff(): array
     {
-        return [10, 30, 60, 120, 300];
+        return $this->waits;
     }
 
     private function forget(Purger $purger, Reporter $reporter, string $tenantId, ?string $actorId): void
@@ -35,8 +46,8 @@ trait ForgetData
             return;
         }
         if (!$result->isDone()) {
-            // Progress was made; the rest continues in a later attempt.
-            $this->release(5);
+            // Progress was made; the rest continues in the next attempt, at once.
+            $this->release(0);
         }
     }
 

@@ -18,9 +18,10 @@ final class ForgetTenant implements ShouldQueue
     use InteractsWithQueue;
     use Queueable;
 
-    public function __construct(public readonly string $tenantId)
+    /** @param list<int> $backoff */
+    public function __construct(public readonly string $tenantId, int $tries = 25, array $backoff = [10, 30, 60, 120, 300])
     {
-        $this->afterCommit = true;
+        $this->retries($tries, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void

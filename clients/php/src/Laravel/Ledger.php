@@ -53,7 +53,7 @@ class Ledger
      */
     public function forgetTenant(string $tenantId): void
     {
-        $this->dispatchErasure(new ForgetTenant($tenantId));
+        $this->dispatchErasure(new ForgetTenant($tenantId, ...$this->erasureRetries()));
     }
 
     /**
@@ -63,7 +63,13 @@ class Ledger
      */
     public function forgetActor(string $tenantId, string $actorId): void
     {
-        $this->dispatchErasure(new ForgetActor($tenantId, $actorId));
+        $this->dispatchErasure(new ForgetActor($tenantId, $actorId, ...$this->erasureRetries()));
+    }
+
+    /** @return array{0: int, 1: list<int>} the erasure jobs' tries and backoff */
+    private function erasureRetries(): array
+    {
+        return [(int) ($this->queue['erasure_tries'] ?? 25), (array) ($this->queue['backoff'] ?? [10, 30, 60, 120])];
     }
 
     private function dispatchErasure(ForgetTenant|ForgetActor $job): void

@@ -67,6 +67,16 @@ final class DocsTest extends TestCase
         $this->addToAssertionCount(1);
     }
 
+    public function testTheForgetSnippetQueuesBothErasures(): void
+    {
+        AdoptionLedger::fake();
+        $tenant = (object) ['id' => 'tenant-42'];
+        $user = (object) ['id' => 'user-1001'];
+        include __DIR__.'/../Docs/forget.php';
+        AdoptionLedger::assertTenantForgotten('tenant-42');
+        AdoptionLedger::assertActorForgotten('tenant-42', 'user-1001');
+    }
+
     public function testTheRoutesSnippetMountsTheRouteBehindTheHostsMiddleware(): void
     {
         include __DIR__.'/../Docs/routes.php';

@@ -1,0 +1,9 @@
+<?php
+
+use AdoptionLedger\Laravel\AdoptionLedger;
+
+// A customer leaves: every row of the tenant.
+AdoptionLedger::forgetTenant($tenant->id);
+
+// An erasure request: once per tenant the person acted in.
+AdoptionLedger::forgetActor($tenant->id, $user->id);
