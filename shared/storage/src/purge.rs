@@ -25,13 +25,18 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{PurgeRequest, PurgeScope, Retention, Tombstone};
 use futures_util::{StreamExt, stream};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 /// Rows read per page of the tenant's partition: the unit of work between
 /// two stop checks.
 const PAGE_SIZE: i32 = 500;
 /// Deletes in flight at once.
 const DELETE_CONCURRENCY: usize = 8;
+/// A day bumped by this walk is bumped again before later deletes only once
+/// its last bump is this old: the writer leaves a bumped day alone for
+/// `SETTLE` (5 minutes), so every delete lands well inside it.
+const REBUMP: Duration = Duration::from_secs(60);
 
 /// What one purge (or one tombstone's erasure by prune) did.
 #[derive(Debug, Default)]
@@ -44,7 +49,7 @@ pub struct PurgeRun {
     /// Rows in scope this run read but did not delete (it stopped, or their
     /// deletes failed); the next run deletes them.
     pub rows_left: u64,
-    /// Closed days whose roll-ups were made stale.
+    /// Distinct closed days whose roll-ups were made stale.
     pub days_invalidated: u32,
     /// Rows of the tenant whose actor could not be read, in a purge of one
     /// person: never judged, never deleted, reported.
@@ -132,7 +137,11 @@ impl Ledger {
             ..PurgeRun::default()
         };
         let mut start: Option<Item> = None;
+        // When this walk last bumped each closed day: a day is bumped again
+        // only when its last bump is older than REBUMP, well inside SETTLE.
+        let mut bumped: BTreeMap<NaiveDate, Instant> = BTreeMap::new();
         loop {
+            run.days_invalidated = bumped.len() as u32;
             if stop.should_stop() {
                 run.finished = false;
                 return run;
@@ -172,10 +181,16 @@ impl Ledger {
                 // Whose they are cannot be told: counted, reported, left.
                 run.rows_unreadable += unreadable_keys.len() as u64;
             }
-            run.add(self.erase_rows(rows, now, retention, stop, retry).await);
+            run.add(
+                self.erase_rows(rows, now, retention, &mut bumped, stop, retry)
+                    .await,
+            );
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
-                _ => return run,
+                _ => {
+                    run.days_invalidated = bumped.len() as u32;
+                    return run;
+                }
             }
         }
     }
@@ -186,6 +201,7 @@ impl Ledger {
         rows: Vec<PurgeRow>,
         now: DateTime<Utc>,
         retention: Retention,
+        bumped: &mut BTreeMap<NaiveDate, Instant>,
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> PurgeRun {
@@ -201,11 +217,16 @@ impl Ledger {
             .collect();
         let mut blocked = BTreeSet::new();
         for day in days {
+            if bumped.get(&day).is_some_and(|at| at.elapsed() < REBUMP) {
+                continue;
+            }
             match self
                 .with_retries(retry, stop, || self.bump_day(day, now, retention))
                 .await
             {
-                Ok(()) => run.days_invalidated += 1,
+                Ok(()) => {
+                    bumped.insert(day, Instant::now());
+                }
                 // Its rows stay until a bump succeeds: deleting them now could
                 // leave the day's roll-up counting rows that are gone.
                 Err(error) => {
@@ -423,5 +444,18 @@ impl Ledger {
             .collect::<Result<Vec<Item>, _>>()
             .await
             .map_err(|e| StorageError::dynamo("Query", e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows deleted after a day's bump land while the writer still leaves
+    /// that day alone: a re-bump comes long before the settle time ends.
+    #[test]
+    fn a_day_is_bumped_again_well_inside_the_writers_settle_time() {
+        let settle = domain::day_rollup::SETTLE.to_std().expect("positive");
+        assert!(REBUMP * 2 <= settle, "{REBUMP:?} vs {settle:?}");
     }
 }
