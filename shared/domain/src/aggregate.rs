@@ -532,4 +532,46 @@ mod tests {
             "the row of 02:00 still counts, the one of 01:00 expired"
         );
     }
+
+    /// The closed days a window takes whole are exactly those inside both
+    /// the window and the retention: a 7d window ending mid-day holds six,
+    /// never the partial first day or today; a shorter retention cuts more.
+    #[test]
+    fn whole_days_are_the_closed_days_inside_the_window_and_the_retention() {
+        let now = at(NOW);
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let week = Aggregation::new(
+            Window::ending_at(WindowKey::Week, now),
+            now,
+            Retention::default(),
+        );
+        assert_eq!(week.whole_days(), (21..=26).map(day).collect::<Vec<_>>());
+        // A 30-day window under a 7-day retention: the retention cuts it.
+        let short = Aggregation::new(
+            Window::ending_at(WindowKey::Month, now),
+            now,
+            Retention::from_days(7).expect("valid"),
+        );
+        assert_eq!(short.whole_days(), (21..=26).map(day).collect::<Vec<_>>());
+        let month = Aggregation::new(
+            Window::ending_at(WindowKey::Month, now),
+            now,
+            Retention::default(),
+        );
+        assert_eq!(month.whole_days().len(), 29);
+        let day_window = Aggregation::new(
+            Window::ending_at(WindowKey::Day, now),
+            now,
+            Retention::default(),
+        );
+        assert!(day_window.whole_days().is_empty(), "24h holds no whole day");
+        // At midnight, yesterday is whole.
+        let midnight = at("2026-11-27T00:00:00Z");
+        let at_midnight = Aggregation::new(
+            Window::ending_at(WindowKey::Day, midnight),
+            midnight,
+            Retention::default(),
+        );
+        assert_eq!(at_midnight.whole_days(), vec![day(26)]);
+    }
 }

@@ -163,6 +163,20 @@ mod tests {
         );
     }
 
+    /// The size limit is inclusive: a payload of exactly the limit is read.
+    #[test]
+    fn a_payload_of_exactly_the_limit_is_read_and_one_byte_more_is_not() {
+        let padded = |len: usize| {
+            let head = r#"{"tenant_id": "t"}"#;
+            format!("{head}{}", " ".repeat(len - head.len()))
+        };
+        assert!(PurgeRequest::parse(&padded(MAX_PURGE_PAYLOAD_BYTES)).is_ok());
+        assert_eq!(
+            rejected(&padded(MAX_PURGE_PAYLOAD_BYTES + 1)),
+            (RejectCode::PayloadTooLarge, "$".into())
+        );
+    }
+
     #[test]
     fn malformed_json_a_non_object_and_an_oversized_payload_are_rejected() {
         assert_eq!(rejected("{"), (RejectCode::MalformedJson, "$".into()));
