@@ -18,8 +18,9 @@ purge) is never replayed: it is deleted from the queue and reported as
 import argparse
 import hashlib
 import json
+import re
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import boto3
 from botocore.config import Config
@@ -52,10 +53,24 @@ def payload_of(body):
     return record["requestPayload"]
 
 
+# Record accepts times this far ahead (domain::MAX_FUTURE_SKEW): a tombstone
+# erases rows stamped up to that long after its purge.
+MAX_FUTURE_SKEW = timedelta(minutes=5)
+
+RFC3339 = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$")
+
+
 def instant(text):
-    """An RFC 3339 time as an aware datetime, or None."""
+    """An RFC 3339 time (any case, any fraction length) as an aware datetime, or None."""
+    match = RFC3339.match(text) if isinstance(text, str) else None
+    if not match:
+        return None
+    date, time, fraction, offset = match.groups()
+    micros = (fraction or "0")[:6].ljust(6, "0")
+    offset = "+00:00" if offset in ("Z", "z") else offset
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+        return datetime.fromisoformat(f"{date}T{time}.{micros}{offset}")
     except ValueError:
         return None
 
@@ -87,17 +102,20 @@ def load_tombstones(dynamodb, table):
 
 
 def purged(tombstones, payload):
-    """Whether a purge erased this milestone (it occurred before the purge)."""
+    """Whether a purge erased this milestone: True, False, or None when its
+    scope matches a tombstone but its time cannot be read (never replayed)."""
     if not isinstance(payload, dict):
         return False
     tenant, actor = payload.get("tenant_id"), payload.get("actor_id")
     occurred = instant(payload.get("occurred_at"))
-    if not isinstance(tenant, str) or occurred is None:
-        return False
     for stone_tenant, digest, purged_at in tombstones:
-        if stone_tenant != tenant or occurred >= purged_at:
+        if stone_tenant != tenant:
             continue
-        if digest is None or (isinstance(actor, str) and actor_digest(actor) == digest):
+        if digest is not None and not (isinstance(actor, str) and actor_digest(actor) == digest):
+            continue
+        if occurred is None:
+            return None
+        if occurred < purged_at + MAX_FUTURE_SKEW:
             return True
     return False
 
@@ -170,7 +188,10 @@ def main(argv):
             payload = payload_of(message["Body"])
             if payload is None:
                 outcome, replayed = "unreadable_message", False
-            elif purged(tombstones, payload):
+            elif (erasure := purged(tombstones, payload)) is None:
+                # A purged scope, but its time cannot be read: never replayed.
+                outcome, replayed = "purged_scope_unreadable_time", False
+            elif erasure:
                 # Erased by a purge: never replayed; the queue's copy goes too.
                 outcome, replayed = "purged", not args.dry_run
                 erased += int(replayed)

@@ -771,6 +771,49 @@ async fn seeded_histories_summarise_alike_from_rollups_and_raw_rows() {
     }
 }
 
+/// A day the previous release's late rows bumped (its one unsharded version
+/// item) is rolled up, stored and read back: the head names that version
+/// without an empty map key, which DynamoDB refuses.
+#[tokio::test]
+async fn a_day_with_an_unsharded_version_from_the_previous_release_rolls_up() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let day = (now - TimeDelta::days(3)).date_naive();
+    let at = day.and_hms_opt(9, 0, 0).expect("time").and_utc();
+    seed(&ledger, vec![row(REPORT_CREATED, "t", "w1", "old", at)]).await;
+    testing::put_unsharded_day_version(&ledger, day, 4)
+        .await
+        .expect("legacy version");
+    let write = ledger
+        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+        .await
+        .expect("roll up");
+    assert_eq!(
+        write,
+        RollupWrite::Stored {
+            late_rows: 4,
+            rows: 1
+        }
+    );
+    let read = ledger.usable_rollups(&[day]).await.expect("read");
+    assert_eq!(read.rollups[&day].total(), 1, "{read:?}");
+    // A late row of this release then makes it stale, as any other.
+    let late = row(REPORT_CREATED, "t", "w2", "new-late", at);
+    ledger
+        .record(&late, Arrival::of(late.occurred_at, now))
+        .await
+        .expect("record");
+    assert!(
+        ledger
+            .usable_rollups(&[day])
+            .await
+            .expect("read")
+            .rollups
+            .is_empty()
+    );
+}
+
 /// The summary function's answer for `key`, through the watcher, with the
 /// roll-up days its log line reports.
 fn watched_summary(watcher: &mut crate::support::Watcher, key: WindowKey) -> serde_json::Value {

@@ -37,9 +37,11 @@ return [
         // Attempts and the waits between them (seconds) when the ledger cannot store.
         'tries' => 5,
         'backoff' => [10, 30, 60, 120],
-        // Attempts of an erasure job (ForgetTenant, ForgetActor) before `failed_jobs`;
-        // an attempt that made progress but is not done continues at once.
-        'erasure_tries' => 25,
+        // How long an erasure job (ForgetTenant, ForgetActor) keeps trying before
+        // `failed_jobs`, in hours. One purge invocation per attempt (the job's
+        // timeout is 80 s: keep the connection's `retry_after` above it); an
+        // attempt that made progress continues at once.
+        'erasure_retry_hours' => 24,
     ],
 
     // Seconds. Each bounds a call's connection, its wait for the answer and the whole call.

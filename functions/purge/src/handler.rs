@@ -19,6 +19,9 @@ pub enum PurgeResponse {
     Done {
         rows_deleted: u64,
         days_invalidated: u32,
+        /// In a purge of one person: rows of the tenant whose actor could not
+        /// be read, so neither judged nor deleted (see the erasure runbook).
+        rows_unreadable: u64,
     },
     /// Stopped before its deadline, or some rows could not be deleted yet:
     /// invoke again; it resumes on what is left.
@@ -32,8 +35,9 @@ pub enum PurgeResponse {
     },
 }
 
-/// The tombstone could not be written: nothing was deleted. A function
-/// error, so the caller's job retries.
+/// The tombstone could not be written, so nothing was deleted. (A timeout of
+/// the whole invocation is a function error too, and may come after some
+/// deletes.) Either way the caller's job retries: invoking again is safe.
 #[derive(Debug, thiserror::Error)]
 pub enum PurgeError {
     #[error("the purge could not start; nothing was deleted; retry the invocation")]
@@ -102,6 +106,7 @@ impl Outcome {
                 Ok(PurgeResponse::Done {
                     rows_deleted: run.rows_deleted,
                     days_invalidated: run.days_invalidated,
+                    rows_unreadable: run.rows_unreadable,
                 })
             }
             Outcome::NotDone(scope, run) => {
@@ -264,10 +269,11 @@ mod tests {
         let done = PurgeResponse::Done {
             rows_deleted: 3,
             days_invalidated: 1,
+            rows_unreadable: 0,
         };
         assert_eq!(
             serde_json::to_value(done).expect("json"),
-            serde_json::json!({"status": "done", "rows_deleted": 3, "days_invalidated": 1})
+            serde_json::json!({"status": "done", "rows_deleted": 3, "days_invalidated": 1, "rows_unreadable": 0})
         );
         let not_done = PurgeResponse::NotDone {
             rows_deleted: 3,

@@ -5,6 +5,7 @@
 //! `parse::purge`; the walk is `storage::purge`.
 
 use crate::ids::{ActorId, TenantId};
+use crate::parse::MAX_FUTURE_SKEW;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -81,8 +82,8 @@ impl PurgeScope {
 }
 
 /// Left by a purge, kept for the retention: prune deletes any row in its
-/// scope that occurred before `purged_at` (one recorded after the purge by a
-/// retry or a redrive), however late it landed.
+/// scope that occurred before [`Tombstone::erases_before`] (one recorded
+/// after the purge by a retry or a redrive), however late it landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tombstone {
     pub scope: PurgeScope,
@@ -94,9 +95,17 @@ pub struct Tombstone {
 }
 
 impl Tombstone {
-    /// Whether the row must go: in scope, and it occurred before the purge.
+    /// Rows in scope that occurred before this instant are erased: the purge,
+    /// plus the clock skew record accepts ([`MAX_FUTURE_SKEW`]), since a row
+    /// stamped up to that far ahead could already have been in flight.
+    pub fn erases_before(&self) -> DateTime<Utc> {
+        self.purged_at + MAX_FUTURE_SKEW
+    }
+
+    /// Whether the row must go: in scope, and it occurred before
+    /// [`Self::erases_before`].
     pub fn erases(&self, tenant: &TenantId, actor: &ActorId, occurred_at: DateTime<Utc>) -> bool {
-        occurred_at < self.purged_at && self.scope.covers(tenant, actor)
+        occurred_at < self.erases_before() && self.scope.covers(tenant, actor)
     }
 }
 
@@ -161,9 +170,12 @@ mod tests {
             purged_at: at("2026-11-27T10:00:00Z"),
             done_at: None,
         };
-        let before = at("2026-11-27T09:59:59.999Z");
+        // A row stamped up to record's future skew after the purge may have
+        // been in flight: erased. Later ones are the tenant's new life.
+        let edge = at("2026-11-27T10:05:00Z");
+        let before = edge - chrono::TimeDelta::milliseconds(1);
         assert!(stone.erases(&tenant("t-a"), &actor("u"), before));
-        assert!(!stone.erases(&tenant("t-a"), &actor("u"), stone.purged_at));
+        assert!(!stone.erases(&tenant("t-a"), &actor("u"), edge));
         assert!(!stone.erases(&tenant("t-b"), &actor("u"), before));
     }
 }

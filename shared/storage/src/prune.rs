@@ -153,8 +153,8 @@ pub struct PruneReport {
     /// their caller stopped invoking. This run erased what it could of them;
     /// `PurgeUnfinishedAlarm` fires.
     pub purges_unfinished: u32,
-    /// Tombstones that could not be read or whose erasure failed; the next
-    /// run tries again.
+    /// Tombstones that could not be read, whose erasure failed, or that the
+    /// deadline left; the next run tries again.
     pub tombstones_failed: u32,
     pub duration_ms: u64,
 }
@@ -208,8 +208,6 @@ impl Ledger {
             tombstones_failed: 0,
             duration_ms: 0,
         };
-        self.honour_tombstones(&plan, stop, retry, &mut report)
-            .await;
         let partitions = plan.partitions();
         let total = partitions.len();
         let mut days = BTreeSet::new();
@@ -243,6 +241,10 @@ impl Ledger {
         report.rows_left = report
             .rows_due
             .saturating_sub(report.rows_deleted + report.rows_changed);
+        // After the retention walk, which must never be crowded out: the
+        // tombstones, in what time is left.
+        self.honour_tombstones(&plan, stop, retry, &mut report)
+            .await;
         report.duration_ms = started.elapsed().as_millis() as u64;
         report
     }
@@ -268,25 +270,42 @@ impl Ledger {
                 return;
             }
         };
+        let mut readable = Vec::new();
         for tombstone in tombstones {
-            let tombstone = match tombstone {
-                Ok(tombstone) => tombstone,
-                Err(_) => {
-                    report.tombstones_failed += 1;
-                    continue;
-                }
-            };
+            match tombstone {
+                Ok(tombstone) => readable.push(tombstone),
+                Err(_) => report.tombstones_failed += 1,
+            }
+        }
+        // A tenant's own tombstone covers its people's: one walk, not one
+        // per person, when it erases at least as late.
+        let whole_tenant: std::collections::BTreeMap<domain::TenantId, DateTime<Utc>> = readable
+            .iter()
+            .filter(|t| t.scope.actor.is_none())
+            .map(|t| (t.scope.tenant_id.clone(), t.erases_before()))
+            .collect();
+        for tombstone in readable {
             report.tombstones += 1;
             let unfinished = tombstone.done_at.is_none()
                 && plan.now - tombstone.purged_at >= TimeDelta::hours(1);
             report.purges_unfinished += u32::from(unfinished);
-            if plan.dry_run || stop.should_stop() {
+            let covered = tombstone.scope.actor.is_some()
+                && whole_tenant
+                    .get(&tombstone.scope.tenant_id)
+                    .is_some_and(|until| *until >= tombstone.erases_before());
+            if plan.dry_run || covered {
+                continue;
+            }
+            if stop.should_stop() {
+                // Left at the deadline: counted, so the run says so; the
+                // next run honours it.
+                report.tombstones_failed += 1;
                 continue;
             }
             let run = self
                 .erase(
                     &tombstone.scope,
-                    tombstone.purged_at,
+                    tombstone.erases_before(),
                     plan.now,
                     plan.retention,
                     stop,

@@ -87,10 +87,21 @@ impl Ledger {
         let scope = request.scope();
         self.with_retries(retry, stop, || self.write_tombstone(&scope, now, retention))
             .await?;
-        let mut run = self.erase(&scope, now, now, retention, stop, retry).await;
+        // Every row in scope, whatever its time: record accepts times up to
+        // MAX_FUTURE_SKEW ahead, and a purge leaves none of them.
+        let mut run = self
+            .erase(
+                &scope,
+                DateTime::<Utc>::MAX_UTC,
+                now,
+                retention,
+                stop,
+                retry,
+            )
+            .await;
         if run.finished
             && let Err(error) = self
-                .with_retries(retry, stop, || self.mark_done(&scope, now))
+                .with_retries(retry, stop, || self.mark_done(&scope, now, now))
                 .await
         {
             // The rows are gone; only the bookkeeping lags. Not done, so the
@@ -117,7 +128,8 @@ impl Ledger {
         tombstone: &Tombstone,
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        self.mark_done(&tombstone.scope, now).await
+        self.mark_done(&tombstone.scope, tombstone.purged_at, now)
+            .await
     }
 
     /// Deletes the rows in `scope` that occurred before `before`, page by
@@ -221,7 +233,7 @@ impl Ledger {
                 continue;
             }
             match self
-                .with_retries(retry, stop, || self.bump_day(day, now, retention))
+                .with_retries(retry, stop, || self.bump_day(day, retention))
                 .await
             {
                 Ok(()) => {
@@ -362,16 +374,27 @@ impl Ledger {
         Ok(())
     }
 
-    async fn mark_done(&self, scope: &PurgeScope, now: DateTime<Utc>) -> Result<(), StorageError> {
+    /// Marks the tombstone's purge done, only if it is still the purge of
+    /// `purged_at` (a later purge of the scope is not done yet).
+    async fn mark_done(
+        &self,
+        scope: &PurgeScope,
+        purged_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
         self.client
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::tombstone_key(scope)))
             .update_expression("SET #done_at = :now")
-            .condition_expression("attribute_exists(#purged_at)")
+            .condition_expression("#purged_at = :purged_at")
             .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
             .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
             .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
+            .expression_attribute_values(
+                ":purged_at",
+                AttributeValue::S(domain::format_millis(purged_at)),
+            )
             .send()
             .await
             .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
@@ -383,7 +406,6 @@ impl Ledger {
     pub(crate) async fn bump_day(
         &self,
         day: NaiveDate,
-        now: DateTime<Utc>,
         retention: Retention,
     ) -> Result<(), StorageError> {
         let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
@@ -394,7 +416,12 @@ impl Ledger {
             .set_key(Some(layout::day_version_key(day, &shard)))
             .update_expression(layout::BUMP_EXPRESSION)
             .set_expression_attribute_names(Some(layout::bump_names()))
-            .set_expression_attribute_values(Some(layout::bump_values(now, expires_at)))
+            // When the bump happens, not when the run started: the writer
+            // leaves the day alone for SETTLE from this instant.
+            .set_expression_attribute_values(Some(layout::bump_values(
+                domain::now_millis(),
+                expires_at,
+            )))
             .send()
             .await
             .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
@@ -420,6 +447,10 @@ impl Ledger {
                 Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
                     tracing::debug!(attempt, error = %error, "purge: call failed; backing off");
                     tokio::time::sleep(retry.delay(attempt)).await;
+                    // The wait may have used up the margin: no call after it.
+                    if stop.should_stop() {
+                        return Err(error);
+                    }
                 }
                 Err(error) => return Err(error),
             }

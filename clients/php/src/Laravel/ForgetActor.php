@@ -22,9 +22,9 @@ final class ForgetActor implements ShouldQueue
     use Queueable;
 
     /** @param list<int> $backoff */
-    public function __construct(public readonly string $tenantId, public readonly string $actorId, int $tries = 25, array $backoff = [10, 30, 60, 120, 300])
+    public function __construct(public readonly string $tenantId, public readonly string $actorId, int $retryHours = 24, array $backoff = [10, 30, 60, 120, 300])
     {
-        $this->retries($tries, $backoff);
+        $this->retries($retryHours, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void

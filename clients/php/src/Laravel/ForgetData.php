@@ -4,29 +4,38 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Purger;
-use AdoptionLedger\PurgeResult;
+use Illuminate\Queue\Jobs\SyncJob;
+use Illuminate\Queue\Middleware\WithoutOverlapping;
 
 /**
- * What the two erasure jobs share: invoke purge until it is done. A large
- * tenant that is not done after a job's invocations is released back to the
- * queue and continues; a rejection is reported once and never retried; a
- * failure to invoke is thrown, so the queue retries it with backoff.
+ * What the two erasure jobs share: invoke purge until it is done.
+ *
+ * - One purge invocation per attempt (at most 65 s, so the job's `$timeout`
+ *   of 80 s fits inside the default `retry_after` of 90 s); an attempt that
+ *   made progress but is not done is released and continues at once.
+ * - Attempts are bounded by time (`retryUntil`, `queue.erasure_retry_hours`),
+ *   not by count, so a very large tenant is never failed for its size.
+ * - Erasure jobs never run side by side (purge runs one at a time): a job
+ *   that finds another running, or purge throttled (HTTP 429), waits 30 s.
+ * - A rejection is reported once and never retried; a failure to invoke is
+ *   thrown, so the queue retries it with backoff.
+ * - On the `sync` connection (no worker to release to) it invokes until done.
  */
 trait ForgetData
 {
-    public int $tries = 25;
+    public int $timeout = 80;
 
-    /** Purge invocations per attempt of the job (each stops within purge's 60 s timeout). */
-    public int $invocationsPerAttempt = 10;
+    private int $retryHours = 24;
 
     /** @var list<int> */
     private array $waits = [10, 30, 60, 120, 300];
 
     /** @param list<int> $backoff seconds between attempts after a failure to invoke */
-    private function retries(int $tries, array $backoff): void
+    private function retries(int $retryHours, array $backoff): void
     {
-        $this->tries = max(1, $tries);
+        $this->retryHours = max(1, $retryHours);
         $this->waits = array_values(array_map('intval', $backoff));
         $this->afterCommit = true;
     }
@@ -37,15 +46,41 @@ trait ForgetData
         return $this->waits;
     }
 
+    /** Read once, when the job is queued (Laravel keeps it in the payload across releases). */
+    public function retryUntil(): \DateTimeInterface
+    {
+        return (new \DateTimeImmutable())->modify(sprintf('+%d hours', $this->retryHours));
+    }
+
+    /** @return list<object> */
+    public function middleware(): array
+    {
+        return [(new WithoutOverlapping('purge'))->releaseAfter(30)->expireAfter(120)];
+    }
+
     private function forget(Purger $purger, Reporter $reporter, string $tenantId, ?string $actorId): void
     {
-        $result = $purger->purge($tenantId, $actorId, $this->invocationsPerAttempt);
+        $sync = $this->job instanceof SyncJob;
+        try {
+            $result = $purger->purge($tenantId, $actorId, $sync ? 10_000 : 1);
+        } catch (PurgeFailed $error) {
+            if (429 === $error->getCode() && !$sync) {
+                // Another purge is running (purge runs one at a time): wait, not a failure.
+                $this->release(30);
+
+                return;
+            }
+            throw $error;
+        }
         if ($result->isRejected()) {
             $reporter->purgeRejected(null === $actorId ? 'tenant' : 'actor', $result);
 
             return;
         }
         if (!$result->isDone()) {
+            if ($sync) {
+                throw new PurgeFailed(sprintf('purge was not done after %d row(s)', $result->rowsDeleted));
+            }
             // Progress was made; the rest continues in the next attempt, at once.
             $this->release(0);
         }

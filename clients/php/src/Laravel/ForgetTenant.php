@@ -19,9 +19,9 @@ final class ForgetTenant implements ShouldQueue
     use Queueable;
 
     /** @param list<int> $backoff */
-    public function __construct(public readonly string $tenantId, int $tries = 25, array $backoff = [10, 30, 60, 120, 300])
+    public function __construct(public readonly string $tenantId, int $retryHours = 24, array $backoff = [10, 30, 60, 120, 300])
     {
-        $this->retries($tries, $backoff);
+        $this->retries($retryHours, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void

@@ -66,10 +66,10 @@ class Ledger
         $this->dispatchErasure(new ForgetActor($tenantId, $actorId, ...$this->erasureRetries()));
     }
 
-    /** @return array{0: int, 1: list<int>} the erasure jobs' tries and backoff */
+    /** @return array{0: int, 1: list<int>} how long the erasure jobs retry (hours), and their backoff */
     private function erasureRetries(): array
     {
-        return [(int) ($this->queue['erasure_tries'] ?? 25), (array) ($this->queue['backoff'] ?? [10, 30, 60, 120])];
+        return [(int) ($this->queue['erasure_retry_hours'] ?? 24), (array) ($this->queue['backoff'] ?? [10, 30, 60, 120])];
     }
 
     private function dispatchErasure(ForgetTenant|ForgetActor $job): void

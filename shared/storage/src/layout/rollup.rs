@@ -231,6 +231,10 @@ pub(crate) struct RollupHead {
     pub rollup: DayRollup,
 }
 
+/// How a head names the unsharded version item of earlier releases (shard
+/// `""` in memory): DynamoDB refuses an empty map key.
+const UNSHARDED_IN_HEAD: &str = "unsharded";
+
 /// The head format this release writes: 3, with a version per shard. It
 /// reads format 2 too (one unsharded version, chunks keyed by it). A head of
 /// another format is not usable (its day is read raw until the writer
@@ -265,7 +269,14 @@ pub(crate) fn rollup_head_item(
             version
                 .shards
                 .iter()
-                .map(|(shard, v)| (shard.clone(), n(*v)))
+                .map(|(shard, v)| {
+                    let name = if shard.is_empty() {
+                        UNSHARDED_IN_HEAD
+                    } else {
+                        shard.as_str()
+                    };
+                    (name.to_owned(), n(*v))
+                })
                 .collect(),
         ),
     );
@@ -323,7 +334,14 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
         Ok(HEAD_FORMAT) => {
             let versions = map(rollup_attr::VERSIONS)?
                 .iter()
-                .map(|(shard, v)| Ok((shard.clone(), count(rollup_attr::VERSIONS, v)?)))
+                .map(|(shard, v)| {
+                    let shard = if shard == UNSHARDED_IN_HEAD {
+                        String::new()
+                    } else {
+                        shard.clone()
+                    };
+                    Ok((shard, count(rollup_attr::VERSIONS, v)?))
+                })
                 .collect::<Result<BTreeMap<_, _>, ItemError>>()?;
             let chunk_set = u64::try_from(required_n(item, rollup_attr::CHUNK_SET)?)
                 .map_err(|_| invalid(rollup_attr::CHUNK_SET, "negative".into()))?;
@@ -457,6 +475,13 @@ mod tests {
         let day = rollup.day;
         let built_from = version(&[("", 2), ("03", 5)]);
         let head = rollup_head_item(&rollup, &built_from, 1, Retention::default());
+        let Some(AttributeValue::M(stored)) = head.get(rollup_attr::VERSIONS) else {
+            panic!("versions are a map")
+        };
+        assert!(
+            stored.keys().all(|key| !key.is_empty()),
+            "DynamoDB refuses an empty map key: {stored:?}"
+        );
         let back = rollup_head_from_item(day, &head).expect("head");
         assert_eq!(
             (&back.versions, back.chunk_set, back.chunks),
