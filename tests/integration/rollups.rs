@@ -1011,3 +1011,85 @@ async fn end_to_end_a_shortened_retention_leaves_no_bookkeeping_outside_it() {
     assert_eq!(body["total"], exact.total, "{body}");
     assert_eq!(body["active_workspaces"], exact.active_workspaces, "{body}");
 }
+
+/// What a summary answer says, without the instants that differ between two
+/// reads a moment apart (`generated_at`, the window's edges, bucket starts).
+fn answer_of(value: &serde_json::Value) -> serde_json::Value {
+    let families: Vec<serde_json::Value> = value["families"]
+        .as_array()
+        .expect("families")
+        .iter()
+        .map(|f| serde_json::json!([f["event"], f["count"], f["last_seen_at"]]))
+        .collect();
+    serde_json::json!({
+        "total": value["total"],
+        "active_workspaces": value["active_workspaces"],
+        "families": families,
+    })
+}
+
+/// Every window's answer through the summary function equals the raw
+/// summary read just before or just after it (the function's clock is a
+/// moment later than the test's).
+async fn assert_handlers_answer_as_raw(
+    watcher: &mut crate::support::Watcher,
+    ledger: &Ledger,
+    context: &str,
+) {
+    use tokio::task::block_in_place;
+    for key in WindowKey::ALL {
+        let before = raw_summary(ledger, key, Utc::now()).await;
+        let body = block_in_place(|| watched_summary(watcher, key));
+        let after = raw_summary(ledger, key, Utc::now()).await;
+        let answer = answer_of(&body);
+        let raw = [before, after].map(|s| answer_of(&serde_json::to_value(s).expect("json")));
+        assert!(
+            raw.contains(&answer),
+            "{context}, {key:?}: the function answered {answer}, raw rows say {}",
+            raw[0]
+        );
+    }
+}
+
+/// The seeded comparison through the real handlers, for two seeds: the
+/// rollup function builds the roll-ups and the summary function answers
+/// under `cargo lambda watch`; every window equals the raw rows, after the
+/// writer ran, after late rows landed, and after the writer ran again.
+#[tokio::test(flavor = "multi_thread")]
+async fn seeded_histories_through_the_handlers_answer_as_raw_rows() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+    for history in [11_u64, 12] {
+        let table = TestTable::create().await;
+        let ledger = table.ledger();
+        let mut rng = Seeded(history);
+        let now = now();
+        seed(&ledger, seeded_rows(&mut rng, 300, now, "on-time")).await;
+        let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+        let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+        assert_eq!(report["finished"], true, "seed {history}: {report}");
+        assert!(report["days_built"].as_u64().unwrap_or(0) > 0, "{report}");
+        let context = format!("seed {history}, rolled up");
+        assert_handlers_answer_as_raw(&mut watcher, &ledger, &context).await;
+
+        // Late rows land through record's storage path (a version bump each).
+        for milestone in seeded_rows(&mut rng, 30, now, "late") {
+            let outcome = ledger
+                .record(&milestone, Arrival::of(milestone.occurred_at, Utc::now()))
+                .await
+                .expect("record");
+            assert_eq!(outcome, PutOutcome::Recorded, "seed {history}");
+        }
+        let context = format!("seed {history}, late rows");
+        assert_handlers_answer_as_raw(&mut watcher, &ledger, &context).await;
+        // The writer leaves the days that late rows just bumped alone.
+        let again = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+        assert_eq!(again["days_failed"], 0, "seed {history}: {again}");
+        let context = format!("seed {history}, the writer again");
+        assert_handlers_answer_as_raw(&mut watcher, &ledger, &context).await;
+        assert!(
+            most_rollup_days(&watcher).is_some_and(|days| days > 0),
+            "seed {history}: the summaries used roll-ups"
+        );
+    }
+}
