@@ -121,10 +121,10 @@ impl Aggregation {
         true
     }
 
-    /// Whether a closed day can be taken whole from its roll-up: it lies
-    /// entirely inside the window and inside the retention, is not today, and
-    /// every row the roll-up counted still counts now (none has expired
-    /// since it was built). Any other day is read from raw rows.
+    /// Whether a closed day (or hour) can be taken whole from its roll-up: it
+    /// lies entirely inside the window and inside the retention, and every
+    /// row the roll-up counted still counts now (none has expired since it
+    /// was built). Anything else is read from raw rows.
     pub fn takes_whole_day(&self, rollup: &DayRollup) -> bool {
         self.window.start <= rollup.start()
             && rollup.end() <= self.window.end
@@ -142,6 +142,22 @@ impl Aggregation {
             .collect()
     }
 
+    /// The hours of the window it can take whole from hour roll-ups, in the
+    /// days `answered` (by day roll-ups) leaves, oldest first: what keeps the
+    /// raw tail of a window to about an hour.
+    pub fn whole_hours(
+        &self,
+        answered: &std::collections::BTreeSet<NaiveDate>,
+    ) -> Vec<(NaiveDate, u32)> {
+        self.window
+            .days()
+            .into_iter()
+            .filter(|day| !answered.contains(day))
+            .flat_map(|day| (0..24).map(move |hour| (day, hour)))
+            .filter(|(day, hour)| self.takes_whole_day(&DayRollup::of_hour(*day, *hour)))
+            .collect()
+    }
+
     /// Adds a closed day from its roll-up; `false` (and nothing added) unless
     /// [`Self::takes_whole_day`]. The caller reads that day's raw rows otherwise.
     pub fn add_rollup(&mut self, rollup: &DayRollup) -> bool {
@@ -153,7 +169,7 @@ impl Aggregation {
                 if *count == 0 {
                     continue;
                 }
-                let start = rollup.start() + chrono::TimeDelta::hours(hour as i64);
+                let start = rollup.day_start() + chrono::TimeDelta::hours(hour as i64);
                 if let Some(slot) = self.counts[event].get_mut(self.window.bucket_index(start)) {
                     *slot += count;
                 }
@@ -573,5 +589,35 @@ mod tests {
             Retention::default(),
         );
         assert_eq!(at_midnight.whole_days(), vec![day(26)]);
+    }
+
+    /// The hours a 24h window takes whole: every hour wholly inside it, in
+    /// the days no day roll-up answered; an hour roll-up's counts land in
+    /// its own hourly bucket.
+    #[test]
+    fn whole_hours_and_an_hour_rollup_in_its_bucket() {
+        let now = at(NOW);
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+        let window = Window::ending_at(WindowKey::Day, now);
+        let mut aggregation = Aggregation::new(window, now, Retention::default());
+        let hours = aggregation.whole_hours(&std::collections::BTreeSet::new());
+        // 10:30 yesterday to 10:30 today: 11:00 yesterday to 10:00 today.
+        assert_eq!(hours.len(), 23);
+        assert_eq!(hours.first(), Some(&(day(26), 11)));
+        assert_eq!(hours.last(), Some(&(day(27), 9)));
+        let today = std::collections::BTreeSet::from([day(27)]);
+        assert_eq!(
+            aggregation.whole_hours(&today).len(),
+            13,
+            "today answered by a day roll-up"
+        );
+
+        let hour_row = facts(&row(REPORT_CREATED, "t1", "w1", "2026-11-27T08:15:00Z"));
+        let mut rollup = DayRollup::of_hour(day(27), 8);
+        assert!(rollup.add(&hour_row, now));
+        assert!(aggregation.add_rollup(&rollup));
+        let mut raw = Aggregation::new(window, now, Retention::default());
+        raw.add(&hour_row);
+        assert_eq!(aggregation.finish(), raw.finish());
     }
 }

@@ -89,10 +89,33 @@ pub fn due_days(now: DateTime<Utc>, retention: crate::Retention) -> Vec<NaiveDat
     days
 }
 
-/// One closed UTC day, rolled up.
+/// The closed UTC hours of the last two days (today's, and yesterday's
+/// until its day roll-up exists) that are old enough to roll up, newest
+/// first: hour roll-ups keep a window's raw tail to about an hour. An hour
+/// partly outside the retention is never read from a roll-up.
+pub fn due_hours(now: DateTime<Utc>, retention: crate::Retention) -> Vec<(NaiveDate, u32)> {
+    let floor = now - retention.duration();
+    let yesterday = (now - TimeDelta::days(1)).date_naive();
+    let mut hours = Vec::new();
+    for day in [now.date_naive(), yesterday] {
+        for hour in (0..24).rev() {
+            let span = DayRollup::of_hour(day, hour);
+            if span.end() + ROLLUP_LAG <= now && span.start() >= floor {
+                hours.push((day, hour));
+            }
+        }
+    }
+    hours
+}
+
+/// One closed UTC day, or one closed UTC hour of it (`hour`), rolled up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayRollup {
     pub day: NaiveDate,
+    /// `Some(h)`: the roll-up of hour `h` (0..24) of `day` only, so that a
+    /// window reads no more than about an hour of raw rows; `None`: the
+    /// whole day.
+    pub hour: Option<u32>,
     /// `counts[event][hour]`, events in catalog order.
     pub counts: Vec<[u64; 24]>,
     /// The latest `occurred_at` per event, in catalog order.
@@ -107,6 +130,7 @@ impl DayRollup {
     pub fn new(day: NaiveDate) -> Self {
         Self {
             day,
+            hour: None,
             counts: vec![[0; 24]; CATALOG.len()],
             latest: vec![None; CATALOG.len()],
             workspaces: BTreeSet::new(),
@@ -122,20 +146,36 @@ impl DayRollup {
             .is_none_or(|until| crate::model::live_until(until, now))
     }
 
-    pub fn start(&self) -> DateTime<Utc> {
+    /// The roll-up of hour `hour` (0..24) of `day`.
+    pub fn of_hour(day: NaiveDate, hour: u32) -> Self {
+        Self {
+            hour: Some(hour.min(23)),
+            ..Self::new(day)
+        }
+    }
+
+    /// Midnight of its day.
+    pub fn day_start(&self) -> DateTime<Utc> {
         self.day.and_time(NaiveTime::MIN).and_utc()
     }
 
-    pub fn end(&self) -> DateTime<Utc> {
-        self.start() + TimeDelta::days(1)
+    pub fn start(&self) -> DateTime<Utc> {
+        self.day_start() + TimeDelta::hours(i64::from(self.hour.unwrap_or(0)))
     }
 
-    /// Adds a row of this day that still counts at `now` (the build's
-    /// clock); a row of another day, or one past its TTL, is refused
+    pub fn end(&self) -> DateTime<Utc> {
+        match self.hour {
+            Some(_) => self.start() + TimeDelta::hours(1),
+            None => self.start() + TimeDelta::days(1),
+        }
+    }
+
+    /// Adds a row of its day (or hour) that still counts at `now` (the
+    /// build's clock); a row outside it, or one past its TTL, is refused
     /// (`false`), as the raw path refuses it.
     pub fn add(&mut self, row: &IndexedMilestone, now: DateTime<Utc>) -> bool {
         let occurred = row.occurred_at.instant();
-        if occurred.date_naive() != self.day || !row.is_live_at(now) {
+        if occurred < self.start() || self.end() <= occurred || !row.is_live_at(now) {
             return false;
         }
         self.valid_until = Some(
@@ -240,6 +280,59 @@ mod tests {
             built()
         ));
         assert_eq!(rollup.total(), 0);
+    }
+
+    /// An hour roll-up holds its hour only: edges at both ends, to the ms.
+    #[test]
+    fn an_hour_rollup_takes_only_rows_of_its_hour() {
+        let mut hour = DayRollup::of_hour(day(), 10);
+        assert_eq!(hour.start(), crate::testing::at("2026-11-27T10:00:00Z"));
+        assert_eq!(hour.end(), crate::testing::at("2026-11-27T11:00:00Z"));
+        assert!(!hour.add(
+            &row(OPERATION_STARTED, "w", "2026-11-27T09:59:59.999Z"),
+            built()
+        ));
+        assert!(hour.add(
+            &row(OPERATION_STARTED, "w", "2026-11-27T10:00:00Z"),
+            built()
+        ));
+        assert!(hour.add(
+            &row(OPERATION_STARTED, "w", "2026-11-27T10:59:59.999Z"),
+            built()
+        ));
+        assert!(!hour.add(
+            &row(OPERATION_STARTED, "w", "2026-11-27T11:00:00Z"),
+            built()
+        ));
+        let op = EventName::parse(OPERATION_STARTED).expect("event");
+        assert_eq!((hour.count(op, 10), hour.total()), (2, 2));
+        assert_eq!(
+            DayRollup::new(day()).end() - DayRollup::new(day()).start(),
+            TimeDelta::days(1)
+        );
+    }
+
+    /// The hours due at 10:14:59.999 today: every hour of today that closed
+    /// at least ROLLUP_LAG ago (00:00 to 09:00, not 09:00 to 10:00 yet), and
+    /// all of yesterday, newest first.
+    #[test]
+    fn due_hours_are_the_closed_hours_of_today_and_yesterday_past_the_lag() {
+        let now = crate::testing::at("2026-11-27T10:14:59.999Z");
+        let hours = due_hours(now, crate::Retention::default());
+        let today: Vec<u32> = hours
+            .iter()
+            .filter(|(d, _)| *d == day())
+            .map(|(_, h)| *h)
+            .collect();
+        assert_eq!(today, (0..9).rev().collect::<Vec<_>>());
+        let yesterday = NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+        assert_eq!(hours.iter().filter(|(d, _)| *d == yesterday).count(), 24);
+        assert_eq!(hours.first(), Some(&(day(), 8)));
+        let at_lag = due_hours(
+            now + TimeDelta::milliseconds(1),
+            crate::Retention::default(),
+        );
+        assert_eq!(at_lag.first(), Some(&(day(), 9)), "due exactly at the lag");
     }
 
     #[test]

@@ -3,14 +3,17 @@
 //! retentions, rows already expired), the late rows, the build time and `now`
 //! (on hour and day edges), for every window.
 //!
-//! The model is storage's contract: the writer rolls up each closed day at
-//! build time `B` from the rows that exist then (past the lag); a late row
-//! (one that arrives after `B`) makes its day's roll-up stale, so that day is
-//! read raw; everything else the summary does is the domain's own.
+//! The model is storage's contract: the writer rolls up each closed day, and
+//! each closed hour of the last two days (`due_hours`), at build time `B`
+//! from the rows that exist then (past the lag); a late row (one that arrives
+//! after `B`) makes its day's and its hour's roll-ups stale, so they are read
+//! raw; everything else the summary does is the domain's own. A window takes
+//! whole days from day roll-ups, then whole hours of the other days from hour
+//! roll-ups, and reads the rest raw.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::day_rollup::{DayRollup, ROLLUP_LAG};
+use crate::day_rollup::{DayRollup, ROLLUP_LAG, due_hours};
 use crate::events::{CATALOG, EventName};
 use crate::ids::{TenantId, WorkspaceId};
 use crate::model::IndexedMilestone;
@@ -113,6 +116,24 @@ proptest! {
                 rollup.add(row, built);
             }
         }
+        // The hour roll-ups the writer built at `built`.
+        let mut hours: BTreeMap<(NaiveDate, u32), DayRollup> = due_hours(built, retention)
+            .into_iter()
+            .map(|(day, hour)| ((day, hour), DayRollup::of_hour(day, hour)))
+            .collect();
+        let mut stale_hours: BTreeSet<(NaiveDate, u32)> = BTreeSet::new();
+        for (row, late) in &facts {
+            let occurred = row.occurred_at.instant();
+            let key = (occurred.date_naive(), chrono::Timelike::hour(&occurred));
+            let Some(rollup) = hours.get_mut(&key) else {
+                continue;
+            };
+            if *late || occurred > built {
+                stale_hours.insert(key);
+            } else {
+                rollup.add(row, built);
+            }
+        }
         for key in WindowKey::ALL {
             let window = Window::ending_at(key, now);
             let mut raw = Aggregation::new(window, now, retention);
@@ -129,8 +150,19 @@ proptest! {
                     whole.insert(day);
                 }
             }
+            let mut whole_hours = BTreeSet::new();
+            for hour in mixed.whole_hours(&whole) {
+                if stale_hours.contains(&hour) {
+                    continue;
+                }
+                if hours.get(&hour).is_some_and(|rollup| mixed.add_rollup(rollup)) {
+                    whole_hours.insert(hour);
+                }
+            }
             for (row, _) in &facts {
-                if !whole.contains(&row.occurred_at.instant().date_naive()) {
+                let occurred = row.occurred_at.instant();
+                let hour = (occurred.date_naive(), chrono::Timelike::hour(&occurred));
+                if !whole.contains(&hour.0) && !whole_hours.contains(&hour) {
                     mixed.add(row);
                 }
             }

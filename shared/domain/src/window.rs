@@ -196,6 +196,32 @@ impl Window {
         ranges
     }
 
+    /// The parts of the window outside the `answered` spans (`[start, end)`
+    /// instants taken from roll-ups, in any order), as contiguous ranges,
+    /// oldest first: what is read raw.
+    pub fn raw_ranges_outside(
+        &self,
+        answered: &[(DateTime<Utc>, DateTime<Utc>)],
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = answered.to_vec();
+        spans.sort();
+        let mut ranges = Vec::new();
+        let mut from = self.start;
+        for (start, end) in spans {
+            if end <= from || start >= self.end {
+                continue;
+            }
+            if start > from {
+                ranges.push((from, start.min(self.end)));
+            }
+            from = from.max(end);
+        }
+        if from < self.end {
+            ranges.push((from, self.end));
+        }
+        ranges
+    }
+
     /// The UTC days the window touches, oldest first.
     pub fn days(&self) -> Vec<NaiveDate> {
         let first = self.start.date_naive();
@@ -208,6 +234,45 @@ impl Window {
 mod tests {
     use super::*;
     use crate::testing::at;
+
+    /// The complement of the answered spans: overlapping, adjacent, out of
+    /// order and outside the window alike; whole days give what
+    /// `raw_ranges` gives.
+    #[test]
+    fn raw_ranges_outside_are_the_window_minus_the_answered_spans() {
+        let window = Window::ending_at(WindowKey::Day, at("2026-11-27T10:30:00Z"));
+        let span = |a: &str, b: &str| (at(a), at(b));
+        let ranges = window.raw_ranges_outside(&[
+            span("2026-11-27T03:00:00Z", "2026-11-27T04:00:00Z"),
+            span("2026-11-26T12:00:00Z", "2026-11-26T13:00:00Z"),
+            span("2026-11-26T13:00:00Z", "2026-11-26T14:00:00Z"),
+            span("2026-11-27T03:30:00Z", "2026-11-27T05:00:00Z"),
+            span("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"),
+        ]);
+        assert_eq!(
+            ranges,
+            vec![
+                span("2026-11-26T10:30:00Z", "2026-11-26T12:00:00Z"),
+                span("2026-11-26T14:00:00Z", "2026-11-27T03:00:00Z"),
+                span("2026-11-27T05:00:00Z", "2026-11-27T10:30:00Z"),
+            ]
+        );
+        assert_eq!(
+            window.raw_ranges_outside(&[]),
+            vec![(window.start, window.end)]
+        );
+        let week = Window::ending_at(WindowKey::Week, at("2026-11-27T10:30:00Z"));
+        let days: std::collections::BTreeSet<NaiveDate> =
+            week.days().into_iter().skip(1).take(6).collect();
+        let spans: Vec<_> = days
+            .iter()
+            .map(|d| {
+                let start = d.and_time(chrono::NaiveTime::MIN).and_utc();
+                (start, start + TimeDelta::days(1))
+            })
+            .collect();
+        assert_eq!(week.raw_ranges_outside(&spans), week.raw_ranges(&days));
+    }
 
     #[test]
     fn default_window_is_seven_days() {
