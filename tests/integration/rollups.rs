@@ -41,6 +41,7 @@ async fn mixed_summary(
         .read_window(
             &window,
             &aggregation.whole_days(),
+            |answered| aggregation.whole_hours(answered),
             |rollup| aggregation.takes_whole_day(rollup),
             QueryOptions::default(),
         )
@@ -624,6 +625,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
         .read_window(
             &window,
             &mixed.whole_days(),
+            |answered| mixed.whole_hours(answered),
             |rollup| mixed.takes_whole_day(rollup),
             QueryOptions::default(),
         )
@@ -1092,4 +1094,154 @@ async fn seeded_histories_through_the_handlers_answer_as_raw_rows() {
             "seed {history}: the summaries used roll-ups"
         );
     }
+}
+
+/// Hour roll-ups, end to end under `cargo lambda watch`: rows over the last
+/// 26 hours, one writer run, then a 24h summary that is exact and reads at
+/// most 10 % of the window's rows at the wire (the current hour and the
+/// writer's lag, and the part of an hour at the window start).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_24h_summary_reads_about_an_hour_of_raw_rows_after_the_writer() {
+    use crate::support::{Watcher, dynamodb_endpoint};
+    use tokio::task::block_in_place;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    // 2,600 rows, one every 36 s over the last 26 hours.
+    let rows: Vec<Milestone> = (0..2_600)
+        .map(|i| {
+            row(
+                [OPERATION_STARTED, REPORT_CREATED][i % 2],
+                &format!("t{}", i % 3),
+                &format!("w{}", i % 40),
+                &format!("h-{i}"),
+                now - TimeDelta::seconds(36 * i as i64 + 1),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
+    assert_eq!(report["finished"], true, "{report}");
+    assert!(
+        report["hours_built"].as_u64().unwrap_or(0) >= 24,
+        "{report}"
+    );
+
+    let before = raw_summary(&ledger, WindowKey::Day, Utc::now()).await;
+    let body = block_in_place(|| watched_summary(&mut watcher, WindowKey::Day));
+    let after = raw_summary(&ledger, WindowKey::Day, Utc::now()).await;
+    let answer = answer_of(&body);
+    let raw = [before, after].map(|s| answer_of(&serde_json::to_value(s).expect("json")));
+    assert!(raw.contains(&answer), "{answer} vs {}", raw[0]);
+    let line = watcher
+        .output()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["fields"]["message"] == "summary")
+        .expect("the summary's log line");
+    let items_read = line["fields"]["items_read"].as_u64().expect("items_read");
+    let in_window = body["total"].as_u64().expect("total");
+    println!(
+        "24h: {items_read} raw rows read of {in_window} in the window; {} hour roll-ups",
+        line["fields"]["rollup_hours"]
+    );
+    assert!(
+        items_read * 10 <= in_window,
+        "read {items_read} raw rows of {in_window}: {line}"
+    );
+    assert!(
+        line["fields"]["rollup_hours"].as_u64().unwrap_or(0) >= 20,
+        "{line}"
+    );
+}
+
+/// A late row for a closed hour (a retry that lands after its hour closed)
+/// counts at once: it makes that hour's roll-up stale, so the hour is read
+/// raw until the writer rebuilds it.
+#[tokio::test]
+async fn a_late_row_for_a_closed_hour_counts_at_once() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let hour_start = (now - TimeDelta::hours(2))
+        .duration_trunc(TimeDelta::hours(1))
+        .expect("hour");
+    let (day, hour) = (hour_start.date_naive(), chrono::Timelike::hour(&hour_start));
+    seed(
+        &ledger,
+        vec![row(
+            REPORT_CREATED,
+            "t",
+            "w1",
+            "on-time",
+            hour_start + TimeDelta::minutes(5),
+        )],
+    )
+    .await;
+    let write = ledger
+        .roll_up_hour(
+            day,
+            hour,
+            now,
+            Retention::default(),
+            QueryOptions::default(),
+        )
+        .await
+        .expect("roll up");
+    assert!(
+        matches!(write, RollupWrite::Stored { rows: 1, .. }),
+        "{write:?}"
+    );
+    let (summary, stats) = mixed_summary(&ledger, WindowKey::Day, now).await;
+    assert_eq!(summary.total, 1);
+    assert!(
+        stats.rollup_hours >= 1,
+        "the hour came from its roll-up: {stats:?}"
+    );
+
+    let late = row(
+        REPORT_CREATED,
+        "t",
+        "w2",
+        "late",
+        hour_start + TimeDelta::minutes(30),
+    );
+    assert!(matches!(
+        Arrival::of(late.occurred_at, now),
+        Arrival::Late { .. }
+    ));
+    ledger
+        .record(&late, Arrival::of(late.occurred_at, now))
+        .await
+        .expect("record");
+    let (summary, _) = mixed_summary(&ledger, WindowKey::Day, now).await;
+    assert_eq!(
+        (summary.total, summary.active_workspaces),
+        (2, 2),
+        "at once"
+    );
+    assert!(
+        ledger
+            .usable_hour_rollups(&[(day, hour)])
+            .await
+            .expect("read")
+            .hours
+            .is_empty(),
+        "the hour's roll-up is stale"
+    );
+    let rebuilt = ledger
+        .roll_up_hour(
+            day,
+            hour,
+            now + domain::day_rollup::SETTLE,
+            Retention::default(),
+            QueryOptions::default(),
+        )
+        .await
+        .expect("roll up");
+    assert!(
+        matches!(rebuilt, RollupWrite::Stored { rows: 2, .. }),
+        "{rebuilt:?}"
+    );
 }

@@ -186,7 +186,7 @@ mod tests {
         let mut request = serde_json::json!({
             "event": REPORT_CREATED, "tenant_id": "tenant-1", "workspace_id": "ws-1",
             "actor_id": "user-1", "metadata": {"report_type": "usage"},
-            "occurred_at": "2026-11-27T11:00:00Z"
+            "occurred_at": "2026-11-27T12:00:00Z"
         });
         if let Some(id) = event_id {
             request["event_id"] = id.into();
@@ -330,7 +330,7 @@ mod tests {
         let checkpoint = serde_json::json!({
             "event": CHECKPOINT_COMPLETED, "tenant_id": "tenant-1", "workspace_id": "ws-1",
             "actor_id": "admin-2", "event_id": "checkpoint:ws-1:connect",
-            "occurred_at": "2026-11-27T11:00:00Z", "metadata": {"checkpoint": "connect"}
+            "occurred_at": "2026-11-27T12:00:00Z", "metadata": {"checkpoint": "connect"}
         })
         .to_string();
         let stored_as = |event: &str| {

@@ -1,10 +1,11 @@
 //! The roll-up writer: every closed UTC day within the retention whose
 //! roll-up is missing or stale (a late row bumped its version) is rolled up,
-//! newest first, until the deadline's margin. One report, one outcome line.
+//! newest first, then every closed hour of the last two days whose day has
+//! no roll-up yet, until the deadline's margin. One report, one outcome line.
 
 use chrono::{DateTime, Utc};
 use domain::Retention;
-use domain::day_rollup::due_days;
+use domain::day_rollup::{due_days, due_hours};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -21,7 +22,14 @@ pub struct RollupReport {
     /// Built while a late row arrived, or a late row arrived minutes ago:
     /// not stored now, built by a later run.
     pub days_superseded: u32,
+    /// Days (or closed hours) whose build failed; the next run retries them.
     pub days_failed: u32,
+    /// Closed hours of the last two days looked at, and built (hour roll-ups
+    /// keep a window's raw tail to about an hour).
+    pub hours_checked: u32,
+    pub hours_built: u32,
+    /// Hours not stored now (as `days_superseded`).
+    pub hours_superseded: u32,
     /// Roll-up and day-version items of days outside the retention, deleted
     /// (after a shortened retention; normally 0).
     pub bookkeeping_deleted: u32,
@@ -90,9 +98,10 @@ impl RollupHandler {
     ) -> Result<RollupReport, RollupError> {
         let started = Instant::now();
         let days = due_days(now, self.retention);
+        let hours = due_hours(now, self.retention);
         let run = match self
             .ledger
-            .roll_up_days(&days, now, self.retention, should_stop)
+            .roll_up(&days, &hours, now, self.retention, should_stop)
             .await
         {
             Ok(run) => run,
@@ -115,6 +124,9 @@ impl RollupHandler {
             days_built: run.days_built,
             days_superseded: run.days_superseded,
             days_failed: run.failed.len() as u32,
+            hours_checked: run.hours_checked,
+            hours_built: run.hours_built,
+            hours_superseded: run.hours_superseded,
             bookkeeping_deleted: run.bookkeeping_deleted,
             duration_ms: 0,
         };
@@ -130,6 +142,8 @@ impl RollupHandler {
                     days_built = report.days_built,
                     days_superseded = report.days_superseded,
                     days_failed = report.days_failed,
+                    hours_built = report.hours_built,
+                    hours_superseded = report.hours_superseded,
                     bookkeeping_deleted = report.bookkeeping_deleted,
                     cleanup_error,
                     duration_ms = report.duration_ms,
@@ -223,15 +237,18 @@ mod tests {
         let RollupError::DaysFailed { failed, report } = error else {
             panic!("expected DaysFailed, got {error:?}")
         };
-        assert_eq!(failed, 6, "every due day was tried");
+        // The 6 due days, then the 24 closed hours of yesterday (its day
+        // roll-up failed too, so its hours are built instead).
+        assert_eq!(failed, 6 + 24, "every due day and hour was tried");
         assert_eq!(
             (
                 report.days_checked,
-                report.days_built,
+                report.hours_checked,
+                report.days_built + report.hours_built,
                 report.days_failed,
                 report.finished
             ),
-            (6, 0, 6, true)
+            (6, 24, 0, 30, true)
         );
         assert!(broken.num_calls() >= 6);
         let diagnostic = Diagnostic::from(RollupError::DaysFailed { failed, report });

@@ -208,6 +208,7 @@ impl SummaryHandler {
                     WindowStats {
                         raw: stats,
                         rollup_days,
+                        rollup_hours,
                         rollup_items,
                         rollups_unreadable,
                         rollup_capacity,
@@ -234,6 +235,7 @@ impl SummaryHandler {
                             items_read = stats.items,
                             skipped_rows = stats.skipped,
                             rollup_days,
+                            rollup_hours,
                             rollup_items,
                             rollups_unreadable,
                             read_units,
@@ -305,6 +307,7 @@ impl SummaryHandler {
             self.ledger.read_window(
                 &range,
                 &aggregation.whole_days(),
+                |answered| aggregation.whole_hours(answered),
                 |rollup| aggregation.takes_whole_day(rollup),
                 self.options,
             ),
@@ -314,9 +317,9 @@ impl SummaryHandler {
             budget: self.read_budget,
         })??;
         for rollup in &read.rollups {
-            // Storage returns roll-ups only for the days asked for, all whole.
+            // Storage returns roll-ups only for the spans asked for, all whole.
             let taken = aggregation.add_rollup(rollup);
-            debug_assert!(taken, "a roll-up of a day the window cannot take whole");
+            debug_assert!(taken, "a roll-up of a span the window cannot take whole");
         }
         aggregation.add_all(&read.rows);
         Ok(Answer {
@@ -382,20 +385,26 @@ mod tests {
     #[tokio::test]
     async fn default_window_reads_every_day_and_shard_of_seven_days() {
         // No roll-up exists: the six whole closed days' versions are one
-        // Query, their heads one batched read, then every day is read raw.
+        // Query, their heads one batched read; then the whole hours of
+        // yesterday and today (24 + 10, at 10:30) are one more Query and
+        // batched read; then every day is read raw.
         let versions = versions_query();
         let query = empty_query();
-        let rollups = mock!(Client::batch_get_item)
-            .match_requests(|req| {
-                req.request_items()
-                    .and_then(|items| items.get("ledger"))
-                    .is_some_and(|keys| keys.keys().len() == 6)
-            })
-            .then_output(|| {
-                aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
-            });
+        let heads = |count: usize| {
+            mock!(Client::batch_get_item)
+                .match_requests(move |req| {
+                    req.request_items()
+                        .and_then(|items| items.get("ledger"))
+                        .is_some_and(|keys| keys.keys().len() == count)
+                })
+                .then_output(|| {
+                    aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder()
+                        .build()
+                })
+        };
+        let (rollups, hours) = (heads(6), heads(24 + 10));
         let (status, body) = call(
-            &handler(&[&versions, &query, &rollups], 90),
+            &handler(&[&versions, &query, &rollups, &hours], 90),
             Method::GET,
             ROUTE,
             &[],
@@ -405,9 +414,10 @@ mod tests {
         assert_eq!(body["window"]["key"], "7d");
         assert_eq!(
             versions.num_calls(),
-            1,
-            "one Query gives every day's version"
+            2,
+            "one Query gives every day's version, one every hour's"
         );
+        assert_eq!(hours.num_calls(), 1, "the hour heads");
         assert_eq!(
             body["families"].as_array().map(Vec::len),
             Some(CATALOG.len())

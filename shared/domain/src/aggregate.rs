@@ -144,15 +144,18 @@ impl Aggregation {
 
     /// The hours of the window it can take whole from hour roll-ups, in the
     /// days `answered` (by day roll-ups) leaves, oldest first: what keeps the
-    /// raw tail of a window to about an hour.
+    /// raw tail of a window to about an hour. Only today's and yesterday's
+    /// hours are rolled up ([`crate::day_rollup::due_hours`]), so only those
+    /// are asked for.
     pub fn whole_hours(
         &self,
         answered: &std::collections::BTreeSet<NaiveDate>,
     ) -> Vec<(NaiveDate, u32)> {
+        let yesterday = (self.now - chrono::TimeDelta::days(1)).date_naive();
         self.window
             .days()
             .into_iter()
-            .filter(|day| !answered.contains(day))
+            .filter(|day| *day >= yesterday && !answered.contains(day))
             .flat_map(|day| (0..24).map(move |hour| (day, hour)))
             .filter(|(day, hour)| self.takes_whole_day(&DayRollup::of_hour(*day, *hour)))
             .collect()

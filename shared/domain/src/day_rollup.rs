@@ -52,21 +52,27 @@ pub const ROLLUP_LAG: TimeDelta = TimeDelta::minutes(15);
 /// under a second).
 pub const SETTLE: TimeDelta = TimeDelta::minutes(5);
 
-/// Whether a row arrives on time or late for its day's roll-up.
+/// Whether a row arrives on time or late for the roll-ups of its hour and day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arrival {
-    /// Its UTC day is today's: no roll-up of the day can exist yet.
+    /// Its UTC hour is the current one: no roll-up of the hour (or its day)
+    /// can exist yet.
     OnTime,
-    /// Its UTC day is before today's: the day may be rolled up already, so
-    /// storing the row must make every roll-up of the day stale at once.
-    /// `at` is when it arrived: the writer leaves the day alone for
-    /// [`SETTLE`] after it.
+    /// Its UTC hour is before the current one: the hour (and its day) may be
+    /// rolled up already, so storing the row must make every roll-up of
+    /// both stale at once. `at` is when it arrived: the writer leaves them
+    /// alone for [`SETTLE`] after it.
     Late { at: DateTime<Utc> },
 }
 
 impl Arrival {
     pub fn of(occurred_at: OccurredAt, now: DateTime<Utc>) -> Self {
-        if occurred_at.instant().date_naive() < now.date_naive() {
+        let occurred = occurred_at.instant();
+        let this_hour = now
+            .date_naive()
+            .and_hms_opt(now.hour(), 0, 0)
+            .map(|h| h.and_utc());
+        if this_hour.is_some_and(|start| occurred < start) {
             Arrival::Late { at: now }
         } else {
             Arrival::OnTime
@@ -266,6 +272,16 @@ mod tests {
         assert_eq!(of("2026-11-26T23:59:59.999Z"), Arrival::Late { at: now });
         assert_eq!(of("2026-11-27T00:00:00Z"), Arrival::OnTime);
         assert_eq!(of("2026-11-27T00:03:00Z"), Arrival::OnTime, "future skew");
+    }
+
+    /// Hour roll-ups make a row of an earlier hour of today late too.
+    #[test]
+    fn a_row_of_an_earlier_hour_is_late_and_this_hour_s_is_on_time() {
+        let now = crate::testing::at("2026-11-27T10:00:00.500Z");
+        let of = |at: &str| Arrival::of(OccurredAt::from_instant(crate::testing::at(at)), now);
+        assert_eq!(of("2026-11-27T09:59:59.999Z"), Arrival::Late { at: now });
+        assert_eq!(of("2026-11-27T10:00:00Z"), Arrival::OnTime);
+        assert_eq!(of("2026-11-27T10:04:00Z"), Arrival::OnTime, "future skew");
     }
 
     #[test]

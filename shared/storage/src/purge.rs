@@ -4,9 +4,9 @@
 //! - **The tombstone first.** A purge writes (or refreshes) its tombstone
 //!   before it deletes anything, so a milestone that lands while it runs is
 //!   still caught by the next prune.
-//! - **Roll-ups stale before rows go.** For every closed day a page of rows
-//!   belongs to, one of the day's version shards is bumped before the rows
-//!   are deleted, as a late row does: the day's roll-up is unusable at once,
+//! - **Roll-ups stale before rows go.** For every day (and, in the last
+//!   days, every hour) a page of rows belongs to, one of its version shards
+//!   is bumped before the rows are deleted, as a late row does: the day's roll-up is unusable at once,
 //!   its day read raw (without the purged rows) until the writer rebuilds it,
 //!   and the writer leaves the day alone for `SETTLE` after the bump, by
 //!   which time the deletes have landed.
@@ -17,12 +17,12 @@
 //!   under the same key after it was read is never deleted by this walk.
 
 use crate::error::StorageError;
-use crate::layout::{self, Item, PurgeRow, attr, tombstone_attr};
+use crate::layout::{self, Item, PurgeRow, Span, attr, tombstone_attr};
 use crate::ledger::Ledger;
 use crate::prune::{DeleteOutcome, StopSignal};
 use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::{PurgeRequest, PurgeScope, Retention, Tombstone};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,6 +33,19 @@ use std::time::{Duration, Instant};
 const PAGE_SIZE: i32 = 500;
 /// Deletes in flight at once.
 const DELETE_CONCURRENCY: usize = 8;
+/// Which version a deleted row's time makes stale: its hour while hour
+/// roll-ups of its day may exist (today and the two days before: they live
+/// two days past their day), its day before that. An hour's bump makes its
+/// day's roll-up stale too.
+fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> Span {
+    let day = occurred_at.date_naive();
+    if day + layout::HOUR_ROLLUP_LIFE >= now.date_naive() {
+        (day, Some(chrono::Timelike::hour(&occurred_at)))
+    } else {
+        (day, None)
+    }
+}
+
 /// A day bumped by this walk is bumped again before later deletes only once
 /// its last bump is this old: the writer leaves a bumped day alone for
 /// `SETTLE` (5 minutes), so every delete lands well inside it.
@@ -151,9 +164,16 @@ impl Ledger {
         let mut start: Option<Item> = None;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
-        let mut bumped: BTreeMap<NaiveDate, Instant> = BTreeMap::new();
+        let mut bumped: BTreeMap<Span, Instant> = BTreeMap::new();
+        let days_of = |bumped: &BTreeMap<Span, Instant>| {
+            bumped
+                .keys()
+                .map(|(day, _)| *day)
+                .collect::<BTreeSet<_>>()
+                .len() as u32
+        };
         loop {
-            run.days_invalidated = bumped.len() as u32;
+            run.days_invalidated = days_of(&bumped);
             if stop.should_stop() {
                 run.finished = false;
                 return run;
@@ -200,20 +220,21 @@ impl Ledger {
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
                 _ => {
-                    run.days_invalidated = bumped.len() as u32;
+                    run.days_invalidated = days_of(&bumped);
                     return run;
                 }
             }
         }
     }
 
-    /// Stale roll-ups for the rows' closed days, then the rows' deletes.
+    /// Stale roll-ups for the rows' days (and, in the last days, hours),
+    /// then the rows' deletes.
     async fn erase_rows(
         &self,
         rows: Vec<PurgeRow>,
         now: DateTime<Utc>,
         retention: Retention,
-        bumped: &mut BTreeMap<NaiveDate, Instant>,
+        bumped: &mut BTreeMap<Span, Instant>,
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> PurgeRun {
@@ -221,28 +242,26 @@ impl Ledger {
             finished: true,
             ..PurgeRun::default()
         };
-        let today = now.date_naive();
-        let days: BTreeSet<NaiveDate> = rows
+        let spans: BTreeSet<Span> = rows
             .iter()
-            .map(|row| row.key.occurred_at.date_naive())
-            .filter(|day| *day < today)
+            .map(|row| stale_span(row.key.occurred_at, now))
             .collect();
         let mut blocked = BTreeSet::new();
-        for day in days {
-            if bumped.get(&day).is_some_and(|at| at.elapsed() < REBUMP) {
+        for span in spans {
+            if bumped.get(&span).is_some_and(|at| at.elapsed() < REBUMP) {
                 continue;
             }
             match self
-                .with_retries(retry, stop, || self.bump_day(day, retention))
+                .with_retries(retry, stop, || self.bump_span(span, retention))
                 .await
             {
                 Ok(()) => {
-                    bumped.insert(day, Instant::now());
+                    bumped.insert(span, Instant::now());
                 }
                 // Its rows stay until a bump succeeds: deleting them now could
                 // leave the day's roll-up counting rows that are gone.
                 Err(error) => {
-                    blocked.insert(day);
+                    blocked.insert(span);
                     run.finished = false;
                     run.error.get_or_insert(error);
                 }
@@ -250,7 +269,7 @@ impl Ledger {
         }
         let (rows, kept): (Vec<PurgeRow>, Vec<PurgeRow>) = rows
             .into_iter()
-            .partition(|row| !blocked.contains(&row.key.occurred_at.date_naive()));
+            .partition(|row| !blocked.contains(&stale_span(row.key.occurred_at, now)));
         run.rows_left += kept.len() as u64;
         let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(rows.iter())
             .map(|row| self.delete_if_unchanged(&row.key, stop, retry))
@@ -401,14 +420,19 @@ impl Ledger {
         Ok(())
     }
 
-    /// Bumps one version shard of `day`, outside any transaction: every
-    /// roll-up of the day is stale from now on.
-    pub(crate) async fn bump_day(
+    /// Bumps one version shard of `span` (a day's, or an hour's), outside
+    /// any transaction: every roll-up of the span, and of its day, is stale
+    /// from now on.
+    pub(crate) async fn bump_span(
         &self,
-        day: NaiveDate,
+        (day, hour): Span,
         retention: Retention,
     ) -> Result<(), StorageError> {
-        let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+        let pick = fastrand::u32(0..layout::VERSION_SHARDS);
+        let shard = match hour {
+            None => layout::shard_name(pick),
+            Some(hour) => layout::hour_shard_name(hour, pick),
+        };
         let expires_at = layout::day_expires_at(day, retention);
         self.client
             .update_item()

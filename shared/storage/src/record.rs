@@ -1,9 +1,9 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
-//! A late row (see [`Arrival`]) is put in one transaction with a bump of one
-//! of its day's version shards, so every roll-up of the day becomes stale at
-//! once. The shard is picked at random on each try, so concurrent late rows
-//! of one day spread over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS)
-//! items; a transaction still cancelled for a conflict or throttling is
+//! A late row (see [`Arrival`]: its hour is closed) is put in one
+//! transaction with a bump of one of its hour's version shards, so every
+//! roll-up of the hour and of its day becomes stale at once. The shard is
+//! picked at random on each try, so concurrent late rows of one hour spread
+//! over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS) items; a transaction still cancelled for a conflict or throttling is
 //! retried here, with jittered backoff ([`LATE_ROW_RETRIES`]), since the SDK
 //! does not retry cancellations.
 
@@ -112,7 +112,10 @@ impl Ledger {
             attempt += 1;
             // A shard picked afresh on every try: concurrent late rows of the
             // day spread over the shards, and a retry seldom meets its rival.
-            let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+            let shard = layout::hour_shard_name(
+                chrono::Timelike::hour(&milestone.occurred_at.instant()),
+                fastrand::u32(0..layout::VERSION_SHARDS),
+            );
             let bump = self.version_bump(day, &shard, milestone, at)?;
             let result = self
                 .client

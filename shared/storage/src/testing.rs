@@ -152,13 +152,19 @@ pub async fn roll_up_day_with_late_write(
 ) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
     let mut recorded = None;
     let write = ledger
-        .roll_up_day_then(day, now, retention, QueryOptions::default(), || async {
-            recorded = Some(
-                ledger
-                    .record(late, Arrival::of(late.occurred_at, now))
-                    .await,
-            );
-        })
+        .roll_up_span_then(
+            (day, None),
+            now,
+            retention,
+            QueryOptions::default(),
+            || async {
+                recorded = Some(
+                    ledger
+                        .record(late, Arrival::of(late.occurred_at, now))
+                        .await,
+                );
+            },
+        )
         .await?;
     let put = recorded.unwrap_or(Err(StorageError::MissingOldItem))?;
     Ok((write, put))
@@ -191,20 +197,23 @@ async fn get_consistent(ledger: &Ledger, key: Item) -> Result<Option<Item>, Stor
 }
 
 /// The TTLs (epoch seconds) of `day`'s version items (one per shard a late
-/// row bumped), latest first.
+/// row or a purge bumped, its hours' included), latest first.
 pub async fn day_version_expires_at(
     ledger: &Ledger,
     day: NaiveDate,
 ) -> Result<Vec<i64>, StorageError> {
-    let mut ttls: Vec<i64> = Vec::new();
-    for (_, key) in layout::all_day_version_keys(day) {
-        if let Some(item) = get_consistent(ledger, key).await? {
-            ttls.extend(
-                item.get(attr::EXPIRES_AT)
-                    .and_then(|v| v.as_n().ok()?.parse::<i64>().ok()),
-            );
-        }
-    }
+    let prefix = day.format("%Y-%m-%d").to_string();
+    let mut ttls: Vec<i64> = ledger
+        .bookkeeping_items(layout::DAY_PARTITION)
+        .await?
+        .iter()
+        .filter(|item| {
+            item.get(attr::EVENT_KEY)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|sort| sort.starts_with(&prefix))
+        })
+        .filter_map(|item| item.get(attr::EXPIRES_AT)?.as_n().ok()?.parse::<i64>().ok())
+        .collect();
     ttls.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ttls)
 }
@@ -217,7 +226,7 @@ pub async fn day_version_shards(
 ) -> Result<std::collections::BTreeMap<String, u64>, StorageError> {
     let (mut versions, _) = ledger.day_versions(day, day).await?;
     Ok(versions
-        .remove(&day)
+        .remove(&(day, None))
         .transpose()?
         .map(|version| version.shards)
         .unwrap_or_default())
@@ -282,21 +291,24 @@ pub async fn corrupt_rollup(
     part: RollupPart,
 ) -> Result<(), StorageError> {
     use aws_sdk_dynamodb::types::AttributeValue;
-    let head = get_consistent(ledger, layout::rollup_head_key(day)).await?;
+    let head = get_consistent(ledger, layout::rollup_head_key((day, None))).await?;
     let (mut item, attribute) = match part {
         RollupPart::Version => (
             layout::day_version_key(day, &layout::shard_name(0)),
             layout::rollup_attr::VERSION,
         ),
-        RollupPart::Head => (layout::rollup_head_key(day), layout::rollup_attr::COUNTS),
+        RollupPart::Head => (
+            layout::rollup_head_key((day, None)),
+            layout::rollup_attr::COUNTS,
+        ),
         RollupPart::FirstChunk => {
             let chunk_set = head
                 .as_ref()
-                .and_then(|head| layout::rollup_head_from_item(day, head).ok())
+                .and_then(|head| layout::rollup_head_from_item((day, None), head).ok())
                 .map(|head| head.chunk_set)
                 .unwrap_or_default();
             (
-                layout::rollup_chunk_key(day, chunk_set, 0),
+                layout::rollup_chunk_key((day, None), chunk_set, 0),
                 layout::rollup_attr::WORKSPACES,
             )
         }

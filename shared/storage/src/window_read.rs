@@ -1,7 +1,9 @@
 //! Reading what a window's summary needs, planned in one place: the usable
-//! roll-ups of the whole closed days the caller can take whole, and the raw
-//! rows of everything else (today, the edge days, a day whose roll-up is
-//! missing or stale), with what each part cost.
+//! roll-ups of the whole closed days the caller can take whole, the hour
+//! roll-ups of the whole closed hours of the other days, and the raw rows of
+//! everything else (the current hour and the writer's lag, the part of an
+//! hour at the window start, a span whose roll-up is missing or stale), with
+//! what each part cost.
 //!
 //! Roll-ups only save reading: when they cannot be read (a failed batch read,
 //! a corrupt item), their days are read raw, so the answer is exact or an
@@ -18,7 +20,8 @@ use std::collections::BTreeSet;
 /// The inputs of a window's aggregation, and what reading them cost.
 #[derive(Debug, Default)]
 pub struct WindowRead {
-    /// Usable roll-ups, one per whole closed day they answer, oldest first.
+    /// Usable roll-ups: one per whole closed day they answer, then one per
+    /// whole closed hour of the other days.
     pub rollups: Vec<DayRollup>,
     /// Every indexed row of the rest of the window (expired ones included:
     /// the aggregation decides what counts).
@@ -36,6 +39,9 @@ pub struct WindowStats {
     pub raw: ReadStats,
     /// Closed days answered from their roll-ups.
     pub rollup_days: u32,
+    /// Closed hours (of the days no day roll-up answered) answered from
+    /// their hour roll-ups.
+    pub rollup_hours: u32,
     /// Roll-up items read: day versions, heads and workspace chunks.
     pub rollup_items: u64,
     /// Roll-up items that could not be read; their days were read raw.
@@ -46,13 +52,16 @@ pub struct WindowStats {
 
 impl Ledger {
     /// Reads `window`: the usable roll-ups of `whole_days` (the closed days
-    /// the caller can take whole; one batched read) that `takes` accepts (the
-    /// caller's rule, e.g. that none of their rows has expired since), then
-    /// the raw rows of every part of the window those roll-ups do not answer.
+    /// the caller can take whole) that `takes` accepts (the caller's rule,
+    /// e.g. that none of their rows has expired since), then the usable
+    /// roll-ups of the hours `whole_hours` names in the days those left, then
+    /// the raw rows of every part of the window no roll-up answers: about an
+    /// hour at the end, and the part of an hour at the start.
     pub async fn read_window(
         &self,
         window: &Window,
         whole_days: &[NaiveDate],
+        whole_hours: impl Fn(&BTreeSet<NaiveDate>) -> Vec<(NaiveDate, u32)>,
         takes: impl Fn(&DayRollup) -> bool,
         options: QueryOptions,
     ) -> Result<WindowRead, StorageError> {
@@ -70,7 +79,25 @@ impl Ledger {
         }
         read.stats.rollup_days = read.rollups.len() as u32;
         let answered: BTreeSet<NaiveDate> = read.rollups.iter().map(|r| r.day).collect();
-        for (start, end) in window.raw_ranges(&answered) {
+        let hours = whole_hours(&answered);
+        if !hours.is_empty() {
+            match self.usable_hour_rollups(&hours).await {
+                Ok(rollups) => {
+                    read.stats.rollup_items += rollups.items;
+                    read.stats.rollup_capacity += rollups.consumed_capacity;
+                    read.stats.rollups_unreadable += rollups.unreadable;
+                    let usable: Vec<DayRollup> =
+                        rollups.hours.into_values().filter(|r| takes(r)).collect();
+                    read.stats.rollup_hours = usable.len() as u32;
+                    read.rollups.extend(usable);
+                }
+                Err(error) => {
+                    read.rollup_error.get_or_insert(error);
+                }
+            }
+        }
+        let spans: Vec<_> = read.rollups.iter().map(|r| (r.start(), r.end())).collect();
+        for (start, end) in window.raw_ranges_outside(&spans) {
             let rows = &mut read.rows;
             read.stats.raw += self
                 .read_range(start, end, options, |batch| rows.extend_from_slice(batch))

@@ -291,6 +291,13 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         .read_window(
             &window,
             &whole_days,
+            |answered| {
+                if whole_days.is_empty() {
+                    Vec::new()
+                } else {
+                    aggregation.whole_hours(answered)
+                }
+            },
             |rollup| aggregation.takes_whole_day(rollup),
             QueryOptions::default(),
         )
@@ -327,11 +334,16 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
     let started = Instant::now();
     let now = Utc::now();
     let days = domain::day_rollup::due_days(now, retention);
-    let run = ledger.roll_up_days(&days, now, retention, || false).await?;
+    let hours = domain::day_rollup::due_hours(now, retention);
+    let run = ledger
+        .roll_up(&days, &hours, now, retention, || false)
+        .await?;
     println!(
-        "    rolled up {} of {} due days ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
+        "    rolled up {} of {} due days and {} of {} closed hours ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
         run.days_built,
         run.days_checked,
+        run.hours_built,
+        run.hours_checked,
         run.days_superseded,
         run.failed.len(),
         started.elapsed().as_secs_f64(),

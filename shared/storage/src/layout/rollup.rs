@@ -53,6 +53,47 @@ fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
+/// What a roll-up covers: a whole UTC day (`None`), or one hour of it.
+pub(crate) type Span = (NaiveDate, Option<u32>);
+
+/// `YYYY-MM-DD` for a day, `YYYY-MM-DDTHH` for an hour.
+fn span_text((day, hour): Span) -> String {
+    match hour {
+        None => day_text(day),
+        Some(hour) => format!("{}T{hour:02}", day_text(day)),
+    }
+}
+
+/// The span a roll-up item's sort key starts with (`YYYY-MM-DD` or
+/// `YYYY-MM-DDTHH`, then `#…` or nothing).
+pub(crate) fn parse_span(sort: &str) -> Option<Span> {
+    let day = NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok()?;
+    match sort.as_bytes().get(10) {
+        None | Some(b'#') => Some((day, None)),
+        Some(b'T') => {
+            let hour: u32 = sort.get(11..13)?.parse().ok()?;
+            match sort.as_bytes().get(13) {
+                None | Some(b'#') if hour < 24 => Some((day, Some(hour))),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The span of a roll-up.
+pub(crate) fn span_of(rollup: &DayRollup) -> Span {
+    (rollup.day, rollup.hour)
+}
+
+/// An empty roll-up of `span`.
+pub(crate) fn empty_rollup((day, hour): Span) -> DayRollup {
+    match hour {
+        None => DayRollup::new(day),
+        Some(hour) => DayRollup::of_hour(day, hour),
+    }
+}
+
 fn key(partition: &str, sort: String) -> Item {
     HashMap::from([
         (
@@ -69,19 +110,33 @@ pub(crate) fn day_version_key(day: NaiveDate, shard: &str) -> Item {
     key(DAY_PARTITION, version_sort_key(day, shard))
 }
 
+/// A shard is `NN` (of the day), `THH#NN` (of one hour: what late rows
+/// bump since hour roll-ups), or `""` (the unsharded item of earlier
+/// releases); its sort key is the day's text followed by `#NN`, `THH#NN` or
+/// nothing.
 fn version_sort_key(day: NaiveDate, shard: &str) -> String {
-    if shard.is_empty() {
-        day_text(day)
+    if shard.is_empty() || shard.starts_with('T') {
+        format!("{}{shard}", day_text(day))
     } else {
         format!("{}#{shard}", day_text(day))
     }
 }
 
-/// Every version key a stored roll-up of `day` is checked against: each
-/// shard, and the unsharded item of earlier releases.
-pub(crate) fn all_day_version_keys(day: NaiveDate) -> Vec<(String, Item)> {
-    std::iter::once(String::new())
-        .chain((0..VERSION_SHARDS).map(shard_name))
+/// Every version key a stored roll-up of `span` is checked against: for a
+/// day, each day shard and the unsharded item of earlier releases (its
+/// hours' shards are compared by every reader instead: 24 × 16 more items
+/// would not fit in one transaction); for an hour, each of its shards.
+pub(crate) fn all_version_keys((day, hour): Span) -> Vec<(String, Item)> {
+    let shards: Vec<String> = match hour {
+        None => std::iter::once(String::new())
+            .chain((0..VERSION_SHARDS).map(shard_name))
+            .collect(),
+        Some(hour) => (0..VERSION_SHARDS)
+            .map(|shard| hour_shard_name(hour, shard))
+            .collect(),
+    };
+    shards
+        .into_iter()
         .map(|shard| {
             let key = day_version_key(day, &shard);
             (shard, key)
@@ -93,19 +148,24 @@ pub(crate) fn shard_name(shard: u32) -> String {
     format!("{shard:02}")
 }
 
+/// The name of shard `shard` of hour `hour`: `THH#NN`.
+pub(crate) fn hour_shard_name(hour: u32, shard: u32) -> String {
+    format!("T{hour:02}#{shard:02}")
+}
+
 /// The sort-key range of the version items of the days `first..=last`.
 pub(crate) fn day_version_range(first: NaiveDate, last: NaiveDate) -> (String, String) {
     (day_text(first), format!("{}~", day_text(last)))
 }
 
-pub(crate) fn rollup_head_key(day: NaiveDate) -> Item {
-    key(ROLLUP_PARTITION, day_text(day))
+pub(crate) fn rollup_head_key(span: Span) -> Item {
+    key(ROLLUP_PARTITION, span_text(span))
 }
 
-pub(crate) fn rollup_chunk_key(day: NaiveDate, chunk_set: u64, chunk: u32) -> Item {
+pub(crate) fn rollup_chunk_key(span: Span, chunk_set: u64, chunk: u32) -> Item {
     key(
         ROLLUP_PARTITION,
-        format!("{}#v{chunk_set}#{chunk}", day_text(day)),
+        format!("{}#v{chunk_set}#{chunk}", span_text(span)),
     )
 }
 
@@ -155,12 +215,19 @@ pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> 
         .get(attr::EVENT_KEY)
         .and_then(|v| v.as_s().ok())
         .ok_or(ItemError::Missing(attr::EVENT_KEY))?;
-    let (day, shard) = match sort.split_once('#') {
-        Some((day, shard)) => (day, shard),
-        None => (sort.as_str(), ""),
-    };
-    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map_err(|_| invalid(attr::EVENT_KEY, "not a day".into()))?;
+    let not_a_version = || invalid(attr::EVENT_KEY, "not a version key".into());
+    let day = sort
+        .get(..10)
+        .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+        .ok_or_else(not_a_version)?;
+    let rest = &sort[10..];
+    let shard = rest.strip_prefix('#').unwrap_or(rest);
+    let well_formed = shard.is_empty()
+        || shard.len() == 2
+        || (shard.starts_with('T') && parse_span(sort).is_some_and(|(_, h)| h.is_some()));
+    if !well_formed {
+        return Err(not_a_version());
+    }
     let version = required_n(item, rollup_attr::VERSION)?;
     let version =
         u64::try_from(version).map_err(|_| invalid(rollup_attr::VERSION, "negative".into()))?;
@@ -187,6 +254,11 @@ pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
     let retention = late.expires_at - late.occurred_at.instant().timestamp();
     let day_end = DayRollup::new(late.occurred_at.instant().date_naive()).end();
     day_end.timestamp() + retention
+}
+
+/// The hour span of a shard (`THH#NN`), if it is an hour's.
+pub(crate) fn shard_hour(shard: &str) -> Option<u32> {
+    shard.strip_prefix('T')?.get(..2)?.parse().ok()
 }
 
 /// The TTL of a version item bumped by a purge: when the day leaves the
@@ -245,11 +317,16 @@ const UNSHARDED_HEAD_FORMAT: u64 = 2;
 /// A roll-up's TTL: when it stops being exact (its first counted row
 /// expires), or when its day leaves the retention in force, whichever is
 /// first. Its bookkeeping never outlives what it counts.
+/// An hour roll-up is read only until its day's roll-up exists (the writer
+/// builds that 15 minutes after midnight): it expires two days after its day.
+pub(crate) const HOUR_ROLLUP_LIFE: chrono::TimeDelta = chrono::TimeDelta::days(2);
+
 pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64 {
-    let leaves_retention = (rollup.end() + retention.duration()).timestamp();
-    rollup
-        .valid_until
-        .map_or(leaves_retention, |until| until.min(leaves_retention))
+    let mut leaves = (rollup.end() + retention.duration()).timestamp();
+    if rollup.hour.is_some() {
+        leaves = leaves.min((DayRollup::new(rollup.day).end() + HOUR_ROLLUP_LIFE).timestamp());
+    }
+    rollup.valid_until.map_or(leaves, |until| until.min(leaves))
 }
 
 /// A roll-up head, format 2: counts and latest times keyed by event name, so
@@ -260,7 +337,7 @@ pub(crate) fn rollup_head_item(
     chunks: u32,
     retention: Retention,
 ) -> Item {
-    let mut item = rollup_head_key(rollup.day);
+    let mut item = rollup_head_key(span_of(rollup));
     let n = |v: u64| AttributeValue::N(v.to_string());
     item.insert(rollup_attr::FORMAT.into(), n(HEAD_FORMAT));
     item.insert(
@@ -317,7 +394,7 @@ pub(crate) fn rollup_head_item(
 /// rows are skipped by raw reads too); events it did not have then count 0
 /// (no row of theirs can be in the day without a late row's version bump).
 /// A head of another format is an error: the day is read raw, and rebuilt.
-pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<RollupHead, ItemError> {
+pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHead, ItemError> {
     let map = |name: &'static str| match item.get(name) {
         None => Err(ItemError::Missing(name)),
         Some(AttributeValue::M(values)) => Ok(values),
@@ -364,7 +441,7 @@ pub(crate) fn rollup_head_from_item(day: NaiveDate, item: &Item) -> Result<Rollu
             ));
         }
     };
-    let mut rollup = DayRollup::new(day);
+    let mut rollup = empty_rollup(span);
     for (name, hours) in map(rollup_attr::COUNTS)? {
         let Some(event) = EventName::parse(name) else {
             continue;
@@ -410,8 +487,7 @@ pub(crate) fn rollup_chunk_item(
     digests: &[WorkspaceDigest],
     retention: Retention,
 ) -> Item {
-    let day = rollup.day;
-    let mut item = rollup_chunk_key(day, chunk_set, chunk);
+    let mut item = rollup_chunk_key(span_of(rollup), chunk_set, chunk);
     item.insert(
         rollup_attr::WORKSPACES.into(),
         AttributeValue::Bs(
@@ -482,7 +558,7 @@ mod tests {
             stored.keys().all(|key| !key.is_empty()),
             "DynamoDB refuses an empty map key: {stored:?}"
         );
-        let back = rollup_head_from_item(day, &head).expect("head");
+        let back = rollup_head_from_item((day, None), &head).expect("head");
         assert_eq!(
             (&back.versions, back.chunk_set, back.chunks),
             (&built_from.shards, built_from.chunk_set(), 1)
@@ -540,7 +616,7 @@ mod tests {
             "retired.event".into(),
             AttributeValue::L(vec![AttributeValue::N("5".into()); 24]),
         );
-        let back = rollup_head_from_item(rollup.day, &head).expect("still usable");
+        let back = rollup_head_from_item((rollup.day, None), &head).expect("still usable");
         assert_eq!(back.rollup.counts, rollup.counts);
         assert_eq!(back.rollup.total(), 1);
     }
@@ -550,10 +626,10 @@ mod tests {
         let rollup = one_row_rollup();
         let mut head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
         head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
-        assert!(rollup_head_from_item(rollup.day, &head).is_err());
+        assert!(rollup_head_from_item((rollup.day, None), &head).is_err());
         head.remove(rollup_attr::FORMAT);
         assert_eq!(
-            rollup_head_from_item(rollup.day, &head).err(),
+            rollup_head_from_item((rollup.day, None), &head).err(),
             Some(ItemError::Missing(rollup_attr::FORMAT)),
             "a head of the first release"
         );
@@ -574,7 +650,7 @@ mod tests {
                 rollup_attr::VERSION.into(),
                 AttributeValue::N(stored.to_string()),
             );
-            let back = rollup_head_from_item(rollup.day, &head).expect("usable");
+            let back = rollup_head_from_item((rollup.day, None), &head).expect("usable");
             assert_eq!(back.versions, version(&shards).shards);
             assert_eq!(back.chunk_set, chunk_set);
         }
@@ -584,7 +660,7 @@ mod tests {
     #[test]
     fn version_items_name_their_day_and_shard() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-        let keys = all_day_version_keys(day);
+        let keys = all_version_keys((day, None));
         assert_eq!(keys.len(), VERSION_SHARDS as usize + 1);
         for (shard, mut key) in keys {
             key.insert(rollup_attr::VERSION.into(), AttributeValue::N("3".into()));
