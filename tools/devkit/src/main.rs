@@ -282,7 +282,8 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     let mut aggregation = Aggregation::new(window, now, retention);
     // As the summary function reads: whole closed days from their roll-ups
     // (with --rollups true), the rest raw.
-    let whole_days = if args.flags.get("rollups").is_some_and(|v| v == "true") {
+    let use_rollups = args.flags.get("rollups").is_some_and(|v| v == "true");
+    let whole_days = if use_rollups {
         aggregation.whole_days()
     } else {
         Vec::new()
@@ -292,10 +293,10 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
             &window,
             &whole_days,
             |answered| {
-                if whole_days.is_empty() {
-                    Vec::new()
-                } else {
+                if use_rollups {
                     aggregation.whole_hours(answered)
+                } else {
+                    Vec::new()
                 }
             },
             |rollup| aggregation.takes_whole_day(rollup),
@@ -313,6 +314,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         "queries": read.stats.raw.queries,
         "items_read": read.stats.raw.items,
         "rollup_days": read.stats.rollup_days,
+        "rollup_hours": read.stats.rollup_hours,
         "rollup_items_read": read.stats.rollup_items,
         "counted": summary.total,
         "active_workspaces": summary.active_workspaces,
