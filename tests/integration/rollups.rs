@@ -341,8 +341,12 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
         testing::day_version_expires_at(&ledger, day)
             .await
             .expect("read"),
-        vec![(day_end + TimeDelta::days(90)).timestamp()],
-        "one late row bumped one version shard"
+        vec![
+            (day_end + TimeDelta::days(90)).timestamp(),
+            (day_end + TimeDelta::days(3)).timestamp()
+        ],
+        "one late row bumped one day shard (kept for the retention) and one hour shard \
+         (kept a day past the hour roll-ups)"
     );
     assert!(
         !ledger

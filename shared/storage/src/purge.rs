@@ -420,35 +420,44 @@ impl Ledger {
         Ok(())
     }
 
-    /// Bumps one version shard of `span` (a day's, or an hour's), outside
-    /// any transaction: every roll-up of the span, and of its day, is stale
-    /// from now on.
+    /// Bumps the version of `span` outside any transaction: one of its day's
+    /// shards, and for an hour one of the hour's too, so every roll-up of the
+    /// span and of its day is stale from now on.
     pub(crate) async fn bump_span(
         &self,
         (day, hour): Span,
         retention: Retention,
     ) -> Result<(), StorageError> {
         let pick = fastrand::u32(0..layout::VERSION_SHARDS);
-        let shard = match hour {
-            None => layout::shard_name(pick),
-            Some(hour) => layout::hour_shard_name(hour, pick),
-        };
-        let expires_at = layout::day_expires_at(day, retention);
-        self.client
-            .update_item()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::day_version_key(day, &shard)))
-            .update_expression(layout::BUMP_EXPRESSION)
-            .set_expression_attribute_names(Some(layout::bump_names()))
-            // When the bump happens, not when the run started: the writer
-            // leaves the day alone for SETTLE from this instant.
-            .set_expression_attribute_values(Some(layout::bump_values(
-                domain::now_millis(),
-                expires_at,
-            )))
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        // The day's shard makes the day and all its hours stale; an hour's
+        // too, while hour roll-ups of the day may exist, as a late row does.
+        let mut bumps = vec![(
+            layout::shard_name(pick),
+            layout::day_expires_at(day, retention),
+        )];
+        if let Some(hour) = hour {
+            bumps.push((
+                layout::hour_shard_name(hour, pick),
+                layout::hour_version_expires_at(day),
+            ));
+        }
+        for (shard, expires_at) in bumps {
+            self.client
+                .update_item()
+                .table_name(&self.table_name)
+                .set_key(Some(layout::day_version_key(day, &shard)))
+                .update_expression(layout::BUMP_EXPRESSION)
+                .set_expression_attribute_names(Some(layout::bump_names()))
+                // When the bump happens, not when the run started: the writer
+                // leaves the span alone for SETTLE from this instant.
+                .set_expression_attribute_values(Some(layout::bump_values(
+                    domain::now_millis(),
+                    expires_at,
+                )))
+                .send()
+                .await
+                .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        }
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
 //! A late row (see [`Arrival`]: its hour is closed) is put in one
-//! transaction with a bump of one of its hour's version shards, so every
-//! roll-up of the hour and of its day becomes stale at once. The shard is
+//! transaction with a bump of one of its day's version shards and one of its
+//! hour's, so every roll-up of the day and of its hours becomes stale at once. The shard is
 //! picked at random on each try, so concurrent late rows of one hour spread
 //! over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS) items; a transaction still cancelled for a conflict or throttling is
 //! retried here, with jittered backoff ([`LATE_ROW_RETRIES`]), since the SDK
@@ -110,18 +110,30 @@ impl Ledger {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            // A shard picked afresh on every try: concurrent late rows of the
+            // Shards picked afresh on every try: concurrent late rows of the
             // day spread over the shards, and a retry seldom meets its rival.
-            let shard = layout::hour_shard_name(
-                chrono::Timelike::hour(&milestone.occurred_at.instant()),
-                fastrand::u32(0..layout::VERSION_SHARDS),
-            );
-            let bump = self.version_bump(day, &shard, milestone, at)?;
+            // One of the day's (its roll-up and its hours' go stale) and one
+            // of the hour's (kept only while hour roll-ups live).
+            let pick = fastrand::u32(0..layout::VERSION_SHARDS);
+            let hour = chrono::Timelike::hour(&milestone.occurred_at.instant());
+            let day_bump = self.version_bump(
+                day,
+                &layout::shard_name(pick),
+                at,
+                layout::day_version_expires_at(milestone),
+            )?;
+            let hour_bump = self.version_bump(
+                day,
+                &layout::hour_shard_name(hour, pick),
+                at,
+                layout::hour_version_expires_at(day),
+            )?;
             let result = self
                 .client
                 .transact_write_items()
                 .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .transact_items(TransactWriteItem::builder().update(bump).build())
+                .transact_items(TransactWriteItem::builder().update(day_bump).build())
+                .transact_items(TransactWriteItem::builder().update(hour_bump).build())
                 .send()
                 .await;
             let error = match result {
@@ -164,18 +176,15 @@ impl Ledger {
         &self,
         day: chrono::NaiveDate,
         shard: &str,
-        late: &Milestone,
         at: DateTime<Utc>,
+        expires_at: i64,
     ) -> Result<Update, StorageError> {
         Update::builder()
             .table_name(&self.table_name)
             .set_key(Some(layout::day_version_key(day, shard)))
             .update_expression(layout::BUMP_EXPRESSION)
             .set_expression_attribute_names(Some(layout::bump_names()))
-            .set_expression_attribute_values(Some(layout::bump_values(
-                at,
-                layout::day_version_expires_at(late),
-            )))
+            .set_expression_attribute_values(Some(layout::bump_values(at, expires_at)))
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))
     }

@@ -230,8 +230,8 @@ impl Ledger {
 
     /// The current version of every day in `first..=last` that a late row
     /// bumped, and of every hour of those days (one strongly consistent Query
-    /// over the version partition), and what it read. A day's version holds
-    /// every shard of the day, its hours' included; an hour's only its own.
+    /// over the version partition), and what it read. A day's version is its
+    /// day shards; an hour's is its own shards and its day's.
     /// A span with an item that cannot be read maps to the error: its
     /// roll-up cannot be trusted.
     pub(crate) async fn day_versions(
@@ -269,9 +269,15 @@ impl Ledger {
         for item in &items {
             match layout::day_version_shard(item) {
                 Ok(read) => {
-                    let hour = layout::shard_hour(&read.shard);
-                    let spans = std::iter::once((read.day, None))
-                        .chain(hour.map(|hour| (read.day, Some(hour))));
+                    // A day shard belongs to the day and to each of its hours
+                    // (every late row bumps one, and so did earlier releases'
+                    // late rows); an hour shard to its hour only.
+                    let spans: Vec<Span> = match layout::shard_hour(&read.shard) {
+                        Some(hour) => vec![(read.day, Some(hour))],
+                        None => std::iter::once((read.day, None))
+                            .chain((0..24).map(|hour| (read.day, Some(hour))))
+                            .collect(),
+                    };
                     for span in spans {
                         if let Ok(current) = versions
                             .entry(span)
@@ -568,19 +574,6 @@ impl Ledger {
         before_store().await;
         if !self.store_rollup(&rollup, &version, retention).await? {
             return Ok(RollupWrite::Superseded);
-        }
-        // A day head's store checks the day's own shards only (its hours'
-        // would not fit in one transaction): a late row of one of its hours
-        // since the read leaves the head stored but stale, which every reader
-        // sees. Say so, and the next run builds it again.
-        if span.1.is_none() {
-            let (mut now_versions, _) = self.day_versions(span.0, span.0).await?;
-            let current = now_versions
-                .remove(&span)
-                .unwrap_or(Ok(DayVersion::default()))?;
-            if current.shards != version.shards {
-                return Ok(RollupWrite::Superseded);
-            }
         }
         Ok(RollupWrite::Stored {
             late_rows: version.late_rows(),

@@ -391,7 +391,10 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
                 milestone.event_id =
                     domain::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
                 ledger
-                    .record(&milestone, domain::day_rollup::Arrival::OnTime)
+                    .record(
+                        &milestone,
+                        domain::day_rollup::Arrival::of(milestone.occurred_at, Utc::now()),
+                    )
                     .await?;
             }
             "query" => {

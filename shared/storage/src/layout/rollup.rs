@@ -123,16 +123,15 @@ fn version_sort_key(day: NaiveDate, shard: &str) -> String {
 }
 
 /// Every version key a stored roll-up of `span` is checked against: for a
-/// day, each day shard and the unsharded item of earlier releases (its
-/// hours' shards are compared by every reader instead: 24 × 16 more items
-/// would not fit in one transaction); for an hour, each of its shards.
+/// day, each day shard and the unsharded item of earlier releases (every
+/// late row bumps one of them); for an hour, those and each of its own
+/// shards (33 items, inside a transaction's 100).
 pub(crate) fn all_version_keys((day, hour): Span) -> Vec<(String, Item)> {
+    let day_shards = std::iter::once(String::new()).chain((0..VERSION_SHARDS).map(shard_name));
     let shards: Vec<String> = match hour {
-        None => std::iter::once(String::new())
-            .chain((0..VERSION_SHARDS).map(shard_name))
-            .collect(),
-        Some(hour) => (0..VERSION_SHARDS)
-            .map(|shard| hour_shard_name(hour, shard))
+        None => day_shards.collect(),
+        Some(hour) => day_shards
+            .chain((0..VERSION_SHARDS).map(|shard| hour_shard_name(hour, shard)))
             .collect(),
     };
     shards
@@ -259,6 +258,12 @@ pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
 /// The hour span of a shard (`THH#NN`), if it is an hour's.
 pub(crate) fn shard_hour(shard: &str) -> Option<u32> {
     shard.strip_prefix('T')?.get(..2)?.parse().ok()
+}
+
+/// The TTL of an hour's version shard: a day past the last hour roll-up of
+/// its day, so a counter never restarts while a head that read it is used.
+pub(crate) fn hour_version_expires_at(day: NaiveDate) -> i64 {
+    (DayRollup::new(day).end() + HOUR_ROLLUP_LIFE + chrono::TimeDelta::days(1)).timestamp()
 }
 
 /// The TTL of a version item bumped by a purge: when the day leaves the
