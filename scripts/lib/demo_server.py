@@ -12,6 +12,7 @@ sign. Status, content type and body are passed through unchanged.
 import argparse
 import http.server
 import pathlib
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -49,7 +50,12 @@ def handler_for(summary_url):
             if parsed.query:
                 target += f"?{parsed.query}"
             try:
-                with urllib.request.urlopen(target, timeout=60) as upstream:
+                # One summary call at a time: the page can overlap two fetches
+                # (a superseded window and the new one), and the local Lambda
+                # emulator runs one invocation of a function at a time, which
+                # an overlapping call can meet as a 500. API Gateway and Lambda
+                # need no such thing; this stands in for the host's route.
+                with UPSTREAM, urllib.request.urlopen(target, timeout=60) as upstream:
                     status, body, kind = upstream.status, upstream.read(), upstream.headers.get("content-type")
             except urllib.error.HTTPError as error:
                 status, body, kind = error.code, error.read(), error.headers.get("content-type")
@@ -66,6 +72,9 @@ def handler_for(summary_url):
             pass
 
     return Handler
+
+
+UPSTREAM = threading.Lock()
 
 
 def main():
