@@ -74,6 +74,14 @@ pub struct PurgeRun {
 }
 
 impl PurgeRun {
+    /// A run that has done nothing yet, and so nothing it failed to do.
+    fn started() -> Self {
+        Self {
+            finished: true,
+            ..Self::default()
+        }
+    }
+
     fn add(&mut self, other: PurgeRun) {
         self.rows_deleted += other.rows_deleted;
         self.rows_changed += other.rows_changed;
@@ -157,10 +165,7 @@ impl Ledger {
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> PurgeRun {
-        let mut run = PurgeRun {
-            finished: true,
-            ..PurgeRun::default()
-        };
+        let mut run = PurgeRun::started();
         let mut start: Option<Item> = None;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
@@ -238,10 +243,7 @@ impl Ledger {
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> PurgeRun {
-        let mut run = PurgeRun {
-            finished: true,
-            ..PurgeRun::default()
-        };
+        let mut run = PurgeRun::started();
         let spans: BTreeSet<Span> = rows
             .iter()
             .map(|row| stale_span(row.key.occurred_at, now))
@@ -302,10 +304,7 @@ impl Ledger {
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> PurgeRun {
-        let mut run = PurgeRun {
-            finished: true,
-            ..PurgeRun::default()
-        };
+        let mut run = PurgeRun::started();
         for key in keys {
             if stop.should_stop() {
                 run.rows_left += 1;

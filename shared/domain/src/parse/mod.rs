@@ -111,41 +111,7 @@ fn parse_into(
     retention: Retention,
     context: &mut LogContext,
 ) -> Result<Milestone, Rejection> {
-    if raw.len() > MAX_PAYLOAD_BYTES {
-        return Err(Rejection::new(
-            RejectCode::PayloadTooLarge,
-            "$",
-            format!(
-                "payload is {} bytes; the limit is {MAX_PAYLOAD_BYTES}",
-                raw.len()
-            ),
-        ));
-    }
-    let value: Value = serde_json::from_str(raw).map_err(|e| {
-        Rejection::new(
-            RejectCode::MalformedJson,
-            "$",
-            format!(
-                "payload is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    let Value::Object(object) = value else {
-        return Err(Rejection::new(
-            RejectCode::NotAnObject,
-            "$",
-            "payload must be a JSON object",
-        ));
-    };
-    if let Some(field) = duplicates::duplicate_key(raw) {
-        return Err(Rejection::new(
-            RejectCode::DuplicateField,
-            field,
-            "is given more than once",
-        ));
-    }
+    let object = json_object(raw, MAX_PAYLOAD_BYTES)?;
     *context = LogContext::peek(&object);
     reject_unknown_fields(&object, &FIELDS, "")?;
 
@@ -191,6 +157,44 @@ fn parse_into(
         metadata,
         fingerprint,
     })
+}
+
+/// The payload as one JSON object with no key given twice, at most
+/// `max_bytes` long: the rules every request shares, each its own rejection.
+pub(super) fn json_object(raw: &str, max_bytes: usize) -> Result<Map<String, Value>, Rejection> {
+    if raw.len() > max_bytes {
+        return Err(Rejection::new(
+            RejectCode::PayloadTooLarge,
+            "$",
+            format!("payload is {} bytes; the limit is {max_bytes}", raw.len()),
+        ));
+    }
+    let value: Value = serde_json::from_str(raw).map_err(|e| {
+        Rejection::new(
+            RejectCode::MalformedJson,
+            "$",
+            format!(
+                "payload is not valid JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err(Rejection::new(
+            RejectCode::NotAnObject,
+            "$",
+            "payload must be a JSON object",
+        ));
+    };
+    if let Some(field) = duplicates::duplicate_key(raw) {
+        return Err(Rejection::new(
+            RejectCode::DuplicateField,
+            field,
+            "is given more than once",
+        ));
+    }
+    Ok(object)
 }
 
 /// Hash of the client-supplied fields, in this order, then the metadata. Its

@@ -2,10 +2,10 @@
 //! "…"}`, parsed with the record request's rules, so every rejection is typed
 //! and names its field.
 
-use super::{duplicates, identifier, reject_unknown_fields, wrong_type};
+use super::{identifier, json_object, reject_unknown_fields, wrong_type};
 use crate::ids::{ActorId, TenantId};
 use crate::purge::PurgeRequest;
-use crate::rejection::{RejectCode, Rejection};
+use crate::rejection::Rejection;
 use serde_json::Value;
 
 /// Every field a purge request may carry.
@@ -15,41 +15,7 @@ pub const MAX_PURGE_PAYLOAD_BYTES: usize = 1024;
 
 impl PurgeRequest {
     pub fn parse(raw: &str) -> Result<Self, Rejection> {
-        if raw.len() > MAX_PURGE_PAYLOAD_BYTES {
-            return Err(Rejection::new(
-                RejectCode::PayloadTooLarge,
-                "$",
-                format!(
-                    "payload is {} bytes; the limit is {MAX_PURGE_PAYLOAD_BYTES}",
-                    raw.len()
-                ),
-            ));
-        }
-        let value: Value = serde_json::from_str(raw).map_err(|e| {
-            Rejection::new(
-                RejectCode::MalformedJson,
-                "$",
-                format!(
-                    "payload is not valid JSON (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ),
-            )
-        })?;
-        let Value::Object(object) = value else {
-            return Err(Rejection::new(
-                RejectCode::NotAnObject,
-                "$",
-                "payload must be a JSON object",
-            ));
-        };
-        if let Some(field) = duplicates::duplicate_key(raw) {
-            return Err(Rejection::new(
-                RejectCode::DuplicateField,
-                field,
-                "is given more than once",
-            ));
-        }
+        let object = json_object(raw, MAX_PURGE_PAYLOAD_BYTES)?;
         reject_unknown_fields(&object, &PURGE_FIELDS, "")?;
         // An actor without a tenant is refused here too: a person's rows are
         // only ever purged within one tenant.
@@ -69,6 +35,7 @@ impl PurgeRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rejection::RejectCode;
 
     fn rejected(raw: &str) -> (RejectCode, String) {
         let rejection = PurgeRequest::parse(raw).expect_err("rejected");
