@@ -8,6 +8,7 @@ use crate::model::IndexedMilestone;
 use crate::retention::Retention;
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
+use crate::window_rollup::WindowRollup;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Serialize, Serializer};
 use std::collections::HashSet;
@@ -79,6 +80,9 @@ pub struct Aggregation {
     /// Distinct workspaces, by digest so raw rows and roll-ups merge: a
     /// workspace owns several tenants, and counts once.
     workspaces: HashSet<WorkspaceDigest>,
+    /// The earliest TTL of what it counted (rows and roll-ups alike): an
+    /// aggregation kept as a [`WindowRollup`] is exact until then.
+    valid_until: Option<i64>,
 }
 
 impl Aggregation {
@@ -88,6 +92,7 @@ impl Aggregation {
             counts: vec![vec![0; bucket_starts.len()]; CATALOG.len()],
             last_seen: vec![None; CATALOG.len()],
             workspaces: HashSet::new(),
+            valid_until: None,
             retention_floor: now - retention.duration(),
             bucket_starts,
             window,
@@ -112,6 +117,7 @@ impl Aggregation {
             return false;
         };
         *slot += 1;
+        self.keep_valid_until(Some(row.expires_at));
         let last = &mut self.last_seen[event];
         if last.is_none_or(|seen| seen < occurred) {
             *last = Some(occurred);
@@ -185,7 +191,81 @@ impl Aggregation {
             }
         }
         self.workspaces.extend(rollup.workspaces.iter().copied());
+        self.keep_valid_until(rollup.valid_until);
         true
+    }
+
+    fn keep_valid_until(&mut self, until: Option<i64>) {
+        if let Some(until) = until {
+            self.valid_until = Some(self.valid_until.map_or(until, |kept| kept.min(until)));
+        }
+    }
+
+    /// Whether a window roll-up can answer `[start, end)` of this window: it
+    /// is of this window's key, lies inside the window and the retention,
+    /// and every row it counted still counts now. Storage has checked that
+    /// no row of its days changed since it was built.
+    pub fn takes_window_rollup(&self, rollup: &WindowRollup) -> bool {
+        rollup.key == self.window.key
+            && self.window.start <= rollup.start
+            && rollup.start <= rollup.end
+            && rollup.end <= self.window.end
+            && self.retention_floor <= rollup.start
+            && rollup.is_exact_at(self.now)
+            && rollup.counts.len() == CATALOG.len()
+            && rollup.latest.len() == CATALOG.len()
+    }
+
+    /// Adds a window roll-up; `false` (and nothing added) unless
+    /// [`Self::takes_window_rollup`]. The caller reads the rest of the window
+    /// raw: the part of an hour before its start, and the tail after its end.
+    pub fn add_window_rollup(&mut self, rollup: &WindowRollup) -> bool {
+        if !self.takes_window_rollup(rollup) {
+            return false;
+        }
+        let size = self.window.bucket().length();
+        let first = Window {
+            key: rollup.key,
+            start: rollup.start,
+            end: rollup.end,
+        }
+        .bucket_starts()
+        .first()
+        .copied()
+        .unwrap_or(rollup.start);
+        for (event, buckets) in rollup.counts.iter().enumerate() {
+            for (i, count) in buckets.iter().enumerate() {
+                if *count == 0 {
+                    continue;
+                }
+                let start = first + size * (i as i32);
+                if let Some(slot) = self.counts[event].get_mut(self.window.bucket_index(start)) {
+                    *slot += count;
+                }
+            }
+            if let Some(latest) = rollup.latest[event] {
+                let last = &mut self.last_seen[event];
+                if last.is_none_or(|seen| seen < latest) {
+                    *last = Some(latest);
+                }
+            }
+        }
+        self.workspaces.extend(rollup.workspaces.iter().copied());
+        true
+    }
+
+    /// What it aggregated, kept as the window roll-up of its window (the
+    /// writer aggregates `[start, end)` of a future summary's window).
+    pub fn into_window_rollup(self) -> WindowRollup {
+        WindowRollup {
+            key: self.window.key,
+            start: self.window.start,
+            end: self.window.end,
+            counts: self.counts,
+            latest: self.last_seen,
+            workspaces: self.workspaces.into_iter().collect(),
+            valid_until: self.valid_until,
+        }
     }
 
     /// Adds every row of a batch (one partition read, in any order).
@@ -622,5 +702,59 @@ mod tests {
         let mut raw = Aggregation::new(window, now, Retention::default());
         raw.add(&hour_row);
         assert_eq!(aggregation.finish(), raw.finish());
+    }
+
+    /// A window roll-up is taken only by a window of its key that contains
+    /// it, inside the retention; its day buckets land in the summary's.
+    #[test]
+    fn a_window_rollup_is_taken_only_whole_and_by_its_own_window() {
+        let now = at(NOW);
+        let window = Window::ending_at(WindowKey::Week, now);
+        let start = crate::window_rollup::start_for(WindowKey::Week, now);
+        let end = at("2026-11-27T10:00:00Z");
+        let rows = [
+            facts(&row(REPORT_CREATED, "t1", "w1", "2026-11-20T11:00:00Z")),
+            facts(&row(OPERATION_STARTED, "t1", "w2", "2026-11-25T09:00:00Z")),
+        ];
+        let mut build = Aggregation::new(
+            Window {
+                key: WindowKey::Week,
+                start,
+                end,
+            },
+            now,
+            Retention::default(),
+        );
+        build.add_all(&rows);
+        let rollup = build.into_window_rollup();
+        assert_eq!((rollup.total(), rollup.workspaces.len()), (2, 2));
+        let mut taken = Aggregation::new(window, now, Retention::default());
+        assert!(taken.add_window_rollup(&rollup));
+        let mut raw = Aggregation::new(window, now, Retention::default());
+        raw.add_all(&rows);
+        assert_eq!(taken.finish(), raw.finish());
+
+        let other_key = Aggregation::new(
+            Window::ending_at(WindowKey::Month, now),
+            now,
+            Retention::default(),
+        );
+        assert!(!other_key.takes_window_rollup(&rollup), "another window's");
+        let earlier = Aggregation::new(
+            Window::ending_at(WindowKey::Week, now + TimeDelta::hours(2)),
+            now + TimeDelta::hours(2),
+            Retention::default(),
+        );
+        assert!(
+            !earlier.takes_window_rollup(&rollup),
+            "starts before the window"
+        );
+        let short = Retention::from_days(7).expect("valid");
+        let later = Aggregation::new(
+            Window::ending_at(WindowKey::Week, now - TimeDelta::hours(2)),
+            now - TimeDelta::hours(2),
+            short,
+        );
+        assert!(!later.takes_window_rollup(&rollup), "ends after the window");
     }
 }

@@ -7,6 +7,7 @@
 //! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
 //! - [`purge`]: erasure's scope and the tombstone a purge leaves;
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
+//! - [`day_rollup`], [`window_rollup`]: what the roll-up writer keeps for summaries;
 //! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
 //!   [`catalog_docs`] and [`catalog_php`]: the prose that lists events and the PHP
 //!   client's builders, generated likewise.
@@ -34,6 +35,7 @@ pub mod schema;
 pub mod testing;
 pub mod time;
 pub mod window;
+pub mod window_rollup;
 
 pub use aggregate::{Aggregation, Summary};
 pub use events::{CATALOG, EventName, EventSpec, IdPart, MetadataKeySpec, Resend, ValueRule};
