@@ -43,11 +43,15 @@ async fn mixed_summary(
             &aggregation.whole_days(),
             |answered| aggregation.whole_hours(answered),
             |rollup| aggregation.takes_whole_day(rollup),
+            Some(&|rollup| aggregation.takes_window_rollup(rollup)),
             QueryOptions::default(),
         )
         .await
         .expect("read");
     assert!(read.rollup_error.is_none(), "{:?}", read.rollup_error);
+    if let Some(rollup) = &read.window_rollup {
+        assert!(aggregation.add_window_rollup(rollup));
+    }
     for rollup in &read.rollups {
         assert!(aggregation.add_rollup(rollup), "{}", rollup.day);
     }
@@ -631,6 +635,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
             &mixed.whole_days(),
             |answered| mixed.whole_hours(answered),
             |rollup| mixed.takes_whole_day(rollup),
+            Some(&|rollup| mixed.takes_window_rollup(rollup)),
             QueryOptions::default(),
         )
         .await
@@ -640,6 +645,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
         "no roll-up of a day outside the retention is used"
     );
     assert!(read.stats.rollup_days >= 28, "{:?}", read.stats);
+    assert!(read.window_rollup.is_none(), "none was built");
     for rollup in &read.rollups {
         assert!(mixed.add_rollup(rollup));
     }

@@ -1,15 +1,16 @@
 //! The roll-up writer: every closed UTC day within the retention whose
 //! roll-up is missing or stale (a late row bumped its version) is rolled up,
 //! newest first, then every closed hour of the last two days whose day has
-//! no roll-up yet, until the deadline's margin. One report, one outcome line.
+//! no roll-up yet, until the deadline's margin; then each summary window's
+//! own roll-up (`domain::window_rollup`). One report, one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::Retention;
 use domain::day_rollup::{due_days, due_hours};
+use domain::{Retention, WindowKey};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use storage::Ledger;
+use storage::{Ledger, QueryOptions};
 
 /// Stop this long before the Lambda deadline: one day's build at most.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(30);
@@ -30,6 +31,17 @@ pub struct RollupReport {
     pub hours_built: u32,
     /// Hours not stored now (as `days_superseded`).
     pub hours_superseded: u32,
+    /// Window roll-ups due (two starts per window the retention allows),
+    /// and built: a summary then reads one item and about an hour of rows.
+    pub windows_checked: u32,
+    pub windows_built: u32,
+    /// Not built now because a late row, purge or erasure bumped one of
+    /// their days minutes ago; the next run builds them.
+    pub windows_settling: u32,
+    /// Not built because they hold more workspaces than one item can, or a
+    /// version item of their days cannot be read: their summaries read day
+    /// and hour roll-ups (logged at warn).
+    pub windows_skipped: u32,
     /// Roll-up and day-version items of days outside the retention, deleted
     /// (after a shortened retention; normally 0).
     pub bookkeeping_deleted: u32,
@@ -51,6 +63,10 @@ pub enum RollupError {
         "the roll-up items of days outside the retention could not all be deleted; the next run tries again"
     )]
     CleanupFailed { report: Box<RollupReport> },
+    #[error(
+        "the window roll-ups could not all be built; summaries read day and hour roll-ups meanwhile, and the next run retries"
+    )]
+    WindowsFailed { report: Box<RollupReport> },
 }
 
 impl From<RollupError> for Diagnostic {
@@ -59,6 +75,7 @@ impl From<RollupError> for Diagnostic {
             RollupError::DaysFailed { .. } => "DaysFailed",
             RollupError::Storage(_) => "StorageUnavailable",
             RollupError::CleanupFailed { .. } => "CleanupFailed",
+            RollupError::WindowsFailed { .. } => "WindowsFailed",
         };
         Diagnostic {
             error_type: error_type.into(),
@@ -101,7 +118,7 @@ impl RollupHandler {
         let hours = due_hours(now, self.retention);
         let run = match self
             .ledger
-            .roll_up(&days, &hours, now, self.retention, should_stop)
+            .roll_up(&days, &hours, now, self.retention, &should_stop)
             .await
         {
             Ok(run) => run,
@@ -118,8 +135,27 @@ impl RollupHandler {
         for (day, error) in &run.failed {
             tracing::warn!(day = %day, error = wiring::error_chain(error), "rollup: day failed");
         }
+        // Then each window's own roll-up, from what was just built; not when
+        // the deadline's margin is reached (the next run builds them).
+        let keys: Vec<WindowKey> = WindowKey::ALL
+            .into_iter()
+            .filter(|key| key.length() <= self.retention.duration())
+            .collect();
+        let windows = if run.finished && !should_stop() {
+            Some(
+                self.ledger
+                    .roll_up_windows(&keys, now, self.retention, QueryOptions::default())
+                    .await,
+            )
+        } else {
+            None
+        };
+        let windows_error = windows
+            .as_ref()
+            .and_then(|w| w.error.as_ref())
+            .map(|e| wiring::error_chain(e));
         let mut report = RollupReport {
-            finished: run.finished,
+            finished: run.finished && windows.is_some(),
             days_checked: run.days_checked,
             days_built: run.days_built,
             days_superseded: run.days_superseded,
@@ -127,6 +163,10 @@ impl RollupHandler {
             hours_checked: run.hours_checked,
             hours_built: run.hours_built,
             hours_superseded: run.hours_superseded,
+            windows_checked: windows.as_ref().map_or(0, |w| w.checked),
+            windows_built: windows.as_ref().map_or(0, |w| w.built),
+            windows_settling: windows.as_ref().map_or(0, |w| w.settling),
+            windows_skipped: windows.as_ref().map_or(0, |w| w.too_large + w.unreadable),
             bookkeeping_deleted: run.bookkeeping_deleted,
             duration_ms: 0,
         };
@@ -144,6 +184,10 @@ impl RollupHandler {
                     days_failed = report.days_failed,
                     hours_built = report.hours_built,
                     hours_superseded = report.hours_superseded,
+                    windows_built = report.windows_built,
+                    windows_settling = report.windows_settling,
+                    windows_skipped = report.windows_skipped,
+                    windows_error,
                     bookkeeping_deleted = report.bookkeeping_deleted,
                     cleanup_error,
                     duration_ms = report.duration_ms,
@@ -164,8 +208,16 @@ impl RollupHandler {
                 report: Box::new(report),
             });
         }
-        if report.finished {
+        if windows_error.is_some() {
+            log_report!(error, "windows_failed");
+            return Err(RollupError::WindowsFailed {
+                report: Box::new(report),
+            });
+        }
+        if report.finished && report.windows_skipped == 0 {
             log_report!(info, "finished");
+        } else if report.finished {
+            log_report!(warn, "windows_skipped");
         } else {
             log_report!(warn, "stopped_early");
         }

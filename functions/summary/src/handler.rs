@@ -207,6 +207,7 @@ impl SummaryHandler {
                 stats:
                     WindowStats {
                         raw: stats,
+                        window_rollups,
                         rollup_days,
                         rollup_hours,
                         rollup_items,
@@ -234,6 +235,7 @@ impl SummaryHandler {
                             queries = stats.queries,
                             items_read = stats.items,
                             skipped_rows = stats.skipped,
+                            window_rollups,
                             rollup_days,
                             rollup_hours,
                             rollup_items,
@@ -309,6 +311,7 @@ impl SummaryHandler {
                 &aggregation.whole_days(),
                 |answered| aggregation.whole_hours(answered),
                 |rollup| aggregation.takes_whole_day(rollup),
+                Some(&|rollup| aggregation.takes_window_rollup(rollup)),
                 self.options,
             ),
         )
@@ -316,6 +319,11 @@ impl SummaryHandler {
         .map_err(|_| SummaryError::OverBudget {
             budget: self.read_budget,
         })??;
+        if let Some(rollup) = &read.window_rollup {
+            // Storage returns it only when the window takes it.
+            let taken = aggregation.add_window_rollup(rollup);
+            debug_assert!(taken, "a window roll-up the window cannot take");
+        }
         for rollup in &read.rollups {
             // Storage returns roll-ups only for the spans asked for, all whole.
             let taken = aggregation.add_rollup(rollup);

@@ -100,6 +100,11 @@ impl Aggregation {
         }
     }
 
+    /// The window it aggregates.
+    pub fn window(&self) -> &Window {
+        &self.window
+    }
+
     /// Counts the row if it is inside the window, inside the retention and
     /// not expired (DynamoDB returns expired items until TTL deletes them).
     /// Returns whether it counted.

@@ -3,7 +3,7 @@
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
 //! put), [`index`] (reading the time index), [`window_read`] (what a
 //! summary reads: roll-ups and raw rows), [`rollup_store`] (the roll-up
-//! items), [`prune`] (the retention walk) and [`purge`] (erasure, and the
+//! items), [`window_rollup_store`] (a window's roll-up), [`prune`] (the retention walk) and [`purge`] (erasure, and the
 //! tombstones prune honours). The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
@@ -23,6 +23,7 @@ pub mod rollup_store;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod window_read;
+pub mod window_rollup_store;
 
 pub use error::{ItemError, StorageError};
 pub use index::{QueryOptions, ReadStats};
@@ -34,3 +35,4 @@ pub use record::PutOutcome;
 pub use retry::RetryPolicy;
 pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
 pub use window_read::{WindowRead, WindowStats};
+pub use window_rollup_store::WindowRun;

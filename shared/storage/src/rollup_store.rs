@@ -50,9 +50,9 @@ impl From<Cost> for RollupRead {
 /// What reading the day versions and heads of some days cost.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Cost {
-    items: u64,
-    unreadable: u32,
-    consumed_capacity: f64,
+    pub(crate) items: u64,
+    pub(crate) unreadable: u32,
+    pub(crate) consumed_capacity: f64,
 }
 
 /// What building a day's roll-up came to.
@@ -98,13 +98,22 @@ impl Ledger {
     /// Items by key, strongly consistent, every unprocessed key retried;
     /// with the read units DynamoDB reports as consumed.
     async fn batch_get(&self, keys: Vec<Item>) -> Result<(Vec<Item>, f64), StorageError> {
+        self.batch_get_read(keys, true).await
+    }
+
+    /// [`Self::batch_get`], eventually consistent unless `consistent`.
+    pub(crate) async fn batch_get_read(
+        &self,
+        keys: Vec<Item>,
+        consistent: bool,
+    ) -> Result<(Vec<Item>, f64), StorageError> {
         let mut found = Vec::with_capacity(keys.len());
         let mut consumed = 0.0;
         for chunk in keys.chunks(MAX_BATCH_GET) {
             let mut pending = Some(
                 KeysAndAttributes::builder()
                     .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
+                    .consistent_read(consistent)
                     .build()
                     .map_err(|e| StorageError::dynamo("BatchGetItem", e))?,
             );

@@ -1,4 +1,6 @@
-//! Reading what a window's summary needs, planned in one place: the usable
+//! Reading what a window's summary needs, planned in one place: the
+//! window's own roll-up when it is usable (then only the part of an hour at
+//! the window start and the tail after it are read raw); otherwise the usable
 //! roll-ups of the whole closed days the caller can take whole, the hour
 //! roll-ups of the whole closed hours of the other days, and the raw rows of
 //! everything else (the current hour and the writer's lag, the part of an
@@ -14,12 +16,16 @@ use crate::index::{QueryOptions, ReadStats};
 use crate::ledger::Ledger;
 use chrono::NaiveDate;
 use domain::day_rollup::DayRollup;
+use domain::window_rollup::WindowRollup;
 use domain::{IndexedMilestone, Window};
 use std::collections::BTreeSet;
 
 /// The inputs of a window's aggregation, and what reading them cost.
 #[derive(Debug, Default)]
 pub struct WindowRead {
+    /// The window's own roll-up, when it was usable: then `rollups` is
+    /// empty, and `rows` are the part of an hour before it and the tail.
+    pub window_rollup: Option<WindowRollup>,
     /// Usable roll-ups: one per whole closed day they answer, then one per
     /// whole closed hour of the other days.
     pub rollups: Vec<DayRollup>,
@@ -37,6 +43,8 @@ pub struct WindowRead {
 pub struct WindowStats {
     /// The raw-row reads through the time index.
     pub raw: ReadStats,
+    /// 1 when the window's own roll-up answered all but its edges.
+    pub window_rollups: u32,
     /// Closed days answered from their roll-ups.
     pub rollup_days: u32,
     /// Closed hours (of the days no day roll-up answered) answered from
@@ -51,7 +59,9 @@ pub struct WindowStats {
 }
 
 impl Ledger {
-    /// Reads `window`: the usable roll-ups of `whole_days` (the closed days
+    /// Reads `window`: its window roll-up if `takes_window` is given and
+    /// accepts it (the caller's rule: inside the window and the retention,
+    /// still exact) and it is current; otherwise the usable roll-ups of `whole_days` (the closed days
     /// the caller can take whole) that `takes` accepts (the caller's rule,
     /// e.g. that none of their rows has expired since), then the usable
     /// roll-ups of the hours `whole_hours` names in the days those left, then
@@ -63,18 +73,52 @@ impl Ledger {
         whole_days: &[NaiveDate],
         whole_hours: impl Fn(&BTreeSet<NaiveDate>) -> Vec<(NaiveDate, u32)>,
         takes: impl Fn(&DayRollup) -> bool,
+        takes_window: Option<&(dyn Fn(&WindowRollup) -> bool + Sync)>,
         options: QueryOptions,
     ) -> Result<WindowRead, StorageError> {
         let mut read = WindowRead::default();
+        let attempt = match takes_window {
+            Some(takes_window) => Some((
+                takes_window,
+                self.usable_window_rollup(window.key, window.end).await,
+            )),
+            None => None,
+        };
+        if let Some((takes_window, attempt)) = attempt {
+            match attempt {
+                Ok((rollup, cost)) => {
+                    read.stats.rollup_items = cost.items;
+                    read.stats.rollup_capacity = cost.consumed_capacity;
+                    read.stats.rollups_unreadable = cost.unreadable;
+                    if let Some(rollup) = rollup.filter(|r| takes_window(r)) {
+                        let span = [(rollup.start, rollup.end)];
+                        for (start, end) in window.raw_ranges_outside(&span) {
+                            let rows = &mut read.rows;
+                            read.stats.raw += self
+                                .read_range(start, end, options, |batch| {
+                                    rows.extend_from_slice(batch)
+                                })
+                                .await?;
+                        }
+                        read.stats.window_rollups = 1;
+                        read.window_rollup = Some(rollup);
+                        return Ok(read);
+                    }
+                }
+                Err(error) => read.rollup_error = Some(error),
+            }
+        }
         if !whole_days.is_empty() {
             match self.usable_rollups(whole_days).await {
                 Ok(rollups) => {
-                    read.stats.rollup_items = rollups.items;
-                    read.stats.rollup_capacity = rollups.consumed_capacity;
-                    read.stats.rollups_unreadable = rollups.unreadable;
+                    read.stats.rollup_items += rollups.items;
+                    read.stats.rollup_capacity += rollups.consumed_capacity;
+                    read.stats.rollups_unreadable += rollups.unreadable;
                     read.rollups = rollups.rollups.into_values().filter(|r| takes(r)).collect();
                 }
-                Err(error) => read.rollup_error = Some(error),
+                Err(error) => {
+                    read.rollup_error.get_or_insert(error);
+                }
             }
         }
         read.stats.rollup_days = read.rollups.len() as u32;

@@ -14,6 +14,7 @@
 use chrono::{TimeDelta, Utc};
 use devkit::seed::synthetic_milestone;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
+use domain::window_rollup::WindowRollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::HashMap;
 use std::error::Error;
@@ -288,6 +289,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     } else {
         Vec::new()
     };
+    let takes_window = |rollup: &WindowRollup| aggregation.takes_window_rollup(rollup);
     let read = ledger
         .read_window(
             &window,
@@ -300,9 +302,13 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
                 }
             },
             |rollup| aggregation.takes_whole_day(rollup),
+            use_rollups.then_some(&takes_window),
             QueryOptions::default(),
         )
         .await?;
+    if let Some(rollup) = &read.window_rollup {
+        aggregation.add_window_rollup(rollup);
+    }
     for rollup in &read.rollups {
         aggregation.add_rollup(rollup);
     }
@@ -315,6 +321,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         "items_read": read.stats.raw.items,
         "rollup_days": read.stats.rollup_days,
         "rollup_hours": read.stats.rollup_hours,
+        "window_rollups": read.stats.window_rollups,
         "rollup_items_read": read.stats.rollup_items,
         "counted": summary.total,
         "active_workspaces": summary.active_workspaces,

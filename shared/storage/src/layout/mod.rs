@@ -1,7 +1,8 @@
 //! The table layout: the only place that knows key formats, attribute names and item mapping.
 //! One file per item family: [`keys`] (the key formats of milestone rows and
 //! the time index), [`row`] (a milestone row), [`index`] (what the time index
-//! projects), [`rollup`] (roll-up and day-version items), [`tombstone`] (what a
+//! projects), [`rollup`] (roll-up and day-version items), [`window_rollup`]
+//! (a window's roll-up and the fingerprint of its days), [`tombstone`] (what a
 //! purge leaves and reads); [`fields`] reads
 //! typed attributes for all of them.
 //!
@@ -25,12 +26,14 @@ mod keys;
 mod rollup;
 mod row;
 mod tombstone;
+mod window_rollup;
 
 pub(crate) use index::{IndexRow, PruneKey};
 pub(crate) use keys::*;
 pub(crate) use rollup::*;
 pub(crate) use row::*;
 pub(crate) use tombstone::*;
+pub(crate) use window_rollup::*;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;

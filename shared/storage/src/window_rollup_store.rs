@@ -1,0 +1,276 @@
+//! Window roll-ups in the table. The writer builds each window's from the
+//! day and hour roll-ups it can trust and the raw rows of the rest; a summary
+//! reads the one for its window's first whole hour, and uses it only while
+//! the versions of every day it covers are the ones it was built from. The
+//! rules (which starts, which end, what a window takes) are
+//! `domain::window_rollup`'s and `domain::Aggregation`'s.
+
+use crate::error::StorageError;
+use crate::index::QueryOptions;
+use crate::layout;
+use crate::ledger::Ledger;
+use crate::rollup_store::Cost;
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::day_rollup::{DayRollup, SETTLE};
+use domain::window_rollup::{self, WindowRollup};
+use domain::{Aggregation, Retention, Window, WindowKey};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One writer run over the window roll-ups.
+#[derive(Debug, Default)]
+pub struct WindowRun {
+    /// Window roll-ups due (two starts per window served).
+    pub checked: u32,
+    pub built: u32,
+    /// A late row, purge or erasure bumped one of its days less than
+    /// [`SETTLE`] ago (the time index may not show it yet): left for the next
+    /// run; summaries read day and hour roll-ups meanwhile.
+    pub settling: u32,
+    /// More distinct workspaces than one item holds: not kept; summaries of
+    /// the window read day and hour roll-ups.
+    pub too_large: u32,
+    /// A version item of one of its days cannot be read: not built.
+    pub unreadable: u32,
+    /// Why the rest could not be built, when a read or write failed; the
+    /// next run builds them.
+    pub error: Option<StorageError>,
+}
+
+/// What one window roll-up build takes whole, and what it reads raw.
+struct Build {
+    fingerprint: u64,
+    aggregation: Aggregation,
+    raw: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Ledger {
+    /// Builds the window roll-ups of `keys` that a run at `now` serves (two
+    /// starts each, ending at the latest hour closed past the lag), and
+    /// stores each whole. Never fails as a whole: what it could not build is
+    /// counted in the run, with why.
+    pub async fn roll_up_windows(
+        &self,
+        keys: &[WindowKey],
+        now: DateTime<Utc>,
+        retention: Retention,
+        options: QueryOptions,
+    ) -> WindowRun {
+        let end = window_rollup::end_at(now);
+        let plans: Vec<Window> = keys
+            .iter()
+            .flat_map(|key| {
+                window_rollup::starts(*key, end)
+                    .into_iter()
+                    .map(move |start| Window {
+                        key: *key,
+                        start,
+                        end,
+                    })
+            })
+            .collect();
+        let mut run = WindowRun {
+            checked: plans.len() as u32,
+            ..WindowRun::default()
+        };
+        if let Err(error) = self
+            .build_windows(&plans, now, retention, options, &mut run)
+            .await
+        {
+            run.error = Some(error);
+        }
+        run
+    }
+
+    async fn build_windows(
+        &self,
+        plans: &[Window],
+        now: DateTime<Utc>,
+        retention: Retention,
+        options: QueryOptions,
+        run: &mut WindowRun,
+    ) -> Result<(), StorageError> {
+        let (Some(outer), Some(end)) = (
+            plans.iter().min_by_key(|plan| plan.start).copied(),
+            plans.iter().map(|plan| plan.end).max(),
+        ) else {
+            return Ok(());
+        };
+        let outer = Window { end, ..outer };
+        // The versions first: a bump after this read makes what is built
+        // stale (its fingerprint is the older one), never wrong.
+        let (versions, _) = self
+            .day_versions(
+                outer.start.date_naive(),
+                (end - TimeDelta::milliseconds(1)).date_naive(),
+            )
+            .await?;
+        let mut builds = Vec::new();
+        for plan in plans {
+            let days = plan.days();
+            let Some(fingerprint) = layout::versions_fingerprint(&versions, &days) else {
+                run.unreadable += 1;
+                continue;
+            };
+            if layout::last_bump(&versions, &days).is_some_and(|at| now - at < SETTLE) {
+                run.settling += 1;
+                continue;
+            }
+            builds.push(Build {
+                fingerprint,
+                aggregation: Aggregation::new(*plan, now, retention),
+                raw: Vec::new(),
+            });
+        }
+        if builds.is_empty() {
+            return Ok(());
+        }
+        // The day and hour roll-ups every window can use, read once.
+        let whole = Aggregation::new(outer, now, retention);
+        let days = whole.whole_days();
+        let day_rollups: BTreeMap<_, DayRollup> = if days.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.usable_rollups(&days).await?.rollups
+        };
+        let hours = whole.whole_hours(&BTreeSet::new());
+        let hour_rollups = if hours.is_empty() {
+            BTreeMap::new()
+        } else {
+            self.usable_hour_rollups(&hours).await?.hours
+        };
+        // Each window takes the day roll-ups inside it, then the hour
+        // roll-ups of the days those leave; the rest is read raw.
+        for build in &mut builds {
+            let mut spans = Vec::new();
+            let mut answered = BTreeSet::new();
+            for rollup in day_rollups.values() {
+                if build.aggregation.add_rollup(rollup) {
+                    answered.insert(rollup.day);
+                    spans.push((rollup.start(), rollup.end()));
+                }
+            }
+            for rollup in hour_rollups.values() {
+                if !answered.contains(&rollup.day) && build.aggregation.add_rollup(rollup) {
+                    spans.push((rollup.start(), rollup.end()));
+                }
+            }
+            build.raw = build.aggregation.window().raw_ranges_outside(&spans);
+        }
+        // Raw rows once for all of them, each to the windows that read it raw.
+        for (start, end) in merged(builds.iter().flat_map(|b| b.raw.iter().copied())) {
+            self.read_range(start, end, options, |rows| {
+                for row in rows {
+                    let at = row.occurred_at.instant();
+                    for build in builds.iter_mut() {
+                        if build.raw.iter().any(|(a, b)| *a <= at && at < *b) {
+                            build.aggregation.add(row);
+                        }
+                    }
+                }
+            })
+            .await?;
+        }
+        for build in builds {
+            let rollup = build.aggregation.into_window_rollup();
+            if rollup.workspaces.len() > layout::MAX_WINDOW_WORKSPACES {
+                run.too_large += 1;
+                continue;
+            }
+            self.client
+                .put_item()
+                .table_name(&self.table_name)
+                .set_item(Some(layout::window_rollup_item(&rollup, build.fingerprint)))
+                .send()
+                .await
+                .map_err(|e| StorageError::dynamo("PutItem", e))?;
+            run.built += 1;
+        }
+        Ok(())
+    }
+
+    /// The window roll-up a summary of `key` at `now` can use, if it exists
+    /// and every day it covers still has the versions it was built from,
+    /// with what reading it cost. One eventually consistent item read (any
+    /// build it returns is whole) and one strongly consistent versions Query.
+    pub(crate) async fn usable_window_rollup(
+        &self,
+        key: WindowKey,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<WindowRollup>, Cost), StorageError> {
+        let start = window_rollup::start_for(key, now);
+        let ((items, units), (versions, version_cost)) = futures_util::future::try_join(
+            self.batch_get_read(vec![layout::window_rollup_key(key, start)], false),
+            self.day_versions(start.date_naive(), now.date_naive()),
+        )
+        .await?;
+        let mut cost = Cost {
+            items: items.len() as u64 + version_cost.items,
+            unreadable: 0,
+            consumed_capacity: units + version_cost.consumed_capacity,
+        };
+        let Some(item) = items.first() else {
+            return Ok((None, cost));
+        };
+        let (rollup, fingerprint) = match layout::window_rollup_from_item(item) {
+            Ok(read) if read.0.key == key && read.0.start == start && read.0.end <= now => read,
+            // Corrupt, of another release, or not what was asked for: the
+            // window is read from day and hour roll-ups, counted.
+            _ => {
+                cost.unreadable += 1;
+                return Ok((None, cost));
+            }
+        };
+        let days = Window {
+            key,
+            start: rollup.start,
+            end: rollup.end,
+        }
+        .days();
+        let current = layout::versions_fingerprint(&versions, &days);
+        Ok(((current == Some(fingerprint)).then_some(rollup), cost))
+    }
+}
+
+/// `ranges` sorted and merged where they overlap or touch.
+fn merged(
+    ranges: impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut sorted: Vec<_> = ranges.filter(|(a, b)| a < b).collect();
+    sorted.sort();
+    let mut out: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for (start, end) in sorted {
+        match out.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::testing::at;
+
+    #[test]
+    fn overlapping_and_touching_ranges_merge_and_empty_ones_go() {
+        let r = |a: &str, b: &str| (at(a), at(b));
+        let ranges = merged(
+            [
+                r("2026-11-27T05:00:00Z", "2026-11-27T06:00:00Z"),
+                r("2026-11-27T01:00:00Z", "2026-11-27T03:00:00Z"),
+                r("2026-11-27T02:00:00Z", "2026-11-27T04:00:00Z"),
+                r("2026-11-27T04:00:00Z", "2026-11-27T04:30:00Z"),
+                r("2026-11-27T07:00:00Z", "2026-11-27T07:00:00Z"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            ranges,
+            vec![
+                r("2026-11-27T01:00:00Z", "2026-11-27T04:30:00Z"),
+                r("2026-11-27T05:00:00Z", "2026-11-27T06:00:00Z"),
+            ]
+        );
+    }
+}
