@@ -487,14 +487,25 @@ async fn rollup_and_summary_through_cargo_lambda_watch() {
         let expected: Vec<u64> = raw.families.iter().map(|f| f.count).collect();
         assert_eq!(counts, expected, "{key:?}");
     }
-    // The 30-day and 90-day answers took their whole closed days from roll-ups.
-    let most = watcher
+    // The 30-day and 90-day answers took their whole closed days from
+    // roll-ups: day roll-ups, or the window's own (built from them).
+    let lines: Vec<serde_json::Value> = watcher
         .output()
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|line| line["fields"]["rollup_days"].as_u64())
-        .max();
-    assert!(most.is_some_and(|days| days >= 29), "rollup_days: {most:?}");
+        .filter(|line| line["fields"]["message"] == "summary")
+        .collect();
+    for key in ["30d", "90d"] {
+        let line = lines
+            .iter()
+            .find(|line| line["fields"]["window"] == key)
+            .expect("a summary line");
+        let fields = &line["fields"];
+        assert!(
+            fields["window_rollups"] == 1 || fields["rollup_days"].as_u64() >= Some(29),
+            "{key}: {line}"
+        );
+    }
 }
 
 /// A day with 100,000 distinct workspaces is stored in chunks and read back
@@ -1106,13 +1117,15 @@ async fn seeded_histories_through_the_handlers_answer_as_raw_rows() {
     }
 }
 
-/// Hour roll-ups, end to end under `cargo lambda watch`: rows over the last
-/// 26 hours, one writer run, then a 24h summary that is exact and reads at
-/// most 10 % of the window's rows at the wire (the current hour and the
-/// writer's lag, and the part of an hour at the window start).
+/// Hour and window roll-ups, end to end under `cargo lambda watch`: rows
+/// over the last 26 hours, one writer run, then a summary of every window
+/// that is exact and reads at most 10 % of the window's rows at the wire
+/// (the current hour and the writer's lag, and the part of an hour at the
+/// window start), from the window's own roll-up.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_24h_summary_reads_about_an_hour_of_raw_rows_after_the_writer() {
     use crate::support::{Watcher, dynamodb_endpoint};
+    use domain::window_rollup::{end_at, start_for, starts};
     use tokio::task::block_in_place;
     let table = TestTable::create().await;
     let ledger = table.ledger();
@@ -1131,39 +1144,51 @@ async fn a_24h_summary_reads_about_an_hour_of_raw_rows_after_the_writer() {
         .collect();
     seed(&ledger, rows).await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let ran = Utc::now();
     let report = block_in_place(|| watcher.invoke("rollup", "{}")).json();
     assert_eq!(report["finished"], true, "{report}");
     assert!(
         report["hours_built"].as_u64().unwrap_or(0) >= 24,
         "{report}"
     );
+    assert_eq!(
+        report["windows_built"], 8,
+        "two starts per window: {report}"
+    );
 
-    let before = raw_summary(&ledger, WindowKey::Day, Utc::now()).await;
-    let body = block_in_place(|| watched_summary(&mut watcher, WindowKey::Day));
-    let after = raw_summary(&ledger, WindowKey::Day, Utc::now()).await;
-    let answer = answer_of(&body);
-    let raw = [before, after].map(|s| answer_of(&serde_json::to_value(s).expect("json")));
-    assert!(raw.contains(&answer), "{answer} vs {}", raw[0]);
-    let line = watcher
-        .output()
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|line| line["fields"]["message"] == "summary")
-        .expect("the summary's log line");
-    let items_read = line["fields"]["items_read"].as_u64().expect("items_read");
-    let in_window = body["total"].as_u64().expect("total");
-    println!(
-        "24h: {items_read} raw rows read of {in_window} in the window; {} hour roll-ups",
-        line["fields"]["rollup_hours"]
-    );
-    assert!(
-        items_read * 10 <= in_window,
-        "read {items_read} raw rows of {in_window}: {line}"
-    );
-    assert!(
-        line["fields"]["rollup_hours"].as_u64().unwrap_or(0) >= 20,
-        "{line}"
-    );
+    for key in WindowKey::ALL {
+        let asked = Utc::now();
+        let before = raw_summary(&ledger, key, asked).await;
+        let body = block_in_place(|| watched_summary(&mut watcher, key));
+        let after = raw_summary(&ledger, key, Utc::now()).await;
+        let answer = answer_of(&body);
+        let raw = [before, after].map(|s| answer_of(&serde_json::to_value(s).expect("json")));
+        assert!(raw.contains(&answer), "{key:?}: {answer} vs {}", raw[0]);
+        let line = watcher
+            .output()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .rfind(|line| line["fields"]["message"] == "summary")
+            .expect("the summary's log line");
+        let items_read = line["fields"]["items_read"].as_u64().expect("items_read");
+        let in_window = body["total"].as_u64().expect("total");
+        println!(
+            "{key:?}: {items_read} raw rows read of {in_window} in the window; {} window roll-up(s), {} read units",
+            line["fields"]["window_rollups"], line["fields"]["read_units"]
+        );
+        assert!(
+            items_read * 10 <= in_window,
+            "{key:?}: read {items_read} raw rows of {in_window}: {line}"
+        );
+        // The summary's clock is a moment after `asked`: unless an hour
+        // edge fell between the two, it asks for a start this run built.
+        let built = starts(key, end_at(ran));
+        if built.contains(&start_for(key, asked))
+            && start_for(key, asked) == start_for(key, Utc::now())
+        {
+            assert_eq!(line["fields"]["window_rollups"], 1, "{key:?}: {line}");
+        }
+    }
 }
 
 /// A late row for a closed hour (a retry that lands after its hour closed)
@@ -1209,6 +1234,21 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         stats.rollup_hours >= 1,
         "the hour came from its roll-up: {stats:?}"
     );
+    let windows = ledger
+        .roll_up_windows(
+            &WindowKey::ALL,
+            now,
+            Retention::default(),
+            QueryOptions::default(),
+        )
+        .await;
+    assert!(windows.error.is_none() && windows.built == 8, "{windows:?}");
+    let (summary, stats) = mixed_summary(&ledger, WindowKey::Day, now).await;
+    assert_eq!(
+        (summary.total, stats.window_rollups),
+        (1, 1),
+        "the window came from its roll-up: {stats:?}"
+    );
 
     let late = row(
         REPORT_CREATED,
@@ -1225,12 +1265,18 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         .record(&late, Arrival::of(late.occurred_at, now))
         .await
         .expect("record");
-    let (summary, _) = mixed_summary(&ledger, WindowKey::Day, now).await;
-    assert_eq!(
-        (summary.total, summary.active_workspaces),
-        (2, 2),
-        "at once"
-    );
+    for key in WindowKey::ALL {
+        let (summary, stats) = mixed_summary(&ledger, key, now).await;
+        assert_eq!(
+            (summary.total, summary.active_workspaces),
+            (2, 2),
+            "{key:?} at once"
+        );
+        assert_eq!(
+            stats.window_rollups, 0,
+            "{key:?}: its window roll-up is stale"
+        );
+    }
     assert!(
         ledger
             .usable_hour_rollups(&[(day, hour)])

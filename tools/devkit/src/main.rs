@@ -29,7 +29,7 @@ const USAGE: &str = "usage:
   devkit create-table --table NAME [--template PATH] [--endpoint URL]
   devkit seed         --table NAME --count N [--days 90] [--workspaces 1000] [--endpoint URL]
   devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
-  devkit summarize    --table NAME --window 24h|7d|30d|90d [--rollups true] [--endpoint URL]
+  devkit summarize    --table NAME --window 24h|7d|30d|90d [--rollups true [--windows false]] [--endpoint URL]
   devkit rollup       --table NAME [--endpoint URL]
   devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
   devkit item-size
@@ -284,6 +284,9 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     // As the summary function reads: whole closed days from their roll-ups
     // (with --rollups true), the rest raw.
     let use_rollups = args.flags.get("rollups").is_some_and(|v| v == "true");
+    // With --windows false, the window's own roll-up is not tried (what a
+    // summary read before window roll-ups, or when its roll-up is stale).
+    let use_windows = use_rollups && args.flags.get("windows").is_none_or(|v| v != "false");
     let whole_days = if use_rollups {
         aggregation.whole_days()
     } else {
@@ -302,7 +305,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
                 }
             },
             |rollup| aggregation.takes_whole_day(rollup),
-            use_rollups.then_some(&takes_window),
+            use_windows.then_some(&takes_window),
             QueryOptions::default(),
         )
         .await?;
@@ -358,6 +361,31 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
         started.elapsed().as_secs_f64(),
         peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
+    // Then each window's own roll-up, as the rollup function does.
+    let started = Instant::now();
+    let keys: Vec<WindowKey> = WindowKey::ALL
+        .into_iter()
+        .filter(|key| key.length() <= retention.duration())
+        .collect();
+    let windows = ledger
+        .roll_up_windows(&keys, now, retention, QueryOptions::default())
+        .await;
+    println!(
+        "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s, writer peak RSS {:.1} MiB",
+        windows.built,
+        windows.checked,
+        windows.settling,
+        windows.too_large,
+        started.elapsed().as_secs_f64(),
+        peak_rss_kib().unwrap_or_default() as f64 / 1024.0
+    );
+    if let Some(error) = windows.error {
+        return Err(format!(
+            "window roll-ups failed: {}",
+            domain::error_chain::error_chain(&error)
+        )
+        .into());
+    }
     match run.failed.first() {
         Some((day, error)) => Err(format!(
             "{} day(s) failed, the first {day}: {}",
