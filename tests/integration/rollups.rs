@@ -1240,6 +1240,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
             now,
             Retention::default(),
             QueryOptions::default(),
+            || false,
         )
         .await;
     assert!(windows.error.is_none() && windows.built == 8, "{windows:?}");

@@ -144,7 +144,13 @@ impl RollupHandler {
         let windows = if run.finished && !should_stop() {
             Some(
                 self.ledger
-                    .roll_up_windows(&keys, now, self.retention, QueryOptions::default())
+                    .roll_up_windows(
+                        &keys,
+                        now,
+                        self.retention,
+                        QueryOptions::default(),
+                        &should_stop,
+                    )
                     .await,
             )
         } else {
@@ -155,7 +161,7 @@ impl RollupHandler {
             .and_then(|w| w.error.as_ref())
             .map(|e| wiring::error_chain(e));
         let mut report = RollupReport {
-            finished: run.finished && windows.is_some(),
+            finished: run.finished && windows.as_ref().is_some_and(|w| w.finished),
             days_checked: run.days_checked,
             days_built: run.days_built,
             days_superseded: run.days_superseded,

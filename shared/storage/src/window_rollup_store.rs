@@ -31,6 +31,9 @@ pub struct WindowRun {
     pub too_large: u32,
     /// A version item of one of its days cannot be read: not built.
     pub unreadable: u32,
+    /// `false` when the run stopped (the deadline's margin) before every
+    /// window roll-up was built; the next run builds them.
+    pub finished: bool,
     /// Why the rest could not be built, when a read or write failed; the
     /// next run builds them.
     pub error: Option<StorageError>,
@@ -46,14 +49,16 @@ struct Build {
 impl Ledger {
     /// Builds the window roll-ups of `keys` that a run at `now` serves (two
     /// starts each, ending at the latest hour closed past the lag), and
-    /// stores each whole. Never fails as a whole: what it could not build is
-    /// counted in the run, with why.
+    /// stores each whole, until `should_stop` says to stop (checked before
+    /// the raw read and before each store). Never fails as a whole: what it
+    /// could not build is counted in the run, with why.
     pub async fn roll_up_windows(
         &self,
         keys: &[WindowKey],
         now: DateTime<Utc>,
         retention: Retention,
         options: QueryOptions,
+        should_stop: impl Fn() -> bool,
     ) -> WindowRun {
         let end = window_rollup::end_at(now);
         let plans: Vec<Window> = keys
@@ -70,10 +75,11 @@ impl Ledger {
             .collect();
         let mut run = WindowRun {
             checked: plans.len() as u32,
+            finished: true,
             ..WindowRun::default()
         };
         if let Err(error) = self
-            .build_windows(&plans, now, retention, options, &mut run)
+            .build_windows(&plans, now, retention, options, &should_stop, &mut run)
             .await
         {
             run.error = Some(error);
@@ -87,6 +93,7 @@ impl Ledger {
         now: DateTime<Utc>,
         retention: Retention,
         options: QueryOptions,
+        should_stop: &impl Fn() -> bool,
         run: &mut WindowRun,
     ) -> Result<(), StorageError> {
         let (Some(outer), Some(end)) = (
@@ -156,6 +163,10 @@ impl Ledger {
             }
             build.raw = build.aggregation.window().raw_ranges_outside(&spans);
         }
+        if should_stop() {
+            run.finished = false;
+            return Ok(());
+        }
         // Raw rows once for all of them, each to the windows that read it raw.
         for (start, end) in merged(builds.iter().flat_map(|b| b.raw.iter().copied())) {
             self.read_range(start, end, options, |rows| {
@@ -171,6 +182,10 @@ impl Ledger {
             .await?;
         }
         for build in builds {
+            if should_stop() {
+                run.finished = false;
+                return Ok(());
+            }
             let rollup = build.aggregation.into_window_rollup();
             if rollup.workspaces.len() > layout::MAX_WINDOW_WORKSPACES {
                 run.too_large += 1;

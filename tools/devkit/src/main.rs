@@ -368,7 +368,7 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
         .filter(|key| key.length() <= retention.duration())
         .collect();
     let windows = ledger
-        .roll_up_windows(&keys, now, retention, QueryOptions::default())
+        .roll_up_windows(&keys, now, retention, QueryOptions::default(), || false)
         .await;
     println!(
         "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s, writer peak RSS {:.1} MiB",
