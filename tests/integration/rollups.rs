@@ -1152,8 +1152,8 @@ async fn a_24h_summary_reads_about_an_hour_of_raw_rows_after_the_writer() {
         "{report}"
     );
     assert_eq!(
-        report["windows_built"], 8,
-        "two starts per window: {report}"
+        report["windows_built"], 24,
+        "six starts per window: {report}"
     );
 
     for key in WindowKey::ALL {
@@ -1243,7 +1243,10 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
             || false,
         )
         .await;
-    assert!(windows.error.is_none() && windows.built == 8, "{windows:?}");
+    assert!(
+        windows.error.is_none() && windows.built == 24,
+        "{windows:?}"
+    );
     let (summary, stats) = mixed_summary(&ledger, WindowKey::Day, now).await;
     assert_eq!(
         (summary.total, stats.window_rollups),

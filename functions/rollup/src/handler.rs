@@ -31,7 +31,7 @@ pub struct RollupReport {
     pub hours_built: u32,
     /// Hours not stored now (as `days_superseded`).
     pub hours_superseded: u32,
-    /// Window roll-ups due (two starts per window the retention allows),
+    /// Window roll-ups due (six starts per window the retention allows),
     /// and built: a summary then reads one item and about an hour of rows.
     pub windows_checked: u32,
     pub windows_built: u32,

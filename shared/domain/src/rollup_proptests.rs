@@ -13,7 +13,7 @@
 //!
 //! The writer also keeps, per window, the aggregate of `[start, end)`
 //! (`window_rollup`) from the rows that exist at `B`; a late row of any day
-//! it touches makes it stale. A summary whose window's first whole hour is
+//! it touches makes it stale. A summary whose window's first quarter hour is
 //! one the writer built takes it whole and reads only the edges raw.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]

@@ -3,11 +3,12 @@
 //!
 //! Each writer run builds, for every window it serves, the aggregate of
 //! `[start, end)`: `end` is the end of the latest hour closed
-//! [`ROLLUP_LAG`] ago, and `start` is the first whole hour of the window of
-//! any summary asked before the next run ([`starts`]). A summary at `now`
-//! looks for the one starting at the first whole hour of its window
-//! ([`start_for`]) and reads raw rows only for the part of an hour before it
-//! and the tail after `end` (the current hour and the lag).
+//! [`ROLLUP_LAG`] ago (a later row of an hour before it is late, and bumps
+//! its day), and `start` is the first quarter hour of the window of any
+//! summary asked before the next run ([`starts`]). A summary at `now` looks
+//! for the one starting at the first quarter hour of its window
+//! ([`start_for`]) and reads raw rows only for the part of a quarter hour
+//! before it and the tail after `end` (the current hour and the lag).
 //!
 //! Distinct workspaces are not additive, so the roll-up keeps the window's
 //! set of workspace digests; counts are kept per summary bucket (hours for
@@ -22,7 +23,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowRollup {
     pub key: WindowKey,
-    /// A whole hour: the first whole hour of the windows it serves.
+    /// A quarter hour: the first one of the windows it serves.
     pub start: DateTime<Utc>,
     /// A whole hour: the end of the latest hour it covers.
     pub end: DateTime<Utc>,
@@ -63,27 +64,37 @@ pub fn end_at(now: DateTime<Utc>) -> DateTime<Utc> {
     floor_hour(now - ROLLUP_LAG)
 }
 
+/// How finely window roll-up starts are spaced: a summary reads at most
+/// this much raw at its window start.
+pub const START_STEP: TimeDelta = TimeDelta::minutes(15);
+
+/// How many starts a run builds per window: every [`START_STEP`] from
+/// `end - length` for the 90 minutes after `end` (an hourly run at :20 ends
+/// its roll-ups at :00, and serves summaries until the next run, with 10
+/// minutes to spare).
+const STARTS_PER_WINDOW: i32 = 6;
+
 /// The starts a writer run builds for `key` when its roll-ups end at `end`:
-/// the first whole hour of the window of a summary asked until the next
-/// hourly run (`end - length + 1h`), and of one asked in the next hour's lag
-/// before that run (`+ 2h`). A start at or after `end` is left out.
+/// the first [`START_STEP`] boundary of the window of every summary asked
+/// until the next hourly run. A start at or after `end` is left out.
 pub fn starts(key: WindowKey, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    [1, 2]
-        .into_iter()
-        .map(|hours| end - key.length() + TimeDelta::hours(hours))
+    (1..=STARTS_PER_WINDOW)
+        .map(|step| end - key.length() + START_STEP * step)
         .filter(|start| *start < end)
         .collect()
 }
 
 /// The start of the window roll-up a summary of `key` at `now` can use: the
-/// first whole hour of its window (`now - length`, rounded up to the hour).
+/// first [`START_STEP`] boundary of its window (`now - length`, rounded up).
 pub fn start_for(key: WindowKey, now: DateTime<Utc>) -> DateTime<Utc> {
     let window_start = now - key.length();
-    let floor = floor_hour(window_start);
+    let floor = window_start
+        .duration_trunc(START_STEP)
+        .unwrap_or(window_start);
     if floor == window_start {
         floor
     } else {
-        floor + TimeDelta::hours(1)
+        floor + START_STEP
     }
 }
 
@@ -110,36 +121,39 @@ mod tests {
         );
     }
 
-    /// Every summary between one hourly run (at :20) and the next finds the
-    /// start it asks for among the starts the first run built: the 24h
-    /// window at each minute from 10:20 to 11:19.
+    /// Every summary between one hourly run (at :20) and the next (up to
+    /// 10 minutes late) finds the start it asks for among the starts the
+    /// first run built, and a run in the lag (at :05) serves its hour too.
     #[test]
     fn the_start_a_summary_asks_for_is_built_until_the_next_run() {
-        for key in WindowKey::ALL {
-            let run = at("2026-11-27T10:20:00Z");
-            let built = starts(key, end_at(run));
-            for minute in 0..60 {
-                let now = run + TimeDelta::minutes(minute);
-                assert!(
-                    built.contains(&start_for(key, now)),
-                    "{key:?} at {now}: {:?} not in {built:?}",
-                    start_for(key, now)
-                );
+        for (run, minutes) in [("2026-11-27T10:20:00Z", 70), ("2026-11-27T10:05:00Z", 15)] {
+            let run = at(run);
+            for key in WindowKey::ALL {
+                let built = starts(key, end_at(run));
+                assert_eq!(built.len(), 6);
+                for second in 0..minutes * 60 {
+                    let now = run + TimeDelta::seconds(second);
+                    assert!(
+                        built.contains(&start_for(key, now)),
+                        "{key:?} at {now}: {:?} not in {built:?}",
+                        start_for(key, now)
+                    );
+                }
             }
         }
     }
 
-    /// The start is the first whole hour of the window: on an hour edge the
-    /// window's own start, otherwise the next hour.
+    /// The start is the first quarter hour of the window: on an edge the
+    /// window's own start, otherwise the next one.
     #[test]
-    fn start_for_is_the_first_whole_hour_of_the_window() {
+    fn start_for_is_the_first_quarter_hour_of_the_window() {
         assert_eq!(
             start_for(WindowKey::Day, at("2026-11-27T10:00:00Z")),
             at("2026-11-26T10:00:00Z")
         );
         assert_eq!(
             start_for(WindowKey::Day, at("2026-11-27T10:00:00.001Z")),
-            at("2026-11-26T11:00:00Z")
+            at("2026-11-26T10:15:00Z")
         );
         assert_eq!(
             start_for(WindowKey::Week, at("2026-11-27T10:59:59.999Z")),
@@ -152,7 +166,7 @@ mod tests {
         let until = at("2026-12-01T00:00:00Z");
         let rollup = WindowRollup {
             key: WindowKey::Day,
-            start: at("2026-11-26T11:00:00Z"),
+            start: at("2026-11-26T10:15:00Z"),
             end: at("2026-11-27T10:00:00Z"),
             counts: vec![],
             latest: vec![],

@@ -1,6 +1,6 @@
 //! Window roll-ups in the table. The writer builds each window's from the
 //! day and hour roll-ups it can trust and the raw rows of the rest; a summary
-//! reads the one for its window's first whole hour, and uses it only while
+//! reads the one for its window's first quarter hour, and uses it only while
 //! the versions of every day it covers are the ones it was built from. The
 //! rules (which starts, which end, what a window takes) are
 //! `domain::window_rollup`'s and `domain::Aggregation`'s.
@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One writer run over the window roll-ups.
 #[derive(Debug, Default)]
 pub struct WindowRun {
-    /// Window roll-ups due (two starts per window served).
+    /// Window roll-ups due (six starts per window served).
     pub checked: u32,
     pub built: u32,
     /// A late row, purge or erasure bumped one of its days less than

@@ -1,5 +1,5 @@
 //! Window roll-up items: one per window and start, in the roll-up partition
-//! (`W#<window>#YYYY-MM-DDTHH`, after every dated key, so the retention's
+//! (`W#<window>#YYYY-MM-DDTHH:MM`, after every dated key, so the retention's
 //! bookkeeping cleanup never takes them), and the fingerprint of the day
 //! versions one was built from.
 //!
@@ -45,7 +45,7 @@ pub(crate) fn window_rollup_key(key: WindowKey, start: DateTime<Utc>) -> Item {
             AttributeValue::S(format!(
                 "W#{}#{}",
                 key.as_str(),
-                start.format("%Y-%m-%dT%H")
+                start.format("%Y-%m-%dT%H:%M")
             )),
         ),
     ])
@@ -283,7 +283,7 @@ mod tests {
         let item = window_rollup_item(&rollup, 42);
         assert_eq!(
             item[attr::EVENT_KEY],
-            AttributeValue::S("W#7d#2026-11-20T11".into())
+            AttributeValue::S("W#7d#2026-11-20T11:00".into())
         );
         assert!(!item.contains_key(attr::DAY_SHARD) && !item.contains_key(attr::TIME_KEY));
         assert_eq!(window_rollup_from_item(&item), Ok((rollup, 42)));
