@@ -364,30 +364,12 @@ pub(crate) fn rollup_head_item(
     );
     item.insert(rollup_attr::CHUNK_SET.into(), n(version.chunk_set()));
     item.insert(rollup_attr::CHUNKS.into(), n(u64::from(chunks)));
-    let counts = EventName::all()
-        .filter(|event| rollup.counts[event.index()].iter().any(|c| *c > 0))
-        .map(|event| {
-            let hours = rollup.counts[event.index()].iter().map(|c| n(*c)).collect();
-            (event.as_str().to_owned(), AttributeValue::L(hours))
-        })
-        .collect();
-    item.insert(rollup_attr::COUNTS.into(), AttributeValue::M(counts));
-    let latest = EventName::all()
-        .filter_map(|event| {
-            let at = rollup.latest[event.index()]?;
-            Some((
-                event.as_str().to_owned(),
-                AttributeValue::S(format_millis(at)),
-            ))
-        })
-        .collect();
-    item.insert(rollup_attr::LATEST.into(), AttributeValue::M(latest));
-    if let Some(until) = rollup.valid_until {
-        item.insert(
-            rollup_attr::VALID_UNTIL.into(),
-            AttributeValue::N(until.to_string()),
-        );
-    }
+    insert_aggregate(
+        &mut item,
+        &rollup.counts,
+        &rollup.latest,
+        rollup.valid_until,
+    );
     item.insert(
         attr::EXPIRES_AT.into(),
         AttributeValue::N(rollup_expires_at(rollup, retention).to_string()),
@@ -447,33 +429,12 @@ pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHea
         }
     };
     let mut rollup = empty_rollup(span);
-    for (name, hours) in map(rollup_attr::COUNTS)? {
-        let Some(event) = EventName::parse(name) else {
-            continue;
-        };
-        let AttributeValue::L(hours) = hours else {
-            return Err(wrong_type(rollup_attr::COUNTS, "M of L"));
-        };
-        if hours.len() != 24 {
-            return Err(invalid(rollup_attr::COUNTS, "24 hours per event".into()));
-        }
-        for (hour, value) in hours.iter().enumerate() {
-            rollup.counts[event.index()][hour] = count(rollup_attr::COUNTS, value)?;
-        }
+    let aggregate = read_aggregate(item, 24)?;
+    for (hours, counts) in rollup.counts.iter_mut().zip(aggregate.counts) {
+        hours.copy_from_slice(&counts);
     }
-    for (name, value) in map(rollup_attr::LATEST)? {
-        let Some(event) = EventName::parse(name) else {
-            continue;
-        };
-        let AttributeValue::S(text) = value else {
-            return Err(wrong_type(rollup_attr::LATEST, "M of S"));
-        };
-        rollup.latest[event.index()] = Some(parse_instant(rollup_attr::LATEST, text)?.instant());
-    }
-    rollup.valid_until = match item.get(rollup_attr::VALID_UNTIL) {
-        None => None,
-        Some(_) => Some(required_n(item, rollup_attr::VALID_UNTIL)?),
-    };
+    rollup.latest = aggregate.latest;
+    rollup.valid_until = aggregate.valid_until;
     let chunks = required_n(item, rollup_attr::CHUNKS)?;
     Ok(RollupHead {
         versions,
@@ -485,6 +446,108 @@ pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHea
 }
 
 /// One chunk of a roll-up's workspace digests; it expires with its head.
+/// What a day, hour or window roll-up item holds of its aggregate, in
+/// catalog order.
+pub(crate) struct StoredAggregate {
+    /// One list per event, each `len` long (hours of a day, or a window's buckets).
+    pub counts: Vec<Vec<u64>>,
+    pub latest: Vec<Option<DateTime<Utc>>>,
+    pub valid_until: Option<i64>,
+}
+
+/// Writes `counts` (a map from event name to its list, events with no
+/// count left out), `latest` (a map from event name to its time) and
+/// `valid_until` into a roll-up item: keyed by name, so a catalog change
+/// leaves stored items readable.
+pub(crate) fn insert_aggregate<C: AsRef<[u64]>>(
+    item: &mut Item,
+    counts: &[C],
+    latest: &[Option<DateTime<Utc>>],
+    valid_until: Option<i64>,
+) {
+    let n = |v: u64| AttributeValue::N(v.to_string());
+    let counts = EventName::all()
+        .filter_map(|event| {
+            let list = counts.get(event.index())?.as_ref();
+            list.iter().any(|c| *c > 0).then(|| {
+                (
+                    event.as_str().to_owned(),
+                    AttributeValue::L(list.iter().map(|c| n(*c)).collect()),
+                )
+            })
+        })
+        .collect();
+    item.insert(rollup_attr::COUNTS.into(), AttributeValue::M(counts));
+    let latest = EventName::all()
+        .filter_map(|event| {
+            let at = (*latest.get(event.index())?)?;
+            Some((
+                event.as_str().to_owned(),
+                AttributeValue::S(format_millis(at)),
+            ))
+        })
+        .collect();
+    item.insert(rollup_attr::LATEST.into(), AttributeValue::M(latest));
+    if let Some(until) = valid_until {
+        item.insert(
+            rollup_attr::VALID_UNTIL.into(),
+            AttributeValue::N(until.to_string()),
+        );
+    }
+}
+
+/// Reads what [`insert_aggregate`] wrote, each event's list exactly `len`
+/// long; an event the catalog no longer has is left out (its rows no longer
+/// count, as raw reads skip them).
+pub(crate) fn read_aggregate(item: &Item, len: usize) -> Result<StoredAggregate, ItemError> {
+    let map = |name: &'static str| match item.get(name) {
+        None => Err(ItemError::Missing(name)),
+        Some(AttributeValue::M(values)) => Ok(values),
+        Some(_) => Err(wrong_type(name, "M")),
+    };
+    let mut counts = vec![vec![0; len]; domain::CATALOG.len()];
+    for (name, values) in map(rollup_attr::COUNTS)? {
+        let Some(event) = EventName::parse(name) else {
+            continue;
+        };
+        let AttributeValue::L(values) = values else {
+            return Err(wrong_type(rollup_attr::COUNTS, "M of L"));
+        };
+        if values.len() != len {
+            return Err(invalid(
+                rollup_attr::COUNTS,
+                format!("{len} counts per event"),
+            ));
+        }
+        for (slot, value) in counts[event.index()].iter_mut().zip(values) {
+            *slot = value
+                .as_n()
+                .ok()
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| invalid(rollup_attr::COUNTS, "not a count".into()))?;
+        }
+    }
+    let mut latest = vec![None; domain::CATALOG.len()];
+    for (name, value) in map(rollup_attr::LATEST)? {
+        let Some(event) = EventName::parse(name) else {
+            continue;
+        };
+        let AttributeValue::S(text) = value else {
+            return Err(wrong_type(rollup_attr::LATEST, "M of S"));
+        };
+        latest[event.index()] = Some(parse_instant(rollup_attr::LATEST, text)?.instant());
+    }
+    let valid_until = match item.get(rollup_attr::VALID_UNTIL) {
+        None => None,
+        Some(_) => Some(required_n(item, rollup_attr::VALID_UNTIL)?),
+    };
+    Ok(StoredAggregate {
+        counts,
+        latest,
+        valid_until,
+    })
+}
+
 pub(crate) fn rollup_chunk_item(
     rollup: &DayRollup,
     chunk_set: u64,

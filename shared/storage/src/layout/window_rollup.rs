@@ -9,7 +9,10 @@
 //! every day it covers.
 
 use super::fields::{invalid, parse_instant, required_n, required_s, wrong_type};
-use super::rollup::{DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, rollup_attr};
+use super::rollup::{
+    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, StoredAggregate, insert_aggregate,
+    read_aggregate, rollup_attr,
+};
 use super::{Item, attr};
 use crate::error::ItemError;
 use aws_sdk_dynamodb::primitives::Blob;
@@ -17,7 +20,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use domain::day_rollup::{WORKSPACE_DIGEST_LEN, WorkspaceDigest};
 use domain::window_rollup::WindowRollup;
-use domain::{CATALOG, EventName, Window, WindowKey, format_millis};
+use domain::{Window, WindowKey, format_millis};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const FORMAT: u64 = 1;
@@ -108,30 +111,12 @@ pub(crate) fn window_rollup_item(rollup: &WindowRollup, fingerprint: u64) -> Ite
         AttributeValue::S(format_millis(rollup.end)),
     );
     item.insert(window_attr::FINGERPRINT.into(), n(fingerprint));
-    let counts = EventName::all()
-        .filter(|event| rollup.counts[event.index()].iter().any(|c| *c > 0))
-        .map(|event| {
-            let buckets = rollup.counts[event.index()].iter().map(|c| n(*c)).collect();
-            (event.as_str().to_owned(), AttributeValue::L(buckets))
-        })
-        .collect();
-    item.insert(rollup_attr::COUNTS.into(), AttributeValue::M(counts));
-    let latest = EventName::all()
-        .filter_map(|event| {
-            let at = rollup.latest[event.index()]?;
-            Some((
-                event.as_str().to_owned(),
-                AttributeValue::S(format_millis(at)),
-            ))
-        })
-        .collect();
-    item.insert(rollup_attr::LATEST.into(), AttributeValue::M(latest));
-    if let Some(until) = rollup.valid_until {
-        item.insert(
-            rollup_attr::VALID_UNTIL.into(),
-            AttributeValue::N(until.to_string()),
-        );
-    }
+    insert_aggregate(
+        &mut item,
+        &rollup.counts,
+        &rollup.latest,
+        rollup.valid_until,
+    );
     if !rollup.workspaces.is_empty() {
         let bytes: Vec<u8> = rollup
             .workspaces
@@ -169,48 +154,11 @@ pub(crate) fn window_rollup_from_item(item: &Item) -> Result<(WindowRollup, u64)
     let fingerprint = u64::try_from(required_n(item, window_attr::FINGERPRINT)?)
         .map_err(|_| invalid(window_attr::FINGERPRINT, "negative".into()))?;
     let buckets = Window { key, start, end }.bucket_starts().len();
-    let map = |name: &'static str| match item.get(name) {
-        None => Err(ItemError::Missing(name)),
-        Some(AttributeValue::M(values)) => Ok(values),
-        Some(_) => Err(wrong_type(name, "M")),
-    };
-    let mut counts = vec![vec![0; buckets]; CATALOG.len()];
-    for (name, values) in map(rollup_attr::COUNTS)? {
-        // An event the catalog no longer has: its rows no longer count.
-        let Some(event) = EventName::parse(name) else {
-            continue;
-        };
-        let AttributeValue::L(values) = values else {
-            return Err(wrong_type(rollup_attr::COUNTS, "M of L"));
-        };
-        if values.len() != buckets {
-            return Err(invalid(
-                rollup_attr::COUNTS,
-                format!("{buckets} buckets per event"),
-            ));
-        }
-        for (slot, value) in counts[event.index()].iter_mut().zip(values) {
-            *slot = value
-                .as_n()
-                .ok()
-                .and_then(|n| n.parse::<u64>().ok())
-                .ok_or_else(|| invalid(rollup_attr::COUNTS, "not a count".into()))?;
-        }
-    }
-    let mut latest = vec![None; CATALOG.len()];
-    for (name, value) in map(rollup_attr::LATEST)? {
-        let Some(event) = EventName::parse(name) else {
-            continue;
-        };
-        let AttributeValue::S(text) = value else {
-            return Err(wrong_type(rollup_attr::LATEST, "M of S"));
-        };
-        latest[event.index()] = Some(parse_instant(rollup_attr::LATEST, text)?.instant());
-    }
-    let valid_until = match item.get(rollup_attr::VALID_UNTIL) {
-        None => None,
-        Some(_) => Some(required_n(item, rollup_attr::VALID_UNTIL)?),
-    };
+    let StoredAggregate {
+        counts,
+        latest,
+        valid_until,
+    } = read_aggregate(item, buckets)?;
     let workspaces: BTreeSet<WorkspaceDigest> = match item.get(rollup_attr::WORKSPACES) {
         None => BTreeSet::new(),
         Some(AttributeValue::B(bytes)) => {
@@ -266,7 +214,7 @@ mod tests {
         {
             let occurred = at(at_text);
             aggregation.add(&IndexedMilestone {
-                event: EventName::parse(domain::testing::REPORT_CREATED).expect("event"),
+                event: domain::EventName::parse(domain::testing::REPORT_CREATED).expect("event"),
                 tenant_id: domain::TenantId::parse("t-1").expect("id"),
                 workspace_id: domain::WorkspaceId::parse(&format!("w-{i}")).expect("id"),
                 occurred_at: domain::OccurredAt::from_instant(occurred),
