@@ -1305,3 +1305,107 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         "{rebuilt:?}"
     );
 }
+
+/// Window roll-ups on DynamoDB Local: built for every window, each answers
+/// exactly; a corrupt one is counted and its window read from day and hour
+/// roll-ups; after a late row the writer leaves every window covering its
+/// day alone until the settle time, then builds them again.
+#[tokio::test]
+async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
+    use domain::day_rollup::{SETTLE, due_days, due_hours};
+    use domain::window_rollup::start_for;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = now();
+    let rows = (0..400)
+        .map(|i| {
+            row(
+                [OPERATION_STARTED, REPORT_CREATED][i % 2],
+                &format!("t{}", i % 3),
+                &format!("w{}", i % 13),
+                &format!("x-{i}"),
+                now - TimeDelta::minutes(17 * i as i64 + 1),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let retention = Retention::default();
+    let build = |at: DateTime<Utc>| {
+        let ledger = ledger.clone();
+        async move {
+            let run = ledger
+                .roll_up(
+                    &due_days(at, retention),
+                    &due_hours(at, retention),
+                    at,
+                    retention,
+                    || false,
+                )
+                .await
+                .expect("roll up");
+            assert!(run.failed.is_empty(), "{:?}", run.failed);
+            ledger
+                .roll_up_windows(
+                    &WindowKey::ALL,
+                    at,
+                    retention,
+                    QueryOptions::default(),
+                    || false,
+                )
+                .await
+        }
+    };
+    let windows = build(now).await;
+    assert!(windows.error.is_none(), "{windows:?}");
+    assert_eq!((windows.checked, windows.built), (24, 24), "{windows:?}");
+    for key in WindowKey::ALL {
+        let raw = raw_summary(&ledger, key, now).await;
+        let (mixed, stats) = mixed_summary(&ledger, key, now).await;
+        assert_eq!(mixed, raw, "{key:?}");
+        assert_eq!(stats.window_rollups, 1, "{key:?}: {stats:?}");
+        assert!(stats.raw.items * 4 <= raw.total, "{key:?}: {stats:?}");
+    }
+
+    testing::corrupt_window_rollup(&ledger, WindowKey::Week, start_for(WindowKey::Week, now))
+        .await
+        .expect("corrupt");
+    let (mixed, stats) = mixed_summary(&ledger, WindowKey::Week, now).await;
+    assert_eq!(mixed, raw_summary(&ledger, WindowKey::Week, now).await);
+    assert_eq!(
+        (stats.window_rollups, stats.rollups_unreadable),
+        (0, 1),
+        "{stats:?}"
+    );
+
+    // A late row of yesterday: every window covers it.
+    let late = row(
+        REPORT_CREATED,
+        "t0",
+        "w-late",
+        "late",
+        now - TimeDelta::hours(26),
+    );
+    ledger
+        .record(&late, Arrival::of(late.occurred_at, now))
+        .await
+        .expect("record");
+    for key in WindowKey::ALL {
+        let (mixed, stats) = mixed_summary(&ledger, key, now).await;
+        assert_eq!(
+            mixed,
+            raw_summary(&ledger, key, now).await,
+            "{key:?} at once"
+        );
+        assert_eq!(stats.window_rollups, 0, "{key:?}: stale");
+    }
+    let settling = build(now).await;
+    assert_eq!((settling.settling, settling.built), (24, 0), "{settling:?}");
+    let later = now + SETTLE;
+    let rebuilt = build(later).await;
+    assert_eq!(rebuilt.built, 24, "{rebuilt:?}");
+    for key in WindowKey::ALL {
+        let (mixed, stats) = mixed_summary(&ledger, key, later).await;
+        assert_eq!(mixed, raw_summary(&ledger, key, later).await, "{key:?}");
+        assert_eq!(stats.window_rollups, 1, "{key:?}: rebuilt");
+    }
+}

@@ -320,3 +320,22 @@ pub async fn corrupt_rollup(
     item.insert(attribute.to_owned(), AttributeValue::S("corrupt".into()));
     put_raw(ledger, item).await
 }
+
+/// Overwrites the window roll-up of `key` starting at `start` with one
+/// whose counts have the wrong shape (its key kept): for tests that a
+/// corrupt one is counted and the window read from day and hour roll-ups.
+pub async fn corrupt_window_rollup(
+    ledger: &Ledger,
+    key: domain::WindowKey,
+    start: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StorageError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut item = get_consistent(ledger, layout::window_rollup_key(key, start))
+        .await?
+        .unwrap_or_else(|| layout::window_rollup_key(key, start));
+    item.insert(
+        layout::rollup_attr::COUNTS.to_owned(),
+        AttributeValue::S("corrupt".into()),
+    );
+    put_raw(ledger, item).await
+}

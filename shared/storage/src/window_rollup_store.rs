@@ -31,6 +31,10 @@ pub struct WindowRun {
     pub too_large: u32,
     /// A version item of one of its days cannot be read: not built.
     pub unreadable: u32,
+    /// Read and write units DynamoDB reports as consumed by the run: what
+    /// keeping window roll-ups costs.
+    pub read_units: f64,
+    pub write_units: f64,
     /// `false` when the run stopped (the deadline's margin) before every
     /// window roll-up was built; the next run builds them.
     pub finished: bool,
@@ -105,12 +109,13 @@ impl Ledger {
         let outer = Window { end, ..outer };
         // The versions first: a bump after this read makes what is built
         // stale (its fingerprint is the older one), never wrong.
-        let (versions, _) = self
+        let (versions, version_cost) = self
             .day_versions(
                 outer.start.date_naive(),
                 (end - TimeDelta::milliseconds(1)).date_naive(),
             )
             .await?;
+        run.read_units += version_cost.consumed_capacity;
         let mut builds = Vec::new();
         for plan in plans {
             let days = plan.days();
@@ -137,13 +142,17 @@ impl Ledger {
         let day_rollups: BTreeMap<_, DayRollup> = if days.is_empty() {
             BTreeMap::new()
         } else {
-            self.usable_rollups(&days).await?.rollups
+            let read = self.usable_rollups(&days).await?;
+            run.read_units += read.consumed_capacity;
+            read.rollups
         };
         let hours = whole.whole_hours(&BTreeSet::new());
         let hour_rollups = if hours.is_empty() {
             BTreeMap::new()
         } else {
-            self.usable_hour_rollups(&hours).await?.hours
+            let read = self.usable_hour_rollups(&hours).await?;
+            run.read_units += read.consumed_capacity;
+            read.hours
         };
         // Each window takes the day roll-ups inside it, then the hour
         // roll-ups of the days those leave; the rest is read raw.
@@ -169,17 +178,19 @@ impl Ledger {
         }
         // Raw rows once for all of them, each to the windows that read it raw.
         for (start, end) in merged(builds.iter().flat_map(|b| b.raw.iter().copied())) {
-            self.read_range(start, end, options, |rows| {
-                for row in rows {
-                    let at = row.occurred_at.instant();
-                    for build in builds.iter_mut() {
-                        if build.raw.iter().any(|(a, b)| *a <= at && at < *b) {
-                            build.aggregation.add(row);
+            let stats = self
+                .read_range(start, end, options, |rows| {
+                    for row in rows {
+                        let at = row.occurred_at.instant();
+                        for build in builds.iter_mut() {
+                            if build.raw.iter().any(|(a, b)| *a <= at && at < *b) {
+                                build.aggregation.add(row);
+                            }
                         }
                     }
-                }
-            })
-            .await?;
+                })
+                .await?;
+            run.read_units += stats.consumed_capacity;
         }
         for build in builds {
             if should_stop() {
@@ -191,13 +202,19 @@ impl Ledger {
                 run.too_large += 1;
                 continue;
             }
-            self.client
+            let put = self
+                .client
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::window_rollup_item(&rollup, build.fingerprint)))
+                .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
                 .send()
                 .await
                 .map_err(|e| StorageError::dynamo("PutItem", e))?;
+            run.write_units += put
+                .consumed_capacity()
+                .and_then(|c| c.capacity_units())
+                .unwrap_or(0.0);
             run.built += 1;
         }
         Ok(())

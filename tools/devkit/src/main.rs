@@ -371,12 +371,14 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
         .roll_up_windows(&keys, now, retention, QueryOptions::default(), || false)
         .await;
     println!(
-        "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s, writer peak RSS {:.1} MiB",
+        "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s ({:.1} RCU read, {:.1} WCU written), writer peak RSS {:.1} MiB",
         windows.built,
         windows.checked,
         windows.settling,
         windows.too_large,
         started.elapsed().as_secs_f64(),
+        windows.read_units,
+        windows.write_units,
         peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
     if let Some(error) = windows.error {
