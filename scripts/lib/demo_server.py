@@ -11,6 +11,7 @@ sign. Status, content type and body are passed through unchanged.
 
 import argparse
 import http.server
+import json
 import pathlib
 import threading
 import urllib.error
@@ -49,18 +50,20 @@ def handler_for(summary_url):
             target = f"{summary_url}/summary"
             if parsed.query:
                 target += f"?{parsed.query}"
-            try:
-                # One summary call at a time: the page can overlap two fetches
-                # (a superseded window and the new one), and the local Lambda
-                # emulator runs one invocation of a function at a time, which
-                # an overlapping call can meet as a 500. API Gateway and Lambda
-                # need no such thing; this stands in for the host's route.
-                with UPSTREAM, urllib.request.urlopen(target, timeout=60) as upstream:
-                    status, body, kind = upstream.status, upstream.read(), upstream.headers.get("content-type")
-            except urllib.error.HTTPError as error:
-                status, body, kind = error.code, error.read(), error.headers.get("content-type")
-            except OSError:
-                status, body, kind = 502, b'{"error":{"code":"bad_gateway","message":"summary unreachable"}}', None
+            # One summary call at a time: the page can overlap two fetches (a
+            # superseded window and the new one), and the local Lambda
+            # emulator runs one invocation of a function at a time. API
+            # Gateway and Lambda need no such thing; this stands in for the
+            # host's route.
+            with UPSTREAM:
+                status, body, kind = forward(target)
+                # cargo lambda watch's own bare 500 (no detail): it lost the
+                # function's response body (it answers the function before
+                # reading it); the GET is read-only, so ask again, twice at most.
+                for _ in range(2):
+                    if not is_emulator_500(status, body):
+                        break
+                    status, body, kind = forward(target)
             self.send_response(status)
             self.send_header("content-type", kind or "application/json")
             self.send_header("content-length", str(len(body)))
@@ -75,6 +78,28 @@ def handler_for(summary_url):
 
 
 UPSTREAM = threading.Lock()
+
+
+def forward(target):
+    """GET target: (status, body, content type), errors included."""
+    try:
+        with urllib.request.urlopen(target, timeout=60) as upstream:
+            return upstream.status, upstream.read(), upstream.headers.get("content-type")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("content-type")
+    except OSError:
+        return 502, b'{"error":{"code":"bad_gateway","message":"summary unreachable"}}', None
+
+
+def is_emulator_500(status, body):
+    """cargo lambda watch's own problem JSON for a 500, with no detail."""
+    if status != 500:
+        return False
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(problem, dict) and problem.get("type") == "https://httpstatuses.com/500" and "detail" not in problem
 
 
 def main():

@@ -306,8 +306,11 @@ mod tests {
                 report.days_failed,
                 report.finished
             ),
-            (6, 24, 0, 30, true)
+            (6, 24, 0, 30, false)
         );
+        // The window roll-ups were still tried after them (their raw read,
+        // through the same index, failed too): none built, so not finished.
+        assert_eq!((report.windows_checked, report.windows_built), (8, 0));
         assert!(broken.num_calls() >= 6);
         let diagnostic = Diagnostic::from(RollupError::DaysFailed { failed, report });
         assert_eq!(diagnostic.error_type, "DaysFailed");

@@ -207,7 +207,7 @@ impl SummaryHandler {
                 stats:
                     WindowStats {
                         raw: stats,
-                        window_rollups,
+                        window_rollup,
                         rollup_days,
                         rollup_hours,
                         rollup_items,
@@ -235,7 +235,7 @@ impl SummaryHandler {
                             queries = stats.queries,
                             items_read = stats.items,
                             skipped_rows = stats.skipped,
-                            window_rollups,
+                            window_rollup = window_rollup.as_str(),
                             rollup_days,
                             rollup_hours,
                             rollup_items,
@@ -392,10 +392,11 @@ mod tests {
 
     #[tokio::test]
     async fn default_window_reads_every_day_and_shard_of_seven_days() {
-        // No roll-up exists: the six whole closed days' versions are one
-        // Query, their heads one batched read; then the whole hours of
-        // yesterday and today (24 + 10, at 10:30) are one more Query and
-        // batched read; then every day is read raw.
+        // No roll-up exists: the window's own roll-up is one item read
+        // (beside one Query of its days' versions); then the six whole
+        // closed days' versions are one Query, their heads one batched read;
+        // then the whole hours of yesterday and today (24 + 10, at 10:30)
+        // are one more Query and batched read; then every day is read raw.
         let versions = versions_query();
         let query = empty_query();
         let heads = |count: usize| {
@@ -410,9 +411,9 @@ mod tests {
                         .build()
                 })
         };
-        let (rollups, hours) = (heads(6), heads(24 + 10));
+        let (window, rollups, hours) = (heads(1), heads(6), heads(24 + 10));
         let (status, body) = call(
-            &handler(&[&versions, &query, &rollups, &hours], 90),
+            &handler(&[&versions, &query, &window, &rollups, &hours], 90),
             Method::GET,
             ROUTE,
             &[],
@@ -420,10 +421,11 @@ mod tests {
         .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["window"]["key"], "7d");
+        assert_eq!(window.num_calls(), 1, "the window roll-up: none yet");
         assert_eq!(
             versions.num_calls(),
-            2,
-            "one Query gives every day's version, one every hour's"
+            3,
+            "one Query gives the window roll-up's days' versions, one every day's, one every hour's"
         );
         assert_eq!(hours.num_calls(), 1, "the hour heads");
         assert_eq!(
@@ -544,7 +546,16 @@ mod tests {
                     .build(),
             )
         });
-        let (status, body) = call(&handler(&[&failing], 90), Method::GET, ROUTE, &["24h"]).await;
+        let no_window_rollup = mock!(Client::batch_get_item).then_output(|| {
+            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
+        });
+        let (status, body) = call(
+            &handler(&[&failing, &no_window_rollup], 90),
+            Method::GET,
+            ROUTE,
+            &["24h"],
+        )
+        .await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             body,

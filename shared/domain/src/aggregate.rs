@@ -207,23 +207,33 @@ impl Aggregation {
     }
 
     /// Whether a window roll-up can answer `[start, end)` of this window: it
-    /// is of this window's key, lies inside the window and the retention,
-    /// and every row it counted still counts now. Storage has checked that
-    /// no row of its days changed since it was built.
+    /// is of this window's key, of its shape, lies inside the window and the
+    /// retention, was built at or before now (it applied the retention and
+    /// TTLs as of then), and every row it counted still counts now. Storage
+    /// has checked that no row of its days changed since it was built.
     pub fn takes_window_rollup(&self, rollup: &WindowRollup) -> bool {
+        let buckets = Window {
+            key: rollup.key,
+            start: rollup.start,
+            end: rollup.end,
+        }
+        .bucket_starts()
+        .len();
         rollup.key == self.window.key
             && self.window.start <= rollup.start
             && rollup.start <= rollup.end
             && rollup.end <= self.window.end
             && self.retention_floor <= rollup.start
+            && rollup.built_at <= self.now
             && rollup.is_exact_at(self.now)
             && rollup.counts.len() == CATALOG.len()
+            && rollup.counts.iter().all(|counts| counts.len() == buckets)
             && rollup.latest.len() == CATALOG.len()
     }
 
     /// Adds a window roll-up; `false` (and nothing added) unless
     /// [`Self::takes_window_rollup`]. The caller reads the rest of the window
-    /// raw: the part of an hour before its start, and the tail after its end.
+    /// raw: the part of a quarter hour before its start, and the tail after its end.
     pub fn add_window_rollup(&mut self, rollup: &WindowRollup) -> bool {
         if !self.takes_window_rollup(rollup) {
             return false;
@@ -270,6 +280,7 @@ impl Aggregation {
             latest: self.last_seen,
             workspaces: self.workspaces.into_iter().collect(),
             valid_until: self.valid_until,
+            built_at: self.now,
         }
     }
 
@@ -761,5 +772,11 @@ mod tests {
             short,
         );
         assert!(!later.takes_window_rollup(&rollup), "ends after the window");
+        let before_build =
+            Aggregation::new(window, now - TimeDelta::seconds(1), Retention::default());
+        assert!(
+            !before_build.takes_window_rollup(&rollup),
+            "built after the summary's clock"
+        );
     }
 }

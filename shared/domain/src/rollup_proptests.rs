@@ -145,7 +145,7 @@ proptest! {
         let end = window_rollup::end_at(built);
         let mut windowed: BTreeMap<(WindowKey, DateTime<Utc>), WindowRollup> = BTreeMap::new();
         for key in WindowKey::ALL {
-            for start in window_rollup::starts(key, end) {
+            for start in window_rollup::starts(key, built) {
                 let span = Window { key, start, end };
                 let days = span.days();
                 if facts.iter().any(|(row, late)| {

@@ -36,6 +36,9 @@ pub struct WindowRollup {
     /// The earliest TTL (epoch seconds) of the rows it counted: it is exact
     /// until then (`None`: it counted no row).
     pub valid_until: Option<i64>,
+    /// The writer's clock when it read the rows: the retention and the TTLs
+    /// were applied as of then, so only a summary at or after it may use it.
+    pub built_at: DateTime<Utc>,
 }
 
 impl WindowRollup {
@@ -68,19 +71,22 @@ pub fn end_at(now: DateTime<Utc>) -> DateTime<Utc> {
 /// this much raw at its window start.
 pub const START_STEP: TimeDelta = TimeDelta::minutes(15);
 
-/// How many starts a run builds per window: every [`START_STEP`] from
-/// `end - length` for the 90 minutes after `end` (an hourly run at :20 ends
-/// its roll-ups at :00, and serves summaries until the next run, with 10
-/// minutes to spare).
-const STARTS_PER_WINDOW: i32 = 6;
+/// The starts a run considers per window: every [`START_STEP`] from
+/// `end - length` for the 105 minutes after `end` (an hourly run at :20 ends
+/// its roll-ups at :00, and serves summaries until :45 of the next hour, so
+/// a next run up to 25 minutes late finds them).
+const STARTS_PER_WINDOW: i32 = 7;
 
-/// The starts a writer run builds for `key` when its roll-ups end at `end`:
-/// the first [`START_STEP`] boundary of the window of every summary asked
-/// until the next hourly run. A start at or after `end` is left out.
-pub fn starts(key: WindowKey, end: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+/// The starts a writer run at `now` builds for `key` (its roll-ups end at
+/// [`end_at`]`(now)`): the first [`START_STEP`] boundary of the window of
+/// every summary asked from `now` until the next hourly run. A start only
+/// summaries before `now` would ask for, or at or after the end, is left
+/// out.
+pub fn starts(key: WindowKey, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let end = end_at(now);
     (1..=STARTS_PER_WINDOW)
         .map(|step| end - key.length() + START_STEP * step)
-        .filter(|start| *start < end)
+        .filter(|start| *start < end && *start + key.length() >= now)
         .collect()
 }
 
@@ -121,16 +127,20 @@ mod tests {
         );
     }
 
-    /// Every summary between one hourly run (at :20) and the next (up to
-    /// 10 minutes late) finds the start it asks for among the starts the
-    /// first run built, and a run in the lag (at :05) serves its hour too.
+    /// Every summary from one hourly run (at :20) until the next (up to 25
+    /// minutes late) finds the start it asks for among the starts the run
+    /// built, and so does every summary after a run in the lag (at :05)
+    /// until :45; no start serves only summaries before the run.
     #[test]
     fn the_start_a_summary_asks_for_is_built_until_the_next_run() {
-        for (run, minutes) in [("2026-11-27T10:20:00Z", 70), ("2026-11-27T10:05:00Z", 15)] {
+        for (run, minutes, count) in [
+            ("2026-11-27T10:20:00Z", 85, 6),
+            ("2026-11-27T10:05:00Z", 40, 3),
+        ] {
             let run = at(run);
             for key in WindowKey::ALL {
-                let built = starts(key, end_at(run));
-                assert_eq!(built.len(), 6);
+                let built = starts(key, run);
+                assert_eq!(built.len(), count, "{key:?} at {run}");
                 for second in 0..minutes * 60 {
                     let now = run + TimeDelta::seconds(second);
                     assert!(
@@ -139,6 +149,10 @@ mod tests {
                         start_for(key, now)
                     );
                 }
+                assert!(
+                    built.iter().all(|start| *start + key.length() >= run),
+                    "{key:?}: {built:?}"
+                );
             }
         }
     }
@@ -172,6 +186,7 @@ mod tests {
             latest: vec![],
             workspaces: BTreeSet::new(),
             valid_until: Some(until.timestamp()),
+            built_at: at("2026-11-27T10:20:00Z"),
         };
         assert!(rollup.is_exact_at(until));
         assert!(!rollup.is_exact_at(until + TimeDelta::milliseconds(1)));

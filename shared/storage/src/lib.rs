@@ -34,5 +34,5 @@ pub use purge::PurgeRun;
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
 pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
-pub use window_read::{WindowRead, WindowStats};
+pub use window_read::{WindowRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;

@@ -1,5 +1,5 @@
 //! Reading what a window's summary needs, planned in one place: the
-//! window's own roll-up when it is usable (then only the part of an hour at
+//! window's own roll-up when it is usable (then only the part of a quarter hour at
 //! the window start and the tail after it are read raw); otherwise the usable
 //! roll-ups of the whole closed days the caller can take whole, the hour
 //! roll-ups of the whole closed hours of the other days, and the raw rows of
@@ -14,6 +14,7 @@
 use crate::error::StorageError;
 use crate::index::{QueryOptions, ReadStats};
 use crate::ledger::Ledger;
+use crate::window_rollup_store::WindowLookup;
 use chrono::NaiveDate;
 use domain::day_rollup::DayRollup;
 use domain::window_rollup::WindowRollup;
@@ -24,7 +25,7 @@ use std::collections::BTreeSet;
 #[derive(Debug, Default)]
 pub struct WindowRead {
     /// The window's own roll-up, when it was usable: then `rollups` is
-    /// empty, and `rows` are the part of an hour before it and the tail.
+    /// empty, and `rows` are the part of a quarter hour before it and the tail.
     pub window_rollup: Option<WindowRollup>,
     /// Usable roll-ups: one per whole closed day they answer, then one per
     /// whole closed hour of the other days.
@@ -38,13 +39,49 @@ pub struct WindowRead {
     pub rollup_error: Option<StorageError>,
 }
 
+/// What became of a summary's window roll-up: one value per read, for its
+/// log line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WindowRollupUse {
+    /// Not asked for (the caller read without it).
+    #[default]
+    NotTried,
+    /// It answered all but the window's edges.
+    Used,
+    /// None for this window's start yet: the writer has not run since.
+    Missing,
+    /// A late row, purge or erasure touched one of its days since it was built.
+    Stale,
+    /// Current, but the window cannot take it: a row it counted has expired,
+    /// or it was built after the summary's clock or outside its retention.
+    Refused,
+    /// Its item could not be read (counted in `rollups_unreadable`).
+    Unreadable,
+    /// Reading it failed (the cause is in `rollup_error`).
+    Failed,
+}
+
+impl WindowRollupUse {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WindowRollupUse::NotTried => "not_tried",
+            WindowRollupUse::Used => "used",
+            WindowRollupUse::Missing => "missing",
+            WindowRollupUse::Stale => "stale",
+            WindowRollupUse::Refused => "refused",
+            WindowRollupUse::Unreadable => "unreadable",
+            WindowRollupUse::Failed => "failed",
+        }
+    }
+}
+
 /// The cost of a window read, by kind of item.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WindowStats {
     /// The raw-row reads through the time index.
     pub raw: ReadStats,
-    /// 1 when the window's own roll-up answered all but its edges.
-    pub window_rollups: u32,
+    /// What became of the window's own roll-up.
+    pub window_rollup: WindowRollupUse,
     /// Closed days answered from their roll-ups.
     pub rollup_days: u32,
     /// Closed hours (of the days no day roll-up answered) answered from
@@ -77,35 +114,37 @@ impl Ledger {
         options: QueryOptions,
     ) -> Result<WindowRead, StorageError> {
         let mut read = WindowRead::default();
-        let attempt = match takes_window {
-            Some(takes_window) => Some((
-                takes_window,
-                self.usable_window_rollup(window.key, window.end).await,
-            )),
-            None => None,
-        };
-        if let Some((takes_window, attempt)) = attempt {
-            match attempt {
-                Ok((rollup, cost)) => {
+        if let Some(takes_window) = takes_window {
+            match self.usable_window_rollup(window.key, window.end).await {
+                Ok((lookup, cost)) => {
                     read.stats.rollup_items = cost.items;
                     read.stats.rollup_capacity = cost.consumed_capacity;
                     read.stats.rollups_unreadable = cost.unreadable;
-                    if let Some(rollup) = rollup.filter(|r| takes_window(r)) {
-                        let span = [(rollup.start, rollup.end)];
-                        for (start, end) in window.raw_ranges_outside(&span) {
-                            let rows = &mut read.rows;
-                            read.stats.raw += self
-                                .read_range(start, end, options, |batch| {
-                                    rows.extend_from_slice(batch)
-                                })
-                                .await?;
+                    read.stats.window_rollup = match lookup {
+                        WindowLookup::Current(rollup) if takes_window(&rollup) => {
+                            let span = [(rollup.start, rollup.end)];
+                            for (start, end) in window.raw_ranges_outside(&span) {
+                                let rows = &mut read.rows;
+                                read.stats.raw += self
+                                    .read_range(start, end, options, |batch| {
+                                        rows.extend_from_slice(batch)
+                                    })
+                                    .await?;
+                            }
+                            read.stats.window_rollup = WindowRollupUse::Used;
+                            read.window_rollup = Some(*rollup);
+                            return Ok(read);
                         }
-                        read.stats.window_rollups = 1;
-                        read.window_rollup = Some(rollup);
-                        return Ok(read);
-                    }
+                        WindowLookup::Current(_) => WindowRollupUse::Refused,
+                        WindowLookup::Missing => WindowRollupUse::Missing,
+                        WindowLookup::Stale => WindowRollupUse::Stale,
+                        WindowLookup::Unreadable => WindowRollupUse::Unreadable,
+                    };
                 }
-                Err(error) => read.rollup_error = Some(error),
+                Err(error) => {
+                    read.stats.window_rollup = WindowRollupUse::Failed;
+                    read.rollup_error = Some(error);
+                }
             }
         }
         if !whole_days.is_empty() {

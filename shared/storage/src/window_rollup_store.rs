@@ -38,7 +38,8 @@ pub struct WindowRun {
     /// `false` when the run stopped (the deadline's margin) before every
     /// window roll-up was built; the next run builds them.
     pub finished: bool,
-    /// Why the rest could not be built, when a read or write failed; the
+    /// Why some could not be built, when a read or a store failed (a shared
+    /// read failing stops them all; a store failing, only its own); the
     /// next run builds them.
     pub error: Option<StorageError>,
 }
@@ -51,8 +52,9 @@ struct Build {
 }
 
 impl Ledger {
-    /// Builds the window roll-ups of `keys` that a run at `now` serves (two
-    /// starts each, ending at the latest hour closed past the lag), and
+    /// Builds the window roll-ups of `keys` that a run at `now` serves (six
+    /// starts each after an hourly run, ending at the latest hour closed past
+    /// the lag), and
     /// stores each whole, until `should_stop` says to stop (checked before
     /// the raw read and before each store). Never fails as a whole: what it
     /// could not build is counted in the run, with why.
@@ -68,7 +70,7 @@ impl Ledger {
         let plans: Vec<Window> = keys
             .iter()
             .flat_map(|key| {
-                window_rollup::starts(*key, end)
+                window_rollup::starts(*key, now)
                     .into_iter()
                     .map(move |start| Window {
                         key: *key,
@@ -87,6 +89,9 @@ impl Ledger {
             .await
         {
             run.error = Some(error);
+        }
+        if run.error.is_some() {
+            run.finished = false;
         }
         run
     }
@@ -202,7 +207,9 @@ impl Ledger {
                 run.too_large += 1;
                 continue;
             }
-            let put = self
+            // One failed store does not cost the others theirs: the first
+            // error is kept, and the next run builds this one again.
+            match self
                 .client
                 .put_item()
                 .table_name(&self.table_name)
@@ -210,12 +217,19 @@ impl Ledger {
                 .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| StorageError::dynamo("PutItem", e))?;
-            run.write_units += put
-                .consumed_capacity()
-                .and_then(|c| c.capacity_units())
-                .unwrap_or(0.0);
-            run.built += 1;
+            {
+                Ok(put) => {
+                    run.write_units += put
+                        .consumed_capacity()
+                        .and_then(|c| c.capacity_units())
+                        .unwrap_or(0.0);
+                    run.built += 1;
+                }
+                Err(error) => {
+                    run.error
+                        .get_or_insert(StorageError::dynamo("PutItem", error));
+                }
+            }
         }
         Ok(())
     }
@@ -228,7 +242,7 @@ impl Ledger {
         &self,
         key: WindowKey,
         now: DateTime<Utc>,
-    ) -> Result<(Option<WindowRollup>, Cost), StorageError> {
+    ) -> Result<(WindowLookup, Cost), StorageError> {
         let start = window_rollup::start_for(key, now);
         let ((items, units), (versions, version_cost)) = futures_util::future::try_join(
             self.batch_get_read(vec![layout::window_rollup_key(key, start)], false),
@@ -241,7 +255,7 @@ impl Ledger {
             consumed_capacity: units + version_cost.consumed_capacity,
         };
         let Some(item) = items.first() else {
-            return Ok((None, cost));
+            return Ok((WindowLookup::Missing, cost));
         };
         let (rollup, fingerprint) = match layout::window_rollup_from_item(item) {
             Ok(read) if read.0.key == key && read.0.start == start && read.0.end <= now => read,
@@ -249,7 +263,7 @@ impl Ledger {
             // window is read from day and hour roll-ups, counted.
             _ => {
                 cost.unreadable += 1;
-                return Ok((None, cost));
+                return Ok((WindowLookup::Unreadable, cost));
             }
         };
         let days = Window {
@@ -259,8 +273,26 @@ impl Ledger {
         }
         .days();
         let current = layout::versions_fingerprint(&versions, &days);
-        Ok(((current == Some(fingerprint)).then_some(rollup), cost))
+        let lookup = if current == Some(fingerprint) {
+            WindowLookup::Current(Box::new(rollup))
+        } else {
+            WindowLookup::Stale
+        };
+        Ok((lookup, cost))
     }
+}
+
+/// What a summary found of its window roll-up.
+#[derive(Debug)]
+pub(crate) enum WindowLookup {
+    /// Built from the current versions of every day it covers.
+    Current(Box<WindowRollup>),
+    /// None for this start (no run since the window's start came due).
+    Missing,
+    /// A late row, purge or erasure bumped one of its days since.
+    Stale,
+    /// An item that cannot be read as this release's window roll-up.
+    Unreadable,
 }
 
 /// `ranges` sorted and merged where they overlap or touch.

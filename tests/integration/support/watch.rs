@@ -32,6 +32,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// `cargo lambda watch`'s own bare 500 (a problem JSON with no detail),
+    /// not a function's answer.
+    pub fn is_emulator_500(&self) -> bool {
+        self.status == 500
+            && serde_json::from_str::<serde_json::Value>(&self.body).is_ok_and(|body| {
+                body["type"] == "https://httpstatuses.com/500" && body.get("detail").is_none()
+            })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
@@ -172,7 +181,30 @@ impl Watcher {
     }
 
     /// Calls an HTTP function through the watcher's `/lambda-url/<function>/…` path.
+    ///
+    /// A GET that `cargo lambda watch` itself answers with its own bare 500
+    /// (its problem JSON, no detail) is sent again, at most twice: the
+    /// emulator (1.9.2) hands the function's response body to the waiting
+    /// request in another task and answers the function at once, so under
+    /// load it can lose a body the function did send (the function's log
+    /// line says `ok`). Our functions' own 500s have another body and are
+    /// never retried.
     pub fn request(&mut self, method: &str, function: &str, path_and_query: &str) -> Reply {
+        let mut reply = self.request_once(method, function, path_and_query);
+        for _ in 0..2 {
+            if !(method == "GET" && reply.is_emulator_500()) {
+                break;
+            }
+            eprintln!(
+                "cargo lambda watch answered its own 500 to GET {path_and_query} ({}); sending it again",
+                reply.body
+            );
+            reply = self.request_once(method, function, path_and_query);
+        }
+        reply
+    }
+
+    fn request_once(&mut self, method: &str, function: &str, path_and_query: &str) -> Reply {
         let timeout = self.timeout_for(function);
         let url = format!(
             "http://127.0.0.1:{}/lambda-url/{function}{path_and_query}",

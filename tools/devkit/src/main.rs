@@ -324,7 +324,7 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
         "items_read": read.stats.raw.items,
         "rollup_days": read.stats.rollup_days,
         "rollup_hours": read.stats.rollup_hours,
-        "window_rollups": read.stats.window_rollups,
+        "window_rollup": read.stats.window_rollup.as_str(),
         "rollup_items_read": read.stats.rollup_items,
         "counted": summary.total,
         "active_workspaces": summary.active_workspaces,

@@ -497,8 +497,9 @@ pub(crate) fn insert_aggregate<C: AsRef<[u64]>>(
 }
 
 /// Reads what [`insert_aggregate`] wrote, each event's list exactly `len`
-/// long; an event the catalog no longer has is left out (its rows no longer
-/// count, as raw reads skip them).
+/// long. Counts of an event the catalog no longer has make the item
+/// unreadable (its workspace set is no longer exact); an event added since
+/// counts 0.
 pub(crate) fn read_aggregate(item: &Item, len: usize) -> Result<StoredAggregate, ItemError> {
     let map = |name: &'static str| match item.get(name) {
         None => Err(ItemError::Missing(name)),
@@ -507,8 +508,14 @@ pub(crate) fn read_aggregate(item: &Item, len: usize) -> Result<StoredAggregate,
     };
     let mut counts = vec![vec![0; len]; domain::CATALOG.len()];
     for (name, values) in map(rollup_attr::COUNTS)? {
+        // Counts of an event the catalog no longer has: raw reads skip its
+        // rows, but the workspace set holds their workspaces, so the item
+        // cannot answer exactly any more (read raw, and rebuilt).
         let Some(event) = EventName::parse(name) else {
-            continue;
+            return Err(invalid(
+                rollup_attr::COUNTS,
+                "counts an event the catalog no longer has".into(),
+            ));
         };
         let AttributeValue::L(values) = values else {
             return Err(wrong_type(rollup_attr::COUNTS, "M of L"));
@@ -671,22 +678,37 @@ mod tests {
         );
     }
 
-    /// Heads are keyed by event name: an event added since counts 0, an event
-    /// retired since is left out, and the head stays usable either way.
+    /// Heads are keyed by event name: an event added since counts 0 and the
+    /// head stays usable (no row of it existed before it did). A head that
+    /// counted an event retired since is refused: its workspace set holds
+    /// the workspaces of rows that raw reads now skip, so its day is read
+    /// raw and the writer rebuilds it.
     #[test]
-    fn a_head_survives_catalog_changes() {
+    fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         let rollup = one_row_rollup();
-        let mut head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
-        let Some(AttributeValue::M(counts)) = head.get_mut(rollup_attr::COUNTS) else {
+        let head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
+        let Some(AttributeValue::M(stored)) = head.get(rollup_attr::COUNTS) else {
+            panic!("counts are a map")
+        };
+        assert_eq!(stored.len(), 1, "events with no count are not stored");
+        let back = rollup_head_from_item((rollup.day, None), &head).expect("usable");
+        assert_eq!(back.rollup.counts, rollup.counts);
+
+        let mut retired = head.clone();
+        let Some(AttributeValue::M(counts)) = retired.get_mut(rollup_attr::COUNTS) else {
             panic!("counts are a map")
         };
         counts.insert(
             "retired.event".into(),
             AttributeValue::L(vec![AttributeValue::N("5".into()); 24]),
         );
-        let back = rollup_head_from_item((rollup.day, None), &head).expect("still usable");
-        assert_eq!(back.rollup.counts, rollup.counts);
-        assert_eq!(back.rollup.total(), 1);
+        assert!(matches!(
+            rollup_head_from_item((rollup.day, None), &retired),
+            Err(ItemError::Invalid {
+                attribute: rollup_attr::COUNTS,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod window_attr {
     pub const START: &str = "start";
     pub const END: &str = "end";
     pub const FINGERPRINT: &str = "versions_fingerprint";
+    pub const BUILT_AT: &str = "built_at";
 }
 
 /// The most workspaces a window roll-up holds (one item, under 400 KB); a
@@ -111,6 +112,10 @@ pub(crate) fn window_rollup_item(rollup: &WindowRollup, fingerprint: u64) -> Ite
         AttributeValue::S(format_millis(rollup.end)),
     );
     item.insert(window_attr::FINGERPRINT.into(), n(fingerprint));
+    item.insert(
+        window_attr::BUILT_AT.into(),
+        AttributeValue::S(format_millis(rollup.built_at)),
+    );
     insert_aggregate(
         &mut item,
         &rollup.counts,
@@ -151,6 +156,11 @@ pub(crate) fn window_rollup_from_item(item: &Item) -> Result<(WindowRollup, u64)
         .ok_or_else(|| invalid(window_attr::WINDOW, "not a window".into()))?;
     let start = parse_instant(window_attr::START, required_s(item, window_attr::START)?)?.instant();
     let end = parse_instant(window_attr::END, required_s(item, window_attr::END)?)?.instant();
+    let built_at = parse_instant(
+        window_attr::BUILT_AT,
+        required_s(item, window_attr::BUILT_AT)?,
+    )?
+    .instant();
     let fingerprint = u64::try_from(required_n(item, window_attr::FINGERPRINT)?)
         .map_err(|_| invalid(window_attr::FINGERPRINT, "negative".into()))?;
     let buckets = Window { key, start, end }.bucket_starts().len();
@@ -185,6 +195,7 @@ pub(crate) fn window_rollup_from_item(item: &Item) -> Result<(WindowRollup, u64)
             latest,
             workspaces,
             valid_until,
+            built_at,
         },
         fingerprint,
     ))
