@@ -1151,10 +1151,10 @@ async fn a_24h_summary_reads_about_an_hour_of_raw_rows_after_the_writer() {
         report["hours_built"].as_u64().unwrap_or(0) >= 24,
         "{report}"
     );
-    assert_eq!(
-        report["windows_built"], 24,
-        "six starts per window: {report}"
-    );
+    // Three to six starts per window, by the minute of the hour it ran.
+    let checked = report["windows_checked"].as_u64().unwrap_or(0);
+    assert!(checked >= 12, "{report}");
+    assert_eq!(report["windows_built"], checked, "{report}");
 
     for key in WindowKey::ALL {
         let asked = Utc::now();
@@ -1244,7 +1244,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         )
         .await;
     assert!(
-        windows.error.is_none() && windows.built == 24,
+        windows.error.is_none() && windows.built == due_windows(now),
         "{windows:?}"
     );
     let (summary, stats) = mixed_summary(&ledger, WindowKey::Day, now).await;
@@ -1358,7 +1358,8 @@ async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
     };
     let windows = build(now).await;
     assert!(windows.error.is_none(), "{windows:?}");
-    assert_eq!((windows.checked, windows.built), (24, 24), "{windows:?}");
+    let due = due_windows(now);
+    assert_eq!((windows.checked, windows.built), (due, due), "{windows:?}");
     for key in WindowKey::ALL {
         let raw = raw_summary(&ledger, key, now).await;
         let (mixed, stats) = mixed_summary(&ledger, key, now).await;
@@ -1382,13 +1383,14 @@ async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
         "{stats:?}"
     );
 
-    // A late row of yesterday: every window covers it.
+    // A late row two hours back (a closed hour): every window roll-up
+    // covers its day, whatever the time of day.
     let late = row(
         REPORT_CREATED,
         "t0",
         "w-late",
         "late",
-        now - TimeDelta::hours(26),
+        now - TimeDelta::hours(2),
     );
     ledger
         .record(&late, Arrival::of(late.occurred_at, now))
@@ -1401,13 +1403,22 @@ async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
             raw_summary(&ledger, key, now).await,
             "{key:?} at once"
         );
-        assert_eq!(stats.window_rollup, WindowRollupUse::Stale, "{key:?}");
+        let expected = if key == WindowKey::Week {
+            WindowRollupUse::Unreadable // corrupted above
+        } else {
+            WindowRollupUse::Stale
+        };
+        assert_eq!(stats.window_rollup, expected, "{key:?}");
     }
     let settling = build(now).await;
-    assert_eq!((settling.settling, settling.built), (24, 0), "{settling:?}");
+    assert_eq!(
+        (settling.settling, settling.built),
+        (due, 0),
+        "{settling:?}"
+    );
     let later = now + SETTLE;
     let rebuilt = build(later).await;
-    assert_eq!(rebuilt.built, 24, "{rebuilt:?}");
+    assert_eq!(rebuilt.built, due_windows(later), "{rebuilt:?}");
     for key in WindowKey::ALL {
         let (mixed, stats) = mixed_summary(&ledger, key, later).await;
         assert_eq!(mixed, raw_summary(&ledger, key, later).await, "{key:?}");
@@ -1417,4 +1428,13 @@ async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
             "{key:?}: rebuilt"
         );
     }
+}
+
+/// The window roll-ups a writer run at `now` builds: the domain's starts
+/// for every window (three to six each, by the minute of the hour).
+fn due_windows(now: DateTime<Utc>) -> u32 {
+    WindowKey::ALL
+        .iter()
+        .map(|key| domain::window_rollup::starts(*key, now).len() as u32)
+        .sum()
 }
