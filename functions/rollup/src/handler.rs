@@ -31,7 +31,8 @@ pub struct RollupReport {
     pub hours_built: u32,
     /// Hours not stored now (as `days_superseded`).
     pub hours_superseded: u32,
-    /// Window roll-ups due (six starts per window the retention allows),
+    /// Window roll-ups due (per window the retention allows: six for the
+    /// scheduled run at :20, three to six by the minute of the hour),
     /// and built: a summary then reads one item and about an hour of rows.
     pub windows_checked: u32,
     pub windows_built: u32,
@@ -190,6 +191,7 @@ impl RollupHandler {
                     days_failed = report.days_failed,
                     hours_built = report.hours_built,
                     hours_superseded = report.hours_superseded,
+                    windows_checked = report.windows_checked,
                     windows_built = report.windows_built,
                     windows_settling = report.windows_settling,
                     windows_skipped = report.windows_skipped,

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One writer run over the window roll-ups.
 #[derive(Debug, Default)]
 pub struct WindowRun {
-    /// Window roll-ups due (six starts per window served).
+    /// Window roll-ups due (six starts per window served for a run at :20;
+    /// three to six, by the minute of the hour).
     pub checked: u32,
     pub built: u32,
     /// A late row, purge or erasure bumped one of its days less than
