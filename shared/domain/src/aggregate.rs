@@ -779,4 +779,48 @@ mod tests {
             "built after the summary's clock"
         );
     }
+
+    /// A window roll-up is exact only until the first row it counted
+    /// expires (a row written under a shorter retention): a summary after
+    /// that refuses it, and the raw path leaves the row out.
+    #[test]
+    fn a_window_rollup_is_refused_once_a_row_it_counted_expires() {
+        let built = at("2026-11-27T10:20:00Z");
+        let start = crate::window_rollup::start_for(WindowKey::Month, built);
+        let mut short_lived = facts(&row(REPORT_CREATED, "t1", "w1", "2026-11-20T12:00:00Z"));
+        short_lived.expires_at = at("2026-11-27T10:25:00Z").timestamp();
+        let lasting = facts(&row(OPERATION_STARTED, "t1", "w2", "2026-11-21T12:00:00Z"));
+        let mut build = Aggregation::new(
+            Window {
+                key: WindowKey::Month,
+                start,
+                end: at("2026-11-27T10:00:00Z"),
+            },
+            built,
+            Retention::default(),
+        );
+        build.add_all(&[short_lived.clone(), lasting.clone()]);
+        let rollup = build.into_window_rollup();
+        assert_eq!(rollup.valid_until, Some(short_lived.expires_at));
+        let summary_at = |now: DateTime<Utc>| {
+            Aggregation::new(
+                Window::ending_at(WindowKey::Month, now),
+                now,
+                Retention::default(),
+            )
+        };
+        let before = at("2026-11-27T10:25:00Z");
+        assert!(
+            summary_at(before).takes_window_rollup(&rollup),
+            "still exact"
+        );
+        let after = before + TimeDelta::seconds(1);
+        assert!(
+            !summary_at(after).takes_window_rollup(&rollup),
+            "a counted row expired"
+        );
+        let mut raw = summary_at(after);
+        raw.add_all(&[short_lived, lasting]);
+        assert_eq!(raw.finish().total, 1, "the raw path leaves it out");
+    }
 }

@@ -49,11 +49,14 @@ fn rows() -> impl Strategy<Value = Vec<Row>> {
         0..CATALOG.len(),
         0u8..3,
         0u8..12,
-        // Up to 100 days back, sometimes on an exact hour or day edge.
+        // Up to 100 days back, sometimes on an exact hour or day edge, and
+        // sometimes just under 7 days back: with a 7-day TTL such a row
+        // expires between a recent build and the summary.
         prop_oneof![
             0i64..100 * 86_400_000,
             (0i64..100 * 24).prop_map(|h| h * 3_600_000),
             (0i64..100).prop_map(|d| d * 86_400_000 + 1),
+            (0i64..3 * 3_600_000).prop_map(|ms| 7 * 86_400_000 - ms),
         ],
         prop_oneof![Just(7i64), Just(30), Just(90), Just(365)],
         prop::bool::weighted(0.1),
