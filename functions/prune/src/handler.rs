@@ -92,13 +92,7 @@ pub struct PruneSettings {
     pub ttl_grace: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error("environment variable {name} must be a whole number, got {value:?}")]
-    NotANumber { name: &'static str, value: String },
-    #[error("unknown setting {name}; prune reads {known}")]
-    Unknown { name: String, known: String },
-}
+pub use wiring::settings::SettingsError;
 
 impl PruneSettings {
     /// The settings prune reads. Any other `PRUNE_*` variable is refused at
@@ -109,38 +103,29 @@ impl PruneSettings {
         "PRUNE_TTL_GRACE_HOURS",
     ];
 
+    const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
+        function: "prune",
+        prefix: "PRUNE_",
+        names: &Self::NAMES,
+    };
+
     pub fn from_env() -> Result<Self, SettingsError> {
-        Self::check_names(std::env::vars().map(|(name, _)| name))?;
+        Self::SETTINGS.check_env()?;
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    pub fn check_names(names: impl Iterator<Item = String>) -> Result<(), SettingsError> {
-        for name in names {
-            if name.starts_with("PRUNE_") && !Self::NAMES.contains(&name.as_str()) {
-                return Err(SettingsError::Unknown {
-                    name,
-                    known: Self::NAMES.join(", "),
-                });
-            }
-        }
-        Ok(())
-    }
-
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let number = |name: &'static str, default: u16| match lookup(name) {
-            None => Ok(default),
-            Some(value) => value
-                .trim()
-                .parse::<u16>()
-                .map_err(|_| SettingsError::NotANumber { name, value }),
-        };
+        use wiring::settings::whole_number;
         Ok(Self {
-            margin_days: number("PRUNE_MARGIN_DAYS", 7)?,
-            safety_margin: Duration::from_secs(u64::from(number(
+            margin_days: whole_number(&lookup, "PRUNE_MARGIN_DAYS", 7u16)?,
+            safety_margin: Duration::from_secs(u64::from(whole_number(
+                &lookup,
                 "PRUNE_SAFETY_MARGIN_SECONDS",
-                10,
+                10u16,
             )?)),
-            ttl_grace: Duration::from_secs(3600 * u64::from(number("PRUNE_TTL_GRACE_HOURS", 48)?)),
+            ttl_grace: Duration::from_secs(
+                3600 * u64::from(whole_number(&lookup, "PRUNE_TTL_GRACE_HOURS", 48u16)?),
+            ),
         })
     }
 }
@@ -382,14 +367,17 @@ mod tests {
     #[test]
     fn a_misspelled_setting_is_refused() {
         let names = ["PATH", "PRUNE_SAFETY_MARGIN_SECOND", "PRUNE_MARGIN_DAYS"];
-        let error = PruneSettings::check_names(names.iter().map(|s| s.to_string()))
+        let error = PruneSettings::SETTINGS
+            .check_names(names.iter().map(|s| s.to_string()))
             .expect_err("misspelled");
         assert!(
             error.to_string().contains("PRUNE_SAFETY_MARGIN_SECOND;"),
             "{error}"
         );
         assert!(
-            PruneSettings::check_names(PruneSettings::NAMES.iter().map(|s| s.to_string())).is_ok()
+            PruneSettings::SETTINGS
+                .check_names(PruneSettings::NAMES.iter().map(|s| s.to_string()))
+                .is_ok()
         );
     }
 

@@ -161,40 +161,27 @@ pub struct PurgeSettings {
     pub safety_margin: Duration,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
-    #[error("environment variable {name} must be a whole number, got {value:?}")]
-    NotANumber { name: &'static str, value: String },
-    #[error("unknown setting {name}; purge reads {known}")]
-    Unknown { name: String, known: String },
-}
+pub use wiring::settings::SettingsError;
 
 impl PurgeSettings {
     /// The settings purge reads. Any other `PURGE_*` variable is refused at
     /// start, so a misspelled setting cannot silently fall back to its default.
     pub const NAMES: [&'static str; 1] = ["PURGE_SAFETY_MARGIN_SECONDS"];
 
+    const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
+        function: "purge",
+        prefix: "PURGE_",
+        names: &Self::NAMES,
+    };
+
     pub fn from_env() -> Result<Self, SettingsError> {
-        for (name, _) in std::env::vars() {
-            if name.starts_with("PURGE_") && !Self::NAMES.contains(&name.as_str()) {
-                return Err(SettingsError::Unknown {
-                    name,
-                    known: Self::NAMES.join(", "),
-                });
-            }
-        }
+        Self::SETTINGS.check_env()?;
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
-        let name = Self::NAMES[0];
-        let seconds = match lookup(name) {
-            None => 10,
-            Some(value) => value
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| SettingsError::NotANumber { name, value })?,
-        };
+        let seconds =
+            wiring::settings::whole_number(&lookup, "PURGE_SAFETY_MARGIN_SECONDS", 10u64)?;
         Ok(Self {
             safety_margin: Duration::from_secs(seconds),
         })

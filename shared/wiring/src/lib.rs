@@ -3,6 +3,7 @@
 
 pub mod emf;
 pub mod logging;
+pub mod settings;
 
 pub use logging::init_logging;
 

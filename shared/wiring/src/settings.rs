@@ -1,0 +1,112 @@
+//! A function's own settings, read from `<PREFIX>_*` environment variables:
+//! whole numbers with defaults, and any other variable with the function's
+//! prefix refused at start, so a misspelled setting cannot silently fall
+//! back to its default.
+
+use std::str::FromStr;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("environment variable {name} must be a whole number, got {value:?}")]
+    NotANumber { name: &'static str, value: String },
+    #[error("unknown setting {name}; {function} reads {known}")]
+    Unknown {
+        name: String,
+        function: &'static str,
+        known: String,
+    },
+}
+
+/// One function's settings: its name, its variables' prefix and the names
+/// it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub function: &'static str,
+    pub prefix: &'static str,
+    pub names: &'static [&'static str],
+}
+
+impl Settings {
+    /// Refuses any of `names` (the environment's) that has the prefix and
+    /// is not one of the function's.
+    pub fn check_names(&self, names: impl Iterator<Item = String>) -> Result<(), SettingsError> {
+        for name in names {
+            if name.starts_with(self.prefix) && !self.names.contains(&name.as_str()) {
+                return Err(SettingsError::Unknown {
+                    name,
+                    function: self.function,
+                    known: self.names.join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Self::check_names`] over the process environment.
+    pub fn check_env(&self) -> Result<(), SettingsError> {
+        self.check_names(std::env::vars().map(|(name, _)| name))
+    }
+}
+
+/// The whole number `lookup` gives for `name` (surrounding blanks allowed),
+/// or `default` when it gives none.
+pub fn whole_number<T: FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value
+            .trim()
+            .parse::<T>()
+            .map_err(|_| SettingsError::NotANumber { name, value }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SETTINGS: Settings = Settings {
+        function: "prune",
+        prefix: "PRUNE_",
+        names: &["PRUNE_MARGIN_DAYS", "PRUNE_TTL_GRACE_HOURS"],
+    };
+
+    #[test]
+    fn a_misspelled_setting_is_refused_and_other_variables_are_not() {
+        let names = ["PATH", "PRUNE_MARGIN_DAY", "PRUNE_MARGIN_DAYS"];
+        let error = SETTINGS
+            .check_names(names.iter().map(|s| s.to_string()))
+            .expect_err("misspelled");
+        assert_eq!(
+            error.to_string(),
+            "unknown setting PRUNE_MARGIN_DAY; prune reads PRUNE_MARGIN_DAYS, PRUNE_TTL_GRACE_HOURS"
+        );
+        assert!(
+            SETTINGS
+                .check_names(["PATH".to_owned()].into_iter())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_whole_number_or_its_default_and_nothing_else() {
+        let unset = |_: &str| None;
+        assert_eq!(whole_number(&unset, "N", 7u16), Ok(7));
+        let set = |_: &str| Some(" 3 ".to_owned());
+        assert_eq!(whole_number(&set, "N", 7u16), Ok(3));
+        for bad in ["soon", "-1", "1.5", ""] {
+            let lookup = |_: &str| Some(bad.to_owned());
+            assert_eq!(
+                whole_number(&lookup, "N", 7u16),
+                Err(SettingsError::NotANumber {
+                    name: "N",
+                    value: bad.to_owned()
+                }),
+                "{bad:?}"
+            );
+        }
+    }
+}
