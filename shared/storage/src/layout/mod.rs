@@ -2,7 +2,8 @@
 //! One file per item family: [`keys`] (the key formats of milestone rows and
 //! the time index), [`row`] (a milestone row), [`index`] (what the time index
 //! projects), [`rollup`] (roll-up and day-version items), [`window_rollup`]
-//! (a window's roll-up and the fingerprint of its days), [`tombstone`] (what a
+//! (a window's roll-up and the fingerprint of its days), [`stored_aggregate`]
+//! (how any roll-up item stores its counts), [`tombstone`] (what a
 //! purge leaves and reads); [`fields`] reads
 //! typed attributes for all of them.
 //!
@@ -25,6 +26,7 @@ mod index;
 mod keys;
 mod rollup;
 mod row;
+mod stored_aggregate;
 mod tombstone;
 mod window_rollup;
 

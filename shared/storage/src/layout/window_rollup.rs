@@ -9,10 +9,8 @@
 //! every day it covers.
 
 use super::fields::{invalid, parse_instant, required_n, required_s, wrong_type};
-use super::rollup::{
-    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, StoredAggregate, insert_aggregate,
-    read_aggregate, rollup_attr,
-};
+use super::rollup::{DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, rollup_attr};
+use super::stored_aggregate::{StoredAggregate, insert_aggregate, read_aggregate};
 use super::{Item, attr};
 use crate::error::ItemError;
 use aws_sdk_dynamodb::primitives::Blob;
