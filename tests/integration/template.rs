@@ -1323,6 +1323,41 @@ fn every_function_crate_is_a_member_a_template_function_and_thin() {
     }
 }
 
+/// `docs/architecture.md`: every Rust file under `shared/` and
+/// `functions/` stays under 700 lines, tests included (a module that grows
+/// past that is split along its seams).
+#[test]
+fn no_rust_file_under_shared_or_functions_reaches_700_lines() {
+    fn rust_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let template_path = TableDefinition::repo_template_path();
+    let root = template_path
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("the template lives in <repo>/infra/");
+    let mut files = Vec::new();
+    for top in ["shared", "functions"] {
+        rust_files(&root.join(top), &mut files);
+    }
+    assert!(files.len() > 40, "found {} files", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).expect("read").lines().count();
+            (lines >= 700).then(|| format!("{} ({lines})", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "files of 700 lines or more: {long:?}");
+}
+
 /// The failure queue's alarm: any message waiting in record's failure queue
 /// alarms. And no alarm goes unasserted: every alarm of the template is one
 /// a test above checks in full.
