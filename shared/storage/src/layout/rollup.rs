@@ -188,15 +188,34 @@ impl DayVersion {
     /// The roll-up built from this version keeps its workspace chunks under
     /// this id, so a superseded build never mixes with a stored one.
     pub fn chunk_set(&self) -> u64 {
-        use sha2::Digest;
-        let mut hash = sha2::Sha256::new();
+        let mut hash = VersionDigest::default();
+        self.hash_into(&mut hash);
+        hash.finish()
+    }
+
+    /// Feeds every shard's counter to `hash`, in shard order.
+    pub(crate) fn hash_into(&self, hash: &mut VersionDigest) {
         for (shard, version) in &self.shards {
-            hash.update(format!("{shard}={version};"));
+            hash.update(&format!("{shard}={version};"));
         }
-        let digest = hash.finalize();
+    }
+}
+
+/// A short digest of version counters (a chunk set, a window roll-up's
+/// fingerprint): the first 52 bits of SHA-256, inside DynamoDB's and JSON's
+/// exact integer range.
+#[derive(Default)]
+pub(crate) struct VersionDigest(sha2::Sha256);
+
+impl VersionDigest {
+    pub(crate) fn update(&mut self, text: &str) {
+        sha2::Digest::update(&mut self.0, text.as_bytes());
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        let digest = sha2::Digest::finalize(self.0);
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(&digest[..8]);
-        // Kept inside DynamoDB's and JSON's exact integer range.
         u64::from_be_bytes(bytes) >> 12
     }
 }

@@ -9,7 +9,9 @@
 //! every day it covers.
 
 use super::fields::{invalid, parse_instant, required_n, required_s, wrong_type};
-use super::rollup::{DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, rollup_attr};
+use super::rollup::{
+    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, VersionDigest, rollup_attr,
+};
 use super::stored_aggregate::{StoredAggregate, insert_aggregate, read_aggregate};
 use super::{Item, attr};
 use crate::error::ItemError;
@@ -60,25 +62,18 @@ pub(crate) fn versions_fingerprint(
     versions: &BTreeMap<Span, Result<DayVersion, ItemError>>,
     days: &[NaiveDate],
 ) -> Option<u64> {
-    use sha2::Digest;
-    let mut hash = sha2::Sha256::new();
+    let mut hash = VersionDigest::default();
     for day in days {
         match versions.get(&(*day, None)) {
             None => {}
             Some(Err(_)) => return None,
             Some(Ok(version)) => {
-                hash.update(day.format("%Y-%m-%d:").to_string());
-                for (shard, count) in &version.shards {
-                    hash.update(format!("{shard}={count};"));
-                }
+                hash.update(&day.format("%Y-%m-%d:").to_string());
+                version.hash_into(&mut hash);
             }
         }
     }
-    let digest = hash.finalize();
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    // Kept inside DynamoDB's and JSON's exact integer range.
-    Some(u64::from_be_bytes(bytes) >> 12)
+    Some(hash.finish())
 }
 
 /// When the latest of `days` was bumped.
