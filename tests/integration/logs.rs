@@ -146,11 +146,13 @@ async fn logs_keep_every_promise_the_docs_make() {
     let reply = block_in_place(|| ok.invoke("rollup", "{}"));
     assert_eq!(reply.status, 200, "{}", reply.body);
     // An erasure of the one person: the actor id is in the request only.
-    let erasure = json!({"tenant_id": "tenant-logs", "actor_id": ACTOR}).to_string();
+    let erasure =
+        json!({"scope": "actor", "tenant_id": "tenant-logs", "actor_id": ACTOR}).to_string();
     let reply = block_in_place(|| ok.invoke("purge", &erasure)).json();
     assert_eq!(reply["status"], "done", "{reply}");
     assert_eq!(reply["rows_deleted"], 1, "{reply}");
-    let refused = json!({"tenant_id": "tenant-logs", "actor_id": ACTOR, CALLER_KEY: 1});
+    let refused =
+        json!({"scope": "actor", "tenant_id": "tenant-logs", "actor_id": ACTOR, CALLER_KEY: 1});
     let reply = block_in_place(|| ok.invoke("purge", &refused.to_string())).json();
     assert_eq!(reply["status"], "rejected", "{reply}");
 

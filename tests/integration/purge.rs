@@ -131,7 +131,10 @@ async fn purging_a_tenant_leaves_summaries_of_the_other_alone_exact() {
     let built = block_in_place(|| watcher.invoke("rollup", "{}")).json();
     assert!(built["days_built"].as_u64().unwrap_or(0) >= 19, "{built}");
 
-    let answer = purge(&mut watcher, &json!({"tenant_id": "t-a"}));
+    let answer = purge(
+        &mut watcher,
+        &json!({"scope": "tenant", "tenant_id": "t-a"}),
+    );
     assert_eq!(answer["status"], "done", "{answer}");
     assert_eq!(answer["rows_deleted"], 400, "{answer}");
     assert!(
@@ -160,7 +163,10 @@ async fn purging_a_tenant_leaves_summaries_of_the_other_alone_exact() {
     );
     assert_summaries_exact(&mut watcher, &ledger, "after the writer rebuilt").await;
 
-    let again = purge(&mut watcher, &json!({"tenant_id": "t-a"}));
+    let again = purge(
+        &mut watcher,
+        &json!({"scope": "tenant", "tenant_id": "t-a"}),
+    );
     assert_eq!(again["status"], "done", "{again}");
     assert_eq!(again["rows_deleted"], 0, "{again}");
     // The one log line per invocation carries counts, never an id.
@@ -190,7 +196,7 @@ async fn purging_an_actor_removes_only_that_persons_rows_in_that_tenant() {
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     let answer = purge(
         &mut watcher,
-        &json!({"tenant_id": "t-a", "actor_id": "u-1"}),
+        &json!({"scope": "actor", "tenant_id": "t-a", "actor_id": "u-1"}),
     );
     assert_eq!(answer["status"], "done", "{answer}");
     assert_eq!(answer["rows_deleted"], 30, "{answer}");
@@ -221,25 +227,41 @@ async fn bad_purge_requests_are_rejected_and_delete_nothing() {
     seed(&ledger, history("t-a", 20, 5, &["u-1"], now)).await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     for (request, code, field) in [
-        (json!({}), "missing_field", "tenant_id"),
-        (json!({"actor_id": "u-1"}), "missing_field", "tenant_id"),
+        (json!({}), "missing_field", "scope"),
+        // The scope is named, never implied: a lost actor id is no tenant purge.
+        (json!({"tenant_id": "t-a"}), "missing_field", "scope"),
         (
-            json!({"tenant_id": "#day"}),
+            json!({"scope": "actor", "tenant_id": "t-a"}),
+            "missing_field",
+            "actor_id",
+        ),
+        (
+            json!({"scope": "actor", "tenant_id": "t-a", "actor_id": ""}),
+            "identifier_length",
+            "actor_id",
+        ),
+        (
+            json!({"scope": "actor", "actor_id": "u-1"}),
+            "missing_field",
+            "tenant_id",
+        ),
+        (
+            json!({"scope": "tenant", "tenant_id": "#day"}),
             "identifier_charset",
             "tenant_id",
         ),
         (
-            json!({"tenant_id": "#rollup"}),
+            json!({"scope": "tenant", "tenant_id": "#rollup"}),
             "identifier_charset",
             "tenant_id",
         ),
         (
-            json!({"tenant_id": "t-a", "workspace_id": "t-a-w1"}),
+            json!({"scope": "tenant", "tenant_id": "t-a", "workspace_id": "t-a-w1"}),
             "unknown_field",
             "workspace_id",
         ),
         (
-            json!({"tenant_id": "t-a", "actor_id": 7}),
+            json!({"scope": "actor", "tenant_id": "t-a", "actor_id": 7}),
             "wrong_type",
             "actor_id",
         ),
@@ -259,18 +281,23 @@ async fn bad_purge_requests_are_rejected_and_delete_nothing() {
     );
 }
 
-/// A milestone of a purged tenant that lands after the purge (a late async
-/// retry, a redrive) is gone after the next scheduled prune, and its day's
-/// roll-up counts it at no point once gone.
+/// A milestone of a purged tenant that arrives after the purge (a late async
+/// retry, a redrive) is refused by record as `purged` and never stored; one
+/// that slipped in anyway (its put raced the purge: record read no tombstone
+/// yet) is gone after the next scheduled prune, and its day's roll-up counts
+/// it at no point once gone.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_milestone_landing_after_the_purge_does_not_survive_the_next_prune() {
+async fn a_milestone_landing_after_the_purge_is_refused_and_a_racing_one_pruned() {
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let now = now();
     seed(&ledger, history("t-a", 40, 5, &["u-1"], now)).await;
     seed(&ledger, history("t-b", 10, 5, &["u-1"], now)).await;
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
-    let answer = purge(&mut watcher, &json!({"tenant_id": "t-a"}));
+    let answer = purge(
+        &mut watcher,
+        &json!({"scope": "tenant", "tenant_id": "t-a"}),
+    );
     assert_eq!(answer["status"], "done", "{answer}");
 
     // Lambda's async retry of a milestone that occurred before the purge.
@@ -279,8 +306,39 @@ async fn a_milestone_landing_after_the_purge_does_not_survive_the_next_prune() {
         "actor_id": "u-1", "event_id": "in-flight", "metadata": {"report_type": "usage"},
         "occurred_at": (now - TimeDelta::hours(30)).to_rfc3339()
     });
-    let recorded = block_in_place(|| watcher.invoke("record", &late.to_string())).json();
+    let refused = block_in_place(|| watcher.invoke("record", &late.to_string())).json();
+    assert_eq!(refused["status"], "purged", "{refused}");
+    assert_eq!(
+        ids_of(&table, "t-a").await,
+        Vec::<String>::new(),
+        "never stored"
+    );
+    // The other tenant records as before.
+    let mut other = late.clone();
+    other["tenant_id"] = "t-b".into();
+    let recorded = block_in_place(|| watcher.invoke("record", &other.to_string())).json();
     assert_eq!(recorded["status"], "recorded", "{recorded}");
+    let line = watcher
+        .output()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|line| line["fields"]["outcome"] == "purged")
+        .expect("a purged outcome line");
+    assert_eq!(
+        line["level"], "INFO",
+        "not a rejection, not a failure: {line}"
+    );
+
+    // A put that raced the purge (it read no tombstone, then landed after
+    // the deletes), written straight to the table as it would have landed.
+    let raced = row(
+        REPORT_CREATED,
+        "t-a",
+        "t-a-w1",
+        "raced",
+        now - TimeDelta::hours(30),
+    );
+    seed(&ledger, vec![raced]).await;
     // A milestone that occurred more than record's clock skew after the
     // purge is the tenant's new life: kept. (Record accepts at most 5 minutes
     // ahead, so it is written straight to the table, as if recorded later.)
@@ -295,16 +353,89 @@ async fn a_milestone_landing_after_the_purge_does_not_survive_the_next_prune() {
         )],
     )
     .await;
-    assert_eq!(ids_of(&table, "t-a").await, ["after", "in-flight"]);
+    assert_eq!(ids_of(&table, "t-a").await, ["after", "raced"]);
 
     let report = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
     assert_eq!(report["finished"], true, "{report}");
     assert_eq!(report["tombstones"], 1, "{report}");
     assert_eq!(report["rows_erased"], 1, "{report}");
     assert_eq!(report["purges_unfinished"], 0, "{report}");
+    assert_eq!(report["tombstones_failed"], 0, "{report}");
     assert_eq!(ids_of(&table, "t-a").await, ["after"]);
-    assert_eq!(ids_of(&table, "t-b").await.len(), 10);
+    assert_eq!(ids_of(&table, "t-b").await.len(), 11);
     assert_summaries_exact(&mut watcher, &ledger, "after prune honoured the tombstone").await;
+}
+
+/// A purged person's milestone sent after the purge is never stored,
+/// whatever the retention did in between: the tombstone outlives the longest
+/// retention a stack can have, so lengthening the retention from 7 to 365
+/// days after the purge brings nothing back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_purged_persons_milestone_is_never_stored_even_after_the_retention_grows() {
+    let table = TestTable::create().await;
+    let now = now();
+    let mut short = Watcher::start(&dynamodb_endpoint(), &table.name, 7);
+    let answer = purge(
+        &mut short,
+        &json!({"scope": "actor", "tenant_id": "t-a", "actor_id": "u-gone"}),
+    );
+    assert_eq!(answer["status"], "done", "{answer}");
+    drop(short);
+    // The tombstone's TTL: past the purge plus the longest retention, not
+    // the 7 days in force when it was written.
+    let items = table.all_items().await;
+    let expires: Vec<i64> = items
+        .iter()
+        .filter(|item| {
+            item.get("tenant_id")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("#purge")
+        })
+        .filter_map(|item| item.get("expires_at")?.as_n().ok()?.parse().ok())
+        .collect();
+    assert_eq!(expires.len(), 1, "one tombstone");
+    let longest = i64::from(domain::retention::MAX_RETENTION_DAYS) * 86_400;
+    assert!(
+        expires[0] > Utc::now().timestamp() + longest,
+        "the tombstone outlives every retention: {expires:?}"
+    );
+
+    let mut long = Watcher::start(&dynamodb_endpoint(), &table.name, 365);
+    for (actor, days_ago, expected) in [
+        // Inside the new, longer retention, but before the purge: erased.
+        ("u-gone", 200, "purged"),
+        ("u-gone", 1, "purged"),
+        // Another person of the tenant, and the same person elsewhere: kept.
+        ("u-kept", 1, "recorded"),
+    ] {
+        let milestone = json!({
+            "event": REPORT_CREATED, "tenant_id": "t-a", "workspace_id": "t-a-w1",
+            "actor_id": actor, "event_id": format!("{actor}-{days_ago}"),
+            "metadata": {"report_type": "usage"},
+            "occurred_at": (now - TimeDelta::days(days_ago)).to_rfc3339()
+        });
+        let answer = block_in_place(|| long.invoke("record", &milestone.to_string())).json();
+        assert_eq!(
+            answer["status"], expected,
+            "{actor}, {days_ago} days ago: {answer}"
+        );
+    }
+    let mut elsewhere = json!({
+        "event": REPORT_CREATED, "tenant_id": "t-b", "workspace_id": "t-b-w1",
+        "actor_id": "u-gone", "event_id": "elsewhere", "metadata": {"report_type": "usage"},
+        "occurred_at": (now - TimeDelta::days(1)).to_rfc3339()
+    });
+    let answer = block_in_place(|| long.invoke("record", &elsewhere.to_string())).json();
+    assert_eq!(answer["status"], "recorded", "another tenant: {answer}");
+    // After the purge (beyond record's clock skew), the person's new life counts.
+    elsewhere["tenant_id"] = "t-a".into();
+    elsewhere["event_id"] = "later".into();
+    elsewhere["occurred_at"] = Utc::now().to_rfc3339().into();
+    let later = block_in_place(|| long.invoke("record", &elsewhere.to_string())).json();
+    // Still within the skew after the purge: erased, by the same rule prune applies.
+    assert_eq!(later["status"], "purged", "{later}");
+    assert_eq!(ids_of(&table, "t-a").await, ["u-kept-1"]);
 }
 
 /// Under 20 % throttling and 5 % lost responses (applied, then failed) at
@@ -331,7 +462,10 @@ async fn a_purge_under_throttling_and_lost_responses_finishes_within_3_invocatio
     let mut deleted = 0;
     let status = loop {
         invocations += 1;
-        let answer = purge(&mut watcher, &json!({"tenant_id": "t-a"}));
+        let answer = purge(
+            &mut watcher,
+            &json!({"scope": "tenant", "tenant_id": "t-a"}),
+        );
         println!("invocation {invocations}: {answer}");
         deleted += answer["rows_deleted"].as_u64().unwrap_or(0);
         if answer["status"] != "not_done" || invocations == 3 {
@@ -380,7 +514,10 @@ async fn a_large_tenant_is_purged_over_several_invocations_each_inside_its_deadl
     let mut answers = Vec::new();
     loop {
         let started = std::time::Instant::now();
-        let answer = purge(&mut watcher, &json!({"tenant_id": "t-big"}));
+        let answer = purge(
+            &mut watcher,
+            &json!({"scope": "tenant", "tenant_id": "t-big"}),
+        );
         let took = started.elapsed();
         // The first invocation also starts the process; every later one
         // stops within its 3 s budget plus one page's work.

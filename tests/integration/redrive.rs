@@ -151,7 +151,9 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
         .expect("queue url")
         .to_owned();
     // A tenant offboarded since its milestone failed: purge left a tombstone.
-    let gone = block_in_place(|| watcher.invoke("purge", r#"{"tenant_id": "t-gone"}"#)).json();
+    let gone =
+        block_in_place(|| watcher.invoke("purge", r#"{"scope": "tenant", "tenant_id": "t-gone"}"#))
+            .json();
     assert_eq!(gone["status"], "done", "{gone}");
     let mut erased = milestone("redrive-erased");
     erased["tenant_id"] = json!("t-gone");

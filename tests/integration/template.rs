@@ -133,6 +133,7 @@ fn set(pairs: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
     let expected = set(&[
         ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("sqs:SendMessage", "GetAtt RecordFailureQueue.Arn"),
         ("logs:CreateLogStream", "GetAtt RecordLogGroup.Arn"),
@@ -254,7 +255,10 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
     let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
     assert_eq!(
         leading_keys(&template, "RecordRole"),
-        BTreeSet::from([("dynamodb:UpdateItem".to_owned(), keys(&["#day"]))])
+        BTreeSet::from([
+            ("dynamodb:UpdateItem".to_owned(), keys(&["#day"])),
+            ("dynamodb:BatchGetItem".to_owned(), keys(&["#purge"])),
+        ])
     );
     assert_eq!(
         leading_keys(&template, "SummaryRole"),
@@ -744,6 +748,11 @@ fn custom_metric_alarms_watch_what_the_code_emits() {
         ("PruneHeartbeatAlarm", metric::FINISHED, "prune"),
         ("RollupHeartbeatAlarm", metric::FINISHED, "rollup"),
         ("PurgeUnfinishedAlarm", metric::PURGES_UNFINISHED, "prune"),
+        (
+            "PruneTombstonesFailedAlarm",
+            metric::TOMBSTONES_FAILED,
+            "prune",
+        ),
     ];
     for (alarm, metric_name, function) in expected {
         let props = properties(&template, alarm);

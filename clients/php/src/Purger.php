@@ -22,19 +22,17 @@ final class Purger
 
     /**
      * Invokes purge until it answers done or rejected, at most `$invocations`
-     * times; `$progress` is called with each answer.
+     * times; `$progress` is called with each answer. The scope is named in
+     * the request (`"scope": "tenant"` or `"actor"`), so purge itself refuses
+     * a request whose actor went missing on the way.
      *
      * @param callable(PurgeResult, int): void|null $progress
      *
      * @throws PurgeFailed when purge could not be invoked or could not start
      */
-    public function purge(string $tenantId, ?string $actorId = null, int $invocations = 20, ?callable $progress = null): PurgeResult
+    public function purge(ErasureScope $scope, int $invocations = 20, ?callable $progress = null): PurgeResult
     {
-        $payload = ['tenant_id' => $tenantId];
-        if (null !== $actorId) {
-            $payload['actor_id'] = $actorId;
-        }
-        $json = json_encode($payload, \JSON_THROW_ON_ERROR | \JSON_UNESCAPED_SLASHES);
+        $json = json_encode($scope->payload(), \JSON_THROW_ON_ERROR | \JSON_UNESCAPED_SLASHES);
         $total = null;
         for ($i = 1; $i <= max(1, $invocations); ++$i) {
             try {

@@ -4,12 +4,17 @@ declare(strict_types=1);
 
 namespace AdoptionLedger;
 
-/** How record answered: recorded, duplicate (already there) or rejected (with the field it names). */
+/**
+ * How record answered: recorded, duplicate (already there), purged (a purge
+ * erased its tenant or person after it occurred: never stored, and sending it
+ * again changes nothing) or rejected (with the field it names).
+ */
 final class RecordResult
 {
     public const RECORDED = 'recorded';
     public const DUPLICATE = 'duplicate';
     public const REJECTED = 'rejected';
+    public const PURGED = 'purged';
 
     private function __construct(
         public readonly string $status,
@@ -28,7 +33,7 @@ final class RecordResult
     public static function fromResponse(array $response, string $eventId): self
     {
         $status = $response['status'] ?? null;
-        if (self::RECORDED === $status || self::DUPLICATE === $status) {
+        if (self::RECORDED === $status || self::DUPLICATE === $status || self::PURGED === $status) {
             return new self($status, (string) ($response['event_id'] ?? $eventId));
         }
         if (self::REJECTED === $status && \is_array($response['error'] ?? null)) {
@@ -46,10 +51,16 @@ final class RecordResult
         return new self(self::RECORDED, $milestone->eventId);
     }
 
-    /** Stored, now or before: nothing left to do. */
+    /** Stored, now or before. */
     public function isStored(): bool
     {
-        return self::REJECTED !== $this->status;
+        return self::RECORDED === $this->status || self::DUPLICATE === $this->status;
+    }
+
+    /** Erased by a purge that came after it occurred: never stored, and never to be sent again. */
+    public function isPurged(): bool
+    {
+        return self::PURGED === $this->status;
     }
 
     public function isRejected(): bool

@@ -192,9 +192,16 @@ impl PruneHandler {
             report.partitions_failed,
             report.rows_unreadable,
         );
-        wiring::emf::tombstones_honoured(report.rows_erased, report.purges_unfinished);
+        wiring::emf::tombstones_honoured(
+            report.rows_erased,
+            report.purges_unfinished,
+            report.tombstones_failed,
+        );
         let outcome = if report.partitions_failed > 0 {
             "partitions_failed"
+        } else if report.tombstones_failed > 0 {
+            // Not finished either: a tombstone it could not honour is work skipped.
+            "tombstones_failed"
         } else if !report.finished {
             "stopped_early"
         } else {

@@ -306,7 +306,13 @@ mod tests {
                 false
             }
         }
-        for raw in ["{}", r#"{"actor_id": "u"}"#, r##"{"tenant_id": "#day"}"##] {
+        for raw in [
+            "{}",
+            r#"{"tenant_id": "t"}"#,
+            r#"{"scope": "actor", "tenant_id": "t"}"#,
+            r#"{"scope": "actor", "actor_id": "u"}"#,
+            r##"{"scope": "tenant", "tenant_id": "#day"}"##,
+        ] {
             let answer = handler
                 .handle(raw, domain::testing::at("2026-11-28T10:00:00Z"), &Never)
                 .await

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use domain::day_rollup::Arrival;
-use domain::{EventId, LogContext, Milestone, Parsed, RejectCode, Rejection, Retention, TenantId};
+use domain::{
+    EventId, LogContext, Milestone, Parsed, RejectCode, Rejection, Retention, TenantId, Tombstone,
+};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -14,9 +16,21 @@ use storage::{Ledger, PutOutcome, StorageError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RecordResponse {
-    Recorded { event_id: String },
-    Duplicate { event_id: String },
-    Rejected { error: Rejection },
+    Recorded {
+        event_id: String,
+    },
+    Duplicate {
+        event_id: String,
+    },
+    /// A purge erased the milestone's tenant, or its person within the
+    /// tenant, after it occurred: never stored. Neither a host-app bug nor a
+    /// failure: sending it again gives the same answer.
+    Purged {
+        event_id: String,
+    },
+    Rejected {
+        error: Rejection,
+    },
 }
 
 /// A failure left after the SDK's own retries: a function error, so
@@ -43,6 +57,7 @@ impl From<RecordError> for Diagnostic {
 pub enum Outcome {
     Recorded { event_id: EventId },
     Duplicate { event_id: EventId },
+    Purged { event_id: EventId },
     Rejected(Rejection),
     Failed(StorageError),
 }
@@ -72,6 +87,13 @@ impl Outcome {
                     "record"
                 );
                 Ok(RecordResponse::Duplicate {
+                    event_id: event_id.as_str().to_owned(),
+                })
+            }
+            Outcome::Purged { event_id } => {
+                wiring::emf::record_purged();
+                tracing::info!(outcome = "purged", event, tenant_id, latency_ms, "record");
+                Ok(RecordResponse::Purged {
                     event_id: event_id.as_str().to_owned(),
                 })
             }
@@ -141,6 +163,20 @@ impl RecordHandler {
             Ok(milestone) => milestone,
             Err(rejection) => return (Outcome::Rejected(rejection), context),
         };
+        // A purge's tombstone covers it: never stored, so no retry, redrive
+        // or replay brings an erased milestone back.
+        match self
+            .ledger
+            .tombstones_covering(&milestone.tenant_id, &milestone.actor_id)
+            .await
+        {
+            Ok(tombstones) if Tombstone::any_erases(&tombstones, &milestone) => {
+                let event_id = milestone.event_id;
+                return (Outcome::Purged { event_id }, context);
+            }
+            Ok(_) => {}
+            Err(error) => return (Outcome::Failed(error), context),
+        }
         let arrival = Arrival::of(milestone.occurred_at, now);
         let outcome = match self.ledger.record(&milestone, arrival).await {
             Ok(PutOutcome::Recorded) => Outcome::Recorded {
@@ -172,6 +208,7 @@ impl RecordHandler {
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
     use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
     use aws_sdk_dynamodb::types::AttributeValue;
     use aws_sdk_dynamodb::types::error::{ConditionalCheckFailedException, InternalServerError};
@@ -202,8 +239,15 @@ mod tests {
             .to_owned()
     }
 
+    /// No purge tombstone for anyone: the read before every put finds none.
+    fn no_tombstones() -> Rule {
+        mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build())
+    }
+
     fn handler(rules: &[&Rule]) -> RecordHandler {
-        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
+        let none = no_tombstones();
+        let rules: Vec<&Rule> = rules.iter().copied().chain([&none]).collect();
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &rules);
         RecordHandler::new(Ledger::new(client, "ledger"), Retention::default())
     }
 
@@ -244,7 +288,8 @@ mod tests {
                 aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput::builder()
                     .build()
             });
-        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put]);
+        let none = no_tombstones();
+        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put, &none]);
         let handler = RecordHandler::new(Ledger::new(client, "ledger"), retention);
         let at = |t: DateTime<Utc>| {
             let mut request: serde_json::Value =
@@ -434,6 +479,14 @@ mod tests {
         assert_eq!(
             duplicate,
             serde_json::json!({"status": "duplicate", "event_id": "e"})
+        );
+        let purged = serde_json::to_value(RecordResponse::Purged {
+            event_id: "e".into(),
+        })
+        .expect("json");
+        assert_eq!(
+            purged,
+            serde_json::json!({"status": "purged", "event_id": "e"})
         );
         let rejection = Rejection::new(RejectCode::MissingField, "tenant_id", "is required");
         let rejected =

@@ -46,6 +46,11 @@ pub struct RollupReport {
     /// Roll-up and day-version items of days outside the retention, deleted
     /// (after a shortened retention; normally 0).
     pub bookkeeping_deleted: u32,
+    /// `#rollup` items no current roll-up and no window roll-up of this run
+    /// names (replaced chunk sets, stale heads, hour roll-ups past their use,
+    /// an earlier run's window roll-ups), deleted: none of them keeps a
+    /// purged workspace's digest past this run.
+    pub rollups_swept: u32,
     pub duration_ms: u64,
 }
 
@@ -161,8 +166,24 @@ impl RollupHandler {
             .as_ref()
             .and_then(|w| w.error.as_ref())
             .map(|e| wiring::error_chain(e));
+        // Last, what no current roll-up names; window roll-ups only when this
+        // run built them (else summaries would lose them for nothing).
+        let stored_windows = windows
+            .as_ref()
+            .filter(|w| w.finished)
+            .map(|w| w.stored.as_slice());
+        let sweep = self
+            .ledger
+            .sweep_rollups(&days, &hours, stored_windows, &should_stop)
+            .await;
+        let (swept, sweep_finished, sweep_error) = match sweep {
+            Ok(sweep) => (sweep.deleted, sweep.finished, None),
+            Err(error) => (0, true, Some(error)),
+        };
         let mut report = RollupReport {
-            finished: run.finished && windows.as_ref().is_some_and(|w| w.finished),
+            finished: run.finished
+                && windows.as_ref().is_some_and(|w| w.finished)
+                && sweep_finished,
             days_checked: run.days_checked,
             days_built: run.days_built,
             days_superseded: run.days_superseded,
@@ -175,9 +196,14 @@ impl RollupHandler {
             windows_settling: windows.as_ref().map_or(0, |w| w.settling),
             windows_skipped: windows.as_ref().map_or(0, |w| w.too_large + w.unreadable),
             bookkeeping_deleted: run.bookkeeping_deleted,
+            rollups_swept: swept,
             duration_ms: 0,
         };
-        let cleanup_error = run.cleanup_error.as_ref().map(|e| wiring::error_chain(e));
+        let cleanup_error = run
+            .cleanup_error
+            .as_ref()
+            .or(sweep_error.as_ref())
+            .map(|e| wiring::error_chain(e));
         report.duration_ms = started.elapsed().as_millis() as u64;
         wiring::emf::rollup_run(report.days_built, report.days_failed, report.finished);
         macro_rules! log_report {
@@ -197,6 +223,7 @@ impl RollupHandler {
                     windows_skipped = report.windows_skipped,
                     windows_error,
                     bookkeeping_deleted = report.bookkeeping_deleted,
+                    rollups_swept = report.rollups_swept,
                     cleanup_error,
                     duration_ms = report.duration_ms,
                     "rollup"

@@ -5,7 +5,9 @@
 //! `parse::purge`; the walk is `storage::purge`.
 
 use crate::ids::{ActorId, TenantId};
+use crate::model::Milestone;
 use crate::parse::MAX_FUTURE_SKEW;
+use crate::retention::MAX_RETENTION_DAYS;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -71,6 +73,21 @@ pub struct PurgeScope {
 }
 
 impl PurgeScope {
+    /// The two scopes whose tombstones can cover a milestone of `tenant` by
+    /// `actor`: the tenant's own, and that person's within it.
+    pub fn covering(tenant: &TenantId, actor: &ActorId) -> [PurgeScope; 2] {
+        [
+            PurgeScope {
+                tenant_id: tenant.clone(),
+                actor: None,
+            },
+            PurgeScope {
+                tenant_id: tenant.clone(),
+                actor: Some(ActorDigest::of(actor)),
+            },
+        ]
+    }
+
     /// Whether a row of `tenant` by `actor` is in scope.
     pub fn covers(&self, tenant: &TenantId, actor: &ActorId) -> bool {
         *tenant == self.tenant_id
@@ -94,7 +111,33 @@ pub struct Tombstone {
     pub done_at: Option<DateTime<Utc>>,
 }
 
+/// How long a tombstone lives after its purge: longer than any retention a
+/// stack can be set to ([`MAX_RETENTION_DAYS`]) plus record's clock skew, so
+/// whatever the retention does after the purge (lengthened included), any
+/// milestone it covers is older than the retention in force by the time the
+/// tombstone expires, and record refuses it as too old. Never shortened.
+pub fn tombstone_life() -> chrono::TimeDelta {
+    chrono::TimeDelta::days(i64::from(MAX_RETENTION_DAYS) + 1) + MAX_FUTURE_SKEW
+}
+
 impl Tombstone {
+    /// When the tombstone may go (its TTL): [`tombstone_life`] after the purge.
+    pub fn expires_at(purged_at: DateTime<Utc>) -> DateTime<Utc> {
+        purged_at + tombstone_life()
+    }
+
+    /// Whether any of `tombstones` erases `milestone`: record refuses it as
+    /// `purged`, and prune and the redrive agree.
+    pub fn any_erases(tombstones: &[Tombstone], milestone: &Milestone) -> bool {
+        tombstones.iter().any(|t| {
+            t.erases(
+                &milestone.tenant_id,
+                &milestone.actor_id,
+                milestone.occurred_at.instant(),
+            )
+        })
+    }
+
     /// Rows in scope that occurred before this instant are erased: the purge,
     /// plus the clock skew record accepts ([`MAX_FUTURE_SKEW`]), since a row
     /// stamped up to that far ahead could already have been in flight.
@@ -177,5 +220,66 @@ mod tests {
         assert!(stone.erases(&tenant("t-a"), &actor("u"), before));
         assert!(!stone.erases(&tenant("t-a"), &actor("u"), edge));
         assert!(!stone.erases(&tenant("t-b"), &actor("u"), before));
+    }
+
+    #[test]
+    fn the_covering_scopes_are_the_tenants_and_the_persons_in_it() {
+        let [whole, person] = PurgeScope::covering(&tenant("t-a"), &actor("u-1"));
+        assert_eq!(whole.actor, None);
+        assert_eq!(person.actor, Some(ActorDigest::of(&actor("u-1"))));
+        assert!(person.covers(&tenant("t-a"), &actor("u-1")));
+        assert!(!person.covers(&tenant("t-a"), &actor("u-2")));
+        assert_eq!(whole.tenant_id, tenant("t-a"));
+    }
+
+    /// After the longest retention, any milestone a tombstone covers is
+    /// older than every retention: record refuses it as too old once the
+    /// tombstone has gone, whatever the retention became in between.
+    #[test]
+    fn a_tombstone_outlives_every_retention_a_stack_can_have() {
+        let purged_at = at("2026-11-27T10:00:00Z");
+        let expires = Tombstone::expires_at(purged_at);
+        let longest = crate::Retention::from_days(u64::from(MAX_RETENTION_DAYS)).expect("max");
+        // The newest milestone it covers, at the first instant it is gone.
+        let newest_covered = purged_at + MAX_FUTURE_SKEW;
+        assert!(expires - longest.duration() > newest_covered);
+    }
+
+    #[test]
+    fn any_erases_needs_a_tombstone_in_scope_and_before_its_purge() {
+        // Occurred at 10:59 UTC.
+        let milestone = Milestone::parse(
+            &crate::testing::valid().to_string(),
+            crate::testing::now(),
+            crate::Retention::default(),
+        )
+        .expect("valid");
+        let stone = |actor: Option<&ActorId>, purged: &str| Tombstone {
+            scope: PurgeRequest {
+                tenant_id: milestone.tenant_id.clone(),
+                actor_id: actor.cloned(),
+            }
+            .scope(),
+            purged_at: at(purged),
+            done_at: None,
+        };
+        assert!(!Tombstone::any_erases(&[], &milestone));
+        assert!(Tombstone::any_erases(
+            &[stone(None, "2026-11-27T12:00:00Z")],
+            &milestone
+        ));
+        assert!(Tombstone::any_erases(
+            &[stone(Some(&milestone.actor_id), "2026-11-27T12:00:00Z")],
+            &milestone
+        ));
+        assert!(!Tombstone::any_erases(
+            &[stone(Some(&actor("someone-else")), "2026-11-27T12:00:00Z")],
+            &milestone
+        ));
+        // A purge long before the milestone: the tenant's new life.
+        assert!(!Tombstone::any_erases(
+            &[stone(None, "2026-11-27T10:00:00Z")],
+            &milestone
+        ));
     }
 }

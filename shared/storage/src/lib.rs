@@ -20,6 +20,7 @@ pub mod purge;
 pub mod record;
 mod retry;
 pub mod rollup_store;
+pub mod sweep;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod window_read;
@@ -34,5 +35,6 @@ pub use purge::PurgeRun;
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
 pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
+pub use sweep::SweepRun;
 pub use window_read::{WindowRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;

@@ -154,7 +154,8 @@ pub struct PruneReport {
     /// `PurgeUnfinishedAlarm` fires.
     pub purges_unfinished: u32,
     /// Tombstones that could not be read, whose erasure failed, or that the
-    /// deadline left; the next run tries again.
+    /// deadline left; the next run tries again. Any makes the run not
+    /// finished, and `PruneTombstonesFailedAlarm` fires.
     pub tombstones_failed: u32,
     pub duration_ms: u64,
 }
@@ -245,6 +246,9 @@ impl Ledger {
         // tombstones, in what time is left.
         self.honour_tombstones(&plan, stop, retry, &mut report)
             .await;
+        // A tombstone it could not honour is work skipped: not finished, so
+        // the heartbeat and TombstonesFailed alarms both say so.
+        report.finished &= report.tombstones_failed == 0;
         report.duration_ms = started.elapsed().as_millis() as u64;
         report
     }
@@ -286,13 +290,16 @@ impl Ledger {
             .collect();
         for tombstone in readable {
             report.tombstones += 1;
-            let unfinished = tombstone.done_at.is_none()
-                && plan.now - tombstone.purged_at >= TimeDelta::hours(1);
-            report.purges_unfinished += u32::from(unfinished);
+            // A person's tombstone that a later tenant purge covers is done:
+            // that purge took every row it names.
             let covered = tombstone.scope.actor.is_some()
                 && whole_tenant
                     .get(&tombstone.scope.tenant_id)
                     .is_some_and(|until| *until >= tombstone.erases_before());
+            let unfinished = !covered
+                && tombstone.done_at.is_none()
+                && plan.now - tombstone.purged_at >= TimeDelta::hours(1);
+            report.purges_unfinished += u32::from(unfinished);
             if plan.dry_run || covered {
                 continue;
             }

@@ -23,7 +23,7 @@ use crate::prune::{DeleteOutcome, StopSignal};
 use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use domain::{PurgeRequest, PurgeScope, Retention, Tombstone};
+use domain::{ActorId, PurgeRequest, PurgeScope, Retention, TenantId, Tombstone};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -106,7 +106,7 @@ impl Ledger {
         retry: RetryPolicy,
     ) -> Result<PurgeRun, StorageError> {
         let scope = request.scope();
-        self.with_retries(retry, stop, || self.write_tombstone(&scope, now, retention))
+        self.with_retries(retry, stop, || self.write_tombstone(&scope, now))
             .await?;
         // Every row in scope, whatever its time: record accepts times up to
         // MAX_FUTURE_SKEW ahead, and a purge leaves none of them.
@@ -141,6 +141,26 @@ impl Ledger {
             .iter()
             .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
             .collect())
+    }
+
+    /// The tombstones that can cover a milestone of `tenant` by `actor` (the
+    /// tenant's own and that person's), strongly consistent, in one
+    /// BatchGetItem: what record reads before its put. An unreadable one is
+    /// an error: whether it covers the milestone cannot be told.
+    pub async fn tombstones_covering(
+        &self,
+        tenant: &TenantId,
+        actor: &ActorId,
+    ) -> Result<Vec<Tombstone>, StorageError> {
+        let keys = PurgeScope::covering(tenant, actor)
+            .iter()
+            .map(layout::tombstone_key)
+            .collect();
+        let (items, _) = self.batch_get_read(keys, true).await?;
+        items
+            .iter()
+            .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
+            .collect()
     }
 
     /// Marks a tombstone's purge done (prune finished what a caller left).
@@ -371,11 +391,11 @@ impl Ledger {
         &self,
         scope: &PurgeScope,
         now: DateTime<Utc>,
-        retention: Retention,
     ) -> Result<(), StorageError> {
-        // Kept for the retention: no milestone that occurred before the purge
-        // can be recorded after that (record refuses rows older than it).
-        let expires_at = (now + retention.duration()).timestamp();
+        // Kept past the longest retention any stack can have, whatever this
+        // one's is now: no milestone that occurred before the purge can be
+        // recorded after that (record refuses rows older than the retention).
+        let expires_at = Tombstone::expires_at(now).timestamp();
         self.client
             .update_item()
             .table_name(&self.table_name)

@@ -198,7 +198,7 @@ impl Ledger {
     /// their workspace chunks: what the writer checks (a day with 100,000
     /// workspaces costs one head read, not five chunk reads), with what
     /// reading them cost.
-    async fn current_heads(
+    pub(crate) async fn current_heads(
         &self,
         spans: &[Span],
     ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {

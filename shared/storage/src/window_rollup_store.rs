@@ -23,6 +23,9 @@ pub struct WindowRun {
     /// three to six, by the minute of the hour).
     pub checked: u32,
     pub built: u32,
+    /// The window and start of each one stored: what the writer's sweep
+    /// keeps of the window roll-ups.
+    pub stored: Vec<(WindowKey, DateTime<Utc>)>,
     /// A late row, purge or erasure bumped one of its days less than
     /// [`SETTLE`] ago (the time index may not show it yet): left for the next
     /// run; summaries read day and hour roll-ups meanwhile.
@@ -225,6 +228,7 @@ impl Ledger {
                         .and_then(|c| c.capacity_units())
                         .unwrap_or(0.0);
                     run.built += 1;
+                    run.stored.push((rollup.key, rollup.start));
                 }
                 Err(error) => {
                     run.error

@@ -96,6 +96,7 @@ pub fn init_with(
 pub mod metric {
     pub const RECORDED: &str = "Recorded";
     pub const DUPLICATE: &str = "Duplicate";
+    pub const PURGED: &str = "Purged";
     pub const REJECTED: &str = "Rejected";
     pub const REJECTED_TOTAL: &str = "RejectedTotal";
     pub const FAILED: &str = "Failed";
@@ -112,6 +113,7 @@ pub mod metric {
     pub const ROWS_PURGED: &str = "RowsPurged";
     pub const ROWS_ERASED: &str = "RowsErased";
     pub const PURGES_UNFINISHED: &str = "PurgesUnfinished";
+    pub const TOMBSTONES_FAILED: &str = "TombstonesFailed";
 }
 
 /// The dimension a rejection count carries besides `function`.
@@ -125,6 +127,12 @@ pub fn recorded() {
 /// One replay of an already recorded milestone.
 pub fn duplicate() {
     counter!(metric::DUPLICATE).increment(1);
+}
+
+/// One milestone refused because a purge erased it (never a rejection: no
+/// host-app bug, and no alarm).
+pub fn record_purged() {
+    counter!(metric::PURGED).increment(1);
 }
 
 /// One rejected record request, by its code and in the all-codes total.
@@ -180,11 +188,13 @@ pub fn prune_run(
 }
 
 /// What prune's run did with purge tombstones: rows erased (in flight when
-/// a purge ran, landed since), and purges it found left unfinished (a gauge,
-/// zeros included).
-pub fn tombstones_honoured(rows_erased: u64, purges_unfinished: u32) {
+/// a purge ran, landed since), purges it found left unfinished, and
+/// tombstones it could not honour (unreadable, a failed erasure, or left at
+/// the deadline): gauges, zeros included.
+pub fn tombstones_honoured(rows_erased: u64, purges_unfinished: u32, tombstones_failed: u32) {
     counter!(metric::ROWS_ERASED).increment(rows_erased);
     gauge!(metric::PURGES_UNFINISHED).set(f64::from(purges_unfinished));
+    gauge!(metric::TOMBSTONES_FAILED).set(f64::from(tombstones_failed));
 }
 
 #[cfg(test)]

@@ -57,6 +57,35 @@ final class LambdaApi extends AbstractApi
         return \is_array($answer) ? $answer : ['answer' => $answer];
     }
 
+    /**
+     * Lambda's `DryRun` invocation: checks that `$function` exists and that
+     * this role may invoke it, without running it (Lambda answers 204), so a
+     * check is never counted by the function, its metrics or its alarms.
+     *
+     * @throws RecordingFailed when Lambda refused or did not answer
+     */
+    public function dryRun(string $function): int
+    {
+        $request = new Request(
+            'POST',
+            '/2015-03-31/functions/'.rawurlencode($function).'/invocations',
+            [],
+            ['content-type' => 'application/json', 'x-amz-invocation-type' => 'DryRun'],
+            StringStream::create(''),
+        );
+        $response = $this->getResponse($request, new RequestContext(['operation' => 'Invoke']));
+        try {
+            $response->resolve();
+
+            return $response->getStatusCode();
+        } catch (HttpException $e) {
+            $status = $e->getResponse()->getStatusCode();
+            throw new RecordingFailed(sprintf('Lambda Invoke (DryRun) of %s answered HTTP %d (%s)', $function, $status, $e->getAwsCode() ?? 'no AWS error code'), $status, $e);
+        } catch (NetworkException $e) {
+            throw new RecordingFailed(sprintf('Lambda Invoke (DryRun) of %s did not answer: %s', $function, $e->getPrevious()?->getMessage() ?? $e->getMessage()), 0, $e);
+        }
+    }
+
     protected function getEndpointMetadata(?string $region): array
     {
         $region = $region ?? $this->getConfiguration()->get('region');

@@ -12,6 +12,7 @@ use AdoptionLedger\LogRecorder;
 use AdoptionLedger\NullRecorder;
 use AdoptionLedger\Purger;
 use AdoptionLedger\Recorder;
+use Illuminate\Contracts\Auth\Access\Gate;
 use Illuminate\Contracts\Container\Container;
 use Illuminate\Routing\Middleware\ThrottleRequests;
 use Illuminate\Support\Facades\Blade;
@@ -69,12 +70,21 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
         $this->loadViewsFrom(self::ROOT.'/resources/views', 'adoption-ledger');
         Blade::component('adoption-summary', AdoptionSummaryComponent::class);
 
+        // Closed until the host opens it: deny-all, unless the host defined
+        // the gate already (its own definition, before or after this one, wins).
+        $this->callAfterResolving(Gate::class, static function (Gate $gate): void {
+            if (!$gate->has(AuthorizeSummary::GATE)) {
+                $gate->define(AuthorizeSummary::GATE, static fn (): bool => false);
+            }
+        });
+
         Route::macro('adoptionLedgerSummary', function (string $uri = 'adoption/summary') {
             $perMinute = (int) config('adoption-ledger.summary.throttle_per_minute');
 
-            // The middleware by class, so no alias has to exist in the host's kernel.
+            // The middleware by class, so no alias has to exist in the host's
+            // kernel. The throttle first: refused callers are throttled too.
             return Route::get($uri, SummaryController::class)
-                ->middleware(ThrottleRequests::class.":$perMinute,1")
+                ->middleware([ThrottleRequests::class.":$perMinute,1", AuthorizeSummary::class])
                 ->name('adoption-ledger.summary');
         });
 

@@ -9,42 +9,48 @@ use AdoptionLedger\RecordingFailed;
 use Illuminate\Console\Command;
 
 /**
- * `php artisan adoption-ledger:check`: proves that the record function is
- * reachable and that this server's role may invoke it, and writes nothing. It
- * sends an empty payload, which record must reject as `missing_field` on
- * `event`: any other answer, or none, fails the check.
+ * `php artisan adoption-ledger:check`: proves that the record and purge
+ * functions the configuration names exist and that this server's role may
+ * invoke them. It uses Lambda's `DryRun` invocation type, which checks both
+ * without running the function: nothing is written, nothing is counted, and
+ * no alarm fires.
  */
 final class CheckCommand extends Command
 {
     protected $signature = 'adoption-ledger:check';
 
-    protected $description = 'Check that the adoption ledger\'s record function is reachable and may be invoked (writes nothing)';
+    protected $description = 'Check that the adoption ledger\'s functions exist and may be invoked (runs nothing, writes nothing)';
+
+    /** Each function the configuration names, with the stack's policy that allows invoking it. */
+    private const FUNCTIONS = [
+        'record_function' => ['record', 'HostAppRecordInvokePolicyArn'],
+        'purge_function' => ['purge', 'HostAppPurgeInvokePolicyArn'],
+    ];
 
     public function handle(LambdaApi $lambda): int
     {
-        $function = (string) config('adoption-ledger.record_function');
         if ('lambda' !== config('adoption-ledger.driver')) {
-            $this->warn(sprintf('The driver is "%s": nothing is sent to AWS. Checking %s anyway.', config('adoption-ledger.driver'), $function));
+            $this->warn(sprintf('The driver is "%s": nothing is sent to AWS. Checking the functions anyway.', var_export(config('adoption-ledger.driver'), true)));
         }
-        try {
-            $answer = $lambda->invoke($function, '{}');
-        } catch (RecordingFailed $error) {
-            $this->error('The record function could not be invoked: '.$error->getMessage());
-            if (403 === $error->getCode()) {
-                $this->line("This server's role may not invoke it: attach the stack's HostAppRecordInvokePolicyArn to the role.");
+        $failed = 0;
+        foreach (self::FUNCTIONS as $key => [$role, $policy]) {
+            $function = (string) config("adoption-ledger.$key");
+            try {
+                $status = $lambda->dryRun($function);
+            } catch (RecordingFailed $error) {
+                ++$failed;
+                $this->error(sprintf('%s (the %s function, adoption-ledger.%s) could not be invoked: %s', $function, $role, $key, $error->getMessage()));
+                if (403 === $error->getCode()) {
+                    $this->line(sprintf("This role may not invoke it: attach the stack's %s to the role that runs it.", $policy));
+                }
+                if (404 === $error->getCode()) {
+                    $this->line(sprintf("No such function: set adoption-ledger.%s to the stack's %s output.", $key, ucfirst($role).'FunctionName'));
+                }
+                continue;
             }
-
-            return self::FAILURE;
+            $this->info(sprintf('%s (the %s function) exists and may be invoked (DryRun, HTTP %d: nothing ran).', $function, $role, $status));
         }
-        $code = $answer['error']['code'] ?? null;
-        $field = $answer['error']['field'] ?? null;
-        if ('rejected' === ($answer['status'] ?? null) && 'missing_field' === $code && 'event' === $field) {
-            $this->info(sprintf('%s is reachable and may be invoked (it rejected the empty check payload as expected; nothing was written).', $function));
 
-            return self::SUCCESS;
-        }
-        $this->error(sprintf('%s answered unexpectedly: %s', $function, json_encode($answer)));
-
-        return self::FAILURE;
+        return 0 === $failed ? self::SUCCESS : self::FAILURE;
     }
 }

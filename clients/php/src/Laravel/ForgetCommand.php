@@ -4,30 +4,52 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\ErasureScope;
+use AdoptionLedger\InvalidErasure;
 use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Purger;
 use AdoptionLedger\PurgeResult;
 use Illuminate\Console\Command;
+use Illuminate\Console\ConfirmableTrait;
 
 /**
- * `php artisan adoption-ledger:forget {tenant} [--actor=]`: erases a tenant's
- * milestones, or one person's within it, now, invoking purge until it is done
- * and printing each invocation's progress. For a runbook by hand; the host's
- * offboarding code dispatches ForgetTenant or ForgetActor instead.
+ * `php artisan adoption-ledger:forget {tenant} [--actor=] [--force]`: erases
+ * a tenant's milestones, or one person's within it, now, invoking purge until
+ * it is done and printing each invocation's progress. For a runbook by hand;
+ * the host's offboarding code dispatches ForgetTenant or ForgetActor instead.
+ *
+ * It takes exactly what it names: `--actor` given empty or blank (an unset
+ * shell variable) is refused, never read as "the whole tenant". In production
+ * it asks for confirmation first; `--force` skips the question.
  */
 final class ForgetCommand extends Command
 {
-    protected $signature = 'adoption-ledger:forget {tenant : the tenant id} {--actor= : only this person\'s milestones within the tenant}';
+    use ConfirmableTrait;
+
+    protected $signature = 'adoption-ledger:forget
+        {tenant : the tenant id}
+        {--actor= : only this person\'s milestones within the tenant}
+        {--force : do not ask for confirmation in production}';
 
     protected $description = 'Erase a tenant\'s milestones from the adoption ledger, or one person\'s within it';
 
     public function handle(Purger $purger): int
     {
-        $tenant = (string) $this->argument('tenant');
-        $actor = $this->option('actor');
-        $actor = \is_string($actor) && '' !== $actor ? $actor : null;
         try {
-            $result = $purger->purge($tenant, $actor, 1000, function (PurgeResult $answer, int $invocation): void {
+            $scope = $this->scope();
+        } catch (InvalidErasure $error) {
+            $this->error($error->getMessage().('actor_id' === $error->field ? '. To erase the whole tenant, leave --actor out.' : '.'));
+
+            return self::INVALID;
+        }
+        $what = ErasureScope::TENANT === $scope->scope
+            ? sprintf('every milestone of tenant %s', $scope->tenantId)
+            : sprintf('one person\'s milestones in tenant %s', $scope->tenantId);
+        if (!$this->confirmToProceed(sprintf('This erases %s, for good.', $what))) {
+            return self::FAILURE;
+        }
+        try {
+            $result = $purger->purge($scope, 1000, function (PurgeResult $answer, int $invocation): void {
                 $this->line(sprintf('invocation %d: %s, %d row(s) deleted', $invocation, $answer->status, $answer->rowsDeleted));
             });
         } catch (PurgeFailed $error) {
@@ -51,5 +73,21 @@ final class ForgetCommand extends Command
         $this->info(sprintf('done: %d row(s) deleted', $result->rowsDeleted));
 
         return self::SUCCESS;
+    }
+
+    /**
+     * The tenant alone only when `--actor` was not given at all; given in any
+     * form (`--actor=`, `--actor ""`, `--actor`), it must name a person.
+     *
+     * @throws InvalidErasure
+     */
+    private function scope(): ErasureScope
+    {
+        $tenant = (string) $this->argument('tenant');
+        if (!$this->input->hasParameterOption('--actor') && null === $this->option('actor')) {
+            return ErasureScope::tenant($tenant);
+        }
+
+        return ErasureScope::actor($tenant, (string) $this->option('actor'));
     }
 }

@@ -4,10 +4,10 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\ErasureScope;
 use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Purger;
 use Illuminate\Queue\Jobs\SyncJob;
-use Illuminate\Queue\Middleware\WithoutOverlapping;
 
 /**
  * What the two erasure jobs share: invoke purge until it is done.
@@ -17,8 +17,13 @@ use Illuminate\Queue\Middleware\WithoutOverlapping;
  *   made progress but is not done is released and continues at once.
  * - Attempts are bounded by time (`retryUntil`, `queue.erasure_retry_hours`),
  *   not by count, so a very large tenant is never failed for its size.
- * - Erasure jobs never run side by side (purge runs one at a time): a job
- *   that finds another running, or purge throttled (HTTP 429), waits 30 s.
+ * - Erasure jobs never run side by side (purge runs one at a time): they
+ *   share one lock ({@see ErasureLock}), whatever their class; a job that
+ *   finds another running, or purge throttled (HTTP 429), waits 30 s.
+ * - The scope is checked when the job is made and again when it runs
+ *   ({@see ErasureScope}): an empty or blank id never widens an erasure.
+ * - Queued encrypted (`ShouldBeEncrypted`): the ids are not readable in the
+ *   queue's storage or in `failed_jobs`.
  * - A rejection is reported once and never retried; a failure to invoke is
  *   thrown, so the queue retries it with backoff.
  * - On the `sync` connection (no worker to release to) it invokes until done.
@@ -55,14 +60,14 @@ trait ForgetData
     /** @return list<object> */
     public function middleware(): array
     {
-        return [(new WithoutOverlapping('purge'))->releaseAfter(30)->expireAfter(120)];
+        return [new ErasureLock()];
     }
 
-    private function forget(Purger $purger, Reporter $reporter, string $tenantId, ?string $actorId): void
+    private function forget(Purger $purger, Reporter $reporter, ErasureScope $scope): void
     {
         $sync = $this->job instanceof SyncJob;
         try {
-            $result = $purger->purge($tenantId, $actorId, $sync ? 10_000 : 1);
+            $result = $purger->purge($scope, $sync ? 10_000 : 1);
         } catch (PurgeFailed $error) {
             if (429 === $error->getCode() && !$sync) {
                 // Another purge is running (purge runs one at a time): wait, not a failure.
@@ -73,7 +78,7 @@ trait ForgetData
             throw $error;
         }
         if ($result->isRejected()) {
-            $reporter->purgeRejected(null === $actorId ? 'tenant' : 'actor', $result);
+            $reporter->purgeRejected($scope->scope, $result);
 
             return;
         }

@@ -4,14 +4,16 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\ErasureScope;
 use AdoptionLedger\Purger;
 use Illuminate\Bus\Queueable;
+use Illuminate\Contracts\Queue\ShouldBeEncrypted;
 use Illuminate\Contracts\Queue\ShouldQueue;
 use Illuminate\Foundation\Bus\Dispatchable;
 use Illuminate\Queue\InteractsWithQueue;
 
 /** Erases every milestone of a tenant (offboarding), through purge, until done. */
-final class ForgetTenant implements ShouldQueue
+final class ForgetTenant implements ShouldQueue, ShouldBeEncrypted
 {
     use Dispatchable;
     use ForgetData;
@@ -21,11 +23,12 @@ final class ForgetTenant implements ShouldQueue
     /** @param list<int> $backoff */
     public function __construct(public readonly string $tenantId, int $retryHours = 24, array $backoff = [10, 30, 60, 120, 300])
     {
+        ErasureScope::tenant($this->tenantId);
         $this->retries($retryHours, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void
     {
-        $this->forget($purger, $reporter, $this->tenantId, null);
+        $this->forget($purger, $reporter, ErasureScope::tenant($this->tenantId));
     }
 }

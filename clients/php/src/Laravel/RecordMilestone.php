@@ -8,6 +8,7 @@ use AdoptionLedger\Milestone;
 use AdoptionLedger\Recorder;
 use AdoptionLedger\RecordingFailed;
 use Illuminate\Bus\Queueable;
+use Illuminate\Contracts\Queue\ShouldBeEncrypted;
 use Illuminate\Contracts\Queue\ShouldQueue;
 use Illuminate\Foundation\Bus\Dispatchable;
 use Illuminate\Queue\InteractsWithQueue;
@@ -16,9 +17,13 @@ use Illuminate\Queue\InteractsWithQueue;
  * Records one milestone from the queue, after the database commit that made
  * it true. A rejection is reported once and never retried (sending it again
  * cannot change the answer); a failure to store is retried with backoff, and
- * after the last try the job lands in `failed_jobs`.
+ * after the last try the job lands in `failed_jobs`. A milestone that a purge
+ * erased (`purged`) is done: nothing to retry, nothing to report.
+ *
+ * Queued encrypted (`ShouldBeEncrypted`, with the app's key): the actor id
+ * and metadata are not readable in the queue's storage or in `failed_jobs`.
  */
-final class RecordMilestone implements ShouldQueue
+final class RecordMilestone implements ShouldQueue, ShouldBeEncrypted
 {
     use Dispatchable;
     use InteractsWithQueue;

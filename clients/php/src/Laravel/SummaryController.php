@@ -12,8 +12,11 @@ use Psr\Log\LoggerInterface;
 
 /**
  * The dashboard's route to the summary API, for the `<adoption-summary>`
- * widget. Mount it behind the host's own auth and gate
- * (`Route::adoptionLedgerSummary(...)`): it forwards only an allowed window,
+ * widget, mounted with `Route::adoptionLedgerSummary(...)`, which puts it
+ * behind {@see AuthorizeSummary} (a signed-in user whom the
+ * `viewAdoptionSummary` gate allows: deny-all until the host defines it) and
+ * a throttle. Mount it inside the host's session middleware (`web`) so that
+ * the user is known. It forwards only an allowed window,
  * signs the call with the server's role, caches the aggregate answer briefly,
  * and answers `no-store`. An upstream 403 means this server's role lacks the
  * dashboard policy: it becomes a 502 `upstream_forbidden`, distinct from the

@@ -5,6 +5,9 @@ declare(strict_types=1);
 namespace AdoptionLedger\Tests\Laravel;
 
 use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\AuthorizeSummary;
+use Illuminate\Auth\GenericUser;
+use Illuminate\Contracts\Auth\Access\Gate;
 use AdoptionLedger\Milestones;
 use Illuminate\Foundation\Application;
 use Illuminate\Support\Carbon;
@@ -77,14 +80,20 @@ final class DocsTest extends TestCase
         AdoptionLedger::assertActorForgotten('tenant-42', 'user-1001');
     }
 
-    public function testTheRoutesSnippetMountsTheRouteBehindTheHostsMiddleware(): void
+    public function testTheRoutesSnippetMountsTheRouteInTheSessionAndOpensItToAdminsOnly(): void
     {
+        $gate = $this->app->make(Gate::class);
+        $admin = new GenericUser(['id' => 1, 'is_admin' => true]);
+        self::assertTrue($gate->forUser($admin)->denies('viewAdoptionSummary'), 'deny-all before the host defines the gate');
         include __DIR__.'/../Docs/routes.php';
-        $this->app["router"]->getRoutes()->refreshNameLookups();
-        $route = $this->app["router"]->getRoutes()->getByName("adoption-ledger.summary");
+        $this->app['router']->getRoutes()->refreshNameLookups();
+        $route = $this->app['router']->getRoutes()->getByName('adoption-ledger.summary');
         self::assertNotNull($route);
         self::assertSame('admin/adoption/summary', $route->uri());
-        self::assertSame(['auth', 'can:view-adoption-summary'], \array_slice($route->gatherMiddleware(), 0, 2));
+        self::assertSame('web', $route->gatherMiddleware()[0]);
+        self::assertContains(AuthorizeSummary::class, $route->gatherMiddleware());
+        self::assertTrue($gate->forUser($admin)->allows('viewAdoptionSummary'));
+        self::assertTrue($gate->forUser(new GenericUser(['id' => 2, 'is_admin' => false]))->denies('viewAdoptionSummary'));
     }
 
     public function testTheBladeSnippetRendersTheWidget(): void

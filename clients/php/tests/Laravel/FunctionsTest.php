@@ -170,6 +170,7 @@ final class FunctionsTest extends TestCase
     public function testTheSummaryRouteAnswersEveryWindowFromTheSummaryApi(): void
     {
         Route::adoptionLedgerSummary('/adoption/summary');
+        TestApp::signIn($this->app);
         AdoptionLedger::getFacadeRoot()->recordNow(CatalogExamples::oneOfEach(new \DateTimeImmutable('-3 minutes'), 'summary')[0]);
         foreach (['24h', '7d', '30d', '90d'] as $window) {
             $response = $this->get("/adoption/summary?window=$window");

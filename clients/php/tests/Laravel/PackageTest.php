@@ -160,6 +160,7 @@ final class PackageTest extends TestCase
             new MockHttpClient(static fn () => $answer()),
         ));
         Route::adoptionLedgerSummary('/adoption/summary');
+        TestApp::signIn($this->app);
     }
 
     private function get(string $uri): \Symfony\Component\HttpFoundation\Response

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Tests\Laravel;
 
+use Illuminate\Auth\GenericUser;
+use Illuminate\Contracts\Auth\Access\Gate;
 use Illuminate\Contracts\Console\Kernel as ConsoleKernelContract;
 use Illuminate\Contracts\Debug\ExceptionHandler;
 use Illuminate\Contracts\Http\Kernel as HttpKernelContract;
@@ -39,6 +41,7 @@ final class TestApp
         $app->singleton(HttpKernelContract::class, \Illuminate\Foundation\Http\Kernel::class);
         $app->singleton(ExceptionHandler::class, RecordingHandler::class);
         $app->make(ConsoleKernelContract::class)->bootstrap();
+        $app['auth']->viaRequest('nobody', static fn () => null);
         foreach ($config as $key => $value) {
             $app['config']->set($key, $value);
         }
@@ -58,16 +61,23 @@ final class TestApp
                 'key' => 'base64:'.base64_encode(random_bytes(32)),
                 'cipher' => 'AES-256-CBC',
                 'providers' => [
+                    \Illuminate\Auth\AuthServiceProvider::class,
                     \Illuminate\Foundation\Providers\FoundationServiceProvider::class,
                     \Illuminate\Foundation\Providers\ConsoleSupportServiceProvider::class,
                     \Illuminate\Bus\BusServiceProvider::class,
                     \Illuminate\Cache\CacheServiceProvider::class,
                     \Illuminate\Database\DatabaseServiceProvider::class,
+                    \Illuminate\Encryption\EncryptionServiceProvider::class,
                     \Illuminate\Filesystem\FilesystemServiceProvider::class,
                     \Illuminate\Queue\QueueServiceProvider::class,
                     \Illuminate\View\ViewServiceProvider::class,
                 ],
                 'aliases' => [],
+            ],
+            // A request guard that knows nobody until a test signs someone in.
+            'auth' => [
+                'defaults' => ['guard' => 'web'],
+                'guards' => ['web' => ['driver' => 'nobody']],
             ],
             'database' => [
                 'default' => 'sqlite',
@@ -111,6 +121,22 @@ final class TestApp
             $table->longText('exception');
             $table->timestamp('failed_at')->useCurrent();
         });
+    }
+
+    /**
+     * Signs a user in for the app's next requests; `$allowed` defines the
+     * `viewAdoptionSummary` gate for them as the host would (null: leaves the
+     * package's deny-all default).
+     */
+    public static function signIn(Application $app, ?bool $allowed = true): GenericUser
+    {
+        $user = new GenericUser(['id' => 7, 'name' => 'console admin']);
+        $app['auth']->guard()->setUser($user);
+        if (null !== $allowed) {
+            $app->make(Gate::class)->define('viewAdoptionSummary', static fn (GenericUser $who): bool => $allowed && 7 === $who->getAuthIdentifier());
+        }
+
+        return $user;
     }
 
     /** The lines the app logged. */

@@ -27,6 +27,7 @@ mod keys;
 mod rollup;
 mod row;
 mod stored_aggregate;
+mod sweep;
 mod tombstone;
 mod window_rollup;
 
@@ -34,6 +35,7 @@ pub(crate) use index::{IndexRow, PruneKey};
 pub(crate) use keys::*;
 pub(crate) use rollup::*;
 pub(crate) use row::*;
+pub(crate) use sweep::*;
 pub(crate) use tombstone::*;
 pub(crate) use window_rollup::*;
 
