@@ -6,6 +6,7 @@
 
 mod support;
 
+mod erasure;
 mod faults;
 mod logs;
 mod php;

@@ -248,6 +248,31 @@ pub async fn put_unsharded_day_version(
     put_raw(ledger, item).await
 }
 
+/// Moves every version bump `by` into the past, as if that much time had
+/// passed since (the writer leaves a span alone for `SETTLE` after a bump):
+/// for tests that run the real writer after a purge's settle time.
+pub async fn age_bumps(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u32, StorageError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut aged = 0;
+    for item in ledger.bookkeeping_items(layout::DAY_PARTITION).await? {
+        let Some(at) = item
+            .get(layout::rollup_attr::BUMPED_AT)
+            .and_then(|v| v.as_s().ok())
+            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+        else {
+            continue;
+        };
+        let mut aged_item = item.clone();
+        aged_item.insert(
+            layout::rollup_attr::BUMPED_AT.to_owned(),
+            AttributeValue::S(domain::format_millis(at.to_utc() - by)),
+        );
+        put_raw(ledger, aged_item).await?;
+        aged += 1;
+    }
+    Ok(aged)
+}
+
 /// Every purge tombstone (each must be readable).
 pub async fn tombstones(ledger: &Ledger) -> Result<Vec<domain::Tombstone>, StorageError> {
     ledger.tombstones().await?.into_iter().collect()
