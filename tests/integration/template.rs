@@ -202,7 +202,7 @@ fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_l
 fn purge_runs_one_at_a_time_and_is_never_retried_by_lambda() {
     let template = template();
     let props = properties(&template, "PurgeFunction");
-    assert_eq!(number(at(props, &["ReservedConcurrentExecutions"])), 1);
+    assert_one_at_a_time_when_asked(&template, props);
     assert_eq!(
         number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
         0
@@ -245,6 +245,55 @@ fn leading_keys(template: &Value, role: &str) -> BTreeSet<(String, Vec<String>)>
         }
     }
     limited
+}
+
+/// Prune's and purge's Queries of the table may read only the attributes
+/// storage asks for (`dynamodb:Attributes`, with `Select` held to
+/// `SPECIFIC_ATTRIBUTES`): never metadata, event ids or workspaces. Every
+/// Allow of `dynamodb:Query` on the table in those roles carries the
+/// condition, and its list is storage's own.
+#[test]
+fn prune_and_purge_query_only_the_attributes_storage_reads() {
+    let template = template();
+    for (role, expected) in [
+        ("PruneRole", TABLE_SHAPE.prune_query_attributes),
+        ("PurgeRole", TABLE_SHAPE.purge_query_attributes),
+    ] {
+        let mut seen = 0;
+        for policy in at(resource(&template, role), &["Properties", "Policies"])
+            .as_sequence()
+            .expect("policies")
+        {
+            for statement in at(policy, &["PolicyDocument", "Statement"])
+                .as_sequence()
+                .expect("statements")
+            {
+                let allows_table_query = render(at(statement, &["Effect"])) == "Allow"
+                    && strings(at(statement, &["Action"])).contains(&"dynamodb:Query".to_owned())
+                    && strings(at(statement, &["Resource"]))
+                        .contains(&"GetAtt LedgerTable.Arn".to_owned());
+                if !allows_table_query {
+                    continue;
+                }
+                seen += 1;
+                let condition = statement.get("Condition").expect("a condition");
+                let attributes: BTreeSet<String> = strings(at(
+                    condition,
+                    &["ForAllValues:StringEquals", "dynamodb:Attributes"],
+                ))
+                .into_iter()
+                .collect();
+                let want: BTreeSet<String> = expected.iter().map(|a| a.to_string()).collect();
+                assert_eq!(attributes, want, "{role}");
+                assert_eq!(
+                    render(at(condition, &["StringEqualsIfExists", "dynamodb:Select"])),
+                    "SPECIFIC_ATTRIBUTES",
+                    "{role}"
+                );
+            }
+        }
+        assert_eq!(seen, 1, "{role}: one Query grant on the table");
+    }
 }
 
 /// Roll-ups and day versions live in partitions no tenant can have; the
@@ -651,11 +700,7 @@ fn prune_runs_daily_on_an_enabled_schedule() {
         Some(true)
     );
     let props = properties(&template, "PruneFunction");
-    assert_eq!(
-        number(at(props, &["ReservedConcurrentExecutions"])),
-        1,
-        "runs never overlap"
-    );
+    assert_one_at_a_time_when_asked(&template, props);
     assert_eq!(
         number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
         0,
@@ -878,11 +923,62 @@ fn rollup_runs_hourly_one_at_a_time() {
         at(schedule, &["Properties", "Enabled"]).as_bool(),
         Some(true)
     );
-    assert_eq!(number(at(props, &["ReservedConcurrentExecutions"])), 1);
+    assert_one_at_a_time_when_asked(&template, props);
     assert_eq!(
         number(at(props, &["EventInvokeConfig", "MaximumRetryAttempts"])),
         0
     );
+}
+
+/// A function whose runs must not overlap reserves a concurrency of 1 when
+/// the stack asks for it (`ReserveOneAtATime=true`), and nothing otherwise.
+fn assert_one_at_a_time_when_asked(template: &Value, props: &Value) {
+    assert_eq!(
+        render(at(props, &["ReservedConcurrentExecutions"])),
+        "If ReservesOneAtATime 1 Ref AWS::NoValue"
+    );
+    assert_eq!(
+        render(at(template, &["Conditions", "ReservesOneAtATime"])),
+        "Equals Ref ReserveOneAtATime true"
+    );
+}
+
+/// A first `sam deploy` succeeds on a new account: its concurrency quota
+/// (10) leaves nothing to reserve, so at the defaults no function reserves
+/// any. Every reservation is a condition on a parameter whose default turns
+/// it off; docs/deploying.md says how to raise them.
+#[test]
+fn the_defaults_reserve_no_concurrency_so_a_new_account_can_deploy() {
+    let template = template();
+    let parameter = |name: &str| render(at(&template, &["Parameters", name, "Default"]));
+    assert_eq!(parameter("RecordReservedConcurrency"), "0");
+    assert_eq!(parameter("SummaryReservedConcurrency"), "0");
+    assert_eq!(parameter("ReserveOneAtATime"), "false");
+    let resources = at(&template, &["Resources"])
+        .as_mapping()
+        .expect("resources");
+    let mut reserving = Vec::new();
+    for (name, resource) in resources {
+        let Some(reserved) = resource
+            .get("Properties")
+            .and_then(|p| p.get("ReservedConcurrentExecutions"))
+        else {
+            continue;
+        };
+        let text = render(reserved);
+        reserving.push(render(name));
+        assert!(
+            [
+                "If ReservesRecord Ref RecordReservedConcurrency Ref AWS::NoValue",
+                "If ReservesSummary Ref SummaryReservedConcurrency Ref AWS::NoValue",
+                "If ReservesOneAtATime 1 Ref AWS::NoValue",
+            ]
+            .contains(&text.as_str()),
+            "{}: a reservation that holds at the defaults: {text}",
+            render(name)
+        );
+    }
+    assert_eq!(reserving.len(), 5, "{reserving:?}");
 }
 
 /// Load and cost are bounded, each limit a parameter with a default, wired
@@ -894,8 +990,8 @@ fn rollup_runs_hourly_one_at_a_time() {
 fn load_and_cost_are_bounded_by_parameters() {
     let template = template();
     for (parameter, default) in [
-        ("RecordReservedConcurrency", "20"),
-        ("SummaryReservedConcurrency", "5"),
+        ("RecordReservedConcurrency", "0"),
+        ("SummaryReservedConcurrency", "0"),
         ("SummaryApiBurstLimit", "20"),
         ("SummaryApiRateLimit", "10"),
         ("TableMaxReadRequestUnits", "4000"),
@@ -905,17 +1001,30 @@ fn load_and_cost_are_bounded_by_parameters() {
         assert_eq!(render(at(declared, &["Default"])), default, "{parameter}");
         assert_eq!(render(at(declared, &["Type"])), "Number", "{parameter}");
     }
-    for (function, parameter) in [
-        ("RecordFunction", "RecordReservedConcurrency"),
-        ("SummaryFunction", "SummaryReservedConcurrency"),
+    for (function, condition, parameter) in [
+        (
+            "RecordFunction",
+            "ReservesRecord",
+            "RecordReservedConcurrency",
+        ),
+        (
+            "SummaryFunction",
+            "ReservesSummary",
+            "SummaryReservedConcurrency",
+        ),
     ] {
         assert_eq!(
             render(at(
                 properties(&template, function),
                 &["ReservedConcurrentExecutions"]
             )),
-            format!("Ref {parameter}"),
+            format!("If {condition} Ref {parameter} Ref AWS::NoValue"),
             "{function}"
+        );
+        assert_eq!(
+            render(at(&template, &["Conditions", condition])),
+            format!("Not Equals Ref {parameter} 0"),
+            "{condition}"
         );
     }
     let api = properties(&template, "SummaryApi");

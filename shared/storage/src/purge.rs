@@ -136,7 +136,9 @@ impl Ledger {
     /// Every tombstone, strongly consistent. An unreadable one is an error
     /// of its own, so the caller can count it and go on.
     pub async fn tombstones(&self) -> Result<Vec<Result<Tombstone, StorageError>>, StorageError> {
-        let items = self.bookkeeping_items(layout::PURGE_PARTITION).await?;
+        let items = self
+            .projected_query(layout::PURGE_PARTITION, &layout::TOMBSTONE_PROJECTION, None)
+            .await?;
         Ok(items
             .iter()
             .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
@@ -361,27 +363,68 @@ impl Ledger {
         scope: &PurgeScope,
         start: Option<Item>,
     ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StorageError> {
+        self.projected_page(
+            scope.tenant_id.as_str(),
+            &layout::PURGE_PROJECTION,
+            Some(PAGE_SIZE),
+            start,
+        )
+        .await
+    }
+
+    /// Every item of `partition` with only the attributes `projection`
+    /// names, strongly consistent, every page.
+    async fn projected_query(
+        &self,
+        partition: &str,
+        projection: &[&str],
+        limit: Option<i32>,
+    ) -> Result<Vec<Item>, StorageError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .projected_page(partition, projection, limit, start)
+                .await?;
+            items.extend(page.items().iter().cloned());
+            match page.last_evaluated_key {
+                Some(next) if !next.is_empty() => start = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// One page of `partition`, strongly consistent, asking for exactly the
+    /// attributes `projection` names (`Select: SPECIFIC_ATTRIBUTES`): the
+    /// roles of prune and purge may read no other (`dynamodb:Attributes`).
+    async fn projected_page(
+        &self,
+        partition: &str,
+        projection: &[&str],
+        limit: Option<i32>,
+        start: Option<Item>,
+    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StorageError> {
         let mut query = self
             .client
             .query()
             .table_name(&self.table_name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr::TENANT_ID)
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(scope.tenant_id.as_str().to_owned()),
-            )
+            .key_condition_expression("#p0 = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
             .consistent_read(true)
-            .limit(PAGE_SIZE)
+            .select(aws_sdk_dynamodb::types::Select::SpecificAttributes)
+            .set_limit(limit)
             .set_exclusive_start_key(start);
-        let mut projection = Vec::new();
-        for (i, name) in layout::PURGE_PROJECTION.iter().enumerate() {
+        let mut names = Vec::new();
+        for (i, name) in std::iter::once(&attr::TENANT_ID)
+            .chain(projection.iter().filter(|n| **n != attr::TENANT_ID))
+            .enumerate()
+        {
             let placeholder = format!("#p{i}");
             query = query.expression_attribute_names(&placeholder, *name);
-            projection.push(placeholder);
+            names.push(placeholder);
         }
         query
-            .projection_expression(projection.join(", "))
+            .projection_expression(names.join(", "))
             .send()
             .await
             .map_err(|e| StorageError::dynamo("Query", e))

@@ -85,6 +85,12 @@ pub struct TableShape {
     pub index_sort_key: &'static str,
     pub index_projection: &'static [&'static str],
     pub ttl_attribute: &'static str,
+    /// Every attribute purge's Queries of the table name (keys and
+    /// projection): its role may read no other (`dynamodb:Attributes`).
+    pub purge_query_attributes: &'static [&'static str],
+    /// Every attribute prune's Queries of the table name: a purge's walk
+    /// (the same as purge's) and the tombstones.
+    pub prune_query_attributes: &'static [&'static str],
 }
 
 pub const TABLE_SHAPE: TableShape = TableShape {
@@ -95,6 +101,8 @@ pub const TABLE_SHAPE: TableShape = TableShape {
     index_sort_key: attr::TIME_KEY,
     index_projection: &INDEX_PROJECTION,
     ttl_attribute: attr::EXPIRES_AT,
+    purge_query_attributes: &PURGE_PROJECTION,
+    prune_query_attributes: &PRUNE_QUERY_ATTRIBUTES,
 };
 
 #[cfg(test)]

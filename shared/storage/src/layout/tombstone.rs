@@ -21,6 +21,26 @@ pub(crate) mod tombstone_attr {
     pub const DONE_AT: &str = "done_at";
 }
 
+/// What prune reads of a tombstone (its Query of `#purge` projects only these).
+pub(crate) const TOMBSTONE_PROJECTION: [&str; 4] = [
+    attr::TENANT_ID,
+    attr::EVENT_KEY,
+    tombstone_attr::PURGED_AT,
+    tombstone_attr::DONE_AT,
+];
+
+/// Every attribute prune's Queries of the table name: a purge's walk and the
+/// tombstones.
+pub(crate) const PRUNE_QUERY_ATTRIBUTES: [&str; 7] = [
+    attr::TENANT_ID,
+    attr::EVENT_KEY,
+    attr::TIME_KEY,
+    attr::EXPIRES_AT,
+    attr::ACTOR_ID,
+    tombstone_attr::PURGED_AT,
+    tombstone_attr::DONE_AT,
+];
+
 /// What a purge reads of a row: its keys, time and actor (a Query of the
 /// tenant's partition projects only these).
 pub(crate) const PURGE_PROJECTION: [&str; 5] = [
