@@ -189,9 +189,15 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--warm", type=int, default=1000)
     parser.add_argument("--bare", default="{}", help="JSON of bare PutItem/Query latencies")
+    parser.add_argument("--secrets-endpoint", required=True, help="the local secret store (moto)")
+    parser.add_argument("--erasure-key-secret", required=True, help="the erasure keyring's secret there")
     args = parser.parse_args()
 
     common = {"TABLE_NAME": args.table, "RETENTION_DAYS": "90", "AWS_ENDPOINT_URL_DYNAMODB": args.endpoint}
+    # record and prune read the erasure keyring at start, as deployed (one
+    # GetSecretValue against the local secret store: part of their cold start).
+    keyed = dict(common, ERASURE_KEY_SECRET=args.erasure_key_secret,
+                 AWS_ENDPOINT_URL_SECRETS_MANAGER=args.secrets_endpoint)
     schedule = open(os.path.join(args.fixtures, "schedule-event.json")).read()
 
     with open(os.path.join(args.fixtures, "demo-milestones.jsonl")) as demo:
@@ -217,10 +223,10 @@ def main():
 
     functions = [
         ("baseline", lambda: "{}", {}),
-        ("record", record_event, common),
+        ("record", record_event, keyed),
         ("summary", summary_event, common),
         # RETENTION_DAYS=365 keeps the walk at 8 days x 4 shards per run, so 1,000 warm runs stay short.
-        ("prune", lambda: schedule, dict(common, RETENTION_DAYS="365")),
+        ("prune", lambda: schedule, dict(keyed, RETENTION_DAYS="365")),
     ]
     cold = {name: [] for name, _, _ in functions}
     print(f"cold starts: {args.runs} runs, alternating baseline and functions", file=sys.stderr)

@@ -189,6 +189,39 @@ start_dynamodb_local() {
   fi
 }
 
+# Starts moto's server on 127.0.0.1:$1 (log: $2): the local Secrets Manager
+# the functions read their erasure keyring from, and the SQS of the redrive
+# test. Sets SECRETS_PID and SECRETS_ENDPOINT. The caller owns stopping it.
+start_secret_store() {
+  local port="$1" log="$2"
+  "$MOTO_SERVER" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  SECRETS_PID=$!
+  if ! wait_for_port "$port" 60; then
+    cat "$log" >&2 || true
+    die "the local secret store (moto) did not start on 127.0.0.1:$port within 60 s (log above)"
+  fi
+  export SECRETS_ENDPOINT="http://127.0.0.1:$port"
+}
+
+# Creates secret $1 in the local secret store holding the erasure keyring in
+# file $2, which is made first if absent: one random 64-character key, as the
+# template's GenerateSecretString makes it. Prints nothing.
+create_erasure_key_secret() {
+  local name="$1" file="$2"
+  "$MOTO_DIR/bin/python" - "$SECRETS_ENDPOINT" "$name" "$file" <<'PY'
+import json, os, secrets, string, sys
+import boto3
+endpoint, name, path = sys.argv[1:4]
+if not os.path.exists(path):
+    key = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(64))
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump({"current": "k1", "k1": key}, out)
+client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+client.create_secret(Name=name, SecretString=open(path).read())
+PY
+}
+
 stop_pid() {
   local pid="$1"
   [[ -n "$pid" ]] || return 0

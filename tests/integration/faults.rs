@@ -194,7 +194,8 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
     let ledger = storage::Ledger::new(
         function_client(&proxy.endpoint, wiring::Timeouts::PRUNE),
         &table.name,
-    );
+    )
+    .with_erasure_keys(domain::testing::erasure_keyring());
     let plan = PrunePlan::new(
         now,
         domain::Retention::default(),

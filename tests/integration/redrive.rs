@@ -157,6 +157,17 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     assert_eq!(gone["status"], "done", "{gone}");
     let mut erased = milestone("redrive-erased");
     erased["tenant_id"] = json!("t-gone");
+    // A person erased since: only record can tell (the tombstone's digest is keyed).
+    let person = block_in_place(|| {
+        watcher.invoke(
+            "purge",
+            r#"{"scope": "actor", "tenant_id": "t", "actor_id": "a-gone"}"#,
+        )
+    })
+    .json();
+    assert_eq!(person["status"], "done", "{person}");
+    let mut forgotten = milestone("redrive-forgotten");
+    forgotten["actor_id"] = json!("a-gone");
     let mut rejected = milestone("redrive-bad");
     rejected
         .as_object_mut()
@@ -168,6 +179,7 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
         destination_record(&rejected),
         "not a destination record".to_owned(),
         destination_record(&erased),
+        destination_record(&forgotten),
     ];
     for body in &bodies {
         moto.sqs(
@@ -177,8 +189,8 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     }
 
     // A function that cannot be invoked: nothing is deleted, all is reported.
-    // The erased milestone never reaches record, whatever the function: its
-    // copy in the queue is deleted at once, and reported.
+    // The purged tenant's milestone never reaches record, whatever the
+    // function: its copy in the queue is deleted at once, and reported.
     let (ok, output) =
         block_in_place(|| redrive(&moto, &watcher, &queue_url, "no-such-function", &table.name));
     assert!(
@@ -186,11 +198,11 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
         "messages were left, so the exit code says so: {output}"
     );
     assert!(
-        output.contains("0 replayed and deleted, 1 purged and deleted, 4 kept"),
+        output.contains("0 replayed and deleted, 1 purged and deleted, 5 kept"),
         "{output}"
     );
     assert!(output.contains("purged  deleted"), "{output}");
-    assert_eq!(moto.bodies(&queue_url).len(), 4, "{output}");
+    assert_eq!(moto.bodies(&queue_url).len(), 5, "{output}");
 
     let (ok, output) =
         block_in_place(|| redrive(&moto, &watcher, &queue_url, "record", &table.name));
@@ -199,8 +211,10 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     assert!(output.contains("duplicate  deleted"), "{output}");
     assert!(output.contains("rejected: missing_field  kept"), "{output}");
     assert!(output.contains("unreadable_message  kept"), "{output}");
+    // The erased person's milestone: record refused it, and its copy went.
+    assert!(output.contains("purged  deleted"), "{output}");
     assert!(
-        output.contains("2 replayed and deleted, 0 purged and deleted, 2 kept"),
+        output.contains("2 replayed and deleted, 1 purged and deleted, 2 kept"),
         "{output}"
     );
 
@@ -211,5 +225,6 @@ async fn redrive_deletes_only_what_record_replayed_and_reports_the_rest() {
     let ids: Vec<String> = table.event_ids().await;
     assert!(ids.contains(&"redrive-new".to_owned()), "{ids:?}");
     assert!(!ids.contains(&"redrive-erased".to_owned()), "{ids:?}");
+    assert!(!ids.contains(&"redrive-forgotten".to_owned()), "{ids:?}");
     assert_eq!(ids.len(), 2, "{ids:?}");
 }

@@ -134,6 +134,7 @@ fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
     let expected = set(&[
         ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
+        ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("sqs:SendMessage", "GetAtt RecordFailureQueue.Arn"),
         ("logs:CreateLogStream", "GetAtt RecordLogGroup.Arn"),
@@ -163,6 +164,7 @@ fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
         ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
+        ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
     ]);
@@ -190,6 +192,7 @@ fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_l
         ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
+        ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("logs:CreateLogStream", "GetAtt PurgeLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PurgeLogGroup.Arn"),
     ]);
@@ -245,6 +248,65 @@ fn leading_keys(template: &Value, role: &str) -> BTreeSet<(String, Vec<String>)>
         }
     }
     limited
+}
+
+/// The erasure keyring is a secret the template generates (64 characters,
+/// under the id the code's keyring format expects), kept with the table,
+/// and read only by the three functions that write or match tombstones:
+/// record, purge and prune, each through the variable wiring reads.
+#[test]
+fn the_erasure_key_is_a_generated_secret_only_record_purge_and_prune_read() {
+    let template = template();
+    let secret = resource(&template, "ErasureKeySecret");
+    assert_eq!(render(at(secret, &["Type"])), "AWS::SecretsManager::Secret");
+    assert_eq!(render(at(secret, &["DeletionPolicy"])), "Retain");
+    assert_eq!(render(at(secret, &["UpdateReplacePolicy"])), "Retain");
+    let generate = at(secret, &["Properties", "GenerateSecretString"]);
+    assert!(number(at(generate, &["PasswordLength"])) >= domain::erasure_key::MIN_KEY_BYTES as u64);
+    let key = render(at(generate, &["GenerateStringKey"]));
+    let shape: serde_json::Value =
+        serde_json::from_str(&render(at(generate, &["SecretStringTemplate"]))).expect("JSON");
+    assert_eq!(
+        shape[domain::erasure_key::CURRENT],
+        key.as_str(),
+        "current names the generated key"
+    );
+    // What the stack generates is a keyring the code reads.
+    let generated = serde_json::json!({"current": key, key.clone(): "x".repeat(64)});
+    domain::ErasureKeyring::parse(&generated.to_string()).expect("a readable keyring");
+
+    let mut readers = BTreeSet::new();
+    for role in resources_of_type(&template, "AWS::IAM::Role") {
+        for (action, target) in role_grants(&template, &role) {
+            if action.starts_with("secretsmanager:") {
+                assert_eq!(
+                    (action.as_str(), target.as_str()),
+                    ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
+                    "{role}"
+                );
+                readers.insert(role.clone());
+            }
+        }
+    }
+    let expected: BTreeSet<String> = ["PruneRole", "PurgeRole", "RecordRole"]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    assert_eq!(readers, expected);
+    for function in resources_of_type(&template, "AWS::Serverless::Function") {
+        let variable = properties(&template, &function)
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .and_then(|v| v.get(wiring::secrets::ERASURE_KEY_SECRET))
+            .map(render);
+        let reads =
+            ["RecordFunction", "PurgeFunction", "PruneFunction"].contains(&function.as_str());
+        assert_eq!(
+            variable,
+            reads.then(|| "Ref ErasureKeySecret".to_owned()),
+            "{function}"
+        );
+    }
 }
 
 /// Prune's and purge's Queries of the table may read only the attributes

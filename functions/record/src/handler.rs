@@ -165,16 +165,23 @@ impl RecordHandler {
         };
         // A purge's tombstone covers it: never stored, so no retry, redrive
         // or replay brings an erased milestone back.
-        match self
+        let erased = match self
             .ledger
             .tombstones_covering(&milestone.tenant_id, &milestone.actor_id)
             .await
         {
-            Ok(tombstones) if Tombstone::any_erases(&tombstones, &milestone) => {
+            Ok(tombstones) => self
+                .ledger
+                .erasure_keys()
+                .and_then(|keys| Ok(Tombstone::any_erases(&tombstones, &milestone, keys)?)),
+            Err(error) => Err(error),
+        };
+        match erased {
+            Ok(true) => {
                 let event_id = milestone.event_id;
                 return (Outcome::Purged { event_id }, context);
             }
-            Ok(_) => {}
+            Ok(false) => {}
             Err(error) => return (Outcome::Failed(error), context),
         }
         let arrival = Arrival::of(milestone.occurred_at, now);
@@ -248,7 +255,11 @@ mod tests {
         let none = no_tombstones();
         let rules: Vec<&Rule> = rules.iter().copied().chain([&none]).collect();
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &rules);
-        RecordHandler::new(Ledger::new(client, "ledger"), Retention::default())
+        RecordHandler::new(ledger(client), Retention::default())
+    }
+
+    fn ledger(client: Client) -> Ledger {
+        Ledger::new(client, "ledger").with_erasure_keys(domain::testing::erasure_keyring())
     }
 
     fn condition_failed(stored_fingerprint: &str) -> PutItemError {
@@ -290,7 +301,7 @@ mod tests {
             });
         let none = no_tombstones();
         let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, &[&put, &none]);
-        let handler = RecordHandler::new(Ledger::new(client, "ledger"), retention);
+        let handler = RecordHandler::new(ledger(client), retention);
         let at = |t: DateTime<Utc>| {
             let mut request: serde_json::Value =
                 serde_json::from_str(&payload(Some("e-30"))).expect("json");

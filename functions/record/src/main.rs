@@ -13,10 +13,14 @@ async fn main() -> Result<(), Error> {
     wiring::init_logging();
     let metrics = wiring::emf::init("record")?;
     let config = Config::from_env()?;
+    // The erasure keyring, from Secrets Manager: a person's tombstone is a
+    // keyed digest, matched with these keys and no others.
+    let keys = wiring::erasure_keyring(wiring::Timeouts::RECORD).await?;
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::RECORD)?,
         config.table_name,
-    );
+    )
+    .with_erasure_keys(keys);
     let handler = RecordHandler::new(ledger, config.retention);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(

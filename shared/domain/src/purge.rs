@@ -4,13 +4,12 @@
 //! host's own queue) does not survive the next prune. Parsing a request is
 //! `parse::purge`; the walk is `storage::purge`.
 
+use crate::erasure_key::{ActorDigest, ErasureKeyring, KeyId};
 use crate::ids::{ActorId, TenantId};
 use crate::model::Milestone;
 use crate::parse::MAX_FUTURE_SKEW;
 use crate::retention::MAX_RETENTION_DAYS;
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
-use std::fmt;
 
 /// Which rows a purge removes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,44 +22,37 @@ pub struct PurgeRequest {
 }
 
 impl PurgeRequest {
-    /// What the tombstone keeps: the tenant, and the person only as a digest.
-    pub fn scope(&self) -> PurgeScope {
+    /// What the tombstone keeps: the tenant, and the person only as a keyed
+    /// digest under the keyring's current key.
+    pub fn scope(&self, keyring: &ErasureKeyring) -> PurgeScope {
         PurgeScope {
             tenant_id: self.tenant_id.clone(),
-            actor: self.actor_id.as_ref().map(ActorDigest::of),
+            actor: self.actor_id.as_ref().map(|a| keyring.current_digest(a)),
         }
     }
 }
 
-/// A one-way digest of an actor id: a tombstone must identify the erased
-/// person's rows without storing who they are. 16 bytes of SHA-256 over the
-/// id, as hex.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ActorDigest(String);
+/// A tombstone made with a key the keyring no longer has: whose rows it
+/// covers cannot be told (the key was removed before its tombstones expired).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a tombstone was made with erasure key {0:?}, which the keyring no longer has")]
+pub struct UnknownKey(pub KeyId);
 
-impl ActorDigest {
-    pub fn of(actor: &ActorId) -> Self {
-        let digest = Sha256::digest(actor.as_str().as_bytes());
-        Self(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
-    }
-
-    /// From stored text: 32 lowercase hex digits, or `None`.
-    pub fn parse(text: &str) -> Option<Self> {
-        (text.len() == 32
-            && text
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
-        .then(|| Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// A scope ready to judge rows: the tenant, and the person's digest with the
+/// key it was made with.
+#[derive(Debug, Clone)]
+pub struct ScopeMatcher<'a> {
+    scope: &'a PurgeScope,
+    keyring: &'a ErasureKeyring,
 }
 
-impl fmt::Debug for ActorDigest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ActorDigest({})", &self.0[..8.min(self.0.len())])
+impl ScopeMatcher<'_> {
+    /// Whether a row of `tenant` by `actor` is in scope.
+    pub fn covers(&self, tenant: &TenantId, actor: &ActorId) -> bool {
+        *tenant == self.scope.tenant_id
+            && self.scope.actor.as_ref().is_none_or(|digest| {
+                self.keyring.digest(digest.key(), actor).as_ref() == Some(digest)
+            })
     }
 }
 
@@ -73,28 +65,35 @@ pub struct PurgeScope {
 }
 
 impl PurgeScope {
-    /// The two scopes whose tombstones can cover a milestone of `tenant` by
-    /// `actor`: the tenant's own, and that person's within it.
-    pub fn covering(tenant: &TenantId, actor: &ActorId) -> [PurgeScope; 2] {
-        [
-            PurgeScope {
+    /// The scopes whose tombstones can cover a milestone of `tenant` by
+    /// `actor`: the tenant's own, and that person's within it under every
+    /// key of the keyring (a tombstone made before a rotation included).
+    pub fn covering(
+        tenant: &TenantId,
+        actor: &ActorId,
+        keyring: &ErasureKeyring,
+    ) -> Vec<PurgeScope> {
+        std::iter::once(None)
+            .chain(keyring.ids().map(|id| keyring.digest(id, actor)))
+            .map(|actor| PurgeScope {
                 tenant_id: tenant.clone(),
-                actor: None,
-            },
-            PurgeScope {
-                tenant_id: tenant.clone(),
-                actor: Some(ActorDigest::of(actor)),
-            },
-        ]
+                actor,
+            })
+            .collect()
     }
 
-    /// Whether a row of `tenant` by `actor` is in scope.
-    pub fn covers(&self, tenant: &TenantId, actor: &ActorId) -> bool {
-        *tenant == self.tenant_id
-            && self
-                .actor
-                .as_ref()
-                .is_none_or(|digest| *digest == ActorDigest::of(actor))
+    /// The scope with the key its digest was made with, or [`UnknownKey`].
+    pub fn matcher<'a>(
+        &'a self,
+        keyring: &'a ErasureKeyring,
+    ) -> Result<ScopeMatcher<'a>, UnknownKey> {
+        match &self.actor {
+            Some(digest) if !keyring.has(digest.key()) => Err(UnknownKey(digest.key().clone())),
+            _ => Ok(ScopeMatcher {
+                scope: self,
+                keyring,
+            }),
+        }
     }
 }
 
@@ -127,15 +126,21 @@ impl Tombstone {
     }
 
     /// Whether any of `tombstones` erases `milestone`: record refuses it as
-    /// `purged`, and prune and the redrive agree.
-    pub fn any_erases(tombstones: &[Tombstone], milestone: &Milestone) -> bool {
-        tombstones.iter().any(|t| {
-            t.erases(
-                &milestone.tenant_id,
-                &milestone.actor_id,
-                milestone.occurred_at.instant(),
-            )
-        })
+    /// `purged`, by the rule prune erases by.
+    pub fn any_erases(
+        tombstones: &[Tombstone],
+        milestone: &Milestone,
+        keyring: &ErasureKeyring,
+    ) -> Result<bool, UnknownKey> {
+        for tombstone in tombstones {
+            let matcher = tombstone.scope.matcher(keyring)?;
+            if milestone.occurred_at.instant() < tombstone.erases_before()
+                && matcher.covers(&milestone.tenant_id, &milestone.actor_id)
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Rows in scope that occurred before this instant are erased: the purge,
@@ -144,18 +149,12 @@ impl Tombstone {
     pub fn erases_before(&self) -> DateTime<Utc> {
         self.purged_at + MAX_FUTURE_SKEW
     }
-
-    /// Whether the row must go: in scope, and it occurred before
-    /// [`Self::erases_before`].
-    pub fn erases(&self, tenant: &TenantId, actor: &ActorId, occurred_at: DateTime<Utc>) -> bool {
-        occurred_at < self.erases_before() && self.scope.covers(tenant, actor)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::at;
+    use crate::testing::{at, erasure_keyring};
 
     fn tenant(id: &str) -> TenantId {
         TenantId::parse(id).expect("id")
@@ -163,73 +162,66 @@ mod tests {
     fn actor(id: &str) -> ActorId {
         ActorId::parse(id).expect("id")
     }
+    fn scope(tenant_id: &str, actor_id: Option<&str>) -> PurgeScope {
+        PurgeRequest {
+            tenant_id: tenant(tenant_id),
+            actor_id: actor_id.map(actor),
+        }
+        .scope(&erasure_keyring())
+    }
 
     #[test]
     fn a_tenant_scope_covers_every_actor_of_that_tenant_only() {
-        let scope = PurgeRequest {
-            tenant_id: tenant("t-a"),
-            actor_id: None,
-        }
-        .scope();
-        assert!(scope.covers(&tenant("t-a"), &actor("anyone")));
-        assert!(!scope.covers(&tenant("t-b"), &actor("anyone")));
+        let keys = erasure_keyring();
+        let scope = scope("t-a", None);
+        let matcher = scope.matcher(&keys).expect("no key needed");
+        assert!(matcher.covers(&tenant("t-a"), &actor("anyone")));
+        assert!(!matcher.covers(&tenant("t-b"), &actor("anyone")));
     }
 
     #[test]
     fn an_actor_scope_covers_that_person_in_that_tenant_only() {
-        let scope = PurgeRequest {
-            tenant_id: tenant("t-a"),
-            actor_id: Some(actor("u-1")),
+        let keys = erasure_keyring();
+        let scope = scope("t-a", Some("u-1"));
+        let matcher = scope.matcher(&keys).expect("a known key");
+        assert!(matcher.covers(&tenant("t-a"), &actor("u-1")));
+        assert!(!matcher.covers(&tenant("t-a"), &actor("u-2")));
+        assert!(!matcher.covers(&tenant("t-b"), &actor("u-1")));
+    }
+
+    #[test]
+    fn the_scope_keeps_a_keyed_digest_under_the_current_key_never_the_id() {
+        let scope = scope("t-a", Some("u-12345"));
+        let digest = scope.actor.expect("a person");
+        assert_eq!(digest.key(), erasure_keyring().current());
+        assert!(!digest.hex().contains("12345"));
+    }
+
+    #[test]
+    fn a_scope_made_with_a_key_the_keyring_lost_cannot_judge_rows() {
+        let scope = scope("t-a", Some("u-1"));
+        let without_it = crate::ErasureKeyring::parse(
+            r#"{"current": "t9", "t9": "another-key-0123456789-abcdefghijklmnopqrstuvwxyz"}"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            scope.matcher(&without_it).map(|_| ()),
+            Err(UnknownKey(erasure_keyring().current().clone()))
+        );
+    }
+
+    #[test]
+    fn the_covering_scopes_are_the_tenants_and_the_persons_under_every_key() {
+        let keys = erasure_keyring();
+        let scopes = PurgeScope::covering(&tenant("t-a"), &actor("u-1"), &keys);
+        assert_eq!(scopes.len(), 1 + keys.ids().count());
+        assert_eq!(scopes[0].actor, None);
+        for person in &scopes[1..] {
+            let matcher = person.matcher(&keys).expect("known key");
+            assert!(matcher.covers(&tenant("t-a"), &actor("u-1")));
+            assert!(!matcher.covers(&tenant("t-a"), &actor("u-2")));
         }
-        .scope();
-        assert!(scope.covers(&tenant("t-a"), &actor("u-1")));
-        assert!(!scope.covers(&tenant("t-a"), &actor("u-2")));
-        assert!(!scope.covers(&tenant("t-b"), &actor("u-1")));
-    }
-
-    #[test]
-    fn the_digest_never_holds_the_actor_id_and_round_trips() {
-        let digest = ActorDigest::of(&actor("u-12345"));
-        assert_eq!(digest.as_str().len(), 32);
-        assert!(!digest.as_str().contains("12345"));
-        assert_eq!(ActorDigest::parse(digest.as_str()), Some(digest.clone()));
-        assert_ne!(digest, ActorDigest::of(&actor("u-12346")));
-        assert_eq!(ActorDigest::parse("not hex"), None);
-        assert_eq!(ActorDigest::parse(&"A".repeat(32)), None);
-        // Debug shows a prefix, enough to tell two apart in a test failure.
-        let shown = format!("{digest:?}");
-        assert!(!shown.contains(digest.as_str()));
-        assert_eq!(shown, format!("ActorDigest({})", &digest.as_str()[..8]));
-    }
-
-    #[test]
-    fn a_tombstone_erases_only_rows_that_occurred_before_the_purge() {
-        let stone = Tombstone {
-            scope: PurgeRequest {
-                tenant_id: tenant("t-a"),
-                actor_id: None,
-            }
-            .scope(),
-            purged_at: at("2026-11-27T10:00:00Z"),
-            done_at: None,
-        };
-        // A row stamped up to record's future skew after the purge may have
-        // been in flight: erased. Later ones are the tenant's new life.
-        let edge = at("2026-11-27T10:05:00Z");
-        let before = edge - chrono::TimeDelta::milliseconds(1);
-        assert!(stone.erases(&tenant("t-a"), &actor("u"), before));
-        assert!(!stone.erases(&tenant("t-a"), &actor("u"), edge));
-        assert!(!stone.erases(&tenant("t-b"), &actor("u"), before));
-    }
-
-    #[test]
-    fn the_covering_scopes_are_the_tenants_and_the_persons_in_it() {
-        let [whole, person] = PurgeScope::covering(&tenant("t-a"), &actor("u-1"));
-        assert_eq!(whole.actor, None);
-        assert_eq!(person.actor, Some(ActorDigest::of(&actor("u-1"))));
-        assert!(person.covers(&tenant("t-a"), &actor("u-1")));
-        assert!(!person.covers(&tenant("t-a"), &actor("u-2")));
-        assert_eq!(whole.tenant_id, tenant("t-a"));
+        assert!(scopes.iter().all(|s| s.tenant_id == tenant("t-a")));
     }
 
     /// After the longest retention, any milestone a tombstone covers is
@@ -246,7 +238,8 @@ mod tests {
     }
 
     #[test]
-    fn any_erases_needs_a_tombstone_in_scope_and_before_its_purge() {
+    fn any_erases_needs_a_tombstone_in_scope_and_before_its_purge_and_skew() {
+        let keys = erasure_keyring();
         // Occurred at 10:59 UTC.
         let milestone = Milestone::parse(
             &crate::testing::valid().to_string(),
@@ -259,27 +252,23 @@ mod tests {
                 tenant_id: milestone.tenant_id.clone(),
                 actor_id: actor.cloned(),
             }
-            .scope(),
+            .scope(&keys),
             purged_at: at(purged),
             done_at: None,
         };
-        assert!(!Tombstone::any_erases(&[], &milestone));
-        assert!(Tombstone::any_erases(
-            &[stone(None, "2026-11-27T12:00:00Z")],
-            &milestone
-        ));
-        assert!(Tombstone::any_erases(
-            &[stone(Some(&milestone.actor_id), "2026-11-27T12:00:00Z")],
-            &milestone
-        ));
-        assert!(!Tombstone::any_erases(
-            &[stone(Some(&actor("someone-else")), "2026-11-27T12:00:00Z")],
-            &milestone
-        ));
-        // A purge long before the milestone: the tenant's new life.
-        assert!(!Tombstone::any_erases(
-            &[stone(None, "2026-11-27T10:00:00Z")],
-            &milestone
-        ));
+        let erases = |stones: &[Tombstone]| Tombstone::any_erases(stones, &milestone, &keys);
+        assert_eq!(erases(&[]), Ok(false));
+        assert_eq!(erases(&[stone(None, "2026-11-27T12:00:00Z")]), Ok(true));
+        let person = Some(&milestone.actor_id);
+        assert_eq!(erases(&[stone(person, "2026-11-27T12:00:00Z")]), Ok(true));
+        let other = actor("someone-else");
+        assert_eq!(
+            erases(&[stone(Some(&other), "2026-11-27T12:00:00Z")]),
+            Ok(false)
+        );
+        // Stamped up to record's clock skew after the purge: may have been in
+        // flight, erased; later ones are the tenant's new life.
+        assert_eq!(erases(&[stone(None, "2026-11-27T10:54:00.001Z")]), Ok(true));
+        assert_eq!(erases(&[stone(None, "2026-11-27T10:54:00Z")]), Ok(false));
     }
 }

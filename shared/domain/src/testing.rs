@@ -33,6 +33,16 @@ pub fn at(text: &str) -> DateTime<Utc> {
     crate::time::parse_rfc3339(text).expect("valid RFC 3339")
 }
 
+/// The erasure keyring every test uses: two keys, `t1` current and `t0`
+/// from before a rotation. The integration tests put the same JSON in the
+/// local secret store the functions read.
+pub const ERASURE_KEYRING_JSON: &str = r#"{"current": "t1", "t1": "test-erasure-key-0123456789-abcdefghijklmnopqrstuvwxyz", "t0": "older-test-erasure-key-0123456789-abcdefghijklmnopqrst"}"#;
+
+/// [`ERASURE_KEYRING_JSON`], read.
+pub fn erasure_keyring() -> crate::ErasureKeyring {
+    crate::ErasureKeyring::parse(ERASURE_KEYRING_JSON).expect("the test keyring")
+}
+
 /// The corpus's "now".
 pub fn now() -> DateTime<Utc> {
     at("2026-11-27T12:00:00Z")

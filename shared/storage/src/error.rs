@@ -41,6 +41,15 @@ pub enum StorageError {
     /// The conditional put failed but DynamoDB did not return the old item.
     #[error("conditional put failed without returning the existing item")]
     MissingOldItem,
+    /// A tombstone had to be written or matched by a ledger built without
+    /// the erasure keyring (a wiring mistake: `Ledger::with_erasure_keys`).
+    #[error(
+        "this ledger holds no erasure keyring, so it cannot write or match a person's tombstone"
+    )]
+    NoErasureKeys,
+    /// A tombstone was made with a key the keyring no longer has.
+    #[error(transparent)]
+    UnknownKey(#[from] domain::UnknownKey),
 }
 
 impl StorageError {

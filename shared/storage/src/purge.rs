@@ -105,7 +105,7 @@ impl Ledger {
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> Result<PurgeRun, StorageError> {
-        let scope = request.scope();
+        let scope = request.scope(self.erasure_keys()?);
         self.with_retries(retry, stop, || self.write_tombstone(&scope, now))
             .await?;
         // Every row in scope, whatever its time: record accepts times up to
@@ -154,7 +154,7 @@ impl Ledger {
         tenant: &TenantId,
         actor: &ActorId,
     ) -> Result<Vec<Tombstone>, StorageError> {
-        let keys = PurgeScope::covering(tenant, actor)
+        let keys = PurgeScope::covering(tenant, actor, self.erasure_keys()?)
             .iter()
             .map(layout::tombstone_key)
             .collect();
@@ -188,6 +188,19 @@ impl Ledger {
         retry: RetryPolicy,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
+        // Whose rows these are is judged with the key the scope's digest was
+        // made with: without it, nothing can be judged, and nothing goes.
+        let matcher = match self
+            .erasure_keys()
+            .and_then(|keys| Ok(scope.matcher(keys)?))
+        {
+            Ok(matcher) => matcher,
+            Err(error) => {
+                run.finished = false;
+                run.error = Some(error);
+                return run;
+            }
+        };
         let mut start: Option<Item> = None;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
@@ -224,7 +237,7 @@ impl Ledger {
                 match PurgeRow::from_item(item) {
                     Ok(row) => {
                         if row.key.occurred_at < before
-                            && scope.covers(&scope.tenant_id, &row.actor_id)
+                            && matcher.covers(&scope.tenant_id, &row.actor_id)
                         {
                             rows.push(row);
                         }

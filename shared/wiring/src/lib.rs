@@ -3,11 +3,13 @@
 
 pub mod emf;
 pub mod logging;
+pub mod secrets;
 pub mod settings;
 
 pub use logging::init_logging;
+pub use secrets::erasure_keyring;
 
-use domain::{Retention, RetentionError};
+use domain::{KeyringError, Retention, RetentionError};
 use std::env;
 
 /// Configuration every function reads once at start-up.
@@ -37,6 +39,12 @@ pub enum ConfigError {
         expected: &'static str,
         value: String,
     },
+    /// The erasure keyring could not be read from Secrets Manager: the
+    /// cause chain, never the secret.
+    #[error("the erasure keyring (ERASURE_KEY_SECRET) could not be read from Secrets Manager: {0}")]
+    Secret(String),
+    #[error("the erasure keyring (ERASURE_KEY_SECRET) is not usable: {0}")]
+    Keyring(#[from] KeyringError),
 }
 
 // `main` returning this error prints its Debug form: make that the clear message.
@@ -170,45 +178,14 @@ pub fn dynamodb_client_from(
     lookup: impl Fn(&str) -> Option<String>,
     timeouts: Timeouts,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
-    use aws_sdk_dynamodb::config::retry::RetryConfig;
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-    let required = |name: &'static str| {
-        lookup(name)
-            .filter(|v| !v.is_empty())
-            .ok_or(ConfigError::Missing(name))
-    };
-    // Refused, never silently ignored: this client resolves no FIPS endpoints.
-    if lookup("AWS_USE_FIPS_ENDPOINT").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
-        return Err(ConfigError::FipsUnsupported);
-    }
-    let trust = Trust::from_lookup(&lookup)?;
-    let credentials = Credentials::new(
-        required("AWS_ACCESS_KEY_ID")?,
-        required("AWS_SECRET_ACCESS_KEY")?,
-        lookup("AWS_SESSION_TOKEN").filter(|v| !v.is_empty()),
-        None,
-        "lambda-environment",
-    );
+    let sdk = SdkSettings::from_lookup(&lookup, timeouts)?;
     let mut config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(required("AWS_REGION")?))
-        .credentials_provider(credentials)
-        .http_client(https_client(trust)?)
-        // DynamoDB's own guidance is a short base delay (its SDKs used 50 ms),
-        // not the generic 1 s: throttles clear quickly on an on-demand table.
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(std::time::Duration::from_millis(50)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(timeouts.connect)
-                .operation_attempt_timeout(timeouts.attempt)
-                .operation_timeout(timeouts.operation)
-                .build(),
-        );
+        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+        .region(sdk.region)
+        .credentials_provider(sdk.credentials)
+        .http_client(sdk.http_client)
+        .retry_config(sdk.retry)
+        .timeout_config(sdk.timeout);
     if let Some(endpoint) =
         lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
     {
@@ -217,11 +194,56 @@ pub fn dynamodb_client_from(
     Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
 }
 
-/// Converts the Lambda deadline (epoch milliseconds) into an `Instant`.
-///
-/// `cargo lambda watch` sends a relative 600000 instead of an epoch time; a
-/// "deadline" more than a day in the past can only be such a relative value,
-/// so it is read as milliseconds from now rather than as already expired.
+/// What every AWS client of a function shares: the region and credentials
+/// Lambda gives it, the HTTPS client with its trust store, the retries and
+/// the timeouts.
+pub(crate) struct SdkSettings {
+    pub region: aws_sdk_dynamodb::config::Region,
+    pub credentials: aws_sdk_dynamodb::config::Credentials,
+    pub http_client: aws_sdk_dynamodb::config::SharedHttpClient,
+    pub retry: aws_sdk_dynamodb::config::retry::RetryConfig,
+    pub timeout: aws_sdk_dynamodb::config::timeout::TimeoutConfig,
+}
+
+impl SdkSettings {
+    pub(crate) fn from_lookup(
+        lookup: &impl Fn(&str) -> Option<String>,
+        timeouts: Timeouts,
+    ) -> Result<Self, ConfigError> {
+        use aws_sdk_dynamodb::config::retry::RetryConfig;
+        use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+        use aws_sdk_dynamodb::config::{Credentials, Region};
+        let required = |name: &'static str| {
+            lookup(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        if lookup("AWS_USE_FIPS_ENDPOINT").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+            return Err(ConfigError::FipsUnsupported);
+        }
+        let trust = Trust::from_lookup(lookup)?;
+        Ok(Self {
+            credentials: Credentials::new(
+                required("AWS_ACCESS_KEY_ID")?,
+                required("AWS_SECRET_ACCESS_KEY")?,
+                lookup("AWS_SESSION_TOKEN").filter(|v| !v.is_empty()),
+                None,
+                "lambda-environment",
+            ),
+            region: Region::new(required("AWS_REGION")?),
+            http_client: https_client(trust)?,
+            retry: RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(50)),
+            timeout: TimeoutConfig::builder()
+                .connect_timeout(timeouts.connect)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        })
+    }
+}
+
 pub fn deadline_instant(deadline_ms: u64) -> std::time::Instant {
     const DAY_MS: u64 = 86_400_000;
     let now_ms = std::time::SystemTime::now()

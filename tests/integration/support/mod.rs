@@ -1,7 +1,9 @@
-//! Test harness: DynamoDB Local discovery, per-test tables and `cargo lambda watch`.
+//! Test harness: DynamoDB Local discovery, per-test tables, the local secret
+//! store and `cargo lambda watch`.
 
 pub mod fault_proxy;
 pub mod fixtures;
+pub mod secrets;
 pub mod table;
 pub mod watch;
 

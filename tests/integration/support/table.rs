@@ -71,6 +71,7 @@ impl TestTable {
     /// The ledger on this table.
     pub fn ledger(&self) -> storage::Ledger {
         storage::Ledger::new(self.client.clone(), &self.name)
+            .with_erasure_keys(domain::testing::erasure_keyring())
     }
 
     /// Every milestone row: the items outside the `#`-partitions that day

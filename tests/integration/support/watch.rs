@@ -93,8 +93,17 @@ impl Watcher {
         std::fs::create_dir_all(&log_dir).expect("create log dir");
         let log_path = log_dir.join(format!("{table_name}.log"));
         let log = File::create(&log_path).expect("create watcher log");
+        // The erasure keyring the functions read at start, in the local
+        // secret store: the test keyring, under a name of this watcher's own.
+        let secret = format!("erasure-key-{table_name}-{port}");
+        super::secrets::create_secret(&secret, domain::testing::ERASURE_KEYRING_JSON);
         let env = [
             format!("TABLE_NAME={table_name}"),
+            format!("ERASURE_KEY_SECRET={secret}"),
+            format!(
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER={}",
+                super::secrets::secrets_endpoint()
+            ),
             format!("RETENTION_DAYS={retention_days}"),
             format!("AWS_ENDPOINT_URL_DYNAMODB={dynamodb_endpoint}"),
             "AWS_REGION=us-east-1".into(),

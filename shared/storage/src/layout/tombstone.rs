@@ -1,9 +1,10 @@
 //! Purge tombstones, and what a purge reads of a tenant's rows.
 //!
 //! A tombstone lives in the `#purge` partition (no tenant can have it):
-//! `event_key` = `<tenant_id>` for a whole tenant, `<tenant_id>#<actor
-//! digest>` for one person (`#` is outside the identifier charset, so the two
-//! never collide). It never holds an actor id, only its digest.
+//! `event_key` = `<tenant_id>` for a whole tenant, `<tenant_id>#<key
+//! id>#<actor digest>` for one person (`#` is outside the identifier and key
+//! id charsets, so none of them collide). It never holds an actor id, only
+//! its keyed digest and the id of the key it was made with.
 
 use super::fields::{invalid, parse_instant, required_s, wrong_type};
 use super::index::PruneKey;
@@ -54,7 +55,12 @@ pub(crate) const PURGE_PROJECTION: [&str; 5] = [
 pub(crate) fn tombstone_key(scope: &PurgeScope) -> Item {
     let sort = match &scope.actor {
         None => scope.tenant_id.as_str().to_owned(),
-        Some(digest) => format!("{}#{}", scope.tenant_id.as_str(), digest.as_str()),
+        Some(digest) => format!(
+            "{}#{}#{}",
+            scope.tenant_id.as_str(),
+            digest.key().as_str(),
+            digest.hex()
+        ),
     };
     HashMap::from([
         (
@@ -69,11 +75,15 @@ pub(crate) fn tombstone_from_item(item: &Item) -> Result<Tombstone, ItemError> {
     let sort = required_s(item, attr::EVENT_KEY)?;
     let (tenant, actor) = match sort.split_once('#') {
         None => (sort, None),
-        Some((tenant, digest)) => (
+        Some((tenant, person)) => (
             tenant,
             Some(
-                ActorDigest::parse(digest)
-                    .ok_or_else(|| invalid(attr::EVENT_KEY, "not an actor digest".into()))?,
+                person
+                    .split_once('#')
+                    .and_then(|(key, hex)| ActorDigest::parse(key, hex))
+                    .ok_or_else(|| {
+                        invalid(attr::EVENT_KEY, "not a key id and an actor digest".into())
+                    })?,
             ),
         ),
     };
@@ -129,7 +139,7 @@ mod tests {
             tenant_id: TenantId::parse("t-1").expect("id"),
             actor_id: actor.map(|a| ActorId::parse(a).expect("id")),
         }
-        .scope()
+        .scope(&domain::testing::erasure_keyring())
     }
 
     #[test]
@@ -156,6 +166,12 @@ mod tests {
         );
         let mut bad = item.clone();
         bad.insert(attr::EVENT_KEY.into(), AttributeValue::S("t-1#zz".into()));
+        assert!(tombstone_from_item(&bad).is_err());
+        // An unkeyed digest of an earlier design: no key id, refused.
+        bad.insert(
+            attr::EVENT_KEY.into(),
+            AttributeValue::S(format!("t-1#{}", "a".repeat(32))),
+        );
         bad.insert(
             tombstone_attr::PURGED_AT.into(),
             AttributeValue::S("2026-11-27T10:00:00.000Z".into()),

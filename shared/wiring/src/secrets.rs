@@ -1,0 +1,95 @@
+//! The erasure keyring, read once at start from the Secrets Manager secret
+//! the template creates (`ErasureKeySecret`), whose ARN the template passes
+//! in `ERASURE_KEY_SECRET`. Only record, purge and prune read it; their
+//! roles may read that one secret and no other. The key never reaches a log
+//! line, an error or the table.
+
+use crate::{ConfigError, SdkSettings, Timeouts};
+use domain::ErasureKeyring;
+use std::env;
+
+/// The secret's ARN (or name), from the template.
+pub const ERASURE_KEY_SECRET: &str = "ERASURE_KEY_SECRET";
+
+/// Reads the keyring named by `ERASURE_KEY_SECRET` from Secrets Manager.
+pub async fn erasure_keyring(timeouts: Timeouts) -> Result<ErasureKeyring, ConfigError> {
+    erasure_keyring_from(|name| env::var(name).ok(), timeouts).await
+}
+
+/// [`erasure_keyring`] through `lookup`, so tests need not touch the process
+/// environment. `AWS_ENDPOINT_URL_SECRETS_MANAGER` (or `AWS_ENDPOINT_URL`)
+/// points it at a local secret store.
+pub async fn erasure_keyring_from(
+    lookup: impl Fn(&str) -> Option<String>,
+    timeouts: Timeouts,
+) -> Result<ErasureKeyring, ConfigError> {
+    let secret = lookup(ERASURE_KEY_SECRET)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or(ConfigError::Missing(ERASURE_KEY_SECRET))?;
+    let client = secrets_client_from(&lookup, timeouts)?;
+    let answer = client
+        .get_secret_value()
+        .secret_id(secret)
+        .send()
+        .await
+        .map_err(|e| ConfigError::Secret(domain::error_chain::error_chain(&e)))?;
+    let text = answer
+        .secret_string()
+        .ok_or_else(|| ConfigError::Secret("the secret holds no string value".into()))?;
+    Ok(ErasureKeyring::parse(text)?)
+}
+
+fn secrets_client_from(
+    lookup: &impl Fn(&str) -> Option<String>,
+    timeouts: Timeouts,
+) -> Result<aws_sdk_secretsmanager::Client, ConfigError> {
+    let sdk = SdkSettings::from_lookup(lookup, timeouts)?;
+    let mut config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(sdk.region)
+        .credentials_provider(sdk.credentials)
+        .http_client(sdk.http_client)
+        .retry_config(sdk.retry)
+        .timeout_config(sdk.timeout);
+    if let Some(endpoint) =
+        lookup("AWS_ENDPOINT_URL_SECRETS_MANAGER").or_else(|| lookup("AWS_ENDPOINT_URL"))
+    {
+        config = config.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_secretsmanager::Client::from_conf(config.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_missing_secret_name_is_a_clear_error_naming_the_variable() {
+        let error = erasure_keyring_from(|_| None, Timeouts::RECORD)
+            .await
+            .expect_err("missing");
+        assert_eq!(error, ConfigError::Missing(ERASURE_KEY_SECRET));
+        assert!(error.to_string().contains(ERASURE_KEY_SECRET));
+    }
+
+    /// A secret store that cannot be reached is an error at start, with its
+    /// cause, never a silent default key.
+    #[tokio::test]
+    async fn an_unreachable_secret_store_is_an_error_at_start() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        let address = closed.local_addr().expect("address");
+        drop(closed);
+        let endpoint = format!("http://{address}");
+        let env = move |name: &str| match name {
+            ERASURE_KEY_SECRET => Some("erasure-key".to_owned()),
+            "AWS_REGION" => Some("us-east-1".to_owned()),
+            "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" => Some("local".to_owned()),
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER" => Some(endpoint.clone()),
+            _ => None,
+        };
+        let error = erasure_keyring_from(env, Timeouts::RECORD)
+            .await
+            .expect_err("unreachable");
+        assert!(matches!(error, ConfigError::Secret(_)), "{error}");
+    }
+}
