@@ -120,13 +120,13 @@ pub fn record_response_schema() -> Value {
         "$schema": DRAFT,
         "$id": "urn:adoption-ledger:record-response",
         "title": "Record response",
-        "description": "The payload a synchronous invocation of record returns. A storage failure is a Lambda function error (errorType StorageUnavailable) instead.",
+        "description": "The payload a synchronous invocation of record returns: recorded, duplicate, purged (a purge erased its tenant or person after it occurred: never stored, never to be retried) or rejected. A storage failure is a Lambda function error (errorType StorageUnavailable) instead.",
         "oneOf": [
             {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["status", "event_id"],
-                "properties": {"status": {"enum": ["recorded", "duplicate"]}, "event_id": {"type": "string"}}
+                "properties": {"status": {"enum": ["recorded", "duplicate", "purged"]}, "event_id": {"type": "string"}}
             },
             {
                 "type": "object",
@@ -254,6 +254,7 @@ mod tests {
         let schema = validator(&record_response_schema());
         assert!(schema.is_valid(&json!({"status": "recorded", "event_id": "e"})));
         assert!(schema.is_valid(&json!({"status": "duplicate", "event_id": "e"})));
+        assert!(schema.is_valid(&json!({"status": "purged", "event_id": "e"})));
         for code in RejectCode::ALL {
             let rejection = crate::Rejection::new(code, "field", "message");
             let response = json!({"status": "rejected", "error": rejection});
