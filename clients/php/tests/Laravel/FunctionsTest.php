@@ -183,13 +183,20 @@ final class FunctionsTest extends TestCase
         self::assertSame(400, $this->get('/adoption/summary?window=1y')->getStatusCode());
     }
 
-    public function testTheCheckCommandProvesTheFunctionIsReachableAndWritesNothing(): void
+    /** Against the local emulator, which has no DryRun: both functions answer, nothing is written. */
+    public function testTheCheckCommandFindsRecordAndPurgeAndWritesNothing(): void
     {
         $console = $this->app->make(ConsoleKernel::class);
         $exit = $console->call('adoption-ledger:check');
         $output = $console->output();
         self::assertSame(0, $exit, $output);
-        self::assertStringContainsString('is reachable and may be invoked', $output);
+        self::assertStringContainsString('record (the record function) answers at the local endpoint', $output);
+        self::assertStringContainsString('purge (the purge function) answers at the local endpoint', $output);
+
+        $this->app['config']->set('adoption-ledger.purge_function', 'no-such-function');
+        $this->app->forgetInstance(\AdoptionLedger\Aws\LambdaApi::class);
+        self::assertSame(1, $console->call('adoption-ledger:check'), 'a wrong purge function name is found by the check, not by forget');
+        self::assertStringContainsString('no-such-function (the purge function, adoption-ledger.purge_function) could not be invoked', $console->output());
     }
 
     public function testForgetTenantErasesTheTenantThroughPurgeAndLeavesOthers(): void
