@@ -227,3 +227,170 @@ fn every_line_of_the_erasure_table_names_tests_that_exist() {
         }
     }
 }
+
+/// A stop signal that has always fired: a purge writes its tombstone and
+/// deletes nothing (as one cut off by its deadline).
+struct Stopped;
+
+impl storage::StopSignal for Stopped {
+    fn should_stop(&self) -> bool {
+        true
+    }
+}
+
+struct Never;
+
+impl storage::StopSignal for Never {
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+fn person(tenant: &str, actor: &str) -> domain::PurgeRequest {
+    domain::PurgeRequest {
+        tenant_id: domain::TenantId::parse(tenant).expect("id"),
+        actor_id: Some(ActorId::parse(actor).expect("id")),
+    }
+}
+
+/// A tombstone prune cannot honour (here: made with a key the keyring no
+/// longer has) is counted and alarmed (`TombstonesFailed`), and the run is
+/// not finished, so the heartbeat says so too.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() {
+    let table = TestTable::create().await;
+    let lost_key = domain::ErasureKeyring::parse(
+        r#"{"current": "gone", "gone": "a-key-removed-too-early-0123456789-abcdefghij"}"#,
+    )
+    .expect("keyring");
+    let run = table
+        .ledger()
+        .with_erasure_keys(lost_key)
+        .purge(
+            &person("t-a", "u-1"),
+            Utc::now(),
+            domain::Retention::default(),
+            &Never,
+            storage::RetryPolicy::default(),
+        )
+        .await
+        .expect("purge");
+    assert!(run.finished, "{run:?}");
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let report = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
+    assert_eq!(report["tombstones"], 1, "{report}");
+    assert_eq!(report["tombstones_failed"], 1, "{report}");
+    assert_eq!(report["finished"], false, "{report}");
+    let output = watcher.output();
+    let line = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["fields"]["message"] == "prune")
+        .expect("prune's outcome line");
+    assert_eq!(line["fields"]["outcome"], "tombstones_failed", "{line}");
+    assert_eq!(line["level"], "WARN", "{line}");
+    let metric = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|doc| doc.get(wiring::emf::metric::TOMBSTONES_FAILED).is_some())
+        .expect("the TombstonesFailed metric");
+    assert_eq!(
+        metric[wiring::emf::metric::TOMBSTONES_FAILED],
+        1,
+        "{metric}"
+    );
+    assert_eq!(metric[wiring::emf::FUNCTION_DIMENSION], "prune", "{metric}");
+}
+
+/// A person's purge that never answered done, later covered by a purge of
+/// the whole tenant, is done: no `PurgeUnfinishedAlarm` for the tombstone's
+/// whole life.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_persons_tombstone_a_tenant_purge_covers_is_done_not_unfinished() {
+    let table = TestTable::create().await;
+    let run = table
+        .ledger()
+        .purge(
+            &person("t-a", "u-1"),
+            Utc::now() - TimeDelta::hours(2),
+            domain::Retention::default(),
+            &Stopped,
+            storage::RetryPolicy::default(),
+        )
+        .await
+        .expect("the tombstone is written");
+    assert!(!run.finished, "cut off before done: {run:?}");
+    let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
+    let tenant =
+        block_in_place(|| watcher.invoke("purge", r#"{"scope": "tenant", "tenant_id": "t-a"}"#))
+            .json();
+    assert_eq!(tenant["status"], "done", "{tenant}");
+    let report = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
+    assert_eq!(report["tombstones"], 2, "{report}");
+    assert_eq!(report["purges_unfinished"], 0, "{report}");
+    assert_eq!(report["tombstones_failed"], 0, "{report}");
+    assert_eq!(report["finished"], true, "{report}");
+}
+
+/// The erasure keyring is loaded only on the first need for it, once: a
+/// record in a tenant where nobody was erased never waits for the secret
+/// store (so no cold start does), and the one read that finds a tenant's
+/// people marker loads it and reads the person's tombstones.
+#[tokio::test(flavor = "multi_thread")]
+async fn record_loads_the_erasure_key_only_where_someone_was_erased_and_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let table = TestTable::create().await;
+    let loads = Arc::new(AtomicUsize::new(0));
+    let counted = loads.clone();
+    let lazy = storage::Ledger::new(table.client.clone(), &table.name).with_erasure_key_loader(
+        move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, std::io::Error>(domain::testing::erasure_keyring()) }
+        },
+    );
+    let tenant = |id: &str| domain::TenantId::parse(id).expect("id");
+    let actor = ActorId::parse("u-1").expect("id");
+    let none = lazy
+        .tombstones_covering(&tenant("t-a"), &actor)
+        .await
+        .expect("read");
+    assert!(none.is_empty());
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        0,
+        "nobody erased: no key needed"
+    );
+
+    table
+        .ledger()
+        .purge(
+            &person("t-a", "u-1"),
+            Utc::now(),
+            domain::Retention::default(),
+            &Never,
+            storage::RetryPolicy::default(),
+        )
+        .await
+        .expect("purge");
+    for _ in 0..3 {
+        let found = lazy
+            .tombstones_covering(&tenant("t-a"), &actor)
+            .await
+            .expect("read");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].scope.actor.is_some());
+    }
+    assert_eq!(
+        loads.load(Ordering::SeqCst),
+        1,
+        "loaded once, on first need"
+    );
+    // Another tenant, nobody erased there: still no second load.
+    let other = lazy
+        .tombstones_covering(&tenant("t-b"), &actor)
+        .await
+        .expect("read");
+    assert!(other.is_empty());
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
+}

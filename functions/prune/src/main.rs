@@ -14,14 +14,17 @@ async fn main() -> Result<(), Error> {
     let metrics = wiring::emf::init("prune")?;
     let config = Config::from_env()?;
     let settings = PruneSettings::from_env()?;
-    // The erasure keyring, from Secrets Manager: a person's tombstone is a
-    // keyed digest, matched with these keys and no others.
-    let keys = wiring::erasure_keyring(wiring::Timeouts::PRUNE).await?;
+    // The erasure keyring, from Secrets Manager, read on the first need for
+    // it (a person's tombstone to write or match), never in the cold start.
+    let keys = std::sync::Arc::new(wiring::KeyringSource::from_env(wiring::Timeouts::PRUNE)?);
     let ledger = Ledger::new(
         wiring::dynamodb_client(wiring::Timeouts::PRUNE)?,
         config.table_name,
     )
-    .with_erasure_keys(keys);
+    .with_erasure_key_loader(move || {
+        let keys = keys.clone();
+        async move { keys.fetch().await }
+    });
     let handler = PruneHandler::new(ledger, config.retention, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(

@@ -165,15 +165,16 @@ impl RecordHandler {
         };
         // A purge's tombstone covers it: never stored, so no retry, redrive
         // or replay brings an erased milestone back.
+        // A person's tombstone is read only once the keyring is loaded.
         let erased = match self
             .ledger
             .tombstones_covering(&milestone.tenant_id, &milestone.actor_id)
             .await
         {
-            Ok(tombstones) => self
-                .ledger
-                .erasure_keys()
-                .and_then(|keys| Ok(Tombstone::any_erases(&tombstones, &milestone, keys)?)),
+            Ok(tombstones) => {
+                let keys = self.ledger.loaded_erasure_keys();
+                Tombstone::any_erases(&tombstones, &milestone, keys).map_err(StorageError::from)
+            }
             Err(error) => Err(error),
         };
         match erased {

@@ -43,7 +43,8 @@ pub struct UnknownKey(pub KeyId);
 #[derive(Debug, Clone)]
 pub struct ScopeMatcher<'a> {
     scope: &'a PurgeScope,
-    keyring: &'a ErasureKeyring,
+    /// Only a person's scope needs the keyring.
+    keyring: Option<&'a ErasureKeyring>,
 }
 
 impl ScopeMatcher<'_> {
@@ -51,7 +52,10 @@ impl ScopeMatcher<'_> {
     pub fn covers(&self, tenant: &TenantId, actor: &ActorId) -> bool {
         *tenant == self.scope.tenant_id
             && self.scope.actor.as_ref().is_none_or(|digest| {
-                self.keyring.digest(digest.key(), actor).as_ref() == Some(digest)
+                self.keyring
+                    .and_then(|keys| keys.digest(digest.key(), actor))
+                    .as_ref()
+                    == Some(digest)
             })
     }
 }
@@ -82,13 +86,22 @@ impl PurgeScope {
             .collect()
     }
 
-    /// The scope with the key its digest was made with, or [`UnknownKey`].
+    /// Whether judging rows by this scope needs the erasure keyring (a
+    /// person's scope does; a tenant's never).
+    pub fn needs_keys(&self) -> bool {
+        self.actor.is_some()
+    }
+
+    /// The scope with the key its digest was made with, or [`UnknownKey`]
+    /// (a person's scope without a keyring holding that key).
     pub fn matcher<'a>(
         &'a self,
-        keyring: &'a ErasureKeyring,
+        keyring: Option<&'a ErasureKeyring>,
     ) -> Result<ScopeMatcher<'a>, UnknownKey> {
         match &self.actor {
-            Some(digest) if !keyring.has(digest.key()) => Err(UnknownKey(digest.key().clone())),
+            Some(digest) if !keyring.is_some_and(|keys| keys.has(digest.key())) => {
+                Err(UnknownKey(digest.key().clone()))
+            }
             _ => Ok(ScopeMatcher {
                 scope: self,
                 keyring,
@@ -126,11 +139,12 @@ impl Tombstone {
     }
 
     /// Whether any of `tombstones` erases `milestone`: record refuses it as
-    /// `purged`, by the rule prune erases by.
+    /// `purged`, by the rule prune erases by. A person's tombstone needs the
+    /// keyring; a tenant's never does.
     pub fn any_erases(
         tombstones: &[Tombstone],
         milestone: &Milestone,
-        keyring: &ErasureKeyring,
+        keyring: Option<&ErasureKeyring>,
     ) -> Result<bool, UnknownKey> {
         for tombstone in tombstones {
             let matcher = tombstone.scope.matcher(keyring)?;
@@ -174,16 +188,26 @@ mod tests {
     fn a_tenant_scope_covers_every_actor_of_that_tenant_only() {
         let keys = erasure_keyring();
         let scope = scope("t-a", None);
-        let matcher = scope.matcher(&keys).expect("no key needed");
+        let matcher = scope.matcher(Some(&keys)).expect("no key needed");
         assert!(matcher.covers(&tenant("t-a"), &actor("anyone")));
         assert!(!matcher.covers(&tenant("t-b"), &actor("anyone")));
+        assert!(!scope.needs_keys());
+        let without = scope
+            .matcher(None)
+            .expect("a tenant's scope needs no keyring");
+        assert!(without.covers(&tenant("t-a"), &actor("anyone")));
     }
 
     #[test]
     fn an_actor_scope_covers_that_person_in_that_tenant_only() {
         let keys = erasure_keyring();
         let scope = scope("t-a", Some("u-1"));
-        let matcher = scope.matcher(&keys).expect("a known key");
+        assert!(scope.needs_keys());
+        assert!(
+            scope.matcher(None).is_err(),
+            "a person's scope needs the keyring"
+        );
+        let matcher = scope.matcher(Some(&keys)).expect("a known key");
         assert!(matcher.covers(&tenant("t-a"), &actor("u-1")));
         assert!(!matcher.covers(&tenant("t-a"), &actor("u-2")));
         assert!(!matcher.covers(&tenant("t-b"), &actor("u-1")));
@@ -205,7 +229,7 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(
-            scope.matcher(&without_it).map(|_| ()),
+            scope.matcher(Some(&without_it)).map(|_| ()),
             Err(UnknownKey(erasure_keyring().current().clone()))
         );
     }
@@ -217,7 +241,7 @@ mod tests {
         assert_eq!(scopes.len(), 1 + keys.ids().count());
         assert_eq!(scopes[0].actor, None);
         for person in &scopes[1..] {
-            let matcher = person.matcher(&keys).expect("known key");
+            let matcher = person.matcher(Some(&keys)).expect("known key");
             assert!(matcher.covers(&tenant("t-a"), &actor("u-1")));
             assert!(!matcher.covers(&tenant("t-a"), &actor("u-2")));
         }
@@ -256,7 +280,7 @@ mod tests {
             purged_at: at(purged),
             done_at: None,
         };
-        let erases = |stones: &[Tombstone]| Tombstone::any_erases(stones, &milestone, &keys);
+        let erases = |stones: &[Tombstone]| Tombstone::any_erases(stones, &milestone, Some(&keys));
         assert_eq!(erases(&[]), Ok(false));
         assert_eq!(erases(&[stone(None, "2026-11-27T12:00:00Z")]), Ok(true));
         let person = Some(&milestone.actor_id);
@@ -270,5 +294,13 @@ mod tests {
         // flight, erased; later ones are the tenant's new life.
         assert_eq!(erases(&[stone(None, "2026-11-27T10:54:00.001Z")]), Ok(true));
         assert_eq!(erases(&[stone(None, "2026-11-27T10:54:00Z")]), Ok(false));
+        // A tenant's tombstone is judged without the keyring; a person's is not.
+        let tenant_only = [stone(None, "2026-11-27T12:00:00Z")];
+        assert_eq!(
+            Tombstone::any_erases(&tenant_only, &milestone, None),
+            Ok(true)
+        );
+        let persons = [stone(person, "2026-11-27T12:00:00Z")];
+        assert!(Tombstone::any_erases(&persons, &milestone, None).is_err());
     }
 }

@@ -47,6 +47,9 @@ pub enum StorageError {
         "this ledger holds no erasure keyring, so it cannot write or match a person's tombstone"
     )]
     NoErasureKeys,
+    /// The erasure keyring was needed and could not be loaded.
+    #[error("the erasure keyring could not be loaded")]
+    ErasureKeys(#[source] Box<dyn Error + Send + Sync>),
     /// A tombstone was made with a key the keyring no longer has.
     #[error(transparent)]
     UnknownKey(#[from] domain::UnknownKey),

@@ -1,9 +1,9 @@
 //! The ledger table, addressed by name.
 
+use crate::erasure_keys::ErasureKeys;
 use crate::error::StorageError;
 use aws_sdk_dynamodb::Client;
 use domain::ErasureKeyring;
-use std::sync::Arc;
 
 /// The ledger table. Its capabilities live one per module: `record`,
 /// `index`, `window_read`, `rollup_store`, `window_rollup_store`, `sweep`,
@@ -13,8 +13,9 @@ pub struct Ledger {
     pub(crate) client: Client,
     pub(crate) table_name: String,
     /// The keys a tombstone's digest of a person is made with: what record,
-    /// purge and prune need; summary and rollup never hold them.
-    erasure_keys: Option<Arc<ErasureKeyring>>,
+    /// purge and prune need (loaded on first need); summary and rollup never
+    /// hold them.
+    erasure_keys: ErasureKeys,
 }
 
 impl Ledger {
@@ -22,22 +23,38 @@ impl Ledger {
         Self {
             client,
             table_name: table_name.into(),
-            erasure_keys: None,
+            erasure_keys: ErasureKeys::default(),
         }
     }
 
-    /// The ledger with the erasure keyring: tombstones can be written and
-    /// matched against people.
+    /// The ledger with the erasure keyring at hand: a person's tombstones
+    /// can be written and matched.
     pub fn with_erasure_keys(mut self, keys: ErasureKeyring) -> Self {
-        self.erasure_keys = Some(Arc::new(keys));
+        self.erasure_keys = ErasureKeys::given(keys);
         self
     }
 
-    /// The erasure keyring, or [`StorageError::NoErasureKeys`].
-    pub fn erasure_keys(&self) -> Result<&ErasureKeyring, StorageError> {
-        self.erasure_keys
-            .as_deref()
-            .ok_or(StorageError::NoErasureKeys)
+    /// The ledger with a way to load the erasure keyring, called once, on
+    /// the first need for it (a person's tombstone to write or match).
+    pub fn with_erasure_key_loader<F, Fut, E>(mut self, load: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<ErasureKeyring, E>> + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.erasure_keys = ErasureKeys::loaded_by(load);
+        self
+    }
+
+    /// The erasure keyring, loaded if it is not yet; or
+    /// [`StorageError::NoErasureKeys`] for a ledger built without one.
+    pub async fn erasure_keys(&self) -> Result<&ErasureKeyring, StorageError> {
+        self.erasure_keys.get().await
+    }
+
+    /// The erasure keyring if it is already loaded (never loads it).
+    pub fn loaded_erasure_keys(&self) -> Option<&ErasureKeyring> {
+        self.erasure_keys.loaded()
     }
 
     pub fn table_name(&self) -> &str {

@@ -11,6 +11,7 @@
 
 #[cfg(any(test, feature = "testing"))]
 mod batch;
+mod erasure_keys;
 pub mod error;
 pub mod index;
 mod layout;
@@ -23,6 +24,7 @@ pub mod rollup_store;
 pub mod sweep;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tombstones;
 pub mod window_read;
 pub mod window_rollup_store;
 

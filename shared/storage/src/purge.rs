@@ -17,13 +17,12 @@
 //!   under the same key after it was read is never deleted by this walk.
 
 use crate::error::StorageError;
-use crate::layout::{self, Item, PurgeRow, Span, attr, tombstone_attr};
+use crate::layout::{self, Item, PurgeRow, Span};
 use crate::ledger::Ledger;
 use crate::prune::{DeleteOutcome, StopSignal};
 use crate::retry::RetryPolicy;
-use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use domain::{ActorId, PurgeRequest, PurgeScope, Retention, TenantId, Tombstone};
+use domain::{PurgeRequest, PurgeScope, Retention};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -105,7 +104,22 @@ impl Ledger {
         stop: &impl StopSignal,
         retry: RetryPolicy,
     ) -> Result<PurgeRun, StorageError> {
-        let scope = request.scope(self.erasure_keys()?);
+        // A person's purge needs the erasure key, and marks the tenant first:
+        // record reads that mark with the tenant's tombstone.
+        let scope = match &request.actor_id {
+            None => PurgeScope {
+                tenant_id: request.tenant_id.clone(),
+                actor: None,
+            },
+            Some(_) => {
+                let scope = request.scope(self.erasure_keys().await?);
+                self.with_retries(retry, stop, || {
+                    self.mark_people_erased(&scope.tenant_id, now)
+                })
+                .await?;
+                scope
+            }
+        };
         self.with_retries(retry, stop, || self.write_tombstone(&scope, now))
             .await?;
         // Every row in scope, whatever its time: record accepts times up to
@@ -133,48 +147,6 @@ impl Ledger {
         Ok(run)
     }
 
-    /// Every tombstone, strongly consistent. An unreadable one is an error
-    /// of its own, so the caller can count it and go on.
-    pub async fn tombstones(&self) -> Result<Vec<Result<Tombstone, StorageError>>, StorageError> {
-        let items = self
-            .projected_query(layout::PURGE_PARTITION, &layout::TOMBSTONE_PROJECTION, None)
-            .await?;
-        Ok(items
-            .iter()
-            .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
-            .collect())
-    }
-
-    /// The tombstones that can cover a milestone of `tenant` by `actor` (the
-    /// tenant's own and that person's), strongly consistent, in one
-    /// BatchGetItem: what record reads before its put. An unreadable one is
-    /// an error: whether it covers the milestone cannot be told.
-    pub async fn tombstones_covering(
-        &self,
-        tenant: &TenantId,
-        actor: &ActorId,
-    ) -> Result<Vec<Tombstone>, StorageError> {
-        let keys = PurgeScope::covering(tenant, actor, self.erasure_keys()?)
-            .iter()
-            .map(layout::tombstone_key)
-            .collect();
-        let (items, _) = self.batch_get_read(keys, true).await?;
-        items
-            .iter()
-            .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
-            .collect()
-    }
-
-    /// Marks a tombstone's purge done (prune finished what a caller left).
-    pub async fn mark_tombstone_done(
-        &self,
-        tombstone: &Tombstone,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        self.mark_done(&tombstone.scope, tombstone.purged_at, now)
-            .await
-    }
-
     /// Deletes the rows in `scope` that occurred before `before`, page by
     /// page, until done or told to stop. Never returns early on a failure:
     /// a page that fails is counted, and the walk goes on.
@@ -188,16 +160,25 @@ impl Ledger {
         retry: RetryPolicy,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
-        // Whose rows these are is judged with the key the scope's digest was
-        // made with: without it, nothing can be judged, and nothing goes.
-        let matcher = match self
-            .erasure_keys()
-            .and_then(|keys| Ok(scope.matcher(keys)?))
-        {
+        // A person's rows are judged with the key the scope's digest was made
+        // with: without it, nothing can be judged, and nothing goes.
+        let keys = if scope.needs_keys() {
+            match self.erasure_keys().await {
+                Ok(keys) => Some(keys),
+                Err(error) => {
+                    run.finished = false;
+                    run.error = Some(error);
+                    return run;
+                }
+            }
+        } else {
+            None
+        };
+        let matcher = match scope.matcher(keys) {
             Ok(matcher) => matcher,
-            Err(error) => {
+            Err(unknown) => {
                 run.finished = false;
-                run.error = Some(error);
+                run.error = Some(unknown.into());
                 return run;
             }
         };
@@ -385,116 +366,6 @@ impl Ledger {
         .await
     }
 
-    /// Every item of `partition` with only the attributes `projection`
-    /// names, strongly consistent, every page.
-    async fn projected_query(
-        &self,
-        partition: &str,
-        projection: &[&str],
-        limit: Option<i32>,
-    ) -> Result<Vec<Item>, StorageError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .projected_page(partition, projection, limit, start)
-                .await?;
-            items.extend(page.items().iter().cloned());
-            match page.last_evaluated_key {
-                Some(next) if !next.is_empty() => start = Some(next),
-                _ => return Ok(items),
-            }
-        }
-    }
-
-    /// One page of `partition`, strongly consistent, asking for exactly the
-    /// attributes `projection` names (`Select: SPECIFIC_ATTRIBUTES`): the
-    /// roles of prune and purge may read no other (`dynamodb:Attributes`).
-    async fn projected_page(
-        &self,
-        partition: &str,
-        projection: &[&str],
-        limit: Option<i32>,
-        start: Option<Item>,
-    ) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, StorageError> {
-        let mut query = self
-            .client
-            .query()
-            .table_name(&self.table_name)
-            .key_condition_expression("#p0 = :pk")
-            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-            .consistent_read(true)
-            .select(aws_sdk_dynamodb::types::Select::SpecificAttributes)
-            .set_limit(limit)
-            .set_exclusive_start_key(start);
-        let mut names = Vec::new();
-        for (i, name) in std::iter::once(&attr::TENANT_ID)
-            .chain(projection.iter().filter(|n| **n != attr::TENANT_ID))
-            .enumerate()
-        {
-            let placeholder = format!("#p{i}");
-            query = query.expression_attribute_names(&placeholder, *name);
-            names.push(placeholder);
-        }
-        query
-            .projection_expression(names.join(", "))
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("Query", e))
-    }
-
-    async fn write_tombstone(
-        &self,
-        scope: &PurgeScope,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        // Kept past the longest retention any stack can have, whatever this
-        // one's is now: no milestone that occurred before the purge can be
-        // recorded after that (record refuses rows older than the retention).
-        let expires_at = Tombstone::expires_at(now).timestamp();
-        self.client
-            .update_item()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::tombstone_key(scope)))
-            .update_expression("SET #purged_at = :now, #expires = :expires REMOVE #done_at")
-            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
-            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
-            .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
-            .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-        Ok(())
-    }
-
-    /// Marks the tombstone's purge done, only if it is still the purge of
-    /// `purged_at` (a later purge of the scope is not done yet).
-    async fn mark_done(
-        &self,
-        scope: &PurgeScope,
-        purged_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        self.client
-            .update_item()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::tombstone_key(scope)))
-            .update_expression("SET #done_at = :now")
-            .condition_expression("#purged_at = :purged_at")
-            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
-            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
-            .expression_attribute_values(
-                ":purged_at",
-                AttributeValue::S(domain::format_millis(purged_at)),
-            )
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-        Ok(())
-    }
-
     /// Bumps the version of `span` outside any transaction: one of its day's
     /// shards, and for an hour one of the hour's too, so every roll-up of the
     /// span and of its day is stale from now on.
@@ -563,26 +434,6 @@ impl Ledger {
                 Err(error) => return Err(error),
             }
         }
-    }
-
-    /// Every item of a bookkeeping partition, strongly consistent.
-    pub(crate) async fn bookkeeping_items(
-        &self,
-        partition: &str,
-    ) -> Result<Vec<Item>, StorageError> {
-        self.client
-            .query()
-            .table_name(&self.table_name)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", attr::TENANT_ID)
-            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<Item>, _>>()
-            .await
-            .map_err(|e| StorageError::dynamo("Query", e))
     }
 }
 

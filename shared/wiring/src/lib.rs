@@ -7,7 +7,7 @@ pub mod secrets;
 pub mod settings;
 
 pub use logging::init_logging;
-pub use secrets::erasure_keyring;
+pub use secrets::KeyringSource;
 
 use domain::{KeyringError, Retention, RetentionError};
 use std::env;

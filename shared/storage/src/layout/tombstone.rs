@@ -5,6 +5,12 @@
 //! id>#<actor digest>` for one person (`#` is outside the identifier and key
 //! id charsets, so none of them collide). It never holds an actor id, only
 //! its keyed digest and the id of the key it was made with.
+//!
+//! Beside a tenant's tombstones of people, one marker, `<tenant_id>#people`,
+//! says that some person of the tenant was erased (nothing more), and lives
+//! as long as the latest of them. It is written before the person's
+//! tombstone, so record reads it with the tenant's tombstone in one read,
+//! and needs the erasure key only for a tenant where someone was erased.
 
 use super::fields::{invalid, parse_instant, required_s, wrong_type};
 use super::index::PruneKey;
@@ -69,6 +75,32 @@ pub(crate) fn tombstone_key(scope: &PurgeScope) -> Item {
         ),
         (attr::EVENT_KEY.to_owned(), AttributeValue::S(sort)),
     ])
+}
+
+/// The marker's sort-key suffix (never a key id followed by a digest: it has
+/// no second `#`).
+const PEOPLE_MARKER: &str = "people";
+
+/// The key of `tenant`'s marker that some person of it was erased.
+pub(crate) fn people_marker_key(tenant: &TenantId) -> Item {
+    HashMap::from([
+        (
+            attr::TENANT_ID.to_owned(),
+            AttributeValue::S(PURGE_PARTITION.to_owned()),
+        ),
+        (
+            attr::EVENT_KEY.to_owned(),
+            AttributeValue::S(format!("{}#{PEOPLE_MARKER}", tenant.as_str())),
+        ),
+    ])
+}
+
+/// Whether a `#purge` item is a tenant's people marker, not a tombstone.
+pub(crate) fn is_people_marker(item: &Item) -> bool {
+    item.get(attr::EVENT_KEY)
+        .and_then(|v| v.as_s().ok())
+        .and_then(|sort| sort.split_once('#'))
+        .is_some_and(|(_, rest)| rest == PEOPLE_MARKER)
 }
 
 pub(crate) fn tombstone_from_item(item: &Item) -> Result<Tombstone, ItemError> {
@@ -140,6 +172,15 @@ mod tests {
             actor_id: actor.map(|a| ActorId::parse(a).expect("id")),
         }
         .scope(&domain::testing::erasure_keyring())
+    }
+
+    #[test]
+    fn the_people_marker_is_told_from_every_tombstone() {
+        let tenant = TenantId::parse("t-1").expect("id");
+        assert!(is_people_marker(&people_marker_key(&tenant)));
+        for scope in [scope(None), scope(Some("people"))] {
+            assert!(!is_people_marker(&tombstone_key(&scope)));
+        }
     }
 
     #[test]
