@@ -94,12 +94,14 @@ def load_tombstones(dynamodb, table):
     for page in pages:
         for item in page.get("Items", []):
             scope = item.get("event_key", {}).get("S", "")
+            tenant, _, person = scope.partition("#")
+            if person:
+                # A person's tombstone, or the tenant's marker that someone was erased.
+                continue
             purged_at = instant(item.get("purged_at", {}).get("S"))
             if not scope or purged_at is None:
                 raise ValueError(f"an unreadable purge tombstone: {scope or '?'}")
-            tenant, _, person = scope.partition("#")
-            if not person:
-                tombstones.append((tenant, purged_at))
+            tombstones.append((tenant, purged_at))
     return tombstones
 
 

@@ -289,11 +289,24 @@ async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() 
         .expect("prune's outcome line");
     assert_eq!(line["fields"]["outcome"], "tombstones_failed", "{line}");
     assert_eq!(line["level"], "WARN", "{line}");
-    let metric = output
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .find(|doc| doc.get(wiring::emf::metric::TOMBSTONES_FAILED).is_some())
-        .expect("the TombstonesFailed metric");
+    // Metrics are flushed after the response: poll (bounded) for the document.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let metric = loop {
+        let found = watcher
+            .output()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|doc| doc.get(wiring::emf::metric::TOMBSTONES_FAILED).is_some());
+        if let Some(doc) = found {
+            break doc;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no TombstonesFailed metric within 20 s:\n{}",
+            watcher.output()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert_eq!(
         metric[wiring::emf::metric::TOMBSTONES_FAILED],
         1,
