@@ -308,8 +308,8 @@ async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() 
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert_eq!(
-        metric[wiring::emf::metric::TOMBSTONES_FAILED],
-        1,
+        metric[wiring::emf::metric::TOMBSTONES_FAILED].as_f64(),
+        Some(1.0),
         "{metric}"
     );
     assert_eq!(metric[wiring::emf::FUNCTION_DIMENSION], "prune", "{metric}");
