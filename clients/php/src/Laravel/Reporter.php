@@ -10,9 +10,11 @@ use Illuminate\Contracts\Debug\ExceptionHandler;
 use Psr\Log\LoggerInterface;
 
 /**
- * Where recording problems go: one log line each (the event and the rejection
- * code and field; never ids or metadata values), and the host's exception
- * handler, so error tracking sees a rejection (a host-app bug) once.
+ * Where recording problems go, so an operator can live with them: a try
+ * that will be retried is one WARNING line (the event, the attempt and the
+ * error's message: no stack trace) and nothing reported; a final failure is
+ * reported once; a rejection (a host-app bug) is one ERROR line with its code
+ * and field, and reported once. Never an id or a metadata value.
  */
 final class Reporter
 {
@@ -32,12 +34,25 @@ final class Reporter
         $this->handler->report(new MilestoneRejected(sprintf('the adoption ledger rejected a %s milestone: %s on %s', $event, $result->code, $result->field)));
     }
 
-    public function gaveUp(string $event, \Throwable $error): void
+    /** A try failed and will be retried: one WARNING line, nothing reported. */
+    public function willRetry(string $event, \Throwable $error, int $attempt, int $tries): void
     {
-        $this->log->error('adoption-ledger: milestone not recorded', [
+        $this->log->warning('adoption-ledger: milestone not recorded yet, will retry', [
             'event' => $event,
+            'attempt' => $attempt,
+            'tries' => $tries,
             'error' => $error->getMessage(),
         ]);
+    }
+
+    /**
+     * The last try failed (or there was no retry): reported once, which the
+     * host's exception handler logs as one ERROR and sends to its error
+     * tracking. No line of its own beside it.
+     */
+    public function gaveUp(string $event, \Throwable $error): void
+    {
+        $this->handler->report(new MilestoneNotRecorded(sprintf('adoption-ledger: milestone not recorded: a %s milestone, after its last try: %s', $event, $error->getMessage())));
     }
 
     /** A purge the function refused (a host-app bug: an id that is not one). Never the ids. */
@@ -51,10 +66,16 @@ final class Reporter
         $this->handler->report(new MilestoneRejected(sprintf('the adoption ledger rejected a %s purge: %s on %s', $scope, $result->code, $result->field)));
     }
 
+    /** A purge not finished after its last try: reported once (as {@see gaveUp}). */
     public function purgeGaveUp(\Throwable $error): void
     {
-        $this->log->error('adoption-ledger: purge not finished after every attempt', [
-            'error' => $error->getMessage(),
-        ]);
+        $this->handler->report(new MilestoneNotRecorded('adoption-ledger: purge not finished after every attempt: '.$error->getMessage()));
+    }
+
+    /** A setting that cannot be understood: reported once, at boot or by the check. */
+    public function misconfigured(string $problem): void
+    {
+        $this->log->error('adoption-ledger: invalid configuration', ['problem' => $problem]);
+        $this->handler->report(new InvalidConfiguration($problem));
     }
 }

@@ -1,2 +1,2 @@
 {{-- A dashboard view: the widget module (with the page's CSP nonce) and the element. --}}
-<x-adoption-summary src="/admin/adoption/summary" />
+<x-adoption-ledger::summary src="/admin/adoption/summary" />

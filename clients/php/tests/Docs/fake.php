@@ -1,6 +1,6 @@
 <?php
 
-use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Milestones;
 
 // In the host app's own feature test:

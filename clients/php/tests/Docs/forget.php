@@ -1,6 +1,6 @@
 <?php
 
-use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 
 // A customer leaves: every row of the tenant.
 AdoptionLedger::forgetTenant($tenant->id);

@@ -1,6 +1,6 @@
 <?php
 
-use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Milestones;
 
 // After the user's action succeeded, e.g. in the controller once the report is saved:

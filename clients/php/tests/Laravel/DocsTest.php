@@ -4,8 +4,8 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Tests\Laravel;
 
-use AdoptionLedger\Laravel\AdoptionLedger;
-use AdoptionLedger\Laravel\AuthorizeSummary;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
+use AdoptionLedger\Laravel\Http\AuthorizeSummary;
 use Illuminate\Auth\GenericUser;
 use Illuminate\Contracts\Auth\Access\Gate;
 use AdoptionLedger\Milestones;
@@ -32,6 +32,7 @@ final class DocsTest extends TestCase
     protected function tearDown(): void
     {
         AdoptionLedger::clearResolvedInstances();
+        TestApp::release();
     }
 
     public function testEveryPhpOrBladeBlockInTheDocsIsAMarkedSnippetWithTheFilesText(): void

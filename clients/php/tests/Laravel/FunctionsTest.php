@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Tests\Laravel;
 
-use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Laravel\MilestoneRejected;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\Milestones;
@@ -48,6 +48,7 @@ final class FunctionsTest extends TestCase
     {
         $this->outage(false);
         AdoptionLedger::clearResolvedInstances();
+        TestApp::release();
     }
 
     public function testEveryEventLandsExactlyOneRowWithTheExpectedFieldsAfterTheCommit(): void
@@ -83,6 +84,28 @@ final class FunctionsTest extends TestCase
             self::assertEquals((array) $payload['metadata'], $row['metadata']);
         }
         self::assertSame([], $this->rows('tenant-rolledback'));
+        self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
+    }
+
+    /** On `sync`, a new app's queue connection: nothing for a rolled-back action, one row for a committed one. */
+    public function testOnSyncARolledBackActionLandsNoRowAndACommittedOneLandsOne(): void
+    {
+        $this->app['config']->set('adoption-ledger.queue.connection', 'sync');
+        AdoptionLedger::clearResolvedInstances();
+        $this->app->forgetInstance(\AdoptionLedger\Laravel\Ledger::class);
+        [$milestone] = CatalogExamples::oneOfEach(new \DateTimeImmutable('-2 minutes'), 'syncrollback');
+        try {
+            DB::transaction(static function () use ($milestone): void {
+                AdoptionLedger::record($milestone);
+                throw new \RuntimeException('the user action failed');
+            });
+        } catch (\RuntimeException) {
+        }
+        self::assertSame([], $this->rows('tenant-syncrollback'), 'no row for a rolled-back action');
+        DB::transaction(static function () use ($milestone): void {
+            AdoptionLedger::record($milestone);
+        });
+        self::assertCount(1, $this->rows('tenant-syncrollback'), 'one row, sent after the commit');
         self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
     }
 

@@ -6,7 +6,7 @@ namespace AdoptionLedger\Tests\Laravel;
 
 use AdoptionLedger\Aws\Http;
 use AdoptionLedger\Aws\SummaryApi;
-use AdoptionLedger\Laravel\AdoptionLedger;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Laravel\AdoptionLedgerServiceProvider;
 use AdoptionLedger\Laravel\Ledger;
 use AdoptionLedger\Tests\CatalogExamples;
@@ -34,6 +34,7 @@ final class PackageTest extends TestCase
     protected function tearDown(): void
     {
         AdoptionLedger::clearResolvedInstances();
+        TestApp::release();
     }
 
     public function testTheServiceProviderAndTheFacadeAreDiscoveredFromComposerMetadata(): void
@@ -73,7 +74,7 @@ final class PackageTest extends TestCase
 
     public function testTheComponentLoadsTheWidgetWithThePagesNonce(): void
     {
-        file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-summary src="/admin/adoption/summary" nonce="n0nce-123" windows="7d,30d" />');
+        file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-ledger::summary src="/admin/adoption/summary" nonce="n0nce-123" windows="7d,30d" />');
         $html = view('page')->render();
         self::assertStringContainsString('<script type="module" src="/vendor/adoption-ledger/adoption-summary.js" nonce="n0nce-123"></script>', $html);
         self::assertStringContainsString('<adoption-summary src="/admin/adoption/summary" windows="7d,30d"  nonce="n0nce-123"></adoption-summary>', $html);
@@ -131,6 +132,9 @@ final class PackageTest extends TestCase
             $statuses[] = $this->get('/adoption/summary?window=24h')->getStatusCode();
         }
         self::assertSame([200, 200, 200, 429, 429], $statuses);
+        $throttled = $this->get('/adoption/summary?window=24h');
+        self::assertSame(429, $throttled->getStatusCode());
+        self::assertStringContainsString('no-store', (string) $throttled->headers->get('cache-control'), 'a 429 is not cached either');
     }
 
     /** Direct mode (no queue) against an endpoint that accepts and never answers. */
@@ -154,6 +158,7 @@ final class PackageTest extends TestCase
 
     private function summaryUpstream(callable $answer): void
     {
+        $this->app['config']->set('adoption-ledger.summary_url', 'https://summary.example.test');
         $this->app->instance(SummaryApi::class, new SummaryApi(
             ['region' => 'eu-west-1', 'endpoint' => 'https://summary.example.test', 'accessKeyId' => 'AKIDEXAMPLE', 'accessKeySecret' => 'secret'],
             null,

@@ -8,12 +8,12 @@ use AdoptionLedger\Aws\LambdaApi;
 use AdoptionLedger\Aws\SummaryApi;
 use AdoptionLedger\ErasureScope;
 use AdoptionLedger\InvalidErasure;
-use AdoptionLedger\Laravel\AdoptionLedger;
-use AdoptionLedger\Laravel\ErasureLock;
-use AdoptionLedger\Laravel\ForgetActor;
-use AdoptionLedger\Laravel\ForgetTenant;
+use AdoptionLedger\Laravel\Facades\AdoptionLedger;
+use AdoptionLedger\Laravel\Jobs\ErasureLock;
+use AdoptionLedger\Laravel\Jobs\ForgetActor;
+use AdoptionLedger\Laravel\Jobs\ForgetTenant;
 use AdoptionLedger\Laravel\MilestoneRejected;
-use AdoptionLedger\Laravel\RecordMilestone;
+use AdoptionLedger\Laravel\Jobs\RecordMilestone;
 use AdoptionLedger\Purger;
 use AdoptionLedger\RecordResult;
 use AdoptionLedger\Tests\CatalogExamples;
@@ -51,6 +51,7 @@ final class SafeDefaultsTest extends TestCase
     protected function tearDown(): void
     {
         AdoptionLedger::clearResolvedInstances();
+        TestApp::release();
     }
 
     public function testTheForgetCommandRefusesAnEmptyOrBlankActorAndErasesNothing(): void
@@ -58,14 +59,14 @@ final class SafeDefaultsTest extends TestCase
         $this->lambda(static fn (): MockResponse => new MockResponse('{"status":"done","rows_deleted":9}'));
         foreach (['', '   '] as $actor) {
             $exit = $this->artisan('adoption-ledger:forget', ['tenant' => 't-42', '--actor' => $actor, '--force' => true]);
-            $output = $this->output();
+            $output = $this->printed();
             self::assertSame(2, $exit, "--actor='$actor' is invalid input: $output");
             self::assertStringContainsString('actor_id is empty', $output);
             self::assertStringContainsString('leave --actor out', $output);
         }
         $exit = $this->artisan('adoption-ledger:forget', ['tenant' => ' ', '--force' => true]);
         self::assertSame(2, $exit, 'a blank tenant is invalid input');
-        self::assertStringContainsString('tenant_id is empty', $this->output());
+        self::assertStringContainsString('tenant_id is empty', $this->printed());
         self::assertSame([], $this->calls, 'purge was never invoked');
     }
 
@@ -75,11 +76,11 @@ final class SafeDefaultsTest extends TestCase
         $this->app['env'] = 'production';
         $exit = $this->artisan('adoption-ledger:forget', ['tenant' => 't-42', '--no-interaction' => true]);
         self::assertSame(1, $exit, 'not confirmed: nothing done');
-        self::assertStringContainsString('This erases every milestone of tenant t-42, for good.', $this->output());
+        self::assertStringContainsStringIgnoringCase('This erases every milestone of tenant t-42, for good.', $this->printed());
         self::assertSame([], $this->calls, 'purge was never invoked');
 
         $exit = $this->artisan('adoption-ledger:forget', ['tenant' => 't-42', '--actor' => 'u-7', '--force' => true]);
-        self::assertSame(0, $exit, $this->output());
+        self::assertSame(0, $exit, $this->printed());
         self::assertCount(1, $this->calls);
         self::assertSame(['scope' => 'actor', 'tenant_id' => 't-42', 'actor_id' => 'u-7'], json_decode($this->calls[0]['body'], true));
     }
@@ -87,7 +88,7 @@ final class SafeDefaultsTest extends TestCase
     public function testOutsideProductionTheForgetCommandNamesTheScopeInTheRequest(): void
     {
         $this->lambda(static fn (): MockResponse => new MockResponse('{"status":"done","rows_deleted":3}'));
-        self::assertSame(0, $this->artisan('adoption-ledger:forget', ['tenant' => 't-42']), $this->output());
+        self::assertSame(0, $this->artisan('adoption-ledger:forget', ['tenant' => 't-42']), $this->printed());
         self::assertSame(['scope' => 'tenant', 'tenant_id' => 't-42'], json_decode($this->calls[0]['body'], true));
     }
 
@@ -113,6 +114,7 @@ final class SafeDefaultsTest extends TestCase
 
     public function testTheSummaryRouteMountedAsAOneLinerAnswers401Or403NeverData(): void
     {
+        $this->app['config']->set('adoption-ledger.summary_url', 'https://summary.example.test');
         $this->app->instance(SummaryApi::class, new SummaryApi(
             ['region' => 'eu-west-1', 'endpoint' => 'https://summary.example.test', 'accessKeyId' => 'AKIDEXAMPLE', 'accessKeySecret' => 'secret'],
             null,
@@ -184,7 +186,7 @@ final class SafeDefaultsTest extends TestCase
     public function testTheCheckCommandRunsNothingAndChecksRecordAndPurge(): void
     {
         $this->lambda(static fn (): MockResponse => new MockResponse('', ['http_code' => 204]));
-        self::assertSame(0, $this->artisan('adoption-ledger:check'), $this->output());
+        self::assertSame(0, $this->artisan('adoption-ledger:check'), $this->printed());
         self::assertCount(2, $this->calls);
         foreach ($this->calls as $call) {
             self::assertSame('DryRun', $call['headers']['x-amz-invocation-type'], 'Lambda checks the permission and runs nothing');
@@ -199,7 +201,7 @@ final class SafeDefaultsTest extends TestCase
             ? new MockResponse('{"__type":"AccessDeniedException"}', ['http_code' => 403])
             : new MockResponse('', ['http_code' => 204]));
         self::assertSame(1, $this->artisan('adoption-ledger:check'));
-        self::assertStringContainsString('HostAppPurgeInvokePolicyArn', $this->output());
+        self::assertStringContainsString('HostAppPurgeInvokePolicyArn', $this->printed());
     }
 
     public function testAPurgedMilestoneIsDoneNeitherRetriedNorReported(): void
@@ -247,7 +249,7 @@ final class SafeDefaultsTest extends TestCase
     }
 
     /** What the last command printed (read once: the buffer empties). */
-    private function output(): string
+    private function printed(): string
     {
         return $this->app->make(ConsoleKernel::class)->output();
     }

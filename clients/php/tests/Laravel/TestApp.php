@@ -22,6 +22,9 @@ use Illuminate\Support\Facades\Schema;
  */
 final class TestApp
 {
+    /** Apps made since the last {@see TestApp::release()}: each set error and exception handlers. */
+    private static int $made = 0;
+
     /** @param array<string, mixed> $config extra configuration, by dotted key */
     public static function create(array $config = []): Application
     {
@@ -41,6 +44,7 @@ final class TestApp
         $app->singleton(HttpKernelContract::class, \Illuminate\Foundation\Http\Kernel::class);
         $app->singleton(ExceptionHandler::class, RecordingHandler::class);
         $app->make(ConsoleKernelContract::class)->bootstrap();
+        ++self::$made;
         $app['auth']->viaRequest('nobody', static fn () => null);
         foreach ($config as $key => $value) {
             $app['config']->set($key, $value);
@@ -85,7 +89,11 @@ final class TestApp
             ],
             'queue' => [
                 'default' => 'database',
-                'connections' => ['database' => ['driver' => 'database', 'table' => 'jobs', 'queue' => 'default', 'retry_after' => 90, 'after_commit' => false]],
+                'connections' => [
+                    'database' => ['driver' => 'database', 'table' => 'jobs', 'queue' => 'default', 'retry_after' => 90, 'after_commit' => false],
+                    // A new Laravel app's default connection.
+                    'sync' => ['driver' => 'sync'],
+                ],
                 'failed' => ['driver' => 'database-uuids', 'database' => 'sqlite', 'table' => 'failed_jobs'],
             ],
             'cache' => ['default' => 'array', 'stores' => ['array' => ['driver' => 'array', 'serialize' => true]], 'prefix' => 'test'],
@@ -137,6 +145,28 @@ final class TestApp
         }
 
         return $user;
+    }
+
+    /**
+     * Restores the error and exception handlers every app made since the last
+     * call set (Laravel's bootstrap sets one of each), as Laravel's own test
+     * case does: PHPUnit 11 flags a test that leaves them.
+     */
+    public static function release(): void
+    {
+        for (; self::$made > 0; --self::$made) {
+            restore_error_handler();
+            restore_exception_handler();
+        }
+    }
+
+    /** The database table a host's own action writes, to see it kept or rolled back. */
+    public static function createActionsTable(): void
+    {
+        Schema::create('actions', static function (Blueprint $table): void {
+            $table->id();
+            $table->string('name');
+        });
     }
 
     /** The lines the app logged. */

@@ -2,16 +2,19 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Commands;
 
 use AdoptionLedger\Aws\LambdaApi;
+use AdoptionLedger\Aws\SummaryApi;
+use AdoptionLedger\Laravel\AdoptionLedgerServiceProvider;
 use AdoptionLedger\RecordingFailed;
 use Illuminate\Console\Command;
 
 /**
- * `php artisan adoption-ledger:check`: proves that the record and purge
- * functions the configuration names exist and that this server's role may
- * invoke them. It uses Lambda's `DryRun` invocation type, which checks both
+ * `php artisan adoption-ledger:check`: reports a setting it cannot
+ * understand, proves that the record and purge functions the configuration
+ * names exist and that this server's role may invoke them, and, when a
+ * summary URL is set, that the summary API answers this server's role. It uses Lambda's `DryRun` invocation type, which checks both
  * without running the function: nothing is written, nothing is counted, and
  * no alarm fires.
  *
@@ -32,12 +35,16 @@ final class CheckCommand extends Command
         'purge_function' => ['purge', 'HostAppPurgeInvokePolicyArn'],
     ];
 
-    public function handle(LambdaApi $lambda): int
+    public function handle(LambdaApi $lambda, SummaryApi $summary): int
     {
-        if ('lambda' !== config('adoption-ledger.driver')) {
-            $this->warn(sprintf('The driver is "%s": nothing is sent to AWS. Checking the functions anyway.', var_export(config('adoption-ledger.driver'), true)));
-        }
         $failed = 0;
+        foreach (AdoptionLedgerServiceProvider::problems() as $problem) {
+            ++$failed;
+            $this->error($problem);
+        }
+        if (0 === $failed && 'lambda' !== config('adoption-ledger.driver')) {
+            $this->warn(sprintf('The driver is %s: nothing is sent to AWS. Checking the functions anyway.', var_export(config('adoption-ledger.driver'), true)));
+        }
         foreach (self::FUNCTIONS as $key => [$role, $policy]) {
             $function = (string) config("adoption-ledger.$key");
             try {
@@ -60,7 +67,38 @@ final class CheckCommand extends Command
             $this->info(sprintf('%s (the %s function) exists and may be invoked (DryRun, HTTP %d: nothing ran).', $function, $role, $status));
         }
 
+        $failed += $this->checkSummary($summary) ? 0 : 1;
+
         return 0 === $failed ? self::SUCCESS : self::FAILURE;
+    }
+
+    /** The summary API, when a URL is set: one read of the 24h summary (it writes nothing, counts nothing). */
+    private function checkSummary(SummaryApi $summary): bool
+    {
+        $url = config('adoption-ledger.summary_url');
+        if (!\is_string($url) || '' === trim($url)) {
+            $this->line('The summary API is not checked: ADOPTION_LEDGER_SUMMARY_URL is not set (the dashboard route needs it).');
+
+            return true;
+        }
+        try {
+            $answer = $summary->summary('24h');
+        } catch (\RuntimeException $error) {
+            $this->error('The summary API did not answer: '.$error->getMessage());
+
+            return false;
+        }
+        if (200 === $answer['status']) {
+            $this->info(sprintf('The summary API at %s answers (GET /summary?window=24h: 200).', $url));
+
+            return true;
+        }
+        $this->error(sprintf('The summary API at %s answered HTTP %d.', $url, $answer['status']));
+        if (403 === $answer['status']) {
+            $this->line("This server's role may not call it: attach the stack's DashboardSummaryInvokePolicyArn to the role.");
+        }
+
+        return false;
     }
 
     /** Whether the function refused an empty request as a missing field (the local fallback). */

@@ -2,9 +2,10 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Jobs;
 
 use AdoptionLedger\ErasureScope;
+use AdoptionLedger\Laravel\Reporter;
 use AdoptionLedger\Purger;
 use Illuminate\Bus\Queueable;
 use Illuminate\Contracts\Queue\ShouldBeEncrypted;
@@ -12,11 +13,8 @@ use Illuminate\Contracts\Queue\ShouldQueue;
 use Illuminate\Foundation\Bus\Dispatchable;
 use Illuminate\Queue\InteractsWithQueue;
 
-/**
- * Erases one person's milestones within one tenant (GDPR Art. 17), through
- * purge, until done. Dispatch one per tenant the person acted in.
- */
-final class ForgetActor implements ShouldQueue, ShouldBeEncrypted
+/** Erases every milestone of a tenant (offboarding), through purge, until done. */
+final class ForgetTenant implements ShouldQueue, ShouldBeEncrypted
 {
     use Dispatchable;
     use ForgetData;
@@ -24,14 +22,14 @@ final class ForgetActor implements ShouldQueue, ShouldBeEncrypted
     use Queueable;
 
     /** @param list<int> $backoff */
-    public function __construct(public readonly string $tenantId, public readonly string $actorId, int $retryHours = 24, array $backoff = [10, 30, 60, 120, 300])
+    public function __construct(public readonly string $tenantId, int $retryHours = 24, array $backoff = [10, 30, 60, 120, 300])
     {
-        ErasureScope::actor($this->tenantId, $this->actorId);
+        ErasureScope::tenant($this->tenantId);
         $this->retries($retryHours, $backoff);
     }
 
     public function handle(Purger $purger, Reporter $reporter): void
     {
-        $this->forget($purger, $reporter, ErasureScope::actor($this->tenantId, $this->actorId));
+        $this->forget($purger, $reporter, ErasureScope::tenant($this->tenantId));
     }
 }

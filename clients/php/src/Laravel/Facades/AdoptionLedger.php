@@ -2,10 +2,14 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Facades;
 
+use AdoptionLedger\Laravel\AfterCommit;
+use AdoptionLedger\Laravel\Contracts\Ledger as LedgerContract;
+use AdoptionLedger\Laravel\Testing\AdoptionLedgerFake;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\RecordResult;
+use Illuminate\Container\Container;
 use Illuminate\Support\Facades\Facade;
 
 /**
@@ -13,21 +17,28 @@ use Illuminate\Support\Facades\Facade;
  * @method static RecordResult recordNow(Milestone $milestone)
  * @method static void         assertRecorded(string $event, ?callable $callback = null)
  * @method static void         assertRecordedTimes(string $event, int $times)
+ * @method static void         assertNotRecorded(string $event, ?callable $callback = null)
  * @method static void         assertNothingRecorded()
  * @method static void         forgetTenant(string $tenantId)
  * @method static void         forgetActor(string $tenantId, string $actorId)
  * @method static void         assertTenantForgotten(string $tenantId)
  * @method static void         assertActorForgotten(string $tenantId, string $actorId)
+ * @method static void         assertTenantNotForgotten(string $tenantId)
+ * @method static void         assertActorNotForgotten(string $tenantId, string $actorId)
+ * @method static void         assertNothingForgotten()
  *
- * @see Ledger
+ * @see LedgerContract
  * @see AdoptionLedgerFake
  */
 final class AdoptionLedger extends Facade
 {
-    /** Swaps the ledger for a fake that keeps what would be recorded, for the host's own tests. */
+    /**
+     * Swaps the ledger for a fake that keeps what would be recorded (after
+     * the database commit, as the ledger sends it), for the host's own tests.
+     */
     public static function fake(): AdoptionLedgerFake
     {
-        $fake = new AdoptionLedgerFake();
+        $fake = new AdoptionLedgerFake(new AfterCommit(static::getFacadeApplication() ?? Container::getInstance()));
         static::swap($fake);
 
         return $fake;
@@ -35,6 +46,6 @@ final class AdoptionLedger extends Facade
 
     protected static function getFacadeAccessor(): string
     {
-        return Ledger::class;
+        return LedgerContract::class;
     }
 }

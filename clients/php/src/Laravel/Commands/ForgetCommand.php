@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Commands;
 
 use AdoptionLedger\ErasureScope;
 use AdoptionLedger\InvalidErasure;

@@ -2,16 +2,16 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\View;
 
 use Illuminate\View\Component;
 
 /**
- * `<x-adoption-summary src="..." />`: the widget's module and element, with
+ * `<x-adoption-ledger::summary src="..." />`: the widget's module and element, with
  * the page's CSP nonce on the script (and on the element, for browsers
  * without constructed stylesheets).
  */
-final class AdoptionSummaryComponent extends Component
+final class Summary extends Component
 {
     public string $nonce;
 

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Http;
 
 use Illuminate\Contracts\Auth\Access\Gate;
 use Illuminate\Http\JsonResponse;

@@ -2,9 +2,10 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Jobs;
 
 use AdoptionLedger\ErasureScope;
+use AdoptionLedger\Laravel\Reporter;
 use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Purger;
 use Illuminate\Queue\Jobs\SyncJob;

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Http;
 
 use AdoptionLedger\Aws\SummaryApi;
 use Illuminate\Contracts\Cache\Repository as Cache;
@@ -31,17 +31,26 @@ final class SummaryController
         private readonly Cache $cache,
         private readonly LoggerInterface $log,
         private readonly int $cacheSeconds,
+        private readonly mixed $summaryUrl,
     ) {
     }
 
     public function __invoke(Request $request): JsonResponse
     {
-        $window = $request->query('window', '7d');
+        $window = $request->query('window');
         if (!\is_string($window) || !\in_array($window, self::WINDOWS, true)) {
             return $this->answer(400, ['error' => [
                 'code' => 'invalid_window',
                 'message' => 'window must be one of: '.implode(', ', self::WINDOWS),
                 'allowed_windows' => self::WINDOWS,
+            ]]);
+        }
+        if (!\is_string($this->summaryUrl) || '' === trim($this->summaryUrl)) {
+            $this->log->error('adoption-ledger: ADOPTION_LEDGER_SUMMARY_URL is not set');
+
+            return $this->answer(503, ['error' => [
+                'code' => 'not_configured',
+                'message' => "ADOPTION_LEDGER_SUMMARY_URL (adoption-ledger.summary_url) is not set: set it to the stack's SummaryApiUrl output",
             ]]);
         }
         $key = 'adoption-ledger:summary:'.$window;

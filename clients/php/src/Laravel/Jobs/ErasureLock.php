@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Jobs;
 
 use Illuminate\Queue\Middleware\WithoutOverlapping;
 

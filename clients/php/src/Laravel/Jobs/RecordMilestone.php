@@ -2,8 +2,9 @@
 
 declare(strict_types=1);
 
-namespace AdoptionLedger\Laravel;
+namespace AdoptionLedger\Laravel\Jobs;
 
+use AdoptionLedger\Laravel\Reporter;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\Recorder;
 use AdoptionLedger\RecordingFailed;
@@ -12,13 +13,21 @@ use Illuminate\Contracts\Queue\ShouldBeEncrypted;
 use Illuminate\Contracts\Queue\ShouldQueue;
 use Illuminate\Foundation\Bus\Dispatchable;
 use Illuminate\Queue\InteractsWithQueue;
+use Illuminate\Queue\Jobs\SyncJob;
 
 /**
  * Records one milestone from the queue, after the database commit that made
- * it true. A rejection is reported once and never retried (sending it again
- * cannot change the answer); a failure to store is retried with backoff, and
- * after the last try the job lands in `failed_jobs`. A milestone that a purge
- * erased (`purged`) is done: nothing to retry, nothing to report.
+ * it true.
+ *
+ * - A rejection is reported once and never retried (sending it again cannot
+ *   change the answer).
+ * - A failure to store is retried with backoff: each try that will be
+ *   retried is one WARNING line, without a stack trace, and nothing reaches
+ *   error tracking; the last one fails the job (`failed_jobs`), logged as one
+ *   ERROR and reported once.
+ * - On the `sync` connection there is no retry: a failure is the last try.
+ * - A milestone that a purge erased (`purged`) is done: nothing to retry,
+ *   nothing to report.
  *
  * Queued encrypted (`ShouldBeEncrypted`, with the app's key): the actor id
  * and metadata are not readable in the queue's storage or in `failed_jobs`.
@@ -48,19 +57,31 @@ final class RecordMilestone implements ShouldQueue, ShouldBeEncrypted
         return $this->waits;
     }
 
-    /**
-     * @throws RecordingFailed to be retried
-     */
     public function handle(Recorder $recorder, Reporter $reporter): void
     {
-        $result = $recorder->record(Milestone::fromPayload($this->payload));
+        $event = (string) ($this->payload['event'] ?? '?');
+        try {
+            $result = $recorder->record(Milestone::fromPayload($this->payload));
+        } catch (RecordingFailed $error) {
+            $attempt = $this->attempts();
+            if ($this->job instanceof SyncJob || $attempt >= $this->tries) {
+                // The last try: failed() logs and reports it, once.
+                $this->fail($error);
+
+                return;
+            }
+            $reporter->willRetry($event, $error, $attempt, $this->tries);
+            $this->release($this->waits[min($attempt, \count($this->waits)) - 1] ?? 0);
+
+            return;
+        }
         if ($result->isRejected()) {
-            $reporter->rejected($this->payload['event'] ?? '?', $result);
+            $reporter->rejected($event, $result);
         }
     }
 
     public function failed(\Throwable $error): void
     {
-        app(Reporter::class)->gaveUp($this->payload['event'] ?? '?', $error);
+        app(Reporter::class)->gaveUp((string) ($this->payload['event'] ?? '?'), $error);
     }
 }
