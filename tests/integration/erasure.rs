@@ -246,11 +246,26 @@ impl storage::StopSignal for Never {
     }
 }
 
-fn person(tenant: &str, actor: &str) -> domain::PurgeRequest {
-    domain::PurgeRequest {
-        tenant_id: domain::TenantId::parse(tenant).expect("id"),
-        actor_id: Some(ActorId::parse(actor).expect("id")),
-    }
+/// Purges person `u-1` of tenant `t-a` at `at`, straight through storage.
+async fn purge_person(
+    ledger: &storage::Ledger,
+    at: chrono::DateTime<Utc>,
+    stop: &impl storage::StopSignal,
+) -> storage::PurgeRun {
+    let request = domain::PurgeRequest {
+        tenant_id: domain::TenantId::parse("t-a").expect("id"),
+        actor_id: Some(ActorId::parse("u-1").expect("id")),
+    };
+    ledger
+        .purge(
+            &request,
+            at,
+            domain::Retention::default(),
+            stop,
+            storage::RetryPolicy::default(),
+        )
+        .await
+        .expect("the tombstone is written")
 }
 
 /// A tombstone prune cannot honour (here: made with a key the keyring no
@@ -263,18 +278,12 @@ async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() 
         r#"{"current": "gone", "gone": "a-key-removed-too-early-0123456789-abcdefghij"}"#,
     )
     .expect("keyring");
-    let run = table
-        .ledger()
-        .with_erasure_keys(lost_key)
-        .purge(
-            &person("t-a", "u-1"),
-            Utc::now(),
-            domain::Retention::default(),
-            &Never,
-            storage::RetryPolicy::default(),
-        )
-        .await
-        .expect("purge");
+    let run = purge_person(
+        &table.ledger().with_erasure_keys(lost_key),
+        Utc::now(),
+        &Never,
+    )
+    .await;
     assert!(run.finished, "{run:?}");
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     let report = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
@@ -321,17 +330,7 @@ async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_persons_tombstone_a_tenant_purge_covers_is_done_not_unfinished() {
     let table = TestTable::create().await;
-    let run = table
-        .ledger()
-        .purge(
-            &person("t-a", "u-1"),
-            Utc::now() - TimeDelta::hours(2),
-            domain::Retention::default(),
-            &Stopped,
-            storage::RetryPolicy::default(),
-        )
-        .await
-        .expect("the tombstone is written");
+    let run = purge_person(&table.ledger(), Utc::now() - TimeDelta::hours(2), &Stopped).await;
     assert!(!run.finished, "cut off before done: {run:?}");
     let mut watcher = Watcher::start(&dynamodb_endpoint(), &table.name, 90);
     let tenant =
@@ -375,17 +374,7 @@ async fn record_loads_the_erasure_key_only_where_someone_was_erased_and_once() {
         "nobody erased: no key needed"
     );
 
-    table
-        .ledger()
-        .purge(
-            &person("t-a", "u-1"),
-            Utc::now(),
-            domain::Retention::default(),
-            &Never,
-            storage::RetryPolicy::default(),
-        )
-        .await
-        .expect("purge");
+    purge_person(&table.ledger(), Utc::now(), &Never).await;
     for _ in 0..3 {
         let found = lazy
             .tombstones_covering(&tenant("t-a"), &actor)

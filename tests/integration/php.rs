@@ -50,12 +50,17 @@ impl Php {
                 command
             }
             Php::Root { root } => {
-                let mut script = format!("cd {IN_ROOT}/clients/php && exec {program}");
-                for arg in args {
-                    script.push_str(&format!(" '{arg}'"));
-                }
+                // No shell: `env -C` changes into the package's folder inside the root.
                 let mut command = Command::new("chroot");
-                command.arg(root).args(["/bin/sh", "-c", &script]);
+                command
+                    .arg(root)
+                    .args([
+                        "/usr/bin/env",
+                        "-C",
+                        &format!("{IN_ROOT}/clients/php"),
+                        program,
+                    ])
+                    .args(args);
                 command
             }
         }

@@ -52,6 +52,18 @@ impl Ledger {
         self.erasure_keys.get().await
     }
 
+    /// Deletes the item with table key `key`, whatever it holds.
+    pub(crate) async fn delete_key(&self, key: crate::layout::Item) -> Result<(), StorageError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table_name)
+            .set_key(Some(key))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
+        Ok(())
+    }
+
     /// The erasure keyring if it is already loaded (never loads it).
     pub fn loaded_erasure_keys(&self) -> Option<&ErasureKeyring> {
         self.erasure_keys.loaded()

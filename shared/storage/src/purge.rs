@@ -328,15 +328,7 @@ impl Ledger {
                 continue;
             }
             let deleted = self
-                .with_retries(retry, stop, || async {
-                    self.client
-                        .delete_item()
-                        .table_name(&self.table_name)
-                        .set_key(Some(key.clone()))
-                        .send()
-                        .await
-                        .map_err(|e| StorageError::dynamo("DeleteItem", e))
-                })
+                .with_retries(retry, stop, || self.delete_key(key.clone()))
                 .await;
             match deleted {
                 Ok(_) => run.rows_deleted += 1,

@@ -466,13 +466,7 @@ impl Ledger {
         let mut deleted = 0;
         for partition in layout::BOOKKEEPING_PARTITIONS {
             for key in self.bookkeeping_keys(partition, Some(&bound)).await? {
-                self.client
-                    .delete_item()
-                    .table_name(&self.table_name)
-                    .set_key(Some(key))
-                    .send()
-                    .await
-                    .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
+                self.delete_key(key).await?;
                 deleted += 1;
             }
         }

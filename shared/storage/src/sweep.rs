@@ -74,13 +74,7 @@ impl Ledger {
                 run.finished = false;
                 return Ok(run);
             }
-            self.client
-                .delete_item()
-                .table_name(&self.table_name)
-                .set_key(Some(key))
-                .send()
-                .await
-                .map_err(|e| StorageError::dynamo("DeleteItem", e))?;
+            self.delete_key(key).await?;
             run.deleted += 1;
         }
         Ok(run)

@@ -179,20 +179,30 @@ pub fn dynamodb_client_from(
     timeouts: Timeouts,
 ) -> Result<aws_sdk_dynamodb::Client, ConfigError> {
     let sdk = SdkSettings::from_lookup(&lookup, timeouts)?;
-    let mut config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
-        .region(sdk.region)
-        .credentials_provider(sdk.credentials)
-        .http_client(sdk.http_client)
-        .retry_config(sdk.retry)
-        .timeout_config(sdk.timeout);
-    if let Some(endpoint) =
-        lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"))
-    {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_dynamodb::Client::from_conf(config.build()))
+    let endpoint = lookup("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| lookup("AWS_ENDPOINT_URL"));
+    Ok(sdk_client!(aws_sdk_dynamodb, sdk, endpoint))
 }
+
+/// A client of SDK crate `$sdk` from [`SdkSettings`] and an endpoint
+/// override: every SDK's config builder takes the same settings, under
+/// types of its own crate.
+macro_rules! sdk_client {
+    ($sdk:ident, $settings:expr, $endpoint:expr) => {{
+        let settings: SdkSettings = $settings;
+        let mut config = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .region(settings.region)
+            .credentials_provider(settings.credentials)
+            .http_client(settings.http_client)
+            .retry_config(settings.retry)
+            .timeout_config(settings.timeout);
+        if let Some(endpoint) = $endpoint {
+            config = config.endpoint_url(endpoint);
+        }
+        $sdk::Client::from_conf(config.build())
+    }};
+}
+pub(crate) use sdk_client;
 
 /// What every AWS client of a function shares: the region and credentials
 /// Lambda gives it, the HTTPS client with its trust store, the retries and

@@ -65,19 +65,9 @@ fn secrets_client_from(
     timeouts: Timeouts,
 ) -> Result<aws_sdk_secretsmanager::Client, ConfigError> {
     let sdk = SdkSettings::from_lookup(lookup, timeouts)?;
-    let mut config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .region(sdk.region)
-        .credentials_provider(sdk.credentials)
-        .http_client(sdk.http_client)
-        .retry_config(sdk.retry)
-        .timeout_config(sdk.timeout);
-    if let Some(endpoint) =
-        lookup("AWS_ENDPOINT_URL_SECRETS_MANAGER").or_else(|| lookup("AWS_ENDPOINT_URL"))
-    {
-        config = config.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_secretsmanager::Client::from_conf(config.build()))
+    let endpoint =
+        lookup("AWS_ENDPOINT_URL_SECRETS_MANAGER").or_else(|| lookup("AWS_ENDPOINT_URL"));
+    Ok(crate::sdk_client!(aws_sdk_secretsmanager, sdk, endpoint))
 }
 
 #[cfg(test)]
