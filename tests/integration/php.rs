@@ -131,7 +131,6 @@ async fn run_suite(php: &Php) -> u32 {
     let warm = block_in_place(|| watcher.request("GET", "summary", "/summary?window=24h"));
     assert_eq!(warm.status, 200, "{}", warm.body);
 
-    php.prepare();
     let endpoint = watcher.invoke_endpoint();
     let output = block_in_place(|| {
         php.command(
@@ -198,6 +197,7 @@ async fn the_php_client_against_the_functions_on_both_laravels() {
             root: Path::new(&root).to_owned(),
         },
     ] {
+        php.prepare();
         let versions = php.versions();
         println!("{}: {versions}", php.label());
         assert!(
