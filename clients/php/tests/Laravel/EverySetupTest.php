@@ -74,10 +74,17 @@ final class EverySetupTest extends TestCase
         ]);
         TestApp::createActionsTable();
         [$milestone] = CatalogExamples::oneOfEach(new \DateTimeImmutable('-1 minute'), 'closed');
-        DB::transaction(static function () use ($milestone): void {
-            DB::table('actions')->insert(['name' => 'kept']);
-            AdoptionLedger::record($milestone);
+        // The user's request: an action in a transaction, then the milestone.
+        \Illuminate\Support\Facades\Route::post('/reports', static function () use ($milestone) {
+            DB::transaction(static function () use ($milestone): void {
+                DB::table('actions')->insert(['name' => 'kept']);
+                AdoptionLedger::record($milestone);
+            });
+
+            return new \Illuminate\Http\JsonResponse(['created' => true], 201);
         });
+        $response = $app->make(\Illuminate\Contracts\Http\Kernel::class)->handle(\Illuminate\Http\Request::create('/reports', 'POST', [], [], [], ['REMOTE_ADDR' => '10.1.2.7', 'HTTP_ACCEPT' => 'application/json']));
+        self::assertSame(201, $response->getStatusCode(), 'the request succeeds: '.$response->getContent());
         self::assertSame(1, DB::table('actions')->count(), "the user's action is kept");
         $log = TestApp::log($app);
         self::assertSame(1, substr_count($log, '.ERROR: adoption-ledger: milestone not recorded'), $log);
@@ -221,6 +228,21 @@ final class EverySetupTest extends TestCase
         self::assertSame('not_configured', $error['code']);
         self::assertStringContainsString('ADOPTION_LEDGER_SUMMARY_URL', $error['message']);
         self::assertStringContainsString('no-store', (string) $unset->headers->get('cache-control'));
+    }
+
+    public function testThePackageShipsWhatALaravelDeveloperLooksFor(): void
+    {
+        $root = \dirname(__DIR__, 2);
+        foreach (['README.md', 'LICENSE', 'CHANGELOG.md', 'composer.json', 'config/adoption-ledger.php'] as $file) {
+            self::assertFileExists("$root/$file");
+        }
+        foreach (['Commands', 'Contracts', 'Facades', 'Http', 'Jobs', 'Testing', 'View'] as $concern) {
+            self::assertDirectoryExists("$root/src/Laravel/$concern");
+        }
+        $composer = json_decode((string) file_get_contents("$root/composer.json"), true, 512, \JSON_THROW_ON_ERROR);
+        self::assertSame('AdoptionLedger\\Laravel\\Facades\\AdoptionLedger', $composer['extra']['laravel']['aliases']['AdoptionLedger']);
+        self::assertSame('Apache-2.0', $composer['license']);
+        self::assertStringContainsString('Apache License', (string) file_get_contents("$root/LICENSE"));
     }
 
     /** @param array<string, mixed> $config */

@@ -215,6 +215,7 @@ final class FunctionsTest extends TestCase
         self::assertSame(0, $exit, $output);
         self::assertStringContainsString('record (the record function) answers at the local endpoint', $output);
         self::assertStringContainsString('purge (the purge function) answers at the local endpoint', $output);
+        self::assertStringContainsString('/lambda-url/summary answers (GET /summary?window=24h: 200)', $output);
 
         $this->app['config']->set('adoption-ledger.purge_function', 'no-such-function');
         $this->app->forgetInstance(\AdoptionLedger\Aws\LambdaApi::class);
