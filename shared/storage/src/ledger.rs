@@ -7,7 +7,7 @@ use domain::ErasureKeyring;
 
 /// The ledger table. Its capabilities live one per module: `record`,
 /// `index`, `window_read`, `rollup_store`, `window_rollup_store`, `sweep`,
-/// `prune`, `purge`.
+/// `prune`, `purge`, `tombstones`.
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pub(crate) client: Client,

@@ -152,7 +152,8 @@ impl Timeouts {
         }
     }
 
-    /// record: Lambda timeout 10 s. One PutItem.
+    /// record: Lambda timeout 10 s. One read of the milestone's tombstones,
+    /// then one PutItem (a late row: one transaction with its version bumps).
     pub const RECORD: Self = Self::seconds(1, 2, 5);
     /// summary: Lambda timeout 20 s. Partition Queries run concurrently.
     pub const SUMMARY: Self = Self::seconds(1, 3, 8);

@@ -1,6 +1,7 @@
 //! Pure aggregation of projected rows into a window summary: bucketing,
 //! distinct workspaces, zero-fill and catalog order. It knows nothing of how
-//! rows are fetched, so closed days could later come from precomputed roll-ups.
+//! rows are fetched: the same aggregation takes raw rows, day and hour
+//! roll-ups and a window's own roll-up.
 
 use crate::day_rollup::{DayRollup, WorkspaceDigest};
 use crate::events::{CATALOG, EventName};
