@@ -3,14 +3,18 @@
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
 //! put), [`index`] (reading the time index), [`window_read`] (what a
 //! summary reads: roll-ups and raw rows), [`rollup_store`] (the roll-up
-//! items), [`window_rollup_store`] (a window's roll-up), [`prune`] (the retention walk) and [`purge`] (erasure, and the
-//! tombstones prune honours). The private `layout` module is the only place that knows key
+//! items), [`window_rollup_store`] (a window's roll-up), [`sweep`] (the
+//! writer's deletion of every roll-up item nothing names), [`prune`] (the
+//! retention walk), [`purge`] (erasure) and [`tombstones`] (what a purge
+//! leaves, and what record and prune read of it). [`deadline`] says when a
+//! long walk stops. The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
 //! raw items use the `testing` feature, never the layout.
 
 #[cfg(any(test, feature = "testing"))]
 mod batch;
+pub mod deadline;
 mod erasure_keys;
 pub mod error;
 pub mod index;
@@ -28,11 +32,12 @@ pub mod tombstones;
 pub mod window_read;
 pub mod window_rollup_store;
 
+pub use deadline::{Deadline, StopSignal};
 pub use error::{ItemError, StorageError};
 pub use index::{QueryOptions, ReadStats};
 pub use layout::{TABLE_SHAPE, TableShape, WRITE_SHARDS};
 pub use ledger::Ledger;
-pub use prune::{Deadline, PrunePlan, PruneReport, StopSignal};
+pub use prune::{PrunePlan, PruneReport};
 pub use purge::PurgeRun;
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;

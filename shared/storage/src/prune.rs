@@ -8,6 +8,7 @@
 //! Deletes are conditional on the row being the one that was read, so a row
 //! re-recorded under the same key in between is never deleted.
 
+use crate::deadline::StopSignal;
 use crate::error::StorageError;
 use crate::index::{PartitionRead, QueryOptions};
 use crate::layout::{self, PruneKey, attr};
@@ -97,25 +98,6 @@ impl PrunePlan {
             Some(expiry) if self.now - expiry < self.ttl_grace => Disposition::LeaveToTtl,
             _ => Disposition::Delete,
         }
-    }
-}
-
-/// Decides when a run must stop (the Lambda deadline minus a safety margin, in
-/// production). Checked before each partition, each retry and each delete.
-pub trait StopSignal: Sync {
-    fn should_stop(&self) -> bool;
-}
-
-/// Stops when less than `margin` is left before `deadline`.
-#[derive(Debug, Clone, Copy)]
-pub struct Deadline {
-    pub deadline: Instant,
-    pub margin: std::time::Duration,
-}
-
-impl StopSignal for Deadline {
-    fn should_stop(&self) -> bool {
-        Instant::now() + self.margin >= self.deadline
     }
 }
 
@@ -528,21 +510,6 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 8, 28).expect("date")
         );
         assert_eq!(last.to, at("2026-08-29T00:00:00Z"));
-    }
-
-    #[test]
-    fn deadline_stops_within_the_margin() {
-        let margin = std::time::Duration::from_secs(5);
-        let near = Deadline {
-            deadline: Instant::now() + std::time::Duration::from_secs(3),
-            margin,
-        };
-        assert!(near.should_stop());
-        let far = Deadline {
-            deadline: Instant::now() + std::time::Duration::from_secs(60),
-            margin,
-        };
-        assert!(!far.should_stop());
     }
 
     #[test]

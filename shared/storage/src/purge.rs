@@ -16,10 +16,11 @@
 //! - **Conditional deletes**, by the row's index sort key: a row re-recorded
 //!   under the same key after it was read is never deleted by this walk.
 
+use crate::deadline::StopSignal;
 use crate::error::StorageError;
 use crate::layout::{self, Item, PurgeRow, Span};
 use crate::ledger::Ledger;
-use crate::prune::{DeleteOutcome, StopSignal};
+use crate::prune::DeleteOutcome;
 use crate::retry::RetryPolicy;
 use chrono::{DateTime, Utc};
 use domain::{PurgeRequest, PurgeScope, Retention};

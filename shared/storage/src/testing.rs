@@ -123,7 +123,7 @@ pub async fn delete_as_read(
     as_read: &Milestone,
 ) -> Result<DeleteResult, StorageError> {
     struct Never;
-    impl crate::prune::StopSignal for Never {
+    impl crate::deadline::StopSignal for Never {
         fn should_stop(&self) -> bool {
             false
         }
