@@ -78,16 +78,16 @@ final class Ledger implements LedgerContract
         }
     }
 
+    /** The job's constructor refuses a blank id ({@see ErasureScope}), before anything is queued. */
     public function forgetTenant(string $tenantId): void
     {
-        $scope = ErasureScope::tenant($tenantId);
-        $this->dispatchErasure(new ForgetTenant($scope->tenantId, ...$this->erasureRetries()));
+        $this->dispatchErasure(new ForgetTenant($tenantId, ...$this->erasureRetries()));
     }
 
+    /** The job's constructor refuses a blank id ({@see ErasureScope}), before anything is queued. */
     public function forgetActor(string $tenantId, string $actorId): void
     {
-        $scope = ErasureScope::actor($tenantId, $actorId);
-        $this->dispatchErasure(new ForgetActor($scope->tenantId, (string) $scope->actorId, ...$this->erasureRetries()));
+        $this->dispatchErasure(new ForgetActor($tenantId, $actorId, ...$this->erasureRetries()));
     }
 
     /** @return array{0: int, 1: list<int>} how long the erasure jobs retry (hours), and their backoff */
