@@ -1,0 +1,751 @@
+//! A model of the roll-up protocol, checked over every interleaving with
+//! [stateright]: one closed day, a few rows, and every function that touches
+//! them, each step named after the storage call it stands for.
+//!
+//! - **record** ([`Ledger::record`](crate::Ledger)): an on-time put while
+//!   the day is open; a late put after it, in one transaction with a
+//!   version bump (`record::put_late`); refused once a tombstone covers it.
+//! - **the writer** (`rollup_store::roll_up_span` and `sweep`): reads the
+//!   day's version (leaving a day bumped less than the settle time ago), reads
+//!   the rows, writes the workspace chunks under a chunk set, stores the head
+//!   in a transaction conditional on the version, builds the window roll-ups
+//!   the retention allows, sweeps every roll-up item nothing current names,
+//!   and deletes the bookkeeping of a day outside the retention. Its clock
+//!   may run ahead of the others by the skew.
+//! - **purge** (`purge::erase`): the tombstone, then a bump of the rows' day,
+//!   then the deletes, each landing at most the longest delete after the bump.
+//! - **prune** (`prune::prune_partition`): deletes rows of a day outside the
+//!   retention in force.
+//! - **DynamoDB's TTL**: deletes any row or bookkeeping item at any time
+//!   after its `expires_at`, lazily.
+//! - **a retention change**, between a long and a short retention.
+//! - **summaries** (`window_read`): the day's versions, the head, its chunks
+//!   (or, when the roll-up is not usable, the raw rows), each a separate read
+//!   other functions' steps can fall between.
+//!
+//! **The invariant** is the product's promise: every summary equals the
+//! truth at its read, in counts and in distinct workspaces. The truth is
+//! the rows stored, not purged and not expired by the summary's clock; a
+//! summary that spans other steps must equal the truth at one of them. A
+//! second property: once the writer has run under the retention in force,
+//! no window roll-up of a window that retention no longer allows is left.
+//!
+//! **Each race found in review can be put back** ([`Races`]); the tests in
+//! `tests.rs` assert that the checker finds a counterexample for each one,
+//! and none with all of them fixed.
+//!
+//! Time is in ticks: the day is tick 0, it closes at tick 1; a row's
+//! `expires_at` is the retention at its record (its day starts at 0).
+
+#[cfg(test)]
+mod tests;
+
+use stateright::{Model, Property};
+use std::collections::{BTreeMap, BTreeSet};
+
+pub type RowId = u8;
+pub type Workspace = u8;
+
+/// One row the model may record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RowSpec {
+    pub workspace: Workspace,
+    /// Late rows land after the day closed, with a bump.
+    pub late: bool,
+    /// Whether the purge can read whose the row is (an unreadable row of a
+    /// purged tenant is deleted by its key).
+    pub readable: bool,
+    /// Whether the person the purge names (if it names one) recorded it.
+    pub of_purged_person: bool,
+}
+
+/// The erasure the model runs, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PurgeSpec {
+    Tenant,
+    Person,
+}
+
+/// The races found in review, each of which can be put back into the model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Races {
+    /// A version shard's TTL follows the retention in force (and the writer
+    /// deletes it with a day's roll-ups): it can vanish while a head built
+    /// from it, or from its absence, is usable, and restart its counter.
+    pub counter_restarts: bool,
+    /// The chunk set is a function of the version alone: a rebuild at the
+    /// same version overwrites the chunks a summary may be reading.
+    pub chunks_keyed_by_version: bool,
+    /// The settle time is not longer than the longest delete in flight plus
+    /// the clock skew.
+    pub settle_within_longest_delete: bool,
+    /// A tenant purge deletes a row it cannot read without a bump.
+    pub unreadable_deleted_without_bump: bool,
+    /// The writer's sweep leaves window roll-ups of windows the retention
+    /// no longer allows.
+    pub windows_outlive_retention: bool,
+    /// Prune deletes rows outside a shortened retention without a bump, and
+    /// a lengthened retention brings the day back.
+    pub prune_deletes_without_bump: bool,
+    /// A summary takes a head the writer built with a clock ahead of its own.
+    pub heads_from_the_future: bool,
+}
+
+/// The protocol's numbers and the races put back.
+#[derive(Debug, Clone)]
+pub struct Protocol {
+    pub rows: Vec<RowSpec>,
+    pub purge: Option<PurgeSpec>,
+    /// Retentions, in ticks after the day's start.
+    pub long_retention: u8,
+    pub short_retention: u8,
+    pub retention_changes: u8,
+    /// How far the writer's clock may run ahead.
+    pub skew: u8,
+    /// The longest a delete may land after the bump before it.
+    pub longest_delete: u8,
+    /// How many writer runs the model allows.
+    pub writer_runs: u8,
+    /// The last tick.
+    pub horizon: u8,
+    pub races: Races,
+}
+
+impl Protocol {
+    /// The settle time the protocol derives: longer than the longest delete
+    /// in flight plus the skew ([`Races::settle_within_longest_delete`] puts
+    /// back the old relation, equal to it).
+    pub fn settle(&self) -> u8 {
+        if self.races.settle_within_longest_delete {
+            self.longest_delete
+        } else {
+            self.longest_delete + self.skew + 1
+        }
+    }
+}
+
+/// A version shard: its counter, last bump and TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Shard {
+    pub counter: u8,
+    pub bumped_at: u8,
+    pub expires_at: u8,
+}
+
+/// What a head records of the version it was built from (`None`: never
+/// bumped).
+pub type Version = Option<u8>;
+
+fn version_of(shard: &Option<Shard>) -> Version {
+    shard.map(|s| s.counter)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Head {
+    pub version: Version,
+    pub chunk_set: u8,
+    /// The rows counted (their number is the head's count).
+    pub rows: BTreeSet<RowId>,
+    pub valid_until: Option<u8>,
+    pub built_at: u8,
+    pub expires_at: u8,
+}
+
+/// A row in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Row {
+    pub expires_at: u8,
+}
+
+/// A window roll-up item: whether it is the long window, and its TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WindowItem {
+    pub long: bool,
+    pub expires_at: u8,
+}
+
+/// Where the writer is in one run.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Writer {
+    Idle,
+    /// `day_versions` read; rows next.
+    Read {
+        now: u8,
+        version: Version,
+    },
+    /// `read_range` done: the roll-up built.
+    Built {
+        now: u8,
+        version: Version,
+        rows: BTreeSet<RowId>,
+        valid_until: Option<u8>,
+    },
+    /// Chunks written under `chunk_set`; the head next.
+    Chunked {
+        now: u8,
+        version: Version,
+        rows: BTreeSet<RowId>,
+        valid_until: Option<u8>,
+        chunk_set: u8,
+    },
+    /// Head stored or superseded; windows and the sweep next.
+    Sweep {
+        now: u8,
+    },
+}
+
+/// Where a summary is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Summary {
+    Idle,
+    /// `day_versions` read.
+    Versions {
+        version: Version,
+        truths: BTreeSet<Answer>,
+    },
+    /// A usable head read; its chunks next.
+    Head {
+        head: Head,
+        truths: BTreeSet<Answer>,
+    },
+}
+
+/// What a summary answers of the day: its count and distinct workspaces.
+pub type Answer = (u8, BTreeSet<Workspace>);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PurgeStage {
+    NotStarted,
+    /// Tombstone written; the bump next.
+    Tombstoned,
+    /// Bumped at the tick: the deletes, each by `bumped_at + longest_delete`.
+    Deleting {
+        bumped_at: u8,
+    },
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct State {
+    pub now: u8,
+    pub retention: u8,
+    pub retention_changes: u8,
+    pub rows: BTreeMap<RowId, Row>,
+    pub recorded: BTreeSet<RowId>,
+    pub shard: Option<Shard>,
+    pub head: Option<Head>,
+    pub chunks: BTreeMap<u8, (BTreeSet<Workspace>, u8)>,
+    pub builds: u8,
+    pub windows: BTreeSet<WindowItem>,
+    pub writer: Writer,
+    pub writer_runs: u8,
+    /// Writer runs finished since the retention last changed.
+    pub runs_since_change: u8,
+    pub summary: Summary,
+    pub purge: PurgeStage,
+    /// A summary answered something no truth during its read was.
+    pub wrong_answer: Option<(Answer, BTreeSet<Answer>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    Tick,
+    ChangeRetention,
+    /// `Ledger::record`: the conditional put (with a bump if late).
+    Record(RowId),
+    /// `roll_up_span`: the day's versions, at the writer's clock.
+    WriterDayVersions {
+        ahead: bool,
+    },
+    /// `roll_up_span`: the rows through the time index.
+    WriterReadRange,
+    /// `store_rollup`: the workspace chunks.
+    WriterPutChunks,
+    /// `store_rollup`: the head, conditional on the version.
+    WriterStoreHead,
+    /// `window_rollup_store` and `sweep::sweep_rollups`, then
+    /// `delete_bookkeeping_before`.
+    WriterWindowsAndSweep,
+    /// `purge::erase`: the tombstone.
+    PurgeTombstone,
+    /// `purge::bump_span`.
+    PurgeBumpSpan,
+    /// `purge::delete_if_unchanged` (or `delete_keys`) of one row.
+    PurgeDelete(RowId),
+    PurgeFinished,
+    /// `prune::prune_partition`: one row outside the retention.
+    PruneDelete(RowId),
+    /// TTL deletes an expired row, the shard, the head, a chunk set or a window.
+    TtlRow(RowId),
+    TtlShard,
+    TtlHead,
+    TtlChunks(u8),
+    TtlWindow(WindowItem),
+    /// `window_read`: the day's versions (strongly consistent).
+    SummaryDayVersions,
+    /// `current_heads`: the head, used or not.
+    SummaryCurrentHeads,
+    /// `with_chunks`: the head's workspace chunks.
+    SummaryWithChunks,
+}
+
+impl Protocol {
+    fn in_retention(&self, state: &State, now: u8) -> bool {
+        now < 1 + state.retention
+    }
+
+    fn truth(&self, state: &State) -> Answer {
+        let live: Vec<RowId> = state
+            .rows
+            .iter()
+            .filter(|(_, row)| row.expires_at > state.now)
+            .map(|(id, _)| *id)
+            .collect();
+        let workspaces = live
+            .iter()
+            .map(|id| self.rows[*id as usize].workspace)
+            .collect();
+        (live.len() as u8, workspaces)
+    }
+
+    /// Rows the purge covers.
+    fn purged_rows(&self, spec: PurgeSpec) -> impl Iterator<Item = RowId> + '_ {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(move |(_, r)| spec == PurgeSpec::Tenant || (r.of_purged_person && r.readable))
+            .map(|(id, _)| id as RowId)
+    }
+
+    fn tombstoned(&self, state: &State, row: RowId) -> bool {
+        match (self.purge, state.purge) {
+            (Some(spec), stage) if stage != PurgeStage::NotStarted => {
+                self.purged_rows(spec).any(|r| r == row)
+            }
+            _ => false,
+        }
+    }
+
+    /// A bump of the shard (`layout::BUMP_EXPRESSION`). Its TTL is past the
+    /// longest retention there is, so a counter never restarts while a head
+    /// built from it, or from its absence, can be read
+    /// ([`Races::counter_restarts`]: from the retention in force).
+    fn bump(&self, state: &mut State) {
+        let expires_at = if self.races.counter_restarts {
+            1 + state.retention
+        } else {
+            1 + self.long_retention
+        };
+        state.shard = Some(Shard {
+            counter: state.shard.map_or(1, |s| s.counter + 1),
+            bumped_at: state.now,
+            expires_at,
+        });
+    }
+
+    /// Every read of a summary ends here or in a raw read.
+    fn answer(state: &mut State, answer: Answer, truths: &BTreeSet<Answer>) {
+        if !truths.contains(&answer) {
+            state.wrong_answer = Some((answer, truths.clone()));
+        }
+        state.summary = Summary::Idle;
+    }
+
+    fn raw_read(&self, state: &mut State, truths: &BTreeSet<Answer>) {
+        let raw = self.truth(state);
+        Self::answer(state, raw, truths);
+    }
+
+    fn purge_deadline_passed(&self, state: &State) -> bool {
+        match state.purge {
+            PurgeStage::Deleting { bumped_at } => {
+                let pending = self.purge.is_some_and(|spec| {
+                    self.purged_rows(spec).any(|r| state.rows.contains_key(&r))
+                });
+                pending && state.now + 1 > bumped_at + self.longest_delete
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Model for Protocol {
+    type State = State;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<State> {
+        vec![State {
+            now: 0,
+            retention: self.long_retention,
+            retention_changes: 0,
+            rows: BTreeMap::new(),
+            recorded: BTreeSet::new(),
+            shard: None,
+            head: None,
+            chunks: BTreeMap::new(),
+            builds: 0,
+            windows: BTreeSet::new(),
+            writer: Writer::Idle,
+            writer_runs: 0,
+            runs_since_change: 0,
+            summary: Summary::Idle,
+            purge: PurgeStage::NotStarted,
+            wrong_answer: None,
+        }]
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        if state.wrong_answer.is_some() {
+            return;
+        }
+        let summary_idle = state.summary == Summary::Idle;
+        // A summary takes no time: the clock stands still while one reads.
+        if state.now < self.horizon && summary_idle && !self.purge_deadline_passed(state) {
+            actions.push(Action::Tick);
+        }
+        if state.retention_changes < self.retention_changes {
+            actions.push(Action::ChangeRetention);
+        }
+        for (id, spec) in self.rows.iter().enumerate() {
+            let id = id as RowId;
+            let open = if spec.late {
+                state.now >= 1 && self.in_retention(state, state.now)
+            } else {
+                state.now == 0
+            };
+            if open && !state.recorded.contains(&id) && !self.tombstoned(state, id) {
+                actions.push(Action::Record(id));
+            }
+        }
+        match &state.writer {
+            Writer::Idle if state.now >= 1 && state.writer_runs < self.writer_runs => {
+                actions.push(Action::WriterDayVersions { ahead: false });
+                if self.skew > 0 {
+                    actions.push(Action::WriterDayVersions { ahead: true });
+                }
+            }
+            Writer::Idle => {}
+            Writer::Read { .. } => actions.push(Action::WriterReadRange),
+            Writer::Built { .. } => actions.push(Action::WriterPutChunks),
+            Writer::Chunked { .. } => actions.push(Action::WriterStoreHead),
+            Writer::Sweep { .. } => actions.push(Action::WriterWindowsAndSweep),
+        }
+        if let Some(spec) = self.purge {
+            match state.purge {
+                PurgeStage::NotStarted if state.now >= 1 => actions.push(Action::PurgeTombstone),
+                PurgeStage::Tombstoned => actions.push(Action::PurgeBumpSpan),
+                PurgeStage::Deleting { .. } => {
+                    let mut pending = false;
+                    for id in self.purged_rows(spec) {
+                        if state.rows.contains_key(&id) {
+                            pending = true;
+                            actions.push(Action::PurgeDelete(id));
+                        }
+                    }
+                    if !pending {
+                        actions.push(Action::PurgeFinished);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !self.in_retention(state, state.now) {
+            for id in state.rows.keys() {
+                actions.push(Action::PruneDelete(*id));
+            }
+        }
+        for (id, row) in &state.rows {
+            if row.expires_at <= state.now {
+                actions.push(Action::TtlRow(*id));
+            }
+        }
+        if state.shard.is_some_and(|s| s.expires_at <= state.now) {
+            actions.push(Action::TtlShard);
+        }
+        if state
+            .head
+            .as_ref()
+            .is_some_and(|h| h.expires_at <= state.now)
+        {
+            actions.push(Action::TtlHead);
+        }
+        for (set, (_, expires_at)) in &state.chunks {
+            if *expires_at <= state.now {
+                actions.push(Action::TtlChunks(*set));
+            }
+        }
+        for window in &state.windows {
+            if window.expires_at <= state.now {
+                actions.push(Action::TtlWindow(*window));
+            }
+        }
+        match &state.summary {
+            Summary::Idle if state.now >= 1 && self.in_retention(state, state.now) => {
+                actions.push(Action::SummaryDayVersions)
+            }
+            Summary::Idle => {}
+            Summary::Versions { .. } => actions.push(Action::SummaryCurrentHeads),
+            Summary::Head { .. } => actions.push(Action::SummaryWithChunks),
+        }
+    }
+
+    fn next_state(&self, last: &State, action: Action) -> Option<State> {
+        let mut state = last.clone();
+        match action {
+            Action::Tick => state.now += 1,
+            Action::ChangeRetention => {
+                state.retention = if state.retention == self.long_retention {
+                    self.short_retention
+                } else {
+                    self.long_retention
+                };
+                state.retention_changes += 1;
+                state.runs_since_change = 0;
+            }
+            Action::Record(id) => {
+                let expires_at = state.retention;
+                state.rows.insert(id, Row { expires_at });
+                state.recorded.insert(id);
+                if self.rows[id as usize].late {
+                    // The put and the bump in one transaction; the shard's
+                    // TTL from the row's retention.
+                    self.bump(&mut state);
+                }
+            }
+            Action::WriterDayVersions { ahead } => {
+                let now = state.now + if ahead { self.skew } else { 0 };
+                if !self.in_retention(&state, now) {
+                    // `delete_bookkeeping_before`: the day is outside the
+                    // retention; its roll-ups go, its version stays (its TTL
+                    // is past every retention).
+                    if self.races.counter_restarts {
+                        state.shard = None;
+                    }
+                    state.head = None;
+                    state.chunks.clear();
+                    state.writer = Writer::Sweep { now };
+                    return Some(state);
+                }
+                let current = version_of(&state.shard);
+                let head_usable = state.head.as_ref().is_some_and(|h| {
+                    h.version == current && h.valid_until.is_none_or(|until| until > now)
+                });
+                let settling = state
+                    .shard
+                    .is_some_and(|s| now < s.bumped_at + self.settle());
+                state.writer = if head_usable || settling {
+                    Writer::Sweep { now }
+                } else {
+                    Writer::Read {
+                        now,
+                        version: current,
+                    }
+                };
+            }
+            Action::WriterReadRange => {
+                let Writer::Read { now, version } = state.writer else {
+                    return None;
+                };
+                let rows: BTreeSet<RowId> = state
+                    .rows
+                    .iter()
+                    .filter(|(_, row)| row.expires_at > now)
+                    .map(|(id, _)| *id)
+                    .collect();
+                let valid_until = rows.iter().map(|id| state.rows[id].expires_at).min();
+                state.writer = Writer::Built {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                };
+            }
+            Action::WriterPutChunks => {
+                let Writer::Built {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                } = state.writer.clone()
+                else {
+                    return None;
+                };
+                let chunk_set = if self.races.chunks_keyed_by_version {
+                    version.map_or(0, |c| 1 + c)
+                } else {
+                    state.builds += 1;
+                    100 + state.builds
+                };
+                let workspaces = rows
+                    .iter()
+                    .map(|id| self.rows[*id as usize].workspace)
+                    .collect();
+                let expires_at = head_expiry(valid_until, 1 + state.retention);
+                state.chunks.insert(chunk_set, (workspaces, expires_at));
+                state.writer = Writer::Chunked {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                    chunk_set,
+                };
+            }
+            Action::WriterStoreHead => {
+                let Writer::Chunked {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                    chunk_set,
+                } = state.writer.clone()
+                else {
+                    return None;
+                };
+                if version_of(&state.shard) == version {
+                    state.head = Some(Head {
+                        version,
+                        chunk_set,
+                        rows,
+                        valid_until,
+                        built_at: now,
+                        expires_at: head_expiry(valid_until, 1 + state.retention),
+                    });
+                }
+                state.writer = Writer::Sweep { now };
+            }
+            Action::WriterWindowsAndSweep => {
+                let Writer::Sweep { now } = state.writer else {
+                    return None;
+                };
+                let named = state.head.as_ref().map(|h| h.chunk_set);
+                state.chunks.retain(|set, _| Some(*set) == named);
+                let mut built = BTreeSet::new();
+                if self.in_retention(&state, now) {
+                    built.insert(WindowItem {
+                        long: false,
+                        expires_at: 1 + state.retention,
+                    });
+                    if state.retention == self.long_retention {
+                        built.insert(WindowItem {
+                            long: true,
+                            expires_at: 1 + state.retention,
+                        });
+                    }
+                }
+                if self.races.windows_outlive_retention {
+                    state.windows.extend(built);
+                } else {
+                    state.windows = built;
+                }
+                state.writer = Writer::Idle;
+                state.writer_runs += 1;
+                state.runs_since_change = state.runs_since_change.saturating_add(1);
+            }
+            Action::PurgeTombstone => state.purge = PurgeStage::Tombstoned,
+            Action::PurgeBumpSpan => {
+                let spec = self.purge?;
+                let touches = self.purged_rows(spec).any(|id| {
+                    state.rows.contains_key(&id)
+                        && (self.rows[id as usize].readable
+                            || !self.races.unreadable_deleted_without_bump)
+                });
+                if touches {
+                    self.bump(&mut state);
+                }
+                state.purge = PurgeStage::Deleting {
+                    bumped_at: state.now,
+                };
+            }
+            Action::PurgeDelete(id) | Action::PruneDelete(id) => {
+                let prune = matches!(action, Action::PruneDelete(_));
+                if prune && !self.races.prune_deletes_without_bump {
+                    // Prune bumps the day before it deletes a row a roll-up
+                    // may count (one whose TTL has not passed).
+                    if state.rows[&id].expires_at > state.now {
+                        self.bump(&mut state);
+                    }
+                }
+                state.rows.remove(&id);
+            }
+            Action::PurgeFinished => state.purge = PurgeStage::Done,
+            Action::TtlRow(id) => {
+                state.rows.remove(&id);
+            }
+            Action::TtlShard => state.shard = None,
+            Action::TtlHead => state.head = None,
+            Action::TtlChunks(set) => {
+                state.chunks.remove(&set);
+            }
+            Action::TtlWindow(window) => {
+                state.windows.remove(&window);
+            }
+            Action::SummaryDayVersions => {
+                let truths = BTreeSet::from([self.truth(&state)]);
+                state.summary = Summary::Versions {
+                    version: version_of(&state.shard),
+                    truths,
+                };
+            }
+            Action::SummaryCurrentHeads => {
+                let Summary::Versions { version, truths } = state.summary.clone() else {
+                    return None;
+                };
+                let usable = state.head.clone().filter(|h| {
+                    h.version == version
+                        && h.valid_until.is_none_or(|until| until > state.now)
+                        && (self.races.heads_from_the_future || h.built_at <= state.now)
+                });
+                match usable {
+                    Some(head) => state.summary = Summary::Head { head, truths },
+                    None => self.raw_read(&mut state, &truths),
+                }
+            }
+            Action::SummaryWithChunks => {
+                let Summary::Head { head, truths } = state.summary.clone() else {
+                    return None;
+                };
+                match state.chunks.get(&head.chunk_set) {
+                    Some((workspaces, _)) => {
+                        let answer = (head.rows.len() as u8, workspaces.clone());
+                        Self::answer(&mut state, answer, &truths);
+                    }
+                    // Its chunks are gone: the day is read raw.
+                    None => self.raw_read(&mut state, &truths),
+                }
+            }
+        }
+        // Every step between a summary's first read and its answer is a
+        // moment it may linearise at.
+        let truth = self.truth(&state);
+        match &mut state.summary {
+            Summary::Versions { truths, .. } | Summary::Head { truths, .. } => {
+                truths.insert(truth);
+            }
+            Summary::Idle => {}
+        }
+        Some(state)
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::always(
+                "every summary equals the truth at its read",
+                |_: &Protocol, state: &State| state.wrong_answer.is_none(),
+            ),
+            Property::always(
+                "no window roll-up outlives the retention once the writer ran",
+                |model: &Protocol, state: &State| {
+                    state.runs_since_change == 0
+                        || state.retention == model.long_retention
+                        || state.windows.iter().all(|w| !w.long)
+                },
+            ),
+        ]
+    }
+}
+
+/// A roll-up's TTL: when its first counted row expires, or when its day
+/// leaves the retention, whichever is first.
+fn head_expiry(valid_until: Option<u8>, leaves: u8) -> u8 {
+    valid_until.map_or(leaves, |until| until.min(leaves))
+}
