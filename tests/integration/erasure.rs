@@ -257,13 +257,7 @@ async fn purge_person(
         actor_id: Some(ActorId::parse("u-1").expect("id")),
     };
     ledger
-        .purge(
-            &request,
-            at,
-            domain::Retention::default(),
-            stop,
-            storage::RetryPolicy::default(),
-        )
+        .purge(&request, at, stop)
         .await
         .expect("the tombstone is written")
 }

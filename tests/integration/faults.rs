@@ -142,7 +142,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
     use crate::support::TestTable;
     use crate::support::fixtures::{row, seed};
     use chrono::{TimeDelta, Utc};
-    use storage::{PrunePlan, QueryOptions, RetryPolicy, StopSignal};
+    use storage::{PrunePlan, QueryOptions, StopSignal};
 
     struct Unbounded;
     impl StopSignal for Unbounded {
@@ -187,6 +187,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
             fail_after_apply: 0.05,
             hang: 0.0,
             cancel_transactions: 0.0,
+            fail_batch_gets: 0.0,
             delay: Duration::ZERO,
             seed: 13,
         },
@@ -206,12 +207,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
     let mut runs = Vec::new();
     for _ in 0..3 {
         let report = ledger
-            .prune(
-                plan,
-                &Unbounded,
-                QueryOptions::default(),
-                RetryPolicy::default(),
-            )
+            .prune(plan, &Unbounded, QueryOptions::default())
             .await;
         let done = report.finished && report.partitions_failed == 0 && report.rows_left == 0;
         runs.push(report);
@@ -256,6 +252,7 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
             fail_after_apply: 0.05,
             hang: 0.0,
             cancel_transactions: 0.0,
+            fail_batch_gets: 0.0,
             delay: Duration::ZERO,
             seed: 7,
         },
@@ -533,4 +530,78 @@ async fn late_rows_under_transaction_conflicts_all_land_exactly_once() {
         shards.len() >= 8 && shards.values().all(|bumps| *bumps < 20),
         "60 late rows spread over the shards: {shards:?}"
     );
+}
+
+/// Roll-ups only save reading: when every roll-up read fails at the wire
+/// (each BatchGetItem answered 500, retries and all), a summary reads every
+/// span raw, says why in `rollup_error`, and is exact: equal to a summary of
+/// raw rows alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_summary_whose_rollup_reads_fail_is_read_raw_and_exact() {
+    use crate::support::fixtures::{row, seed};
+    use crate::support::{TestTable, dynamodb_endpoint};
+    use chrono::TimeDelta;
+    use domain::{Aggregation, Retention, Window, WindowKey};
+    use storage::{QueryOptions, Sources};
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let rows = (0..40)
+        .map(|i| {
+            row(
+                domain::testing::REPORT_CREATED,
+                "t",
+                &format!("w{}", i % 7),
+                &format!("e-{i}"),
+                now - TimeDelta::hours(4 * i + 1),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let due = domain::day_rollup::Due::at(now, Retention::default());
+    let run = ledger
+        .roll_up(&due, now, Retention::default(), || false)
+        .await
+        .expect("roll up");
+    assert!(run.days_built >= 5, "{run:?}");
+    let failing = FaultProxy::start(
+        &dynamodb_endpoint(),
+        FaultPlan {
+            fail_batch_gets: 1.0,
+            ..FaultPlan::default()
+        },
+    );
+    let through_proxy = storage::Ledger::new(
+        function_client(&failing.endpoint, wiring::Timeouts::SUMMARY),
+        &table.name,
+    );
+    let aggregation = || {
+        Aggregation::new(
+            Window::ending_at(WindowKey::Week, now),
+            now,
+            Retention::default(),
+        )
+    };
+    let read = through_proxy
+        .read_summary(aggregation(), Sources::Rollups, QueryOptions::default())
+        .await
+        .expect("answered from raw rows");
+    assert!(
+        read.rollup_error.is_some(),
+        "the failure is kept for the log"
+    );
+    assert!(
+        failing
+            .counts
+            .failed_batch_gets
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
+    assert_eq!((read.stats.rollup_days, read.stats.rollup_hours), (0, 0));
+    let raw = ledger
+        .read_summary(aggregation(), Sources::RawRows, QueryOptions::default())
+        .await
+        .expect("raw");
+    assert!(raw.summary.total > 0);
+    assert_eq!(read.summary, raw.summary);
 }

@@ -9,7 +9,7 @@ use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use storage::testing;
-use storage::{PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal};
+use storage::{PrunePlan, PruneReport, QueryOptions, StopSignal};
 use tokio::task::block_in_place;
 
 /// Never stops.
@@ -62,7 +62,7 @@ async fn remaining_ids(table: &TestTable) -> BTreeSet<String> {
 async fn prune(table: &TestTable, plan: PrunePlan, stop: &impl StopSignal) -> PruneReport {
     let report = table
         .ledger()
-        .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
+        .prune(plan, stop, QueryOptions::default())
         .await;
     assert_eq!(report.partitions_failed, 0, "{report:?}");
     report

@@ -5,10 +5,10 @@
 use crate::support::TestTable;
 use crate::support::fixtures::{row, seed};
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
-use domain::day_rollup::Arrival;
+use domain::day_rollup::{Arrival, DayRollup};
 use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use domain::{Aggregation, EventName, Milestone, Retention, Summary, Window, WindowKey};
-use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, WindowRollupUse, testing};
+use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, Sources, WindowRollupUse, testing};
 
 fn now() -> DateTime<Utc> {
     Utc::now()
@@ -28,35 +28,20 @@ async fn raw_summary(ledger: &Ledger, key: WindowKey, now: DateTime<Utc>) -> Sum
     aggregation.finish()
 }
 
-/// As the summary function reads: roll-ups for the whole closed days, raw
-/// rows for the rest (`Ledger::read_window`).
+/// As the summary function reads (`Ledger::read_summary`).
 async fn mixed_summary(
     ledger: &Ledger,
     key: WindowKey,
     now: DateTime<Utc>,
 ) -> (Summary, storage::WindowStats) {
     let window = Window::ending_at(key, now);
-    let mut aggregation = Aggregation::new(window, now, Retention::default());
+    let aggregation = Aggregation::new(window, now, Retention::default());
     let read = ledger
-        .read_window(
-            &window,
-            &aggregation.whole_days(),
-            |answered| aggregation.whole_hours(answered),
-            |rollup| aggregation.takes_whole_day(rollup),
-            Some(&|rollup| aggregation.takes_window_rollup(rollup)),
-            QueryOptions::default(),
-        )
+        .read_summary(aggregation, Sources::Rollups, QueryOptions::default())
         .await
         .expect("read");
     assert!(read.rollup_error.is_none(), "{:?}", read.rollup_error);
-    if let Some(rollup) = &read.window_rollup {
-        assert!(aggregation.add_window_rollup(rollup));
-    }
-    for rollup in &read.rollups {
-        assert!(aggregation.add_rollup(rollup), "{}", rollup.day);
-    }
-    aggregation.add_all(&read.rows);
-    (aggregation.finish(), read.stats)
+    (read.summary, read.stats)
 }
 
 fn closed_days(now: DateTime<Utc>, count: i64) -> Vec<NaiveDate> {
@@ -85,7 +70,7 @@ async fn summaries_from_rollups_equal_summaries_from_raw_rows() {
     seed(&ledger, rows).await;
     for day in closed_days(now, 45) {
         let write = ledger
-            .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+            .roll_up_day(day, now, Retention::default())
             .await
             .expect("roll up");
         assert!(
@@ -210,7 +195,7 @@ async fn after_a_shortened_retention_no_bookkeeping_outside_it_remains() {
     seed(&ledger, rows).await;
     for day in &days {
         ledger
-            .roll_up_day(*day, now, Retention::default(), QueryOptions::default())
+            .roll_up_day(*day, now, Retention::default())
             .await
             .expect("roll up");
     }
@@ -281,7 +266,7 @@ async fn an_unreadable_rollup_is_counted_and_its_day_read_raw() {
     let days = closed_days(now, 6);
     for day in &days {
         ledger
-            .roll_up_day(*day, now, Retention::default(), QueryOptions::default())
+            .roll_up_day(*day, now, Retention::default())
             .await
             .expect("roll up");
     }
@@ -314,7 +299,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
     let at = day.and_hms_opt(12, 0, 0).expect("time").and_utc();
     seed(&ledger, vec![row(REPORT_CREATED, "t", "w1", "on-time", at)]).await;
     ledger
-        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+        .roll_up_day(day, now, Retention::default())
         .await
         .expect("roll up");
     assert!(
@@ -375,17 +360,12 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
     );
     // Minutes after a late row the index may not show it yet: the writer waits.
     let early = ledger
-        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+        .roll_up_day(day, now, Retention::default())
         .await
         .expect("roll up");
     assert_eq!(early, RollupWrite::Settling);
     let rebuilt = ledger
-        .roll_up_day(
-            day,
-            now + domain::day_rollup::SETTLE,
-            Retention::default(),
-            QueryOptions::default(),
-        )
+        .roll_up_day(day, now + domain::day_rollup::SETTLE, Retention::default())
         .await
         .expect("roll up");
     assert!(
@@ -580,12 +560,7 @@ async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
     // ...and the writer at 00:15 includes it.
     assert!(due_days(midnight + ROLLUP_LAG, Retention::default()).contains(&day));
     let write = ledger
-        .roll_up_day(
-            day,
-            midnight + ROLLUP_LAG,
-            Retention::default(),
-            QueryOptions::default(),
-        )
+        .roll_up_day(day, midnight + ROLLUP_LAG, Retention::default())
         .await
         .expect("roll up");
     assert_eq!(
@@ -620,7 +595,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
     seed(&ledger, rows).await;
     for day in closed_days(now, 59) {
         ledger
-            .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+            .roll_up_day(day, now, Retention::default())
             .await
             .expect("roll up");
     }
@@ -639,28 +614,30 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
         outside >= 28,
         "roll-ups outside the retention exist: {outside}"
     );
-    let mut mixed = Aggregation::new(window, now, retention);
     let read = ledger
-        .read_window(
-            &window,
-            &mixed.whole_days(),
-            |answered| mixed.whole_hours(answered),
-            |rollup| mixed.takes_whole_day(rollup),
-            Some(&|rollup| mixed.takes_window_rollup(rollup)),
+        .read_summary(
+            Aggregation::new(window, now, retention),
+            Sources::Rollups,
             QueryOptions::default(),
         )
         .await
         .expect("read");
+    // Only the closed days inside the retention are whole in the window.
+    let inside = window
+        .days()
+        .into_iter()
+        .filter(|day| DayRollup::new(*day).start() >= floor)
+        .count() as u32;
     assert!(
-        read.rollups.iter().all(|r| r.start() >= floor),
-        "no roll-up of a day outside the retention is used"
+        read.stats.rollup_days >= 28 && read.stats.rollup_days <= inside,
+        "no roll-up of a day outside the retention is used: {:?}",
+        read.stats
     );
-    assert!(read.stats.rollup_days >= 28, "{:?}", read.stats);
-    assert!(read.window_rollup.is_none(), "none was built");
-    for rollup in &read.rollups {
-        assert!(mixed.add_rollup(rollup));
-    }
-    mixed.add_all(&read.rows);
+    assert_eq!(
+        read.stats.window_rollup,
+        storage::WindowRollupUse::Missing,
+        "none was built"
+    );
     let mut raw = Aggregation::new(window, now, retention);
     ledger
         .read_range(window.start, window.end, QueryOptions::default(), |rows| {
@@ -670,7 +647,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
         .expect("read");
     assert_eq!(
         serde_json::to_value(raw.finish()).expect("json"),
-        serde_json::to_value(mixed.finish()).expect("json")
+        serde_json::to_value(read.summary).expect("json")
     );
 }
 
@@ -809,7 +786,7 @@ async fn a_day_with_an_unsharded_version_from_the_previous_release_rolls_up() {
         .await
         .expect("legacy version");
     let write = ledger
-        .roll_up_day(day, now, Retention::default(), QueryOptions::default())
+        .roll_up_day(day, now, Retention::default())
         .await
         .expect("roll up");
     assert_eq!(
@@ -1215,13 +1192,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
     )
     .await;
     let write = ledger
-        .roll_up_hour(
-            day,
-            hour,
-            now,
-            Retention::default(),
-            QueryOptions::default(),
-        )
+        .roll_up_hour(day, hour, now, Retention::default())
         .await
         .expect("roll up");
     assert!(
@@ -1235,13 +1206,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         "the hour came from its roll-up: {stats:?}"
     );
     let windows = ledger
-        .roll_up_windows(
-            &WindowKey::ALL,
-            now,
-            Retention::default(),
-            QueryOptions::default(),
-            || false,
-        )
+        .roll_up_windows(&WindowKey::ALL, now, Retention::default(), || false)
         .await;
     assert!(
         windows.error.is_none() && windows.built == due_windows(now),
@@ -1297,7 +1262,6 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
             hour,
             now + domain::day_rollup::SETTLE,
             Retention::default(),
-            QueryOptions::default(),
         )
         .await
         .expect("roll up");
@@ -1313,7 +1277,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
 /// day alone until the settle time, then builds them again.
 #[tokio::test]
 async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
-    use domain::day_rollup::{SETTLE, due_days, due_hours};
+    use domain::day_rollup::{Due, SETTLE};
     use domain::window_rollup::start_for;
     let table = TestTable::create().await;
     let ledger = table.ledger();
@@ -1335,24 +1299,12 @@ async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
         let ledger = ledger.clone();
         async move {
             let run = ledger
-                .roll_up(
-                    &due_days(at, retention),
-                    &due_hours(at, retention),
-                    at,
-                    retention,
-                    || false,
-                )
+                .roll_up(&Due::at(at, retention), at, retention, || false)
                 .await
                 .expect("roll up");
             assert!(run.failed.is_empty(), "{:?}", run.failed);
             ledger
-                .roll_up_windows(
-                    &WindowKey::ALL,
-                    at,
-                    retention,
-                    QueryOptions::default(),
-                    || false,
-                )
+                .roll_up_windows(&WindowKey::ALL, at, retention, || false)
                 .await
         }
     };

@@ -806,6 +806,7 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
             "{function}: a hanging DynamoDB call must end before the Lambda timeout"
         );
     }
+
     let margin = number(at(
         properties(&template, "PruneFunction"),
         &["Environment", "Variables", "PRUNE_SAFETY_MARGIN_SECONDS"],
@@ -831,6 +832,29 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
         purge_margin > longest_purge_step.as_secs(),
         "purge's safety margin must cover one DynamoDB operation or one backoff wait"
     );
+}
+
+/// The writer leaves a bumped day alone for `SETTLE`: every put or delete
+/// sent after the bump must land before then, so no function that puts or
+/// deletes rows may run longer than the settle time allows (its Lambda
+/// timeout, plus the clock skew both ways). Raise a timeout past it, and
+/// this fails instead of the writer counting a row deleted afterwards.
+#[test]
+fn no_function_that_puts_or_deletes_rows_outlives_the_writers_settle_time() {
+    use domain::day_rollup::{CLOCK_SKEW_SECONDS, LONGEST_INVOCATION_SECONDS, SETTLE};
+    let template = template();
+    for function in ["RecordFunction", "PruneFunction", "PurgeFunction"] {
+        let timeout = number(at(properties(&template, function), &["Timeout"]));
+        assert!(
+            i64::try_from(timeout).is_ok_and(|t| t <= LONGEST_INVOCATION_SECONDS),
+            "{function}: Timeout {timeout} s is longer than LONGEST_INVOCATION_SECONDS"
+        );
+        assert!(
+            SETTLE.num_seconds()
+                >= i64::try_from(timeout).unwrap_or(i64::MAX) + 2 * CLOCK_SKEW_SECONDS,
+            "{function}: SETTLE must outlast its timeout plus the skew both ways"
+        );
+    }
 }
 
 /// Every alarm on a custom metric watches exactly what the code emits: the

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Deserialize;
 use std::time::Duration;
-use storage::{Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, RetryPolicy, StopSignal};
+use storage::{Deadline, Ledger, PrunePlan, PruneReport, QueryOptions, StopSignal};
 
 /// The two payloads prune accepts. Anything else is an error that deletes nothing.
 #[derive(Debug, Deserialize)]
@@ -179,10 +179,7 @@ impl PruneHandler {
             self.settings.ttl_grace,
             dry_run,
         );
-        let report = self
-            .ledger
-            .prune(plan, stop, QueryOptions::default(), RetryPolicy::default())
-            .await;
+        let report = self.ledger.prune(plan, stop, QueryOptions::default()).await;
         // A dry run leaves every due row by design: only real runs count as left behind.
         let left = if report.dry_run { 0 } else { report.rows_left };
         wiring::emf::prune_run(

@@ -3,12 +3,12 @@
 //! line with counts only (never an id), one metric.
 
 use chrono::{DateTime, Utc};
-use domain::{PurgeRequest, Rejection, Retention};
+use domain::{PurgeRequest, Rejection};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::time::{Duration, Instant};
-use storage::{Deadline, Ledger, PurgeRun, RetryPolicy, StopSignal, StorageError};
+use storage::{Deadline, Ledger, PurgeRun, StopSignal, StorageError};
 
 /// What the caller sees. A rejection is an answer, not a function error, so
 /// it is never retried; "not done" asks the caller to invoke again.
@@ -191,18 +191,12 @@ impl PurgeSettings {
 #[derive(Debug, Clone)]
 pub struct PurgeHandler {
     ledger: Ledger,
-    /// How long the tombstone and the day versions it bumps are kept.
-    retention: Retention,
     settings: PurgeSettings,
 }
 
 impl PurgeHandler {
-    pub fn new(ledger: Ledger, retention: Retention, settings: PurgeSettings) -> Self {
-        Self {
-            ledger,
-            retention,
-            settings,
-        }
+    pub fn new(ledger: Ledger, settings: PurgeSettings) -> Self {
+        Self { ledger, settings }
     }
 
     /// The Lambda entry point: the payload as raw JSON text, parsed by the domain.
@@ -234,11 +228,7 @@ impl PurgeHandler {
             Err(rejection) => return Outcome::Rejected(rejection),
         };
         let scope = Scope::of(&request);
-        match self
-            .ledger
-            .purge(&request, now, self.retention, stop, RetryPolicy::default())
-            .await
-        {
+        match self.ledger.purge(&request, now, stop).await {
             Ok(run) if run.finished => Outcome::Done(scope, run),
             Ok(run) => Outcome::NotDone(scope, run),
             Err(error) => Outcome::Failed(scope, error),
@@ -297,7 +287,6 @@ mod tests {
             aws_smithy_mocks::mock_client!(aws_sdk_dynamodb, &[]);
         let handler = PurgeHandler::new(
             Ledger::new(client, "ledger"),
-            Retention::default(),
             PurgeSettings::from_lookup(|_| None).expect("settings"),
         );
         struct Never;

@@ -25,7 +25,7 @@ async fn main() -> Result<(), Error> {
         let keys = keys.clone();
         async move { keys.fetch().await }
     });
-    let handler = PurgeHandler::new(ledger, config.retention, settings);
+    let handler = PurgeHandler::new(ledger, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

@@ -5,12 +5,12 @@
 //! own roll-up (`domain::window_rollup`). One report, one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::day_rollup::{due_days, due_hours};
+use domain::day_rollup::Due;
 use domain::{Retention, WindowKey};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use storage::{Ledger, QueryOptions};
+use storage::Ledger;
 
 /// Stop this long before the Lambda deadline: one day's build at most.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(30);
@@ -120,11 +120,10 @@ impl RollupHandler {
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupReport, RollupError> {
         let started = Instant::now();
-        let days = due_days(now, self.retention);
-        let hours = due_hours(now, self.retention);
+        let due = Due::at(now, self.retention);
         let run = match self
             .ledger
-            .roll_up(&days, &hours, now, self.retention, &should_stop)
+            .roll_up(&due, now, self.retention, &should_stop)
             .await
         {
             Ok(run) => run,
@@ -150,13 +149,7 @@ impl RollupHandler {
         let windows = if run.finished && !should_stop() {
             Some(
                 self.ledger
-                    .roll_up_windows(
-                        &keys,
-                        now,
-                        self.retention,
-                        QueryOptions::default(),
-                        &should_stop,
-                    )
+                    .roll_up_windows(&keys, now, self.retention, &should_stop)
                     .await,
             )
         } else {
@@ -174,7 +167,7 @@ impl RollupHandler {
             .map(|w| w.stored.as_slice());
         let sweep = self
             .ledger
-            .sweep_rollups(&days, &hours, stored_windows, &should_stop)
+            .sweep_rollups(&due, stored_windows, &should_stop)
             .await;
         let (swept, sweep_finished, sweep_error) = match sweep {
             Ok(sweep) => (sweep.deleted, sweep.finished, None),

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
-use storage::{Ledger, QueryOptions, StorageError, WindowStats};
+use storage::{Ledger, QueryOptions, Sources, StorageError, WindowStats};
 
 pub const ROUTE: &str = "/summary";
 
@@ -302,36 +302,18 @@ impl SummaryHandler {
     /// read (whole closed days from usable roll-ups, the rest from raw rows),
     /// the domain aggregates it.
     async fn read(&self, key: WindowKey, now: DateTime<Utc>) -> Result<Answer, SummaryError> {
-        let range = Window::ending_at(key, now);
-        let mut aggregation = Aggregation::new(range, now, self.retention);
+        let aggregation = Aggregation::new(Window::ending_at(key, now), now, self.retention);
         let read = tokio::time::timeout(
             self.read_budget,
-            self.ledger.read_window(
-                &range,
-                &aggregation.whole_days(),
-                |answered| aggregation.whole_hours(answered),
-                |rollup| aggregation.takes_whole_day(rollup),
-                Some(&|rollup| aggregation.takes_window_rollup(rollup)),
-                self.options,
-            ),
+            self.ledger
+                .read_summary(aggregation, Sources::Rollups, self.options),
         )
         .await
         .map_err(|_| SummaryError::OverBudget {
             budget: self.read_budget,
         })??;
-        if let Some(rollup) = &read.window_rollup {
-            // Storage returns it only when the window takes it.
-            let taken = aggregation.add_window_rollup(rollup);
-            debug_assert!(taken, "a window roll-up the window cannot take");
-        }
-        for rollup in &read.rollups {
-            // Storage returns roll-ups only for the spans asked for, all whole.
-            let taken = aggregation.add_rollup(rollup);
-            debug_assert!(taken, "a roll-up of a span the window cannot take whole");
-        }
-        aggregation.add_all(&read.rows);
         Ok(Answer {
-            summary: aggregation.finish(),
+            summary: read.summary,
             stats: read.stats,
             rollup_error: read.rollup_error,
         })
@@ -342,35 +324,31 @@ impl SummaryHandler {
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::Client;
-    use aws_sdk_dynamodb::operation::query::{QueryError, QueryOutput};
-    use aws_sdk_dynamodb::types::error::InternalServerError;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-    use domain::{CATALOG, Retention};
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
+    use domain::Retention;
 
     fn now() -> DateTime<Utc> {
         domain::testing::at("2026-11-27T10:30:00Z")
     }
 
-    fn handler(rules: &[&Rule], retention_days: u64) -> SummaryHandler {
-        let client: Client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, rules);
+    /// A handler over a ledger whose store answers nothing (its endpoint is
+    /// a closed port): the tests below are answered before any read, or
+    /// show what a failed read becomes. What a summary reads is
+    /// `Ledger::read_summary`'s, tested on DynamoDB Local.
+    fn handler(retention_days: u64) -> SummaryHandler {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:1")
+            .credentials_provider(Credentials::new("test", "test", None, None, "test"))
+            .retry_config(RetryConfig::disabled())
+            .build();
         let retention = Retention::from_days(retention_days).expect("valid");
         SummaryHandler::new(
-            Ledger::new(client, "ledger"),
+            Ledger::new(Client::from_conf(config), "ledger"),
             retention,
             QueryOptions::default(),
         )
-    }
-
-    fn empty_query() -> Rule {
-        mock!(Client::query).then_output(|| QueryOutput::builder().build())
-    }
-
-    /// The Query of the day versions (on the table, not the index): no day
-    /// has one. Listed before `empty_query`, which then sees index reads only.
-    fn versions_query() -> Rule {
-        mock!(Client::query)
-            .match_requests(|query| query.index_name().is_none())
-            .then_output(|| QueryOutput::builder().build())
     }
 
     async fn call(
@@ -388,56 +366,6 @@ mod tests {
             response.status(),
             serde_json::from_str(text).expect("JSON body"),
         )
-    }
-
-    #[tokio::test]
-    async fn default_window_reads_every_day_and_shard_of_seven_days() {
-        // No roll-up exists: the window's own roll-up is one item read
-        // (beside one Query of its days' versions); then the six whole
-        // closed days' versions are one Query, their heads one batched read;
-        // then the whole hours of yesterday and today (24 + 10, at 10:30)
-        // are one more Query and batched read; then every day is read raw.
-        let versions = versions_query();
-        let query = empty_query();
-        let heads = |count: usize| {
-            mock!(Client::batch_get_item)
-                .match_requests(move |req| {
-                    req.request_items()
-                        .and_then(|items| items.get("ledger"))
-                        .is_some_and(|keys| keys.keys().len() == count)
-                })
-                .then_output(|| {
-                    aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder()
-                        .build()
-                })
-        };
-        let (window, rollups, hours) = (heads(1), heads(6), heads(24 + 10));
-        let (status, body) = call(
-            &handler(&[&versions, &query, &window, &rollups, &hours], 90),
-            Method::GET,
-            ROUTE,
-            &[],
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
-        assert_eq!(body["window"]["key"], "7d");
-        assert_eq!(window.num_calls(), 1, "the window roll-up: none yet");
-        assert_eq!(
-            versions.num_calls(),
-            3,
-            "one Query gives the window roll-up's days' versions, one every day's, one every hour's"
-        );
-        assert_eq!(hours.num_calls(), 1, "the hour heads");
-        assert_eq!(
-            body["families"].as_array().map(Vec::len),
-            Some(CATALOG.len())
-        );
-        assert_eq!(
-            rollups.num_calls(),
-            1,
-            "the heads; no chunk is read without a usable head"
-        );
-        assert_eq!(query.num_calls(), 8 * usize::from(storage::WRITE_SHARDS));
     }
 
     /// Roll-ups only save reading: when their batch read fails, the summary
@@ -470,47 +398,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_rollup_read_is_answered_from_raw_rows() {
-        let versions = versions_query();
-        let query = empty_query();
-        let rollups = mock!(Client::batch_get_item).then_error(|| {
-            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemError::InternalServerError(
-                InternalServerError::builder().message("boom").build(),
-            )
-        });
-        let (status, body) = call(
-            &handler(&[&versions, &query, &rollups], 90),
-            Method::GET,
-            ROUTE,
-            &[],
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["total"], 0);
-        assert!(rollups.num_calls() >= 1);
-        assert_eq!(
-            query.num_calls(),
-            8 * usize::from(storage::WRITE_SHARDS),
-            "every day of the window, the whole closed ones too, read raw"
-        );
-    }
-
-    #[tokio::test]
     async fn bad_window_is_400_listing_allowed_windows() {
-        let query = empty_query();
-        let (status, body) = call(&handler(&[&query], 90), Method::GET, ROUTE, &["1y"]).await;
+        // Answered before any read: the store's endpoint is a closed port,
+        // so a read would have made this a 500.
+        let (status, body) = call(&handler(90), Method::GET, ROUTE, &["1y"]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "invalid_window");
         assert_eq!(
             body["error"]["allowed_windows"],
             json!(["24h", "7d", "30d", "90d"])
         );
-        assert_eq!(query.num_calls(), 0);
     }
 
     #[tokio::test]
     async fn repeated_window_is_400() {
-        let (status, body) = call(&handler(&[], 90), Method::GET, ROUTE, &["7d", "30d"]).await;
+        let (status, body) = call(&handler(90), Method::GET, ROUTE, &["7d", "30d"]).await;
         assert_eq!(
             (status, body["error"]["code"].as_str()),
             (StatusCode::BAD_REQUEST, Some("invalid_window"))
@@ -519,7 +421,7 @@ mod tests {
 
     #[tokio::test]
     async fn window_longer_than_retention_is_400() {
-        let (status, body) = call(&handler(&[], 7), Method::GET, ROUTE, &["30d"]).await;
+        let (status, body) = call(&handler(7), Method::GET, ROUTE, &["30d"]).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["error"]["code"], "window_exceeds_retention");
         assert_eq!(body["error"]["allowed_windows"], json!(["24h", "7d"]));
@@ -527,7 +429,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_path_is_404_and_other_methods_405() {
-        let h = handler(&[], 90);
+        let h = handler(90);
         assert_eq!(
             call(&h, Method::GET, "/events", &[]).await.0,
             StatusCode::NOT_FOUND
@@ -539,23 +441,7 @@ mod tests {
 
     #[tokio::test]
     async fn storage_failure_is_a_generic_500() {
-        let failing = mock!(Client::query).then_error(|| {
-            QueryError::InternalServerError(
-                InternalServerError::builder()
-                    .message("disk on fire")
-                    .build(),
-            )
-        });
-        let no_window_rollup = mock!(Client::batch_get_item).then_output(|| {
-            aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput::builder().build()
-        });
-        let (status, body) = call(
-            &handler(&[&failing, &no_window_rollup], 90),
-            Method::GET,
-            ROUTE,
-            &["24h"],
-        )
-        .await;
+        let (status, body) = call(&handler(90), Method::GET, ROUTE, &["24h"]).await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(
             body,

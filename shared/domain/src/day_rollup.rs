@@ -47,10 +47,23 @@ impl WorkspaceDigest {
 /// timeout plus clock skew, so every on-time put of the day has landed.
 pub const ROLLUP_LAG: TimeDelta = TimeDelta::minutes(15);
 
-/// How long after a late row the writer waits before reading its day through
-/// the time index (eventually consistent; propagation normally takes well
-/// under a second).
-pub const SETTLE: TimeDelta = TimeDelta::minutes(5);
+/// The longest any function that puts or deletes rows (record, prune,
+/// purge) may run: its Lambda timeout is at most this (a test over the
+/// template holds every one of them to it). A delete sent after a bump lands
+/// before its invocation ends, so within this of the bump.
+pub const LONGEST_INVOCATION_SECONDS: i64 = 300;
+
+/// How far two functions' clocks may differ: a bump's `bumped_at` is one
+/// function's clock, the writer's settle check another's.
+pub const CLOCK_SKEW_SECONDS: i64 = 30;
+
+/// How long after a bump the writer leaves its day alone: longer than any
+/// put or delete in flight can take to land (the longest invocation) plus
+/// the skew both ways, and far longer than the time index takes to show a
+/// row (well under a second). Derived, so raising a function's timeout
+/// past it fails the template test instead of opening a race.
+pub const SETTLE: TimeDelta =
+    TimeDelta::seconds(LONGEST_INVOCATION_SECONDS + 2 * CLOCK_SKEW_SECONDS);
 
 /// Whether a row arrives on time or late for the roll-ups of its hour and day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +89,23 @@ impl Arrival {
             Arrival::Late { at: now }
         } else {
             Arrival::OnTime
+        }
+    }
+}
+
+/// What one writer run rolls up: the due days, then the due hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Due {
+    pub days: Vec<NaiveDate>,
+    pub hours: Vec<(NaiveDate, u32)>,
+}
+
+impl Due {
+    /// The days ([`due_days`]) and hours ([`due_hours`]) due at `now`.
+    pub fn at(now: DateTime<Utc>, retention: crate::Retention) -> Self {
+        Self {
+            days: due_days(now, retention),
+            hours: due_hours(now, retention),
         }
     }
 }
@@ -130,6 +160,10 @@ pub struct DayRollup {
     /// The earliest TTL (epoch seconds) of the rows it counted: it is exact
     /// until then, whatever the retention does (`None`: it counted no row).
     pub valid_until: Option<i64>,
+    /// The writer's clock when it was built (`None` until it is): rows it
+    /// left out as expired may still count for a clock behind that one, so
+    /// a summary never takes a roll-up built after its own `now`.
+    pub built_at: Option<DateTime<Utc>>,
 }
 
 impl DayRollup {
@@ -141,6 +175,7 @@ impl DayRollup {
             latest: vec![None; CATALOG.len()],
             workspaces: BTreeSet::new(),
             valid_until: None,
+            built_at: None,
         }
     }
 

@@ -8,7 +8,7 @@ use crate::error::StorageError;
 use crate::layout::{self, IndexRow, Item, TIME_INDEX, attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::IndexedMilestone;
 use futures_util::{StreamExt, stream};
 
@@ -71,12 +71,15 @@ impl Ledger {
     /// following pagination to the end. Eventually consistent, as GSIs always are.
     pub(crate) async fn query_partition(
         &self,
-        day: NaiveDate,
-        shard: u8,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        partition: layout::PartitionRange,
         options: QueryOptions,
     ) -> Result<PartitionRead, StorageError> {
+        let layout::PartitionRange {
+            day,
+            shard,
+            from,
+            to,
+        } = partition;
         let mut read = PartitionRead::default();
         let mut start_key: Option<Item> = None;
         loop {
@@ -127,7 +130,7 @@ impl Ledger {
     ) -> Result<ReadStats, StorageError> {
         let partitions = layout::partitions_between(start, end);
         let mut reads = stream::iter(partitions)
-            .map(|p| self.query_partition(p.day, p.shard, p.from, p.to, options))
+            .map(|p| self.query_partition(p, options))
             .buffer_unordered(options.concurrency.max(1));
         let mut stats = ReadStats::default();
         while let Some(read) = reads.next().await {

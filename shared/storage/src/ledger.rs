@@ -16,6 +16,8 @@ pub struct Ledger {
     /// purge and prune need (loaded on first need); summary and rollup never
     /// hold them.
     erasure_keys: ErasureKeys,
+    /// How its long walks (prune, purge) retry a failed call.
+    pub(crate) retry: crate::RetryPolicy,
 }
 
 impl Ledger {
@@ -24,7 +26,14 @@ impl Ledger {
             client,
             table_name: table_name.into(),
             erasure_keys: ErasureKeys::default(),
+            retry: crate::RetryPolicy::default(),
         }
+    }
+
+    /// The ledger with `retry` as its long walks' retry policy.
+    pub fn with_retry_policy(mut self, retry: crate::RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// The ledger with the erasure keyring at hand: a person's tombstones

@@ -43,5 +43,5 @@ pub use record::PutOutcome;
 pub use retry::RetryPolicy;
 pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
 pub use sweep::SweepRun;
-pub use window_read::{WindowRead, WindowRollupUse, WindowStats};
+pub use window_read::{Sources, SummaryRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;

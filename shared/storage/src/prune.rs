@@ -13,7 +13,6 @@ use crate::error::StorageError;
 use crate::index::{PartitionRead, QueryOptions};
 use crate::layout::{self, PruneKey, attr};
 use crate::ledger::Ledger;
-use crate::retry::RetryPolicy;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -169,7 +168,6 @@ impl Ledger {
         plan: PrunePlan,
         stop: &impl StopSignal,
         options: QueryOptions,
-        retry: RetryPolicy,
     ) -> PruneReport {
         let started = Instant::now();
         let mut report = PruneReport {
@@ -196,7 +194,7 @@ impl Ledger {
         let mut days = BTreeSet::new();
         let mut walk = stream::iter(partitions)
             .map(|p| async move {
-                let outcome = self.prune_partition(&plan, p, stop, options, retry).await;
+                let outcome = self.prune_partition(&plan, p, stop, options).await;
                 (p, outcome)
             })
             .buffered(options.concurrency.max(1));
@@ -226,8 +224,7 @@ impl Ledger {
             .saturating_sub(report.rows_deleted + report.rows_changed);
         // After the retention walk, which must never be crowded out: the
         // tombstones, in what time is left.
-        self.honour_tombstones(&plan, stop, retry, &mut report)
-            .await;
+        self.honour_tombstones(&plan, stop, &mut report).await;
         // A tombstone it could not honour is work skipped: not finished, so
         // the heartbeat and TombstonesFailed alarms both say so.
         report.finished &= report.tombstones_failed == 0;
@@ -242,7 +239,6 @@ impl Ledger {
         &self,
         plan: &PrunePlan,
         stop: &impl StopSignal,
-        retry: RetryPolicy,
         report: &mut PruneReport,
     ) {
         let tombstones = match self.tombstones().await {
@@ -292,14 +288,7 @@ impl Ledger {
                 continue;
             }
             let run = self
-                .erase(
-                    &tombstone.scope,
-                    tombstone.erases_before(),
-                    plan.now,
-                    plan.retention,
-                    stop,
-                    retry,
-                )
+                .erase(&tombstone.scope, tombstone.erases_before(), plan.now, stop)
                 .await;
             report.rows_erased += run.rows_deleted;
             let finished = run.finished
@@ -319,7 +308,6 @@ impl Ledger {
         p: layout::PartitionRange,
         stop: &impl StopSignal,
         options: QueryOptions,
-        retry: RetryPolicy,
     ) -> Option<PartitionOutcome> {
         let mut outcome = PartitionOutcome::default();
         let read: PartitionRead = {
@@ -329,17 +317,14 @@ impl Ledger {
                     return None;
                 }
                 attempt += 1;
-                match self
-                    .query_partition(p.day, p.shard, p.from, p.to, options)
-                    .await
-                {
+                match self.query_partition(p, options).await {
                     Ok(read) => break read,
                     // A backoff starts only while the margin is intact, and the
                     // loop checks again before the next call: neither a wait nor
                     // a call (at most one operation timeout) overruns the margin.
-                    Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
+                    Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
                         tracing::debug!(attempt, error = %error, "prune: partition Query failed; backing off");
-                        tokio::time::sleep(retry.delay(attempt)).await;
+                        tokio::time::sleep(self.retry.delay(attempt)).await;
                     }
                     Err(_) if stop.should_stop() => return None,
                     Err(error) => {
@@ -373,8 +358,25 @@ impl Ledger {
         if plan.dry_run || due.is_empty() {
             return Some(outcome);
         }
+        // A due row has not expired (its TTL is past what the retention now
+        // allows), so a roll-up of its day may count it: the day's version
+        // is bumped first, as a purge does, or a retention lengthened again
+        // would bring back a roll-up counting rows that are gone. Without the
+        // bump the rows stay, for the next run.
+        if let Err(error) = self
+            .with_retries(stop, || self.bump_span((p.day, None)))
+            .await
+        {
+            tracing::warn!(
+                day = %p.day,
+                error = %domain::error_chain::error_chain(&error),
+                "prune: the day's version could not be bumped; its rows are left for the next run"
+            );
+            outcome.failed = true;
+            return Some(outcome);
+        }
         let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(due.iter())
-            .map(|key| self.delete_if_unchanged(key, stop, retry))
+            .map(|key| self.delete_if_unchanged(key, stop))
             .buffer_unordered(options.concurrency.max(1))
             .collect()
             .await;
@@ -397,7 +399,6 @@ impl Ledger {
         &self,
         key: &PruneKey,
         stop: &impl StopSignal,
-        retry: RetryPolicy,
     ) -> Option<Result<DeleteOutcome, StorageError>> {
         let mut attempt = 0;
         loop {
@@ -425,9 +426,9 @@ impl Ledger {
                 {
                     return Some(Ok(DeleteOutcome::Changed));
                 }
-                Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
+                Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
                     tracing::debug!(attempt, error = %error, "prune: delete failed; backing off");
-                    tokio::time::sleep(retry.delay(attempt)).await;
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
                 }
                 Err(_) if stop.should_stop() => return None,
                 Err(error) => return Some(Err(StorageError::dynamo("DeleteItem", error))),

@@ -21,9 +21,8 @@ use crate::error::StorageError;
 use crate::layout::{self, Item, PurgeRow, Span};
 use crate::ledger::Ledger;
 use crate::prune::DeleteOutcome;
-use crate::retry::RetryPolicy;
 use chrono::{DateTime, Utc};
-use domain::{PurgeRequest, PurgeScope, Retention};
+use domain::{PurgeRequest, PurgeScope};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -48,7 +47,7 @@ fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> Span {
 
 /// A day bumped by this walk is bumped again before later deletes only once
 /// its last bump is this old: the writer leaves a bumped day alone for
-/// `SETTLE` (5 minutes), so every delete lands well inside it.
+/// `SETTLE` (6 minutes), so every delete lands well inside it.
 const REBUMP: Duration = Duration::from_secs(60);
 
 /// What one purge (or one tombstone's erasure by prune) did.
@@ -101,9 +100,7 @@ impl Ledger {
         &self,
         request: &PurgeRequest,
         now: DateTime<Utc>,
-        retention: Retention,
         stop: &impl StopSignal,
-        retry: RetryPolicy,
     ) -> Result<PurgeRun, StorageError> {
         // A person's purge needs the erasure key, and marks the tenant first:
         // record reads that mark with the tenant's tombstone.
@@ -114,30 +111,21 @@ impl Ledger {
             },
             Some(_) => {
                 let scope = request.scope(self.erasure_keys().await?);
-                self.with_retries(retry, stop, || {
-                    self.mark_people_erased(&scope.tenant_id, now)
-                })
-                .await?;
+                self.with_retries(stop, || self.mark_people_erased(&scope.tenant_id, now))
+                    .await?;
                 scope
             }
         };
-        self.with_retries(retry, stop, || self.write_tombstone(&scope, now))
+        self.with_retries(stop, || self.write_tombstone(&scope, now))
             .await?;
         // Every row in scope, whatever its time: record accepts times up to
         // MAX_FUTURE_SKEW ahead, and a purge leaves none of them.
         let mut run = self
-            .erase(
-                &scope,
-                DateTime::<Utc>::MAX_UTC,
-                now,
-                retention,
-                stop,
-                retry,
-            )
+            .erase(&scope, DateTime::<Utc>::MAX_UTC, now, stop)
             .await;
         if run.finished
             && let Err(error) = self
-                .with_retries(retry, stop, || self.mark_done(&scope, now, now))
+                .with_retries(stop, || self.mark_done(&scope, now, now))
                 .await
         {
             // The rows are gone; only the bookkeeping lags. Not done, so the
@@ -156,9 +144,7 @@ impl Ledger {
         scope: &PurgeScope,
         before: DateTime<Utc>,
         now: DateTime<Utc>,
-        retention: Retention,
         stop: &impl StopSignal,
-        retry: RetryPolicy,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
         // A person's rows are judged with the key the scope's digest was made
@@ -201,7 +187,7 @@ impl Ledger {
                 return run;
             }
             let page = match self
-                .with_retries(retry, stop, || self.purge_page(scope, start.clone()))
+                .with_retries(stop, || self.purge_page(scope, start.clone()))
                 .await
             {
                 Ok(page) => page,
@@ -214,7 +200,7 @@ impl Ledger {
                 }
             };
             let mut rows = Vec::new();
-            let mut unreadable_keys = Vec::new();
+            let mut unreadable = Vec::new();
             for item in page.items() {
                 match PurgeRow::from_item(item) {
                     Ok(row) => {
@@ -224,21 +210,31 @@ impl Ledger {
                             rows.push(row);
                         }
                     }
-                    Err(_) => unreadable_keys.extend(layout::table_key(item)),
+                    Err(_) => unreadable.extend(
+                        layout::table_key(item).map(|key| (key, layout::indexed_time(item))),
+                    ),
                 }
             }
             if scope.actor.is_none() {
                 // A whole tenant goes, rows this release cannot read included:
-                // by their table key, unconditionally.
-                run.add(self.delete_keys(unreadable_keys, stop, retry).await);
+                // by their table key, unconditionally, after a bump of the day
+                // their index key names (a roll-up may count them).
+                let spans = unreadable
+                    .iter()
+                    .filter_map(|(_, at)| Some(stale_span((*at)?, now)))
+                    .collect();
+                let blocked = self.bump_spans(spans, &mut bumped, stop, &mut run).await;
+                let (keys, kept): (Vec<_>, Vec<_>) = unreadable.into_iter().partition(|(_, at)| {
+                    at.is_none_or(|at| !blocked.contains(&stale_span(at, now)))
+                });
+                run.rows_left += kept.len() as u64;
+                let keys = keys.into_iter().map(|(key, _)| key).collect();
+                run.add(self.delete_keys(keys, stop).await);
             } else {
                 // Whose they are cannot be told: counted, reported, left.
-                run.rows_unreadable += unreadable_keys.len() as u64;
+                run.rows_unreadable += unreadable.len() as u64;
             }
-            run.add(
-                self.erase_rows(rows, now, retention, &mut bumped, stop, retry)
-                    .await,
-            );
+            run.add(self.erase_rows(rows, now, &mut bumped, stop).await);
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
                 _ => {
@@ -255,43 +251,21 @@ impl Ledger {
         &self,
         rows: Vec<PurgeRow>,
         now: DateTime<Utc>,
-        retention: Retention,
         bumped: &mut BTreeMap<Span, Instant>,
         stop: &impl StopSignal,
-        retry: RetryPolicy,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
         let spans: BTreeSet<Span> = rows
             .iter()
             .map(|row| stale_span(row.key.occurred_at, now))
             .collect();
-        let mut blocked = BTreeSet::new();
-        for span in spans {
-            if bumped.get(&span).is_some_and(|at| at.elapsed() < REBUMP) {
-                continue;
-            }
-            match self
-                .with_retries(retry, stop, || self.bump_span(span, retention))
-                .await
-            {
-                Ok(()) => {
-                    bumped.insert(span, Instant::now());
-                }
-                // Its rows stay until a bump succeeds: deleting them now could
-                // leave the day's roll-up counting rows that are gone.
-                Err(error) => {
-                    blocked.insert(span);
-                    run.finished = false;
-                    run.error.get_or_insert(error);
-                }
-            }
-        }
+        let blocked = self.bump_spans(spans, bumped, stop, &mut run).await;
         let (rows, kept): (Vec<PurgeRow>, Vec<PurgeRow>) = rows
             .into_iter()
             .partition(|row| !blocked.contains(&stale_span(row.key.occurred_at, now)));
         run.rows_left += kept.len() as u64;
         let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(rows.iter())
-            .map(|row| self.delete_if_unchanged(&row.key, stop, retry))
+            .map(|row| self.delete_if_unchanged(&row.key, stop))
             .buffer_unordered(DELETE_CONCURRENCY)
             .collect()
             .await;
@@ -313,14 +287,38 @@ impl Ledger {
         run
     }
 
+    /// Bumps every span of `spans` not bumped within [`REBUMP`], and says
+    /// which could not be bumped: their rows stay until a bump succeeds
+    /// (deleting them now could leave a roll-up counting rows that are gone).
+    async fn bump_spans(
+        &self,
+        spans: BTreeSet<Span>,
+        bumped: &mut BTreeMap<Span, Instant>,
+        stop: &impl StopSignal,
+        run: &mut PurgeRun,
+    ) -> BTreeSet<Span> {
+        let mut blocked = BTreeSet::new();
+        for span in spans {
+            if bumped.get(&span).is_some_and(|at| at.elapsed() < REBUMP) {
+                continue;
+            }
+            match self.with_retries(stop, || self.bump_span(span)).await {
+                Ok(()) => {
+                    bumped.insert(span, Instant::now());
+                }
+                Err(error) => {
+                    blocked.insert(span);
+                    run.finished = false;
+                    run.error.get_or_insert(error);
+                }
+            }
+        }
+        blocked
+    }
+
     /// Deletes rows by their table key alone (rows of a purged tenant that
     /// cannot be read), with bounded retries.
-    async fn delete_keys(
-        &self,
-        keys: Vec<Item>,
-        stop: &impl StopSignal,
-        retry: RetryPolicy,
-    ) -> PurgeRun {
+    async fn delete_keys(&self, keys: Vec<Item>, stop: &impl StopSignal) -> PurgeRun {
         let mut run = PurgeRun::started();
         for key in keys {
             if stop.should_stop() {
@@ -329,7 +327,7 @@ impl Ledger {
                 continue;
             }
             let deleted = self
-                .with_retries(retry, stop, || self.delete_key(key.clone()))
+                .with_retries(stop, || self.delete_key(key.clone()))
                 .await;
             match deleted {
                 Ok(_) => run.rows_deleted += 1,
@@ -362,25 +360,15 @@ impl Ledger {
     /// Bumps the version of `span` outside any transaction: one of its day's
     /// shards, and for an hour one of the hour's too, so every roll-up of the
     /// span and of its day is stale from now on.
-    pub(crate) async fn bump_span(
-        &self,
-        (day, hour): Span,
-        retention: Retention,
-    ) -> Result<(), StorageError> {
+    pub(crate) async fn bump_span(&self, (day, hour): Span) -> Result<(), StorageError> {
         let pick = fastrand::u32(0..layout::VERSION_SHARDS);
         // The day's shard makes the day and all its hours stale; an hour's
         // too, while hour roll-ups of the day may exist, as a late row does.
-        let mut bumps = vec![(
-            layout::shard_name(pick),
-            layout::day_expires_at(day, retention),
-        )];
+        let mut shards = vec![layout::shard_name(pick)];
         if let Some(hour) = hour {
-            bumps.push((
-                layout::hour_shard_name(hour, pick),
-                layout::hour_version_expires_at(day),
-            ));
+            shards.push(layout::hour_shard_name(hour, pick));
         }
-        for (shard, expires_at) in bumps {
+        for shard in shards {
             self.client
                 .update_item()
                 .table_name(&self.table_name)
@@ -391,7 +379,7 @@ impl Ledger {
                 // leaves the span alone for SETTLE from this instant.
                 .set_expression_attribute_values(Some(layout::bump_values(
                     domain::now_millis(),
-                    expires_at,
+                    layout::version_expires_at(day),
                 )))
                 .send()
                 .await
@@ -401,9 +389,8 @@ impl Ledger {
     }
 
     /// `call` with bounded, jittered retries, never past the stop signal.
-    async fn with_retries<T, F, Fut>(
+    pub(crate) async fn with_retries<T, F, Fut>(
         &self,
-        retry: RetryPolicy,
         stop: &impl StopSignal,
         call: F,
     ) -> Result<T, StorageError>
@@ -416,9 +403,9 @@ impl Ledger {
             attempt += 1;
             match call().await {
                 Ok(value) => return Ok(value),
-                Err(error) if attempt < retry.max_attempts && !stop.should_stop() => {
+                Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
                     tracing::debug!(attempt, error = %error, "purge: call failed; backing off");
-                    tokio::time::sleep(retry.delay(attempt)).await;
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
                     // The wait may have used up the margin: no call after it.
                     if stop.should_stop() {
                         return Err(error);

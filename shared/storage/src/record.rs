@@ -120,13 +120,13 @@ impl Ledger {
                 day,
                 &layout::shard_name(pick),
                 at,
-                layout::day_version_expires_at(milestone),
+                layout::version_expires_at(day),
             )?;
             let hour_bump = self.version_bump(
                 day,
                 &layout::hour_shard_name(hour, pick),
                 at,
-                layout::hour_version_expires_at(day),
+                layout::version_expires_at(day),
             )?;
             let result = self
                 .client

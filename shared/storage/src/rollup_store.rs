@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 };
 use chrono::NaiveDate;
 use domain::Retention;
-use domain::day_rollup::{DayRollup, SETTLE};
+use domain::day_rollup::{DayRollup, Due, SETTLE};
 use std::collections::BTreeMap;
 
 /// DynamoDB's limit on keys per BatchGetItem call.
@@ -47,12 +47,26 @@ impl From<Cost> for RollupRead {
     }
 }
 
+/// The versions of some spans, as one Query read them: a span with an item
+/// that cannot be read maps to the error (its roll-up cannot be trusted).
+pub(crate) type Versions = BTreeMap<Span, Result<DayVersion, ItemError>>;
+
 /// What reading the day versions and heads of some days cost.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Cost {
     pub(crate) items: u64,
     pub(crate) unreadable: u32,
     pub(crate) consumed_capacity: f64,
+}
+
+impl Cost {
+    pub(crate) fn plus(self, other: Cost) -> Cost {
+        Cost {
+            items: self.items + other.items,
+            unreadable: self.unreadable + other.unreadable,
+            consumed_capacity: self.consumed_capacity + other.consumed_capacity,
+        }
+    }
 }
 
 /// What building a day's roll-up came to.
@@ -207,12 +221,26 @@ impl Ledger {
             return Ok((BTreeMap::new(), Cost::default()));
         };
         let (versions, version_cost) = self.day_versions(first, last).await?;
+        let (heads, cost) = self.heads_at(spans, &versions).await?;
+        Ok((heads, cost.plus(version_cost)))
+    }
+
+    /// [`Self::current_heads`] against versions already read (a summary
+    /// reads its days' versions once, for every roll-up it may take).
+    pub(crate) async fn heads_at(
+        &self,
+        spans: &[Span],
+        versions: &Versions,
+    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+        if spans.is_empty() {
+            return Ok((BTreeMap::new(), Cost::default()));
+        }
         let head_keys = spans.iter().map(|span| layout::rollup_head_key(*span));
         let (items, head_units) = self.batch_get(head_keys.collect()).await?;
         let mut cost = Cost {
-            items: items.len() as u64 + version_cost.items,
+            items: items.len() as u64,
             unreadable: 0,
-            consumed_capacity: head_units + version_cost.consumed_capacity,
+            consumed_capacity: head_units,
         };
         let mut heads = BTreeMap::new();
         for item in &items {
@@ -247,7 +275,7 @@ impl Ledger {
         &self,
         first: NaiveDate,
         last: NaiveDate,
-    ) -> Result<(BTreeMap<Span, Result<DayVersion, ItemError>>, Cost), StorageError> {
+    ) -> Result<(Versions, Cost), StorageError> {
         let (from, to) = layout::day_version_range(first, last);
         let pages: Vec<QueryOutput> = self
             .client
@@ -274,7 +302,7 @@ impl Ledger {
             .into_iter()
             .flat_map(|page| page.items.unwrap_or_default())
             .collect();
-        let mut versions: BTreeMap<Span, Result<DayVersion, ItemError>> = BTreeMap::new();
+        let mut versions: Versions = BTreeMap::new();
         for item in &items {
             match layout::day_version_shard(item) {
                 Ok(read) => {
@@ -321,7 +349,7 @@ impl Ledger {
 
     /// The heads' roll-ups with their workspace digests; a head whose chunks
     /// are not all there, or cannot be read, is left out.
-    async fn with_chunks(
+    pub(crate) async fn with_chunks(
         &self,
         heads: BTreeMap<Span, layout::RollupHead>,
         mut cost: Cost,
@@ -379,20 +407,24 @@ impl Ledger {
         retention: Retention,
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupRun, StorageError> {
-        self.roll_up(days, &[], now, retention, should_stop).await
+        let due = Due {
+            days: days.to_vec(),
+            hours: Vec::new(),
+        };
+        self.roll_up(&due, now, retention, should_stop).await
     }
 
-    /// [`Ledger::roll_up_days`], then every hour of `hours` (closed hours of
-    /// the last two days) whose roll-up is missing or stale, in the order
-    /// given.
+    /// [`Ledger::roll_up_days`] for `due.days`, then every hour of
+    /// `due.hours` (closed hours of the last two days) whose roll-up is
+    /// missing or stale, in the order given.
     pub async fn roll_up(
         &self,
-        days: &[NaiveDate],
-        hours: &[(NaiveDate, u32)],
+        due: &Due,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupRun, StorageError> {
+        let (days, hours) = (&due.days, &due.hours);
         // Heads only (never the chunks): a span is built again unless its
         // head is current and still exact (no counted row expired since).
         let mut spans: Vec<Span> = days.iter().map(|day| (*day, None)).collect();
@@ -424,10 +456,7 @@ impl Ledger {
                 run.finished = false;
                 return Ok(run);
             }
-            match self
-                .roll_up_day(*day, now, retention, QueryOptions::default())
-                .await
-            {
+            match self.roll_up_day(*day, now, retention).await {
                 Ok(RollupWrite::Stored { .. }) => run.days_built += 1,
                 Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.days_superseded += 1,
                 Err(error) => run.failed.push((*day, error)),
@@ -444,10 +473,7 @@ impl Ledger {
                 run.finished = false;
                 return Ok(run);
             }
-            match self
-                .roll_up_span((*day, Some(*hour)), now, retention, QueryOptions::default())
-                .await
-            {
+            match self.roll_up_span((*day, Some(*hour)), now, retention).await {
                 Ok(RollupWrite::Stored { .. }) => run.hours_built += 1,
                 Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.hours_superseded += 1,
                 Err(error) => run.failed.push((*day, error)),
@@ -514,10 +540,8 @@ impl Ledger {
         day: NaiveDate,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
-        options: QueryOptions,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, None), now, retention, options)
-            .await
+        self.roll_up_span((day, None), now, retention).await
     }
 
     /// [`Ledger::roll_up_day`] for one closed hour of `day`.
@@ -527,10 +551,8 @@ impl Ledger {
         hour: u32,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
-        options: QueryOptions,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, Some(hour)), now, retention, options)
-            .await
+        self.roll_up_span((day, Some(hour)), now, retention).await
     }
 
     async fn roll_up_span(
@@ -538,9 +560,8 @@ impl Ledger {
         span: Span,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
-        options: QueryOptions,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span_then(span, now, retention, options, || async {})
+        self.roll_up_span_then(span, now, retention, || async {})
             .await
     }
 
@@ -552,7 +573,6 @@ impl Ledger {
         span: Span,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
-        options: QueryOptions,
         before_store: F,
     ) -> Result<RollupWrite, StorageError>
     where
@@ -567,12 +587,18 @@ impl Ledger {
             return Ok(RollupWrite::Settling);
         }
         let mut rollup = layout::empty_rollup(span);
+        rollup.built_at = Some(now);
         let stats = self
-            .read_range(rollup.start(), rollup.end(), options, |rows| {
-                for row in rows {
-                    rollup.add(row, now);
-                }
-            })
+            .read_range(
+                rollup.start(),
+                rollup.end(),
+                QueryOptions::default(),
+                |rows| {
+                    for row in rows {
+                        rollup.add(row, now);
+                    }
+                },
+            )
             .await?;
         before_store().await;
         if !self.store_rollup(&rollup, &version, retention).await? {
@@ -595,16 +621,14 @@ impl Ledger {
         retention: Retention,
     ) -> Result<bool, StorageError> {
         let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
+        let built_at = rollup.built_at.unwrap_or_else(domain::now_millis);
+        let chunk_set = version.chunk_set(built_at, fastrand::u64(..));
         for (i, digests) in chunks.iter().enumerate() {
             self.client
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::rollup_chunk_item(
-                    rollup,
-                    version.chunk_set(),
-                    i as u32,
-                    digests,
-                    retention,
+                    rollup, chunk_set, i as u32, digests, retention,
                 )))
                 .send()
                 .await
@@ -636,7 +660,7 @@ impl Ledger {
             .set_item(Some(layout::rollup_head_item(
                 rollup,
                 version,
-                chunks.len() as u32,
+                (chunk_set, chunks.len() as u32),
                 retention,
             )))
             .build()

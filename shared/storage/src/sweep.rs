@@ -13,8 +13,9 @@
 use crate::error::StorageError;
 use crate::layout::{self, Span};
 use crate::ledger::Ledger;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::WindowKey;
+use domain::day_rollup::Due;
 use std::collections::BTreeSet;
 
 /// What one sweep did.
@@ -29,20 +30,20 @@ pub struct SweepRun {
 
 impl Ledger {
     /// Deletes every `#rollup` item except the head and chunks of each
-    /// current roll-up of `days` and `hours` (the spans the writer keeps),
+    /// current roll-up of `due`'s days and hours (the spans the writer keeps),
     /// and, when `windows` is given (the run built them), the window
     /// roll-ups it names. With `windows` `None`, window roll-ups are left.
     pub async fn sweep_rollups(
         &self,
-        days: &[NaiveDate],
-        hours: &[(NaiveDate, u32)],
+        due: &Due,
         windows: Option<&[(WindowKey, DateTime<Utc>)]>,
         should_stop: impl Fn() -> bool,
     ) -> Result<SweepRun, StorageError> {
-        let spans: Vec<Span> = days
+        let spans: Vec<Span> = due
+            .days
             .iter()
             .map(|day| (*day, None))
-            .chain(hours.iter().map(|(day, hour)| (*day, Some(*hour))))
+            .chain(due.hours.iter().map(|(day, hour)| (*day, Some(*hour))))
             .collect();
         // Read after the builds: a head this run stored is current here.
         let (heads, _) = self.current_heads(&spans).await?;

@@ -96,7 +96,15 @@ pub async fn read_partition(
     to: DateTime<Utc>,
 ) -> Result<ReadStats, StorageError> {
     let read = ledger
-        .query_partition(day, shard, from, to, QueryOptions::default())
+        .query_partition(
+            crate::layout::PartitionRange {
+                day,
+                shard,
+                from,
+                to,
+            },
+            QueryOptions::default(),
+        )
         .await?;
     Ok(ReadStats {
         partitions: 1,
@@ -129,10 +137,7 @@ pub async fn delete_as_read(
         }
     }
     let key = layout::PruneKey::from_item(&layout::encode(as_read))?;
-    match ledger
-        .delete_if_unchanged(&key, &Never, RetryPolicy::default())
-        .await
-    {
+    match ledger.delete_if_unchanged(&key, &Never).await {
         Some(Ok(crate::prune::DeleteOutcome::Deleted)) => Ok(DeleteResult::Deleted),
         Some(Ok(crate::prune::DeleteOutcome::Changed)) => Ok(DeleteResult::Changed),
         Some(Err(error)) => Err(error),
@@ -152,19 +157,13 @@ pub async fn roll_up_day_with_late_write(
 ) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
     let mut recorded = None;
     let write = ledger
-        .roll_up_span_then(
-            (day, None),
-            now,
-            retention,
-            QueryOptions::default(),
-            || async {
-                recorded = Some(
-                    ledger
-                        .record(late, Arrival::of(late.occurred_at, now))
-                        .await,
-                );
-            },
-        )
+        .roll_up_span_then((day, None), now, retention, || async {
+            recorded = Some(
+                ledger
+                    .record(late, Arrival::of(late.occurred_at, now))
+                    .await,
+            );
+        })
         .await?;
     let put = recorded.unwrap_or(Err(StorageError::MissingOldItem))?;
     Ok((write, put))

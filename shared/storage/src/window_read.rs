@@ -1,41 +1,53 @@
-//! Reading what a window's summary needs, planned in one place: the
-//! window's own roll-up when it is usable (then only the part of a quarter hour at
-//! the window start and the tail after it are read raw); otherwise the usable
-//! roll-ups of the whole closed days the caller can take whole, the hour
-//! roll-ups of the whole closed hours of the other days, and the raw rows of
-//! everything else (the current hour and the writer's lag, the part of an
-//! hour at the window start, a span whose roll-up is missing or stale), with
-//! what each part cost.
+//! Reading a summary, in one place: [`Ledger::read_summary`] takes the
+//! domain's [`Aggregation`] (the window, the time, the retention and the
+//! rules of what it takes), plans the read from those rules and folds
+//! everything into it:
 //!
-//! Roll-ups only save reading: when they cannot be read (a failed batch read,
-//! a corrupt item), their days are read raw, so the answer is exact or an
+//! 1. the versions of every day of the window, once (one strongly
+//!    consistent Query): every roll-up below is judged against them;
+//! 2. the window's own roll-up, when it is current and the window takes it
+//!    (then only the part of a quarter hour at the window start and the
+//!    tail after it are read raw);
+//! 3. otherwise the day roll-ups of the whole closed days the window takes
+//!    whole, then the hour roll-ups of the whole closed hours of the days
+//!    those leave;
+//! 4. the raw rows of everything else: the current hour and the writer's
+//!    lag, the part of an hour at the window start, a span whose roll-up is
+//!    missing, stale or refused.
+//!
+//! Roll-ups only save reading: when they cannot be read (a failed read, a
+//! corrupt item), their spans are read raw, so the answer is exact or an
 //! error, never short.
 
 use crate::error::StorageError;
 use crate::index::{QueryOptions, ReadStats};
+use crate::layout::Span;
 use crate::ledger::Ledger;
+use crate::rollup_store::{Cost, Versions};
 use crate::window_rollup_store::WindowLookup;
-use chrono::NaiveDate;
-use domain::day_rollup::DayRollup;
-use domain::window_rollup::WindowRollup;
-use domain::{IndexedMilestone, Window};
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::{Aggregation, Summary};
 use std::collections::BTreeSet;
 
-/// The inputs of a window's aggregation, and what reading them cost.
-#[derive(Debug, Default)]
-pub struct WindowRead {
-    /// The window's own roll-up, when it was usable: then `rollups` is
-    /// empty, and `rows` are the part of a quarter hour before it and the tail.
-    pub window_rollup: Option<WindowRollup>,
-    /// Usable roll-ups: one per whole closed day they answer, then one per
-    /// whole closed hour of the other days.
-    pub rollups: Vec<DayRollup>,
-    /// Every indexed row of the rest of the window (expired ones included:
-    /// the aggregation decides what counts).
-    pub rows: Vec<IndexedMilestone>,
+/// What a summary may be read from. Summaries use [`Sources::Rollups`];
+/// the others exist to compare (devkit, tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sources {
+    /// The window roll-up, day and hour roll-ups, raw rows for the rest.
+    #[default]
+    Rollups,
+    /// Day and hour roll-ups and raw rows, never the window roll-up.
+    DayAndHourRollups,
+    /// Raw rows only.
+    RawRows,
+}
+
+/// A summary, what reading it cost, and why no roll-up could be read when
+/// none could (every span was then read raw).
+#[derive(Debug)]
+pub struct SummaryRead {
+    pub summary: Summary,
     pub stats: WindowStats,
-    /// Why the roll-ups could not be read at all, when they could not: every
-    /// day was read raw instead.
     pub rollup_error: Option<StorageError>,
 }
 
@@ -95,97 +107,156 @@ pub struct WindowStats {
     pub rollup_capacity: f64,
 }
 
+impl WindowStats {
+    fn add_cost(&mut self, cost: Cost) {
+        self.rollup_items += cost.items;
+        self.rollups_unreadable += cost.unreadable;
+        self.rollup_capacity += cost.consumed_capacity;
+    }
+}
+
 impl Ledger {
-    /// Reads `window`: its window roll-up if `takes_window` is given and
-    /// accepts it (the caller's rule: inside the window and the retention,
-    /// still exact) and it is current; otherwise the usable roll-ups of `whole_days` (the closed days
-    /// the caller can take whole) that `takes` accepts (the caller's rule,
-    /// e.g. that none of their rows has expired since), then the usable
-    /// roll-ups of the hours `whole_hours` names in the days those left, then
-    /// the raw rows of every part of the window no roll-up answers: about an
-    /// hour at the end, and the part of an hour at the start.
-    pub async fn read_window(
+    /// The summary `aggregation` describes, read from `sources` and folded
+    /// into it. The one way a summary is read: by the summary function,
+    /// devkit and the tests alike.
+    pub async fn read_summary(
         &self,
-        window: &Window,
-        whole_days: &[NaiveDate],
-        whole_hours: impl Fn(&BTreeSet<NaiveDate>) -> Vec<(NaiveDate, u32)>,
-        takes: impl Fn(&DayRollup) -> bool,
-        takes_window: Option<&(dyn Fn(&WindowRollup) -> bool + Sync)>,
+        mut aggregation: Aggregation,
+        sources: Sources,
         options: QueryOptions,
-    ) -> Result<WindowRead, StorageError> {
-        let mut read = WindowRead::default();
-        if let Some(takes_window) = takes_window {
-            match self.usable_window_rollup(window.key, window.end).await {
-                Ok((lookup, cost)) => {
-                    read.stats.rollup_items = cost.items;
-                    read.stats.rollup_capacity = cost.consumed_capacity;
-                    read.stats.rollups_unreadable = cost.unreadable;
-                    read.stats.window_rollup = match lookup {
-                        WindowLookup::Current(rollup) if takes_window(&rollup) => {
-                            let span = [(rollup.start, rollup.end)];
-                            for (start, end) in window.raw_ranges_outside(&span) {
-                                let rows = &mut read.rows;
-                                read.stats.raw += self
-                                    .read_range(start, end, options, |batch| {
-                                        rows.extend_from_slice(batch)
-                                    })
-                                    .await?;
-                            }
-                            read.stats.window_rollup = WindowRollupUse::Used;
-                            read.window_rollup = Some(*rollup);
-                            return Ok(read);
-                        }
-                        WindowLookup::Current(_) => WindowRollupUse::Refused,
-                        WindowLookup::Missing => WindowRollupUse::Missing,
-                        WindowLookup::Stale => WindowRollupUse::Stale,
-                        WindowLookup::Unreadable => WindowRollupUse::Unreadable,
-                    };
-                }
+    ) -> Result<SummaryRead, StorageError> {
+        let mut stats = WindowStats::default();
+        let mut rollup_error = None;
+        let spans = if sources == Sources::RawRows {
+            Vec::new()
+        } else {
+            match self
+                .read_rollups(&mut aggregation, sources, &mut stats, &mut rollup_error)
+                .await
+            {
+                Ok(spans) => spans,
                 Err(error) => {
-                    read.stats.window_rollup = WindowRollupUse::Failed;
-                    read.rollup_error = Some(error);
+                    rollup_error.get_or_insert(error);
+                    Vec::new()
                 }
             }
-        }
-        if !whole_days.is_empty() {
-            match self.usable_rollups(whole_days).await {
-                Ok(rollups) => {
-                    read.stats.rollup_items += rollups.items;
-                    read.stats.rollup_capacity += rollups.consumed_capacity;
-                    read.stats.rollups_unreadable += rollups.unreadable;
-                    read.rollups = rollups.rollups.into_values().filter(|r| takes(r)).collect();
-                }
-                Err(error) => {
-                    read.rollup_error.get_or_insert(error);
-                }
-            }
-        }
-        read.stats.rollup_days = read.rollups.len() as u32;
-        let answered: BTreeSet<NaiveDate> = read.rollups.iter().map(|r| r.day).collect();
-        let hours = whole_hours(&answered);
-        if !hours.is_empty() {
-            match self.usable_hour_rollups(&hours).await {
-                Ok(rollups) => {
-                    read.stats.rollup_items += rollups.items;
-                    read.stats.rollup_capacity += rollups.consumed_capacity;
-                    read.stats.rollups_unreadable += rollups.unreadable;
-                    let usable: Vec<DayRollup> =
-                        rollups.hours.into_values().filter(|r| takes(r)).collect();
-                    read.stats.rollup_hours = usable.len() as u32;
-                    read.rollups.extend(usable);
-                }
-                Err(error) => {
-                    read.rollup_error.get_or_insert(error);
-                }
-            }
-        }
-        let spans: Vec<_> = read.rollups.iter().map(|r| (r.start(), r.end())).collect();
+        };
+        let window = *aggregation.window();
         for (start, end) in window.raw_ranges_outside(&spans) {
-            let rows = &mut read.rows;
-            read.stats.raw += self
-                .read_range(start, end, options, |batch| rows.extend_from_slice(batch))
+            stats.raw += self
+                .read_range(start, end, options, |rows| aggregation.add_all(rows))
                 .await?;
         }
-        Ok(read)
+        Ok(SummaryRead {
+            summary: aggregation.finish(),
+            stats,
+            rollup_error,
+        })
+    }
+
+    /// Steps 1 to 3: folds every roll-up the window takes into
+    /// `aggregation`, and returns the spans they answered. An error returned
+    /// means none was folded; a read that failed after some were is kept in
+    /// `failed`, and its spans are left to the raw read.
+    async fn read_rollups(
+        &self,
+        aggregation: &mut Aggregation,
+        sources: Sources,
+        stats: &mut WindowStats,
+        failed: &mut Option<StorageError>,
+    ) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>, StorageError> {
+        let window = *aggregation.window();
+        let last_day = (window.end - TimeDelta::milliseconds(1)).date_naive();
+        let (versions, cost) = self
+            .day_versions(window.start.date_naive(), last_day)
+            .await?;
+        stats.add_cost(cost);
+        if sources == Sources::Rollups
+            && let Some(span) = self
+                .take_window_rollup(aggregation, &versions, stats, failed)
+                .await
+        {
+            return Ok(vec![span]);
+        }
+        let mut spans = Vec::new();
+        let mut answered = BTreeSet::new();
+        let days: Vec<Span> = aggregation
+            .whole_days()
+            .into_iter()
+            .map(|day| (day, None))
+            .collect();
+        for rollup in self.usable_at(&days, &versions, stats).await? {
+            if aggregation.add_rollup(&rollup) {
+                stats.rollup_days += 1;
+                answered.insert(rollup.day);
+                spans.push((rollup.start(), rollup.end()));
+            }
+        }
+        let hours: Vec<Span> = aggregation
+            .whole_hours(&answered)
+            .into_iter()
+            .map(|(day, hour)| (day, Some(hour)))
+            .collect();
+        // The day roll-ups are folded already: a failed hour read only
+        // leaves those hours to the raw read.
+        match self.usable_at(&hours, &versions, stats).await {
+            Ok(rollups) => {
+                for rollup in rollups {
+                    if aggregation.add_rollup(&rollup) {
+                        stats.rollup_hours += 1;
+                        spans.push((rollup.start(), rollup.end()));
+                    }
+                }
+            }
+            Err(error) => {
+                failed.get_or_insert(error);
+            }
+        }
+        Ok(spans)
+    }
+
+    /// Step 2: the window roll-up, folded if it is current and the window
+    /// takes it; its span, then. Any failure only means it is not used.
+    async fn take_window_rollup(
+        &self,
+        aggregation: &mut Aggregation,
+        versions: &Versions,
+        stats: &mut WindowStats,
+        failed: &mut Option<StorageError>,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let (key, now) = (aggregation.window().key, aggregation.now());
+        let (lookup, cost) = match self.window_rollup_at(key, now, versions).await {
+            Ok(found) => found,
+            Err(error) => {
+                stats.window_rollup = WindowRollupUse::Failed;
+                failed.get_or_insert(error);
+                return None;
+            }
+        };
+        stats.add_cost(cost);
+        stats.window_rollup = match lookup {
+            WindowLookup::Current(rollup) if aggregation.add_window_rollup(&rollup) => {
+                stats.window_rollup = WindowRollupUse::Used;
+                return Some((rollup.start, rollup.end));
+            }
+            WindowLookup::Current(_) => WindowRollupUse::Refused,
+            WindowLookup::Missing => WindowRollupUse::Missing,
+            WindowLookup::Stale => WindowRollupUse::Stale,
+            WindowLookup::Unreadable => WindowRollupUse::Unreadable,
+        };
+        None
+    }
+
+    /// The usable roll-ups of `spans` against `versions`, with their chunks.
+    async fn usable_at(
+        &self,
+        spans: &[Span],
+        versions: &Versions,
+        stats: &mut WindowStats,
+    ) -> Result<Vec<domain::day_rollup::DayRollup>, StorageError> {
+        let (heads, cost) = self.heads_at(spans, versions).await?;
+        let (rollups, cost) = self.with_chunks(heads, cost).await?;
+        stats.add_cost(cost);
+        Ok(rollups.into_values().collect())
     }
 }

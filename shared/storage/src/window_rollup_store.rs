@@ -9,7 +9,7 @@ use crate::error::StorageError;
 use crate::index::QueryOptions;
 use crate::layout;
 use crate::ledger::Ledger;
-use crate::rollup_store::Cost;
+use crate::rollup_store::{Cost, Versions};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::day_rollup::{DayRollup, SETTLE};
 use domain::window_rollup::{self, WindowRollup};
@@ -67,11 +67,10 @@ impl Ledger {
         keys: &[WindowKey],
         now: DateTime<Utc>,
         retention: Retention,
-        options: QueryOptions,
         should_stop: impl Fn() -> bool,
     ) -> WindowRun {
         let end = window_rollup::end_at(now);
-        let plans: Vec<Window> = keys
+        let plans: Vec<Aggregation> = keys
             .iter()
             .flat_map(|key| {
                 window_rollup::starts(*key, now)
@@ -82,6 +81,7 @@ impl Ledger {
                         end,
                     })
             })
+            .map(|window| Aggregation::new(window, now, retention))
             .collect();
         let mut run = WindowRun {
             checked: plans.len() as u32,
@@ -89,7 +89,7 @@ impl Ledger {
             ..WindowRun::default()
         };
         if let Err(error) = self
-            .build_windows(&plans, now, retention, options, &should_stop, &mut run)
+            .build_windows(plans, retention, &should_stop, &mut run)
             .await
         {
             run.error = Some(error);
@@ -100,18 +100,23 @@ impl Ledger {
         run
     }
 
+    /// Builds the window roll-ups `plans` aggregate (all at one `now`, under
+    /// `retention`), each from the day and hour roll-ups it takes and the
+    /// raw rows of the rest, read once for all of them.
     async fn build_windows(
         &self,
-        plans: &[Window],
-        now: DateTime<Utc>,
+        plans: Vec<Aggregation>,
         retention: Retention,
-        options: QueryOptions,
         should_stop: &impl Fn() -> bool,
         run: &mut WindowRun,
     ) -> Result<(), StorageError> {
-        let (Some(outer), Some(end)) = (
-            plans.iter().min_by_key(|plan| plan.start).copied(),
-            plans.iter().map(|plan| plan.end).max(),
+        let (Some(outer), Some(end), Some(now)) = (
+            plans
+                .iter()
+                .map(|plan| *plan.window())
+                .min_by_key(|window| window.start),
+            plans.iter().map(|plan| plan.window().end).max(),
+            plans.first().map(Aggregation::now),
         ) else {
             return Ok(());
         };
@@ -127,7 +132,7 @@ impl Ledger {
         run.read_units += version_cost.consumed_capacity;
         let mut builds = Vec::new();
         for plan in plans {
-            let days = plan.days();
+            let days = plan.window().days();
             let Some(fingerprint) = layout::versions_fingerprint(&versions, &days) else {
                 run.unreadable += 1;
                 continue;
@@ -138,7 +143,7 @@ impl Ledger {
             }
             builds.push(Build {
                 fingerprint,
-                aggregation: Aggregation::new(*plan, now, retention),
+                aggregation: plan,
                 raw: Vec::new(),
             });
         }
@@ -188,7 +193,7 @@ impl Ledger {
         // Raw rows once for all of them, each to the windows that read it raw.
         for (start, end) in merged(builds.iter().flat_map(|b| b.raw.iter().copied())) {
             let stats = self
-                .read_range(start, end, options, |rows| {
+                .read_range(start, end, QueryOptions::default(), |rows| {
                     for row in rows {
                         let at = row.occurred_at.instant();
                         for build in builds.iter_mut() {
@@ -240,24 +245,24 @@ impl Ledger {
     }
 
     /// The window roll-up a summary of `key` at `now` can use, if it exists
-    /// and every day it covers still has the versions it was built from,
-    /// with what reading it cost. One eventually consistent item read (any
-    /// build it returns is whole) and one strongly consistent versions Query.
-    pub(crate) async fn usable_window_rollup(
+    /// and every day it covers still has the versions (`versions`, read by
+    /// the caller once for its whole window) it was built from, with what
+    /// reading it cost: one eventually consistent item read (any build it
+    /// returns is whole).
+    pub(crate) async fn window_rollup_at(
         &self,
         key: WindowKey,
         now: DateTime<Utc>,
+        versions: &Versions,
     ) -> Result<(WindowLookup, Cost), StorageError> {
         let start = window_rollup::start_for(key, now);
-        let ((items, units), (versions, version_cost)) = futures_util::future::try_join(
-            self.batch_get_read(vec![layout::window_rollup_key(key, start)], false),
-            self.day_versions(start.date_naive(), now.date_naive()),
-        )
-        .await?;
+        let (items, units) = self
+            .batch_get_read(vec![layout::window_rollup_key(key, start)], false)
+            .await?;
         let mut cost = Cost {
-            items: items.len() as u64 + version_cost.items,
+            items: items.len() as u64,
             unreadable: 0,
-            consumed_capacity: units + version_cost.consumed_capacity,
+            consumed_capacity: units,
         };
         let Some(item) = items.first() else {
             return Ok((WindowLookup::Missing, cost));
@@ -277,7 +282,7 @@ impl Ledger {
             end: rollup.end,
         }
         .days();
-        let current = layout::versions_fingerprint(&versions, &days);
+        let current = layout::versions_fingerprint(versions, &days);
         let lookup = if current == Some(fingerprint) {
             WindowLookup::Current(Box::new(rollup))
         } else {

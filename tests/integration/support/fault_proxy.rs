@@ -25,6 +25,9 @@ pub struct FaultPlan {
     /// as DynamoDB cancels a transaction that conflicts with another
     /// (`TransactionCanceledException`, reason `TransactionConflict`).
     pub cancel_transactions: f64,
+    /// Of `BatchGetItem` requests only (the roll-up reads): answered with an
+    /// internal server error, without forwarding.
+    pub fail_batch_gets: f64,
     /// Added before every forwarded request: a slow store.
     pub delay: Duration,
     pub seed: u64,
@@ -38,6 +41,7 @@ pub struct FaultCounts {
     pub throttled: AtomicU64,
     pub failed_after_apply: AtomicU64,
     pub hung: AtomicU64,
+    pub failed_batch_gets: AtomicU64,
 }
 
 pub struct FaultProxy {
@@ -50,6 +54,7 @@ pub struct FaultProxy {
 enum Fault {
     None,
     CancelTransaction,
+    FailBatchGet,
     Throttle,
     FailAfterApply,
     Hang,
@@ -194,13 +199,18 @@ fn error_response(status: &str, error_type: &str, message: &str) -> Vec<u8> {
 
 /// Whether the request is a `TransactWriteItems` call.
 fn is_transaction(request: &[u8]) -> bool {
+    is_operation(request, "transactwriteitems")
+}
+
+/// Whether the request is a call of `operation` (lower case).
+fn is_operation(request: &[u8], operation: &str) -> bool {
     let head_end = request
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .unwrap_or(request.len());
     String::from_utf8_lossy(&request[..head_end])
         .to_ascii_lowercase()
-        .contains("x-amz-target: dynamodb_20120810.transactwriteitems")
+        .contains(&format!("x-amz-target: dynamodb_20120810.{operation}\r\n"))
 }
 
 /// DynamoDB's answer to a transaction cancelled by a conflict on its second
@@ -261,6 +271,8 @@ fn serve(
             Fault::Throttle
         } else if is_transaction(&request) && dice.roll() < plan.cancel_transactions {
             Fault::CancelTransaction
+        } else if is_operation(&request, "batchgetitem") && dice.roll() < plan.fail_batch_gets {
+            Fault::FailBatchGet
         } else if roll < plan.hang {
             Fault::Hang
         } else if roll < plan.hang + plan.throttle {
@@ -298,6 +310,15 @@ fn serve(
             Fault::CancelTransaction => {
                 counts.cancelled.fetch_add(1, Ordering::Relaxed);
                 writer.write_all(&transaction_conflict())?;
+                continue;
+            }
+            Fault::FailBatchGet => {
+                counts.failed_batch_gets.fetch_add(1, Ordering::Relaxed);
+                writer.write_all(&error_response(
+                    "500 Internal Server Error",
+                    "InternalServerError",
+                    "injected failure",
+                ))?;
                 continue;
             }
             Fault::None | Fault::FailAfterApply => {}

@@ -1,27 +1,18 @@
 //! Local tooling used by the scripts.
 //!
-//! ```text
-//! devkit create-table --table NAME [--template PATH] [--endpoint URL]
-//! devkit seed         --table NAME --count N [--days 90] [--workspaces 1000] [--endpoint URL]
-//! devkit demo         --invoke-url URL [--days 90] [--concurrency 4]
-//! devkit summarize    --table NAME --window 24h|7d|30d|90d [--endpoint URL]
-//! devkit bare         --table NAME --op put|query [--count 1000] [--endpoint URL]
-//! devkit item-size
-//! devkit example-request
-//! ```
+//! Its commands and flags are [`USAGE`] (what `devkit` prints).
 //! The endpoint defaults to `AWS_ENDPOINT_URL_DYNAMODB`.
 
 use chrono::{TimeDelta, Utc};
 use devkit::seed::synthetic_milestone;
 use devkit::{TableDefinition, create_table, local_client, table_exists};
-use domain::window_rollup::WindowRollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::HashMap;
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use storage::{Ledger, QueryOptions, testing};
+use storage::{Ledger, QueryOptions, Sources, testing};
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -135,15 +126,20 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
     let workspaces: usize = flag(args, "workspaces", devkit::seed::DEFAULT_WORKSPACES)?;
     let retention = Retention::default();
     let ledger = Ledger::new(local_client(&args.endpoint()?), table);
-    let end = Utc::now();
-    let span = TimeDelta::days(days);
+    let population = devkit::seed::Population {
+        count,
+        end: Utc::now(),
+        span: TimeDelta::days(days),
+        retention,
+        workspaces,
+    };
     let started = Instant::now();
     const CHUNK: usize = 5_000;
     let mut written = 0usize;
     let mut next_report = count / 10;
     for chunk_start in (0..count).step_by(CHUNK) {
         let milestones = (chunk_start..(chunk_start + CHUNK).min(count))
-            .map(|i| synthetic_milestone(i, count, end, span, retention, workspaces))
+            .map(|i| synthetic_milestone(i, &population))
             .collect::<Result<Vec<_>, _>>()?;
         written += testing::load(&ledger, &milestones, 8).await?;
         if written >= next_report {
@@ -279,44 +275,22 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     let rss_before = peak_rss_kib();
     let now = Utc::now();
     let started = Instant::now();
-    let window = Window::ending_at(key, now);
-    let mut aggregation = Aggregation::new(window, now, retention);
-    // As the summary function reads: whole closed days from their roll-ups
-    // (with --rollups true), the rest raw.
+    let aggregation = Aggregation::new(Window::ending_at(key, now), now, retention);
+    // As the summary function reads (--rollups true): the window roll-up,
+    // day and hour roll-ups, the rest raw; with --windows false, never the
+    // window roll-up (what a summary reads when its roll-up is stale);
+    // without --rollups, raw rows only.
     let use_rollups = args.flags.get("rollups").is_some_and(|v| v == "true");
-    // With --windows false, the window's own roll-up is not tried (what a
-    // summary read before window roll-ups, or when its roll-up is stale).
-    let use_windows = use_rollups && args.flags.get("windows").is_none_or(|v| v != "false");
-    let whole_days = if use_rollups {
-        aggregation.whole_days()
-    } else {
-        Vec::new()
+    let use_windows = args.flags.get("windows").is_none_or(|v| v != "false");
+    let sources = match (use_rollups, use_windows) {
+        (false, _) => Sources::RawRows,
+        (true, false) => Sources::DayAndHourRollups,
+        (true, true) => Sources::Rollups,
     };
-    let takes_window = |rollup: &WindowRollup| aggregation.takes_window_rollup(rollup);
     let read = ledger
-        .read_window(
-            &window,
-            &whole_days,
-            |answered| {
-                if use_rollups {
-                    aggregation.whole_hours(answered)
-                } else {
-                    Vec::new()
-                }
-            },
-            |rollup| aggregation.takes_whole_day(rollup),
-            use_windows.then_some(&takes_window),
-            QueryOptions::default(),
-        )
+        .read_summary(aggregation, sources, QueryOptions::default())
         .await?;
-    if let Some(rollup) = &read.window_rollup {
-        aggregation.add_window_rollup(rollup);
-    }
-    for rollup in &read.rollups {
-        aggregation.add_rollup(rollup);
-    }
-    aggregation.add_all(&read.rows);
-    let summary = aggregation.finish();
+    let summary = read.summary;
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     let report = serde_json::json!({
         "window": key.as_str(),
@@ -345,11 +319,8 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
     let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let started = Instant::now();
     let now = Utc::now();
-    let days = domain::day_rollup::due_days(now, retention);
-    let hours = domain::day_rollup::due_hours(now, retention);
-    let run = ledger
-        .roll_up(&days, &hours, now, retention, || false)
-        .await?;
+    let due = domain::day_rollup::Due::at(now, retention);
+    let run = ledger.roll_up(&due, now, retention, || false).await?;
     println!(
         "    rolled up {} of {} due days and {} of {} closed hours ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
         run.days_built,
@@ -368,7 +339,7 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
         .filter(|key| key.length() <= retention.duration())
         .collect();
     let windows = ledger
-        .roll_up_windows(&keys, now, retention, QueryOptions::default(), || false)
+        .roll_up_windows(&keys, now, retention, || false)
         .await;
     println!(
         "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s ({:.1} RCU read, {:.1} WCU written), writer peak RSS {:.1} MiB",
@@ -417,14 +388,8 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
         let started = Instant::now();
         match op.as_str() {
             "put" => {
-                let mut milestone = synthetic_milestone(
-                    i,
-                    count,
-                    now,
-                    TimeDelta::hours(1),
-                    Retention::default(),
-                    devkit::seed::DEFAULT_WORKSPACES,
-                )?;
+                let mut milestone =
+                    synthetic_milestone(i, &devkit::seed::Population::last_hour(count, now))?;
                 milestone.event_id =
                     domain::EventId::parse(&format!("bare:{}:{i}", now.timestamp_micros()))?;
                 ledger
@@ -460,14 +425,8 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
 
 /// Prints the stored size of a typical row and of its index projection, by DynamoDB's sizing rules.
 fn item_size() -> Result<(), BoxError> {
-    let mut milestone = synthetic_milestone(
-        1,
-        2,
-        Utc::now(),
-        TimeDelta::hours(1),
-        Retention::default(),
-        devkit::seed::DEFAULT_WORKSPACES,
-    )?;
+    let mut milestone =
+        synthetic_milestone(1, &devkit::seed::Population::last_hour(2, Utc::now()))?;
     // A realistic host-app row: a deterministic event id and a subject.
     milestone.event_id = domain::EventId::parse("diag:run-1029384:user-100234:2026-11-27")?;
     milestone.tenant_id = domain::TenantId::parse("tenant-000123")?;

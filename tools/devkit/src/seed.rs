@@ -12,18 +12,46 @@ pub const TENANTS: usize = 200;
 /// Distinct workspace ids when a caller does not choose (`--workspaces`).
 pub const DEFAULT_WORKSPACES: usize = 1_000;
 
-/// Milestone `i` of `count`, spread evenly over `[end - span, end)`; events
-/// cycle through the catalog, and workspaces through `workspaces` distinct ids
-/// (consecutive milestones land in different workspaces, so a day of `n`
-/// milestones touches `min(n, workspaces)` of them).
+/// A synthetic population: `count` milestones spread evenly over
+/// `[end - span, end)`, kept for `retention`, over `workspaces` distinct ids.
+#[derive(Debug, Clone, Copy)]
+pub struct Population {
+    pub count: usize,
+    pub end: DateTime<Utc>,
+    pub span: TimeDelta,
+    pub retention: Retention,
+    pub workspaces: usize,
+}
+
+impl Population {
+    /// `count` milestones over the hour before `end`, at the default
+    /// retention and workspace count.
+    pub fn last_hour(count: usize, end: DateTime<Utc>) -> Self {
+        Self {
+            count,
+            end,
+            span: TimeDelta::hours(1),
+            retention: Retention::default(),
+            workspaces: DEFAULT_WORKSPACES,
+        }
+    }
+}
+
+/// Milestone `i` of `population`; events cycle through the catalog, and
+/// workspaces through its distinct ids (consecutive milestones land in
+/// different workspaces, so a day of `n` milestones touches
+/// `min(n, workspaces)` of them).
 pub fn synthetic_milestone(
     i: usize,
-    count: usize,
-    end: DateTime<Utc>,
-    span: TimeDelta,
-    retention: Retention,
-    workspaces: usize,
+    population: &Population,
 ) -> Result<Milestone, Box<dyn Error + Send + Sync>> {
+    let Population {
+        count,
+        end,
+        span,
+        retention,
+        workspaces,
+    } = *population;
     let step_ms = span.num_milliseconds() / count.max(1) as i64;
     let occurred = end - span + TimeDelta::milliseconds(step_ms * i as i64);
     let spec = &CATALOG[i % CATALOG.len()];

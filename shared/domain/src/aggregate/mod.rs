@@ -106,6 +106,11 @@ impl Aggregation {
         &self.window
     }
 
+    /// The instant it aggregates at: what has expired, and which roll-ups it takes.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     /// Counts the row if it is inside the window, inside the retention and
     /// not expired (DynamoDB returns expired items until TTL deletes them).
     /// Returns whether it counted.
@@ -142,6 +147,7 @@ impl Aggregation {
             && rollup.end() <= self.window.end
             && self.retention_floor <= rollup.start()
             && rollup.is_exact_at(self.now)
+            && rollup.built_at.is_none_or(|at| at <= self.now)
     }
 
     /// The closed days of the window it can take whole from their roll-ups

@@ -61,6 +61,15 @@ pub(crate) struct PruneKey {
     pub expires_at: Option<i64>,
 }
 
+/// The time an item's index sort key names, when it names one: what tells
+/// the day of a row that cannot be read otherwise (the writer finds a row by
+/// that key, so a roll-up can count a row only if its day can be told).
+pub(crate) fn indexed_time(item: &Item) -> Option<DateTime<Utc>> {
+    let time_key = item.get(attr::TIME_KEY)?.as_s().ok()?;
+    let (timestamp, _) = time_key.split_once('#')?;
+    Some(parse_instant(attr::TIME_KEY, timestamp).ok()?.instant())
+}
+
 impl PruneKey {
     pub fn from_item(item: &Item) -> Result<Self, ItemError> {
         let time_key = required_s(item, attr::TIME_KEY)?;

@@ -31,7 +31,7 @@ mod sweep;
 mod tombstone;
 mod window_rollup;
 
-pub(crate) use index::{IndexRow, PruneKey};
+pub(crate) use index::{IndexRow, PruneKey, indexed_time};
 pub(crate) use keys::*;
 pub(crate) use rollup::*;
 pub(crate) use row::*;

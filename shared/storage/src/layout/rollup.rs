@@ -16,7 +16,7 @@ use domain::{Retention, format_millis};
 use std::collections::{BTreeMap, HashMap};
 
 /// Partition of the per-day version items: `event_key` = `YYYY-MM-DD#<shard>`
-/// (`YYYY-MM-DD` alone for the one unsharded item of earlier releases).
+/// (a day's shard) or `YYYY-MM-DDTHH#<shard>` (an hour's).
 pub(crate) const DAY_PARTITION: &str = "#day";
 /// Version shards per day. A late row bumps one, picked at random on each
 /// try, so concurrent late rows of one day seldom touch the same item; the
@@ -33,6 +33,7 @@ pub(crate) mod rollup_attr {
     pub const VERSIONS: &str = "versions";
     pub const CHUNK_SET: &str = "chunk_set";
     pub const BUMPED_AT: &str = "bumped_at";
+    pub const BUILT_AT: &str = "built_at";
     pub const FORMAT: &str = "format";
     pub const COUNTS: &str = "counts";
     pub const VALID_UNTIL: &str = "valid_until";
@@ -105,18 +106,15 @@ fn key(partition: &str, sort: String) -> Item {
     ])
 }
 
-/// The version item of one shard of `day` (the empty shard is the unsharded
-/// item of earlier releases).
+/// The version item of one shard of `day`.
 pub(crate) fn day_version_key(day: NaiveDate, shard: &str) -> Item {
     key(DAY_PARTITION, version_sort_key(day, shard))
 }
 
-/// A shard is `NN` (of the day), `THH#NN` (of one hour: what late rows
-/// bump since hour roll-ups), or `""` (the unsharded item of earlier
-/// releases); its sort key is the day's text followed by `#NN`, `THH#NN` or
-/// nothing.
+/// A shard is `NN` (of the day) or `THH#NN` (of one hour); its sort key is
+/// the day's text followed by `#NN` or `THH#NN`.
 fn version_sort_key(day: NaiveDate, shard: &str) -> String {
-    if shard.is_empty() || shard.starts_with('T') {
+    if shard.starts_with('T') {
         format!("{}{shard}", day_text(day))
     } else {
         format!("{}#{shard}", day_text(day))
@@ -124,11 +122,10 @@ fn version_sort_key(day: NaiveDate, shard: &str) -> String {
 }
 
 /// Every version key a stored roll-up of `span` is checked against: for a
-/// day, each day shard and the unsharded item of earlier releases (every
-/// late row bumps one of them); for an hour, those and each of its own
-/// shards (33 items, inside a transaction's 100).
+/// day, each day shard (every late row bumps one of them); for an hour,
+/// those and each of its own shards (32 items, inside a transaction's 100).
 pub(crate) fn all_version_keys((day, hour): Span) -> Vec<(String, Item)> {
-    let day_shards = std::iter::once(String::new()).chain((0..VERSION_SHARDS).map(shard_name));
+    let day_shards = (0..VERSION_SHARDS).map(shard_name);
     let shards: Vec<String> = match hour {
         None => day_shards.collect(),
         Some(hour) => day_shards
@@ -185,11 +182,15 @@ impl DayVersion {
         self.shards.values().sum()
     }
 
-    /// The roll-up built from this version keeps its workspace chunks under
-    /// this id, so a superseded build never mixes with a stored one.
-    pub fn chunk_set(&self) -> u64 {
+    /// The id a build from this version keeps its workspace chunks under:
+    /// the version, when the build ran and a random `nonce`, so no two builds
+    /// share chunk keys. A superseded build never mixes with a stored one,
+    /// and a rebuild at the same version (after a counted row expired)
+    /// never overwrites the chunks a summary holding the older head reads.
+    pub fn chunk_set(&self, built_at: DateTime<Utc>, nonce: u64) -> u64 {
         let mut hash = VersionDigest::default();
         self.hash_into(&mut hash);
+        hash.update(&format!("built={};nonce={nonce}", format_millis(built_at)));
         hash.finish()
     }
 
@@ -241,8 +242,7 @@ pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> 
         .ok_or_else(not_a_version)?;
     let rest = &sort[10..];
     let shard = rest.strip_prefix('#').unwrap_or(rest);
-    let well_formed = shard.is_empty()
-        || shard.len() == 2
+    let well_formed = shard.len() == 2
         || (shard.starts_with('T') && parse_span(sort).is_some_and(|(_, h)| h.is_some()));
     if !well_formed {
         return Err(not_a_version());
@@ -265,31 +265,20 @@ pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> 
     })
 }
 
-/// The TTL of a day's version item, set by every late row that bumps it:
-/// when the day leaves the retention that row was recorded under (its own
-/// TTL's distance from its time, counted from the day's end). Bookkeeping
-/// expires with the data.
-pub(crate) fn day_version_expires_at(late: &domain::Milestone) -> i64 {
-    let retention = late.expires_at - late.occurred_at.instant().timestamp();
-    let day_end = DayRollup::new(late.occurred_at.instant().date_naive()).end();
-    day_end.timestamp() + retention
+/// The TTL of every version shard (a day's or an hour's), whoever bumps it
+/// (a late row, a purge, prune): past the longest retention there is, so a
+/// shard never vanishes, and its counter never starts again, while a roll-up
+/// built from it (or from its absence) can still be read, whatever the
+/// retention does meanwhile. A retention in force only shortens what the
+/// roll-ups keep, never the versions (which hold no tenant's data).
+pub(crate) fn version_expires_at(day: NaiveDate) -> i64 {
+    let longest = chrono::TimeDelta::days(i64::from(domain::retention::MAX_RETENTION_DAYS) + 1);
+    (DayRollup::new(day).end() + longest).timestamp()
 }
 
 /// The hour span of a shard (`THH#NN`), if it is an hour's.
 pub(crate) fn shard_hour(shard: &str) -> Option<u32> {
     shard.strip_prefix('T')?.get(..2)?.parse().ok()
-}
-
-/// The TTL of an hour's version shard: a day past the last hour roll-up of
-/// its day, so a counter never restarts while a head that read it is used.
-pub(crate) fn hour_version_expires_at(day: NaiveDate) -> i64 {
-    (DayRollup::new(day).end() + HOUR_ROLLUP_LIFE + chrono::TimeDelta::days(1)).timestamp()
-}
-
-/// The TTL of a version item bumped by a purge: when the day leaves the
-/// retention in force.
-pub(crate) fn day_expires_at(day: NaiveDate, retention: Retention) -> i64 {
-    (DayRollup::new(day).end() + retention.duration()).timestamp()
 }
 
 /// One bump of a version shard: its counter up by one, when, and its TTL.
@@ -328,16 +317,10 @@ pub(crate) struct RollupHead {
     pub rollup: DayRollup,
 }
 
-/// How a head names the unsharded version item of earlier releases (shard
-/// `""` in memory): DynamoDB refuses an empty map key.
-const UNSHARDED_IN_HEAD: &str = "unsharded";
-
-/// The head format this release writes: 3, with a version per shard. It
-/// reads format 2 too (one unsharded version, chunks keyed by it). A head of
-/// another format is not usable (its day is read raw until the writer
+/// The head format: a version per shard, and when it was built. A head of
+/// another format is not usable (its span is read raw until the writer
 /// rebuilds it).
 const HEAD_FORMAT: u64 = 3;
-const UNSHARDED_HEAD_FORMAT: u64 = 2;
 
 /// A roll-up's TTL: when it stops being exact (its first counted row
 /// expires), or when its day leaves the retention in force, whichever is
@@ -354,12 +337,12 @@ pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64
     rollup.valid_until.map_or(leaves, |until| until.min(leaves))
 }
 
-/// A roll-up head, format 2: counts and latest times keyed by event name, so
-/// a catalog change (an event added or retired) leaves every head usable.
+/// A roll-up head: counts and latest times keyed by event name, so a
+/// catalog change (an event added or retired) leaves every head usable.
 pub(crate) fn rollup_head_item(
     rollup: &DayRollup,
     version: &DayVersion,
-    chunks: u32,
+    (chunk_set, chunks): (u64, u32),
     retention: Retention,
 ) -> Item {
     let mut item = rollup_head_key(span_of(rollup));
@@ -371,18 +354,17 @@ pub(crate) fn rollup_head_item(
             version
                 .shards
                 .iter()
-                .map(|(shard, v)| {
-                    let name = if shard.is_empty() {
-                        UNSHARDED_IN_HEAD
-                    } else {
-                        shard.as_str()
-                    };
-                    (name.to_owned(), n(*v))
-                })
+                .map(|(shard, v)| (shard.clone(), n(*v)))
                 .collect(),
         ),
     );
-    item.insert(rollup_attr::CHUNK_SET.into(), n(version.chunk_set()));
+    item.insert(rollup_attr::CHUNK_SET.into(), n(chunk_set));
+    if let Some(built_at) = rollup.built_at {
+        item.insert(
+            rollup_attr::BUILT_AT.into(),
+            AttributeValue::S(format_millis(built_at)),
+        );
+    }
     item.insert(rollup_attr::CHUNKS.into(), n(u64::from(chunks)));
     insert_aggregate(
         &mut item,
@@ -414,39 +396,22 @@ pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHea
             .and_then(|n| n.parse::<u64>().ok())
             .ok_or_else(|| invalid(name, "not a count".into()))
     };
-    let (versions, chunk_set) = match u64::try_from(required_n(item, rollup_attr::FORMAT)?) {
-        Ok(HEAD_FORMAT) => {
-            let versions = map(rollup_attr::VERSIONS)?
-                .iter()
-                .map(|(shard, v)| {
-                    let shard = if shard == UNSHARDED_IN_HEAD {
-                        String::new()
-                    } else {
-                        shard.clone()
-                    };
-                    Ok((shard, count(rollup_attr::VERSIONS, v)?))
-                })
-                .collect::<Result<BTreeMap<_, _>, ItemError>>()?;
-            let chunk_set = u64::try_from(required_n(item, rollup_attr::CHUNK_SET)?)
-                .map_err(|_| invalid(rollup_attr::CHUNK_SET, "negative".into()))?;
-            (versions, chunk_set)
-        }
-        // Built against the unsharded version item alone.
-        Ok(UNSHARDED_HEAD_FORMAT) => {
-            let version = u64::try_from(required_n(item, rollup_attr::VERSION)?)
-                .map_err(|_| invalid(rollup_attr::VERSION, "negative".into()))?;
-            let versions = (version > 0)
-                .then(|| (String::new(), version))
-                .into_iter()
-                .collect();
-            (versions, version)
-        }
-        _ => {
-            return Err(invalid(
-                rollup_attr::FORMAT,
-                "written by another release".into(),
-            ));
-        }
+    if u64::try_from(required_n(item, rollup_attr::FORMAT)?) != Ok(HEAD_FORMAT) {
+        return Err(invalid(
+            rollup_attr::FORMAT,
+            "written by another release".into(),
+        ));
+    }
+    let versions = map(rollup_attr::VERSIONS)?
+        .iter()
+        .map(|(shard, v)| Ok((shard.clone(), count(rollup_attr::VERSIONS, v)?)))
+        .collect::<Result<BTreeMap<_, _>, ItemError>>()?;
+    let chunk_set = u64::try_from(required_n(item, rollup_attr::CHUNK_SET)?)
+        .map_err(|_| invalid(rollup_attr::CHUNK_SET, "negative".into()))?;
+    let built_at = match item.get(rollup_attr::BUILT_AT) {
+        Some(AttributeValue::S(text)) => parse_instant(rollup_attr::BUILT_AT, text)?.instant(),
+        Some(_) => return Err(wrong_type(rollup_attr::BUILT_AT, "S")),
+        None => return Err(ItemError::Missing(rollup_attr::BUILT_AT)),
     };
     let mut rollup = empty_rollup(span);
     let aggregate = read_aggregate(item, 24)?;
@@ -455,6 +420,7 @@ pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHea
     }
     rollup.latest = aggregate.latest;
     rollup.valid_until = aggregate.valid_until;
+    rollup.built_at = Some(built_at);
     let chunks = required_n(item, rollup_attr::CHUNKS)?;
     Ok(RollupHead {
         versions,
@@ -520,7 +486,9 @@ mod tests {
             occurred_at: domain::OccurredAt::from_instant(occurred),
             expires_at: (occurred + chrono::TimeDelta::days(90)).timestamp(),
         };
-        assert!(rollup.add(&indexed, domain::testing::at("2026-11-28T01:00:00Z")));
+        let built_at = domain::testing::at("2026-11-28T01:00:00Z");
+        assert!(rollup.add(&indexed, built_at));
+        rollup.built_at = Some(built_at);
         rollup
     }
 
@@ -535,8 +503,8 @@ mod tests {
     fn rollup_items_round_trip() {
         let rollup = one_row_rollup();
         let day = rollup.day;
-        let built_from = version(&[("", 2), ("03", 5)]);
-        let head = rollup_head_item(&rollup, &built_from, 1, Retention::default());
+        let built_from = version(&[("00", 2), ("03", 5)]);
+        let head = rollup_head_item(&rollup, &built_from, (42, 1), Retention::default());
         let Some(AttributeValue::M(stored)) = head.get(rollup_attr::VERSIONS) else {
             panic!("versions are a map")
         };
@@ -547,8 +515,9 @@ mod tests {
         let back = rollup_head_from_item((day, None), &head).expect("head");
         assert_eq!(
             (&back.versions, back.chunk_set, back.chunks),
-            (&built_from.shards, built_from.chunk_set(), 1)
+            (&built_from.shards, 42, 1)
         );
+        assert_eq!(back.rollup.built_at, rollup.built_at);
         assert_eq!(built_from.late_rows(), 7);
         assert_eq!(back.rollup.counts, rollup.counts);
         assert_eq!(back.rollup.latest, rollup.latest);
@@ -569,7 +538,7 @@ mod tests {
             rollup_head_item(
                 &rollup,
                 &DayVersion::default(),
-                1,
+                (1, 1),
                 Retention::from_days(retention_days).expect("valid"),
             )[attr::EXPIRES_AT]
                 .clone()
@@ -583,7 +552,7 @@ mod tests {
         );
         let empty = DayRollup::new(rollup.day);
         assert_eq!(
-            rollup_head_item(&empty, &DayVersion::default(), 0, Retention::default())
+            rollup_head_item(&empty, &DayVersion::default(), (1, 0), Retention::default())
                 [attr::EXPIRES_AT],
             AttributeValue::N((day_end + 90 * 86_400).to_string())
         );
@@ -597,7 +566,12 @@ mod tests {
     #[test]
     fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         let rollup = one_row_rollup();
-        let head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
+        let head = rollup_head_item(
+            &rollup,
+            &version(&[("07", 1)]),
+            (1, 1),
+            Retention::default(),
+        );
         let Some(AttributeValue::M(stored)) = head.get(rollup_attr::COUNTS) else {
             panic!("counts are a map")
         };
@@ -625,7 +599,12 @@ mod tests {
     #[test]
     fn a_head_of_another_format_is_refused() {
         let rollup = one_row_rollup();
-        let mut head = rollup_head_item(&rollup, &version(&[("07", 1)]), 1, Retention::default());
+        let mut head = rollup_head_item(
+            &rollup,
+            &version(&[("07", 1)]),
+            (1, 1),
+            Retention::default(),
+        );
         head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
         assert!(rollup_head_from_item((rollup.day, None), &head).is_err());
         head.remove(rollup_attr::FORMAT);
@@ -636,33 +615,59 @@ mod tests {
         );
     }
 
-    /// A head of the previous release (format 2) was built against the one
-    /// unsharded version item, and its chunks keyed by that version: it is
-    /// read as the version of the unsharded shard, so it stays usable.
+    /// A head without the instant it was built cannot be judged against a
+    /// summary's clock: refused, its span read raw.
     #[test]
-    fn a_head_of_the_unsharded_release_stays_usable() {
+    fn a_head_without_its_build_time_is_refused() {
         let rollup = one_row_rollup();
-        let mut head = rollup_head_item(&rollup, &DayVersion::default(), 1, Retention::default());
-        head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("2".into()));
-        head.remove(rollup_attr::VERSIONS);
-        head.remove(rollup_attr::CHUNK_SET);
-        for (stored, shards, chunk_set) in [(0, vec![], 0), (4, vec![("", 4)], 4)] {
-            head.insert(
-                rollup_attr::VERSION.into(),
-                AttributeValue::N(stored.to_string()),
-            );
-            let back = rollup_head_from_item((rollup.day, None), &head).expect("usable");
-            assert_eq!(back.versions, version(&shards).shards);
-            assert_eq!(back.chunk_set, chunk_set);
-        }
+        let mut head = rollup_head_item(
+            &rollup,
+            &version(&[("07", 1)]),
+            (1, 1),
+            Retention::default(),
+        );
+        head.remove(rollup_attr::BUILT_AT);
+        assert_eq!(
+            rollup_head_from_item((rollup.day, None), &head).err(),
+            Some(ItemError::Missing(rollup_attr::BUILT_AT))
+        );
     }
 
-    /// Version items: a shard's key, and the unsharded key of earlier releases.
+    /// Two builds never share chunk keys, even from the same version: a
+    /// rebuild (after a counted row expired) writes beside the chunks a
+    /// summary holding the older head may be reading, never over them.
+    #[test]
+    fn no_two_builds_share_a_chunk_set() {
+        let built_from = version(&[("07", 1)]);
+        let at = domain::testing::at("2026-11-28T00:20:00Z");
+        let sets = [
+            built_from.chunk_set(at, 1),
+            built_from.chunk_set(at, 2),
+            built_from.chunk_set(at + chrono::TimeDelta::milliseconds(1), 1),
+            version(&[("07", 2)]).chunk_set(at, 1),
+        ];
+        let distinct: std::collections::BTreeSet<u64> = sets.iter().copied().collect();
+        assert_eq!(distinct.len(), sets.len(), "{sets:?}");
+    }
+
+    /// Every version shard outlives the longest retention there is, whoever
+    /// bumps it: it never vanishes (and restarts its counter) while a head
+    /// built from it can be read.
+    #[test]
+    fn a_version_shard_outlives_every_retention() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let longest =
+            Retention::from_days(u64::from(domain::retention::MAX_RETENTION_DAYS)).expect("valid");
+        let day_end = DayRollup::new(day).end();
+        assert!(version_expires_at(day) > (day_end + longest.duration()).timestamp());
+    }
+
+    /// Version items: a shard's key names its day and shard.
     #[test]
     fn version_items_name_their_day_and_shard() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let keys = all_version_keys((day, None));
-        assert_eq!(keys.len(), VERSION_SHARDS as usize + 1);
+        assert_eq!(keys.len(), VERSION_SHARDS as usize);
         for (shard, mut key) in keys {
             key.insert(rollup_attr::VERSION.into(), AttributeValue::N("3".into()));
             let read = day_version_shard(&key).expect("readable");
@@ -679,16 +684,17 @@ mod tests {
     /// Two versions that differ in any shard keep their chunks apart.
     #[test]
     fn chunk_sets_differ_with_the_version() {
+        let at = domain::testing::at("2026-11-28T00:20:00Z");
         let sets: std::collections::BTreeSet<u64> = [
             version(&[]),
-            version(&[("", 1)]),
+            version(&[("02", 1)]),
             version(&[("00", 1)]),
             version(&[("01", 1)]),
             version(&[("00", 1), ("01", 1)]),
             version(&[("00", 2)]),
         ]
         .iter()
-        .map(DayVersion::chunk_set)
+        .map(|v| v.chunk_set(at, 7))
         .collect();
         assert_eq!(sets.len(), 6);
     }
