@@ -12,6 +12,7 @@ mod logs;
 mod php;
 mod prune;
 mod purge;
+mod races;
 mod record_e2e;
 mod redrive;
 mod rollups;

@@ -7,7 +7,7 @@ use serde_yaml_ng::Value;
 use std::collections::BTreeSet;
 use storage::TABLE_SHAPE;
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(TableDefinition::repo_template_path())
         .expect("read infra/template.yaml");
     serde_yaml_ng::from_str(&text).expect("template is YAML")
@@ -678,20 +678,20 @@ async fn test_tables_are_exactly_the_templates_table() {
     );
 }
 
-fn properties<'a>(template: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn properties<'a>(template: &'a Value, name: &str) -> &'a Value {
     resource(template, name)
         .get("Properties")
         .unwrap_or_else(|| panic!("{name} has no Properties"))
 }
 
-fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+pub(crate) fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
     path.iter().fold(value, |v, key| {
         v.get(*key)
             .unwrap_or_else(|| panic!("missing {key} in {}", path.join(".")))
     })
 }
 
-fn number(value: &Value) -> u64 {
+pub(crate) fn number(value: &Value) -> u64 {
     value
         .as_u64()
         .or_else(|| value.as_str().and_then(|s| s.parse().ok()))

@@ -69,9 +69,11 @@ pub enum PurgeSpec {
 /// The races found in review, each of which can be put back into the model.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Races {
-    /// A version shard's TTL follows the retention in force (and the writer
-    /// deletes it with a day's roll-ups): it can vanish while a head built
-    /// from it, or from its absence, is usable, and restart its counter.
+    /// A version shard's TTL follows the retention in force, and the writer
+    /// deletes it with the roll-ups of a day outside the retention: it can
+    /// vanish while a head built from it, or from its absence, is usable
+    /// (and take its last bump's settle time with it), and start its
+    /// counter again.
     pub counter_restarts: bool,
     /// The chunk set is a function of the version alone: a rebuild at the
     /// same version overwrites the chunks a summary may be reading.
@@ -517,12 +519,13 @@ impl Model for Protocol {
                 if !self.in_retention(&state, now) {
                     // `delete_bookkeeping_before`: the day is outside the
                     // retention; its roll-ups go, its version stays (its TTL
-                    // is past every retention).
+                    // is past every retention; deleted, it would take the
+                    // last bump's settle time with it, and its counter).
+                    state.head = None;
+                    state.chunks.clear();
                     if self.races.counter_restarts {
                         state.shard = None;
                     }
-                    state.head = None;
-                    state.chunks.clear();
                     state.writer = Writer::Sweep { now };
                     return Some(state);
                 }

@@ -482,21 +482,31 @@ impl Ledger {
         Ok(run)
     }
 
-    /// Deletes the roll-up and day-version items of every day before
-    /// `first_kept`, and says how many it deleted.
+    /// Deletes the roll-up items (heads and chunks) of every day before
+    /// `first_kept`, and says how many it deleted; the next run retries what
+    /// failed. The days' versions stay (see `layout::EXPIRING_BOOKKEEPING`).
     pub async fn delete_bookkeeping_before(
         &self,
         first_kept: NaiveDate,
     ) -> Result<u32, StorageError> {
         let bound = layout::bookkeeping_before(first_kept);
         let mut deleted = 0;
-        for partition in layout::BOOKKEEPING_PARTITIONS {
-            for key in self.bookkeeping_keys(partition, Some(&bound)).await? {
-                self.delete_key(key).await?;
-                deleted += 1;
+        let mut failed = None;
+        for key in self
+            .bookkeeping_keys(layout::EXPIRING_BOOKKEEPING, Some(&bound))
+            .await?
+        {
+            match self.delete_key(key).await {
+                Ok(()) => deleted += 1,
+                Err(error) => {
+                    failed.get_or_insert(error);
+                }
             }
         }
-        Ok(deleted)
+        match failed {
+            Some(error) => Err(error),
+            None => Ok(deleted),
+        }
     }
 
     /// The keys of one bookkeeping partition's items, all of them or those

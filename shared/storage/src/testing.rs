@@ -231,20 +231,102 @@ pub async fn day_version_shards(
         .unwrap_or_default())
 }
 
-/// Writes `day`'s unsharded version item, as the previous release's late
-/// rows left it: for tests that such days still roll up and read.
-pub async fn put_unsharded_day_version(
+/// DynamoDB's TTL, run at `at`: deletes every item whose `expires_at` is
+/// at or before it (rows and bookkeeping alike), and says how many. DynamoDB
+/// Local never expires anything; tests of what TTL may do call this.
+pub async fn expire_items_at(ledger: &Ledger, at: DateTime<Utc>) -> Result<u32, StorageError> {
+    let items: Vec<Item> = ledger
+        .client
+        .scan()
+        .table_name(&ledger.table_name)
+        .consistent_read(true)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<Item>, _>>()
+        .await
+        .map_err(|e| StorageError::dynamo("Scan", e))?;
+    let mut deleted = 0;
+    for item in items {
+        let expired = item
+            .get(attr::EXPIRES_AT)
+            .and_then(|v| v.as_n().ok()?.parse::<i64>().ok())
+            .is_some_and(|expires_at| expires_at <= at.timestamp());
+        if let (true, Some(key)) = (expired, layout::table_key(&item)) {
+            ledger.delete_key(key).await?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+/// The sort keys of every window roll-up item (`W#<window>#<start>`).
+pub async fn window_rollup_keys(ledger: &Ledger) -> Result<Vec<String>, StorageError> {
+    Ok(ledger
+        .bookkeeping_keys(layout::ROLLUP_PARTITION, None)
+        .await?
+        .iter()
+        .filter_map(|key| key.get(attr::EVENT_KEY)?.as_s().ok().cloned())
+        .filter(|sort| sort.starts_with("W#"))
+        .collect())
+}
+
+/// Bumps day shard `shard` of `day` at `at`, as a late row that picked that
+/// shard does (record picks one at random): for tests that need two bumps
+/// on the same shard.
+pub async fn bump_day_shard(
     ledger: &Ledger,
     day: NaiveDate,
-    version: u64,
+    shard: &str,
+    at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let mut item = layout::day_version_key(day, "");
-    item.insert(
-        layout::rollup_attr::VERSION.to_owned(),
-        AttributeValue::N(version.to_string()),
-    );
-    put_raw(ledger, item).await
+    ledger
+        .client
+        .update_item()
+        .table_name(&ledger.table_name)
+        .set_key(Some(layout::day_version_key(day, shard)))
+        .update_expression(layout::BUMP_EXPRESSION)
+        .set_expression_attribute_names(Some(layout::bump_names()))
+        .set_expression_attribute_values(Some(layout::bump_values(
+            at,
+            layout::version_expires_at(day),
+        )))
+        .send()
+        .await
+        .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+    Ok(())
+}
+
+/// What a summary holding `day`'s current head would read of its workspace
+/// chunks now: `None` before any head; otherwise the head's chunk set and
+/// the digests its chunks hold now (`None` when one is gone).
+pub async fn current_head_chunks(
+    ledger: &Ledger,
+    day: NaiveDate,
+) -> Result<Option<(u64, u32)>, StorageError> {
+    let (heads, _) = ledger.current_heads(&[(day, None)]).await?;
+    Ok(heads
+        .get(&(day, None))
+        .map(|head| (head.chunk_set, head.chunks)))
+}
+
+/// The workspace digests chunk set `chunk_set` (of `chunks` chunks) of
+/// `day` holds now, or `None` when one of its chunks is gone.
+pub async fn chunk_set_digests(
+    ledger: &Ledger,
+    day: NaiveDate,
+    (chunk_set, chunks): (u64, u32),
+) -> Result<Option<usize>, StorageError> {
+    let mut digests = 0;
+    for chunk in 0..chunks {
+        let key = layout::rollup_chunk_key((day, None), chunk_set, chunk);
+        let (items, _) = ledger.batch_get_read(vec![key], true).await?;
+        let Some(item) = items.first() else {
+            return Ok(None);
+        };
+        digests += layout::rollup_chunk_digests(item)?.len();
+    }
+    Ok(Some(digests))
 }
 
 /// Moves every version bump `by` into the past, as if that much time had
@@ -277,20 +359,23 @@ pub async fn tombstones(ledger: &Ledger) -> Result<Vec<domain::Tombstone>, Stora
     ledger.tombstones().await?.into_iter().collect()
 }
 
-/// Every day that has a roll-up or day-version item, with how many items.
+/// Every day that has a roll-up item (a head or a chunk of the day or of
+/// one of its hours), with how many items: what the writer deletes once the
+/// day is outside the retention.
 pub async fn bookkeeping_days(
     ledger: &Ledger,
 ) -> Result<std::collections::BTreeMap<NaiveDate, u32>, StorageError> {
     let mut days = std::collections::BTreeMap::new();
-    for partition in layout::BOOKKEEPING_PARTITIONS {
-        for key in ledger.bookkeeping_keys(partition, None).await? {
-            let day = key
-                .get(attr::EVENT_KEY)
-                .and_then(|v| v.as_s().ok())
-                .and_then(|sort| NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok());
-            if let Some(day) = day {
-                *days.entry(day).or_default() += 1;
-            }
+    for key in ledger
+        .bookkeeping_keys(layout::EXPIRING_BOOKKEEPING, None)
+        .await?
+    {
+        let day = key
+            .get(attr::EVENT_KEY)
+            .and_then(|v| v.as_s().ok())
+            .and_then(|sort| NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok());
+        if let Some(day) = day {
+            *days.entry(day).or_default() += 1;
         }
     }
     Ok(days)

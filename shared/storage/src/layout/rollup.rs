@@ -42,8 +42,12 @@ pub(crate) mod rollup_attr {
     pub const WORKSPACES: &str = "workspaces";
 }
 
-/// The partitions that hold roll-up bookkeeping, never a row.
-pub(crate) const BOOKKEEPING_PARTITIONS: [&str; 2] = [DAY_PARTITION, ROLLUP_PARTITION];
+/// The partition whose items of a day the writer deletes once the day is
+/// outside the retention: its roll-ups (counts and workspace digests). The
+/// day's versions stay until their own TTL, past every retention: deleted,
+/// a shard would take its last bump's settle time with it and start its
+/// counter again under a roll-up built from it. They hold no tenant's data.
+pub(crate) const EXPIRING_BOOKKEEPING: &str = ROLLUP_PARTITION;
 
 /// The sort-key bound below which a bookkeeping item belongs to a day before
 /// `day`: day versions and heads are `YYYY-MM-DD`, chunks `YYYY-MM-DD#v…`.

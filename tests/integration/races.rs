@@ -1,0 +1,371 @@
+//! The roll-up protocol's races, each on DynamoDB Local: the orderings the
+//! model checker (`shared/protocol-model`) found, played against the real
+//! store. Each test fails with its race put back in the code.
+
+use crate::support::fixtures::{row, seed};
+use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::day_rollup::{Arrival, DayRollup};
+use domain::testing::REPORT_CREATED;
+use domain::{
+    Aggregation, Milestone, PurgeRequest, Retention, Summary, TenantId, Window, WindowKey,
+};
+use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, Sources, StopSignal, testing};
+
+struct Never;
+
+impl StopSignal for Never {
+    fn should_stop(&self) -> bool {
+        false
+    }
+}
+
+fn days(n: u64) -> Retention {
+    Retention::from_days(n).expect("valid")
+}
+
+/// A row of `workspace` at `at`, kept `kept` (its TTL from the retention it
+/// was recorded under).
+fn kept_for(id: &str, workspace: &str, at: DateTime<Utc>, kept: TimeDelta) -> Milestone {
+    let mut milestone = row(REPORT_CREATED, "t", workspace, id, at);
+    milestone.expires_at = (at + kept).timestamp();
+    milestone
+}
+
+/// The summary of `key` at `now` as a summary reads it (roll-ups first),
+/// and as raw rows alone would answer it.
+async fn both_ways(
+    ledger: &Ledger,
+    key: WindowKey,
+    now: DateTime<Utc>,
+    retention: Retention,
+) -> (Summary, Summary) {
+    let read = |sources| async move {
+        ledger
+            .read_summary(
+                Aggregation::new(Window::ending_at(key, now), now, retention),
+                sources,
+                QueryOptions::default(),
+            )
+            .await
+            .expect("read")
+            .summary
+    };
+    (read(Sources::Rollups).await, read(Sources::RawRows).await)
+}
+
+/// A version counter that restarts (ABA). A late row recorded under a
+/// 7-day retention bumps a shard; the day's head is built from it, and
+/// rebuilt after that row expires. If the shard expired with the row (its
+/// TTL from the row's retention), TTL deletes it, and the next late row on
+/// that shard starts the counter again at the value the head holds: the
+/// head would match and miss the new row. Every shard lives past the
+/// longest retention, so the counter goes on, and the head is stale.
+#[tokio::test]
+async fn a_version_counter_never_starts_again_under_a_head_built_from_it() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let thirty = days(30);
+    let day = (domain::now_millis() - TimeDelta::days(10)).date_naive();
+    let start = DayRollup::new(day).start();
+    seed(
+        &ledger,
+        vec![kept_for(
+            "a",
+            "w-a",
+            start + TimeDelta::hours(1),
+            TimeDelta::days(30),
+        )],
+    )
+    .await;
+    let late = kept_for("b", "w-b", start + TimeDelta::hours(23), TimeDelta::days(7));
+    let bumped = start + TimeDelta::days(1) + TimeDelta::hours(1);
+    assert_eq!(
+        ledger
+            .record(&late, Arrival::Late { at: bumped })
+            .await
+            .expect("late put"),
+        PutOutcome::Recorded
+    );
+    let shards = testing::day_version_shards(&ledger, day)
+        .await
+        .expect("versions");
+    let bumped_shards: Vec<(String, u64)> = shards.into_iter().collect();
+    let [(shard, 1)] = &bumped_shards[..] else {
+        panic!("one day shard bumped once: {bumped_shards:?}")
+    };
+    let built = ledger
+        .roll_up_day(day, start + TimeDelta::days(2), thirty)
+        .await
+        .expect("build");
+    assert!(
+        matches!(built, RollupWrite::Stored { rows: 2, .. }),
+        "{built:?}"
+    );
+    // The late row expires; the writer rebuilds the day from the other, at
+    // the same version; then TTL runs.
+    let later = DateTime::from_timestamp(late.expires_at, 0).expect("time") + TimeDelta::hours(2);
+    let rebuilt = ledger
+        .roll_up_day(day, later, thirty)
+        .await
+        .expect("rebuild");
+    assert!(
+        matches!(rebuilt, RollupWrite::Stored { rows: 1, .. }),
+        "{rebuilt:?}"
+    );
+    let expired = testing::expire_items_at(&ledger, later).await.expect("TTL");
+    assert!(expired >= 1, "the late row expired");
+    // Another late row lands on the same shard (one in 16 do).
+    seed(
+        &ledger,
+        vec![kept_for(
+            "c",
+            "w-c",
+            start + TimeDelta::hours(12),
+            TimeDelta::days(30),
+        )],
+    )
+    .await;
+    testing::bump_day_shard(&ledger, day, shard, later)
+        .await
+        .expect("bump");
+    let (summary, raw) = both_ways(
+        &ledger,
+        WindowKey::Month,
+        later + TimeDelta::minutes(1),
+        thirty,
+    )
+    .await;
+    assert_eq!(raw.total, 2, "the first row and the new late one");
+    assert_eq!(summary, raw);
+}
+
+/// A rebuild at the same version (after a counted row expired) writes its
+/// workspace chunks beside the ones a summary holding the older head is
+/// about to read, never over them: the summary reads the old set whole (or,
+/// once the writer's sweep took it, none, and reads the day raw).
+#[tokio::test]
+async fn a_rebuild_at_the_same_version_never_overwrites_the_chunks_a_summary_reads() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let day = (domain::now_millis() - TimeDelta::days(10)).date_naive();
+    let start = DayRollup::new(day).start();
+    let short = kept_for("b", "w-b", start + TimeDelta::hours(2), TimeDelta::days(3));
+    seed(
+        &ledger,
+        vec![
+            kept_for("a", "w-a", start + TimeDelta::hours(1), TimeDelta::days(30)),
+            short.clone(),
+        ],
+    )
+    .await;
+    let built = ledger
+        .roll_up_day(day, start + TimeDelta::days(1), days(30))
+        .await
+        .expect("build");
+    assert!(
+        matches!(built, RollupWrite::Stored { rows: 2, .. }),
+        "{built:?}"
+    );
+    // A summary has read the head (two rows, two workspaces) ...
+    let held = testing::current_head_chunks(&ledger, day)
+        .await
+        .expect("read")
+        .expect("a head");
+    // ... when the writer, its clock past the short row's TTL, rebuilds.
+    let later =
+        DateTime::from_timestamp(short.expires_at, 0).expect("time") + TimeDelta::minutes(1);
+    let rebuilt = ledger
+        .roll_up_day(day, later, days(30))
+        .await
+        .expect("rebuild");
+    assert!(
+        matches!(rebuilt, RollupWrite::Stored { rows: 1, .. }),
+        "{rebuilt:?}"
+    );
+    let read = testing::chunk_set_digests(&ledger, day, held)
+        .await
+        .expect("read");
+    assert!(
+        read.is_none_or(|digests| digests == 2),
+        "the held head's chunks hold {read:?} workspaces, not its two"
+    );
+}
+
+/// The writer leaves a purged day alone until every delete the purge can
+/// still have in flight has landed: a delete lands at most the longest
+/// invocation of a function that deletes rows (its template timeout) after
+/// the bump before it, and the writer's clock may run ahead by the skew.
+#[tokio::test]
+async fn the_writer_leaves_a_purged_day_alone_until_every_delete_in_flight_has_landed() {
+    use crate::template::{at, number, properties, template};
+    use domain::day_rollup::CLOCK_SKEW_SECONDS;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let day = (domain::now_millis() - TimeDelta::days(5)).date_naive();
+    let start = DayRollup::new(day).start();
+    seed(
+        &ledger,
+        vec![kept_for(
+            "a",
+            "w-a",
+            start + TimeDelta::hours(1),
+            TimeDelta::days(90),
+        )],
+    )
+    .await;
+    let before_bump = domain::now_millis();
+    let request = PurgeRequest {
+        tenant_id: TenantId::parse("t").expect("id"),
+        actor_id: None,
+    };
+    let run = ledger
+        .purge(&request, before_bump, &Never)
+        .await
+        .expect("purge");
+    assert_eq!((run.rows_deleted, run.days_invalidated), (1, 1), "{run:?}");
+    let template = template();
+    let longest = ["RecordFunction", "PruneFunction", "PurgeFunction"]
+        .iter()
+        .map(|function| number(at(properties(&template, function), &["Timeout"])))
+        .max()
+        .expect("three functions");
+    let ahead = TimeDelta::seconds(i64::try_from(longest).expect("seconds") + CLOCK_SKEW_SECONDS)
+        - TimeDelta::seconds(1);
+    let write = ledger
+        .roll_up_day(day, before_bump + ahead, Retention::default())
+        .await
+        .expect("writer");
+    assert_eq!(write, RollupWrite::Settling);
+}
+
+/// A tenant purge deletes the rows it cannot read (their actor is not an
+/// id) by their key; the writer counts such a row (it reads no actor). The
+/// day the row's index key names is bumped before the delete, so no head
+/// keeps counting a row that is gone.
+#[tokio::test]
+async fn a_tenant_purge_stales_the_day_of_a_row_it_cannot_read() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let day = (now - TimeDelta::days(5)).date_naive();
+    let start = DayRollup::new(day).start();
+    let mut unreadable = testing::encode(&kept_for(
+        "a",
+        "w-a",
+        start + TimeDelta::hours(1),
+        TimeDelta::days(90),
+    ));
+    unreadable.insert(
+        testing::attr::ACTOR_ID.into(),
+        AttributeValue::S("not an id!".into()),
+    );
+    testing::put_raw(&ledger, unreadable).await.expect("put");
+    let built = ledger
+        .roll_up_day(day, now, Retention::default())
+        .await
+        .expect("build");
+    assert!(
+        matches!(built, RollupWrite::Stored { rows: 1, .. }),
+        "{built:?}"
+    );
+    let (counted, _) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
+    assert_eq!(counted.total, 1, "the head counts the row");
+    let request = PurgeRequest {
+        tenant_id: TenantId::parse("t").expect("id"),
+        actor_id: None,
+    };
+    let run = ledger.purge(&request, now, &Never).await.expect("purge");
+    assert_eq!(run.rows_deleted, 1, "{run:?}");
+    let (summary, raw) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
+    assert_eq!(raw.total, 0);
+    assert_eq!(summary, raw);
+}
+
+/// Prune deletes the rows of days a shortened retention no longer keeps;
+/// a roll-up may count them (their TTL has not passed). It bumps their day
+/// first: lengthened again, the retention brings the day back without a
+/// head that counts rows that are gone.
+#[tokio::test]
+async fn prune_stales_the_days_it_deletes_rows_from() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let day = (now - TimeDelta::days(10)).date_naive();
+    let start = DayRollup::new(day).start();
+    seed(
+        &ledger,
+        vec![kept_for(
+            "a",
+            "w-a",
+            start + TimeDelta::hours(1),
+            TimeDelta::days(30),
+        )],
+    )
+    .await;
+    let built = ledger.roll_up_day(day, now, days(30)).await.expect("build");
+    assert!(
+        matches!(built, RollupWrite::Stored { rows: 1, .. }),
+        "{built:?}"
+    );
+    let plan = storage::PrunePlan::new(
+        now,
+        days(7),
+        7,
+        std::time::Duration::from_secs(48 * 3600),
+        false,
+    );
+    let report = ledger.prune(plan, &Never, QueryOptions::default()).await;
+    assert_eq!(report.rows_deleted, 1, "{report:?}");
+    let (summary, raw) = both_ways(&ledger, WindowKey::Month, now, days(30)).await;
+    assert_eq!(raw.total, 0);
+    assert_eq!(summary, raw);
+}
+
+/// A shortened retention (30 days to 7) and two runs of every scheduled
+/// function leave no window roll-up of a window the retention no longer
+/// allows (each holds that window's counts and workspace digests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shortened_retention_leaves_no_window_rollup_it_no_longer_allows() {
+    use tokio::task::block_in_place;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let rows = (0..60)
+        .map(|i| {
+            kept_for(
+                &format!("r{i}"),
+                &format!("w{}", i % 6),
+                now - TimeDelta::hours(12 * i + 3),
+                TimeDelta::days(30),
+            )
+        })
+        .collect();
+    seed(&ledger, rows).await;
+    let month_items = |keys: &[String]| keys.iter().filter(|k| k.starts_with("W#30d#")).count();
+    let mut thirty = Watcher::start(&dynamodb_endpoint(), &table.name, 30);
+    let built = block_in_place(|| thirty.invoke("rollup", "{}")).json();
+    assert_eq!(built["finished"], true, "{built}");
+    let keys = testing::window_rollup_keys(&ledger).await.expect("read");
+    assert!(
+        month_items(&keys) > 0,
+        "the 30d window is rolled up: {keys:?}"
+    );
+    drop(thirty);
+    let mut seven = Watcher::start(&dynamodb_endpoint(), &table.name, 7);
+    for _ in 0..2 {
+        let pruned = block_in_place(|| seven.invoke("prune", r#"{"dry_run": false}"#)).json();
+        assert_eq!(pruned["finished"], true, "{pruned}");
+        let rolled = block_in_place(|| seven.invoke("rollup", "{}")).json();
+        assert_eq!(rolled["finished"], true, "{rolled}");
+    }
+    let keys = testing::window_rollup_keys(&ledger).await.expect("read");
+    assert_eq!(month_items(&keys), 0, "{keys:?}");
+    let bookkeeping = testing::bookkeeping_days(&ledger).await.expect("read");
+    let floor = (now - TimeDelta::days(8)).date_naive();
+    assert!(
+        bookkeeping.keys().all(|day| *day >= floor) || bookkeeping.is_empty(),
+        "roll-up items of days outside the 7 days: {bookkeeping:?}"
+    );
+}
