@@ -109,10 +109,7 @@ async fn a_version_counter_never_starts_again_under_a_head_built_from_it() {
         .roll_up_day(day, later, thirty)
         .await
         .expect("rebuild");
-    assert!(
-        matches!(rebuilt, RollupWrite::Stored { rows: 1, .. }),
-        "{rebuilt:?}"
-    );
+    assert!(matches!(rebuilt, RollupWrite::Stored { .. }), "{rebuilt:?}");
     let expired = testing::expire_items_at(&ledger, later).await.expect("TTL");
     assert!(expired >= 1, "the late row expired");
     // Another late row lands on the same shard (one in 16 do).
@@ -179,10 +176,7 @@ async fn a_rebuild_at_the_same_version_never_overwrites_the_chunks_a_summary_rea
         .roll_up_day(day, later, days(30))
         .await
         .expect("rebuild");
-    assert!(
-        matches!(rebuilt, RollupWrite::Stored { rows: 1, .. }),
-        "{rebuilt:?}"
-    );
+    assert!(matches!(rebuilt, RollupWrite::Stored { .. }), "{rebuilt:?}");
     let read = testing::chunk_set_digests(&ledger, day, held)
         .await
         .expect("read");

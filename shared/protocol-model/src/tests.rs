@@ -2,7 +2,7 @@
 //! found by the checker.
 
 use super::*;
-use stateright::{Checker, HasDiscoveries};
+use stateright::{Checker, HasDiscoveries, Model};
 
 fn row(workspace: Workspace, late: bool) -> RowSpec {
     RowSpec {

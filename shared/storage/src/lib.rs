@@ -14,6 +14,8 @@
 
 #[cfg(any(test, feature = "testing"))]
 mod batch;
+mod batch_read;
+mod bookkeeping;
 pub mod deadline;
 mod erasure_keys;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod prune;
 pub mod purge;
 pub mod record;
 mod retry;
+pub mod rollup_read;
 pub mod rollup_store;
 pub mod sweep;
 #[cfg(feature = "testing")]
@@ -41,7 +44,8 @@ pub use prune::{PrunePlan, PruneReport};
 pub use purge::PurgeRun;
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
-pub use rollup_store::{RollupRead, RollupRun, RollupWrite};
+pub use rollup_read::RollupRead;
+pub use rollup_store::{RollupRun, RollupWrite};
 pub use sweep::SweepRun;
 pub use window_read::{Sources, SummaryRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;

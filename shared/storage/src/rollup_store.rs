@@ -3,71 +3,14 @@
 //! for the day meanwhile. The rules (lag, settle, late rows) are
 //! `domain::day_rollup`'s; the writer function is `functions/rollup`.
 
-use crate::error::{ItemError, StorageError};
+use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout::{self, DayVersion, Item, Span, rollup_attr};
+use crate::layout::{self, DayVersion, Span, rollup_attr};
 use crate::ledger::Ledger;
-use aws_sdk_dynamodb::operation::query::QueryOutput;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, KeysAndAttributes, Put, ReturnConsumedCapacity,
-    TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use domain::Retention;
 use domain::day_rollup::{DayRollup, Due, SETTLE};
-use std::collections::BTreeMap;
-
-/// DynamoDB's limit on keys per BatchGetItem call.
-const MAX_BATCH_GET: usize = 100;
-
-/// The usable roll-ups of some days (or hours), and what reading them cost.
-#[derive(Debug, Clone, Default)]
-pub struct RollupRead {
-    pub rollups: BTreeMap<NaiveDate, DayRollup>,
-    /// Hour roll-ups, by day and hour.
-    pub hours: BTreeMap<(NaiveDate, u32), DayRollup>,
-    /// Items read: day versions, heads and workspace chunks. Per closed day
-    /// it does not depend on how many milestones the day holds.
-    pub items: u64,
-    /// Items that could not be read (a corrupt version, head or chunk): their
-    /// days are left out, so they are read raw, or rebuilt by the writer.
-    pub unreadable: u32,
-    /// Read units DynamoDB reports as consumed by these reads.
-    pub consumed_capacity: f64,
-}
-
-impl From<Cost> for RollupRead {
-    fn from(cost: Cost) -> Self {
-        Self {
-            items: cost.items,
-            unreadable: cost.unreadable,
-            consumed_capacity: cost.consumed_capacity,
-            ..Self::default()
-        }
-    }
-}
-
-/// The versions of some spans, as one Query read them: a span with an item
-/// that cannot be read maps to the error (its roll-up cannot be trusted).
-pub(crate) type Versions = BTreeMap<Span, Result<DayVersion, ItemError>>;
-
-/// What reading the day versions and heads of some days cost.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Cost {
-    pub(crate) items: u64,
-    pub(crate) unreadable: u32,
-    pub(crate) consumed_capacity: f64,
-}
-
-impl Cost {
-    pub(crate) fn plus(self, other: Cost) -> Cost {
-        Cost {
-            items: self.items + other.items,
-            unreadable: self.unreadable + other.unreadable,
-            consumed_capacity: self.consumed_capacity + other.consumed_capacity,
-        }
-    }
-}
 
 /// What building a day's roll-up came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,294 +52,6 @@ pub struct RollupRun {
 }
 
 impl Ledger {
-    /// Items by key, strongly consistent, every unprocessed key retried;
-    /// with the read units DynamoDB reports as consumed.
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<(Vec<Item>, f64), StorageError> {
-        self.batch_get_read(keys, true).await
-    }
-
-    /// [`Self::batch_get`], eventually consistent unless `consistent`.
-    pub(crate) async fn batch_get_read(
-        &self,
-        keys: Vec<Item>,
-        consistent: bool,
-    ) -> Result<(Vec<Item>, f64), StorageError> {
-        let mut found = Vec::with_capacity(keys.len());
-        let mut consumed = 0.0;
-        for chunk in keys.chunks(MAX_BATCH_GET) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(consistent)
-                    .build()
-                    .map_err(|e| StorageError::dynamo("BatchGetItem", e))?,
-            );
-            let mut attempt = 0u32;
-            while let Some(request) = pending.take() {
-                if attempt > 0 {
-                    tokio::time::sleep(crate::RetryPolicy::default().delay(attempt)).await;
-                }
-                attempt += 1;
-                let output = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table_name, request)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                    .send()
-                    .await
-                    .map_err(|e| StorageError::dynamo("BatchGetItem", e))?;
-                consumed += output
-                    .consumed_capacity()
-                    .iter()
-                    .filter_map(|c| c.capacity_units())
-                    .sum::<f64>();
-                if let Some(mut responses) = output.responses {
-                    found.extend(responses.remove(&self.table_name).unwrap_or_default());
-                }
-                pending = output
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.table_name))
-                    .filter(|left| !left.keys().is_empty());
-                if pending.is_some() && attempt >= crate::RetryPolicy::default().max_attempts {
-                    return Err(StorageError::BatchIncomplete {
-                        left: pending.map(|p| p.keys().len()).unwrap_or_default(),
-                        attempts: attempt,
-                        source: None,
-                    });
-                }
-            }
-        }
-        Ok((found, consumed))
-    }
-
-    /// The usable roll-ups of `days`: those whose head was built from the
-    /// day's current version, with their workspace digests. A day missing
-    /// here (no head, a stale one, one from another catalog, an item that
-    /// cannot be read) is read raw; unreadable items are counted, never fatal.
-    pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
-        let spans: Vec<Span> = days.iter().map(|day| (*day, None)).collect();
-        let (heads, cost) = self.current_heads(&spans).await?;
-        let (spans, cost) = self.with_chunks(heads, cost).await?;
-        Ok(RollupRead {
-            rollups: spans
-                .into_iter()
-                .map(|((day, _), rollup)| (day, rollup))
-                .collect(),
-            ..RollupRead::from(cost)
-        })
-    }
-
-    /// The usable roll-ups of closed `hours` (day and hour), as
-    /// [`Ledger::usable_rollups`] for days: an hour whose head is stale (a
-    /// late row of that hour since) or missing is read raw.
-    pub async fn usable_hour_rollups(
-        &self,
-        hours: &[(NaiveDate, u32)],
-    ) -> Result<RollupRead, StorageError> {
-        let spans: Vec<Span> = hours
-            .iter()
-            .map(|(day, hour)| (*day, Some(*hour)))
-            .collect();
-        let (heads, cost) = self.current_heads(&spans).await?;
-        let (spans, cost) = self.with_chunks(heads, cost).await?;
-        Ok(RollupRead {
-            hours: spans
-                .into_iter()
-                .filter_map(|((day, hour), rollup)| Some(((day, hour?), rollup)))
-                .collect(),
-            ..RollupRead::from(cost)
-        })
-    }
-
-    /// The heads of `spans` built from each one's current version, without
-    /// their workspace chunks: what the writer checks (a day with 100,000
-    /// workspaces costs one head read, not five chunk reads), with what
-    /// reading them cost.
-    pub(crate) async fn current_heads(
-        &self,
-        spans: &[Span],
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
-        let days = spans.iter().map(|(day, _)| *day);
-        let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {
-            return Ok((BTreeMap::new(), Cost::default()));
-        };
-        let (versions, version_cost) = self.day_versions(first, last).await?;
-        let (heads, cost) = self.heads_at(spans, &versions).await?;
-        Ok((heads, cost.plus(version_cost)))
-    }
-
-    /// [`Self::current_heads`] against versions already read (a summary
-    /// reads its days' versions once, for every roll-up it may take).
-    pub(crate) async fn heads_at(
-        &self,
-        spans: &[Span],
-        versions: &Versions,
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
-        if spans.is_empty() {
-            return Ok((BTreeMap::new(), Cost::default()));
-        }
-        let head_keys = spans.iter().map(|span| layout::rollup_head_key(*span));
-        let (items, head_units) = self.batch_get(head_keys.collect()).await?;
-        let mut cost = Cost {
-            items: items.len() as u64,
-            unreadable: 0,
-            consumed_capacity: head_units,
-        };
-        let mut heads = BTreeMap::new();
-        for item in &items {
-            let Some(span) = sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort)) else {
-                cost.unreadable += 1;
-                continue;
-            };
-            let current = versions
-                .get(&span)
-                .cloned()
-                .unwrap_or(Ok(DayVersion::default()));
-            match (current, layout::rollup_head_from_item(span, item)) {
-                (Ok(current), Ok(head)) if head.versions == current.shards => {
-                    heads.insert(span, head);
-                }
-                // Stale: a late row arrived since; the span is read raw.
-                (Ok(_), Ok(_)) => {}
-                // Corrupt, or of another format: read raw, counted.
-                _ => cost.unreadable += 1,
-            }
-        }
-        Ok((heads, cost))
-    }
-
-    /// The current version of every day in `first..=last` that a late row
-    /// bumped, and of every hour of those days (one strongly consistent Query
-    /// over the version partition), and what it read. A day's version is its
-    /// day shards; an hour's is its own shards and its day's.
-    /// A span with an item that cannot be read maps to the error: its
-    /// roll-up cannot be trusted.
-    pub(crate) async fn day_versions(
-        &self,
-        first: NaiveDate,
-        last: NaiveDate,
-    ) -> Result<(Versions, Cost), StorageError> {
-        let (from, to) = layout::day_version_range(first, last);
-        let pages: Vec<QueryOutput> = self
-            .client
-            .query()
-            .table_name(&self.table_name)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", layout::attr::TENANT_ID)
-            .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
-            .expression_attribute_values(":pk", AttributeValue::S(layout::DAY_PARTITION.into()))
-            .expression_attribute_values(":from", AttributeValue::S(from))
-            .expression_attribute_values(":to", AttributeValue::S(to))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<QueryOutput>, _>>()
-            .await
-            .map_err(|e| StorageError::dynamo("Query", e))?;
-        let consumed_capacity = pages
-            .iter()
-            .filter_map(|page| page.consumed_capacity()?.capacity_units())
-            .sum();
-        let items: Vec<Item> = pages
-            .into_iter()
-            .flat_map(|page| page.items.unwrap_or_default())
-            .collect();
-        let mut versions: Versions = BTreeMap::new();
-        for item in &items {
-            match layout::day_version_shard(item) {
-                Ok(read) => {
-                    // A day shard belongs to the day and to each of its hours
-                    // (every late row bumps one, and so did earlier releases'
-                    // late rows); an hour shard to its hour only.
-                    let spans: Vec<Span> = match layout::shard_hour(&read.shard) {
-                        Some(hour) => vec![(read.day, Some(hour))],
-                        None => std::iter::once((read.day, None))
-                            .chain((0..24).map(|hour| (read.day, Some(hour))))
-                            .collect(),
-                    };
-                    for span in spans {
-                        if let Ok(current) = versions
-                            .entry(span)
-                            .or_insert_with(|| Ok(DayVersion::default()))
-                        {
-                            current.shards.insert(read.shard.clone(), read.version);
-                            current.bumped_at = current.bumped_at.max(read.bumped_at);
-                        }
-                    }
-                }
-                Err(error) => {
-                    // The day is known from the key even when the item is
-                    // corrupt: neither the day nor any of its hours is trusted.
-                    if let Some((day, _)) =
-                        sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort))
-                    {
-                        versions.insert((day, None), Err(error.clone()));
-                        for hour in 0..24 {
-                            versions.insert((day, Some(hour)), Err(error.clone()));
-                        }
-                    }
-                }
-            }
-        }
-        let cost = Cost {
-            items: items.len() as u64,
-            unreadable: 0,
-            consumed_capacity,
-        };
-        Ok((versions, cost))
-    }
-
-    /// The heads' roll-ups with their workspace digests; a head whose chunks
-    /// are not all there, or cannot be read, is left out.
-    pub(crate) async fn with_chunks(
-        &self,
-        heads: BTreeMap<Span, layout::RollupHead>,
-        mut cost: Cost,
-    ) -> Result<(BTreeMap<Span, DayRollup>, Cost), StorageError> {
-        let chunk_keys: Vec<Item> = heads
-            .iter()
-            .flat_map(|(span, head)| {
-                (0..head.chunks).map(|i| layout::rollup_chunk_key(*span, head.chunk_set, i))
-            })
-            .collect();
-        let mut expected: BTreeMap<Span, u32> = heads
-            .iter()
-            .map(|(span, head)| (*span, head.chunks))
-            .collect();
-        let mut rollups: BTreeMap<Span, DayRollup> = heads
-            .into_iter()
-            .map(|(span, head)| (span, head.rollup))
-            .collect();
-        let (chunks, chunk_units) = self.batch_get(chunk_keys).await?;
-        cost.items += chunks.len() as u64;
-        cost.consumed_capacity += chunk_units;
-        for chunk in chunks {
-            let Some(span) = sort_pair(&chunk).and_then(|(_, sort)| layout::parse_span(&sort))
-            else {
-                continue;
-            };
-            if let Some(rollup) = rollups.get_mut(&span) {
-                match layout::rollup_chunk_digests(&chunk) {
-                    Ok(digests) => {
-                        rollup.workspaces.extend(digests);
-                        if let Some(left) = expected.get_mut(&span) {
-                            *left = left.saturating_sub(1);
-                        }
-                    }
-                    // A corrupt chunk makes its span unusable: read raw, counted.
-                    Err(_) => {
-                        cost.unreadable += 1;
-                        expected.remove(&span);
-                    }
-                }
-            }
-        }
-        // A head whose chunks are not all there is not usable (expired or half-written).
-        rollups.retain(|span, _| expected.get(span) == Some(&0));
-        Ok((rollups, cost))
-    }
-
     /// Rolls up every day of `days` (in the order given) that has no usable
     /// roll-up, until `should_stop` says to stop before a day. A day that
     /// fails is recorded in the run, and the walk goes on.
@@ -480,65 +135,6 @@ impl Ledger {
             }
         }
         Ok(run)
-    }
-
-    /// Deletes the roll-up items (heads and chunks) of every day before
-    /// `first_kept`, and says how many it deleted; the next run retries what
-    /// failed. The days' versions stay (see `layout::EXPIRING_BOOKKEEPING`).
-    pub async fn delete_bookkeeping_before(
-        &self,
-        first_kept: NaiveDate,
-    ) -> Result<u32, StorageError> {
-        let bound = layout::bookkeeping_before(first_kept);
-        let mut deleted = 0;
-        let mut failed = None;
-        for key in self
-            .bookkeeping_keys(layout::EXPIRING_BOOKKEEPING, Some(&bound))
-            .await?
-        {
-            match self.delete_key(key).await {
-                Ok(()) => deleted += 1,
-                Err(error) => {
-                    failed.get_or_insert(error);
-                }
-            }
-        }
-        match failed {
-            Some(error) => Err(error),
-            None => Ok(deleted),
-        }
-    }
-
-    /// The keys of one bookkeeping partition's items, all of them or those
-    /// whose sort key is below `below`, strongly consistent, paginated.
-    pub(crate) async fn bookkeeping_keys(
-        &self,
-        partition: &str,
-        below: Option<&str>,
-    ) -> Result<Vec<Item>, StorageError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table_name)
-            .expression_attribute_names("#pk", layout::attr::TENANT_ID)
-            .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
-            .expression_attribute_values(":pk", AttributeValue::S(partition.to_owned()))
-            .projection_expression("#pk, #sk")
-            .consistent_read(true);
-        let query = match below {
-            Some(bound) => query
-                .key_condition_expression("#pk = :pk AND #sk < :bound")
-                .expression_attribute_values(":bound", AttributeValue::S(bound.to_owned())),
-            None => query.key_condition_expression("#pk = :pk"),
-        };
-        // The SDK's paginator follows LastEvaluatedKey to the end.
-        query
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<Item>, _>>()
-            .await
-            .map_err(|e| StorageError::dynamo("Query", e))
     }
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's
@@ -630,8 +226,20 @@ impl Ledger {
         version: &DayVersion,
         retention: Retention,
     ) -> Result<bool, StorageError> {
-        let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
+        // A roll-up built outside the writer (tests, tools) is stamped now.
+        let stamped;
+        let rollup = match rollup.built_at {
+            Some(_) => rollup,
+            None => {
+                stamped = DayRollup {
+                    built_at: Some(domain::now_millis()),
+                    ..rollup.clone()
+                };
+                &stamped
+            }
+        };
         let built_at = rollup.built_at.unwrap_or_else(domain::now_millis);
+        let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
         let chunk_set = version.chunk_set(built_at, fastrand::u64(..));
         for (i, digests) in chunks.iter().enumerate() {
             self.client
@@ -696,10 +304,4 @@ impl Ledger {
             }
         }
     }
-}
-
-/// The (partition, sort) key strings of an item.
-fn sort_pair(item: &Item) -> Option<(String, String)> {
-    let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
-    Some((s(layout::attr::TENANT_ID)?, s(layout::attr::EVENT_KEY)?))
 }

@@ -23,7 +23,7 @@ use crate::error::StorageError;
 use crate::index::{QueryOptions, ReadStats};
 use crate::layout::Span;
 use crate::ledger::Ledger;
-use crate::rollup_store::{Cost, Versions};
+use crate::rollup_read::{Cost, Versions};
 use crate::window_rollup_store::WindowLookup;
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::{Aggregation, Summary};

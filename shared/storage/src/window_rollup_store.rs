@@ -9,7 +9,7 @@ use crate::error::StorageError;
 use crate::index::QueryOptions;
 use crate::layout;
 use crate::ledger::Ledger;
-use crate::rollup_store::{Cost, Versions};
+use crate::rollup_read::{Cost, Versions};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::day_rollup::{DayRollup, SETTLE};
 use domain::window_rollup::{self, WindowRollup};
