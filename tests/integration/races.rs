@@ -134,6 +134,10 @@ async fn a_version_counter_never_starts_again_under_a_head_built_from_it() {
     )
     .await;
     assert_eq!(raw.total, 2, "the first row and the new late one");
+    assert_eq!(
+        (summary.total, summary.active_workspaces),
+        (raw.total, raw.active_workspaces)
+    );
     assert_eq!(summary, raw);
 }
 
@@ -274,6 +278,10 @@ async fn a_tenant_purge_stales_the_day_of_a_row_it_cannot_read() {
     assert_eq!(run.rows_deleted, 1, "{run:?}");
     let (summary, raw) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
     assert_eq!(raw.total, 0);
+    assert_eq!(
+        (summary.total, summary.active_workspaces),
+        (raw.total, raw.active_workspaces)
+    );
     assert_eq!(summary, raw);
 }
 
@@ -314,6 +322,10 @@ async fn prune_stales_the_days_it_deletes_rows_from() {
     assert_eq!(report.rows_deleted, 1, "{report:?}");
     let (summary, raw) = both_ways(&ledger, WindowKey::Month, now, days(30)).await;
     assert_eq!(raw.total, 0);
+    assert_eq!(
+        (summary.total, summary.active_workspaces),
+        (raw.total, raw.active_workspaces)
+    );
     assert_eq!(summary, raw);
 }
 
