@@ -8,7 +8,7 @@ use crate::support::fixtures::{row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DurationRound, TimeDelta, Utc};
-use domain::day_rollup::WorkspaceDigest;
+use domain::rollup::WorkspaceDigest;
 use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use domain::{ActorId, Milestone, WorkspaceId};
 use serde_json::json;
@@ -133,10 +133,9 @@ async fn after_a_tenant_and_a_person_purge_and_the_next_writer_run_no_item_holds
         assert_eq!(answer["status"], "done", "{request}: {answer}");
     }
     // The writer's next run, once the purge's bumps have settled.
-    let aged =
-        storage::testing::age_bumps(&ledger, domain::day_rollup::SETTLE + TimeDelta::minutes(1))
-            .await
-            .expect("age the bumps");
+    let aged = storage::testing::age_bumps(&ledger, domain::rollup::SETTLE + TimeDelta::minutes(1))
+        .await
+        .expect("age the bumps");
     assert!(aged > 0, "the purges bumped versions");
     let rebuilt = block_in_place(|| watcher.invoke("rollup", "{}")).json();
     assert_eq!(rebuilt["finished"], true, "{rebuilt}");

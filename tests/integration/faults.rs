@@ -558,7 +558,7 @@ async fn a_summary_whose_rollup_reads_fail_is_read_raw_and_exact() {
         })
         .collect();
     seed(&ledger, rows).await;
-    let due = domain::day_rollup::Due::at(now, Retention::default());
+    let due = domain::rollup::Due::at(now, Retention::default());
     let run = ledger
         .roll_up(&due, now, Retention::default(), || false)
         .await

@@ -150,8 +150,8 @@ async fn purging_a_tenant_leaves_summaries_of_the_other_alone_exact() {
     assert_summaries_exact(&mut watcher, &ledger, "right after the purge").await;
 
     // The writer rebuilds them once they settled (its clock injected).
-    let later = now + domain::day_rollup::SETTLE + TimeDelta::minutes(1);
-    let days = domain::day_rollup::due_days(later, Retention::default());
+    let later = now + domain::rollup::SETTLE + TimeDelta::minutes(1);
+    let days = domain::rollup::due_days(later, Retention::default());
     let run = ledger
         .roll_up_days(&days, later, Retention::default(), || false)
         .await

@@ -5,7 +5,8 @@
 use crate::support::fixtures::{row, seed};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
 use chrono::{DateTime, TimeDelta, Utc};
-use domain::day_rollup::{Arrival, DayRollup};
+use domain::Arrival;
+use domain::rollup::Rollup;
 use domain::testing::REPORT_CREATED;
 use domain::{
     Aggregation, Milestone, PurgeRequest, Retention, Summary, TenantId, Window, WindowKey,
@@ -67,7 +68,7 @@ async fn a_version_counter_never_starts_again_under_a_head_built_from_it() {
     let ledger = table.ledger();
     let thirty = days(30);
     let day = (domain::now_millis() - TimeDelta::days(10)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     seed(
         &ledger,
         vec![kept_for(
@@ -151,7 +152,7 @@ async fn a_rebuild_at_the_same_version_never_overwrites_the_chunks_a_summary_rea
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let day = (domain::now_millis() - TimeDelta::days(10)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     let short = kept_for("b", "w-b", start + TimeDelta::hours(2), TimeDelta::days(3));
     seed(
         &ledger,
@@ -198,11 +199,11 @@ async fn a_rebuild_at_the_same_version_never_overwrites_the_chunks_a_summary_rea
 #[tokio::test]
 async fn the_writer_leaves_a_purged_day_alone_until_every_delete_in_flight_has_landed() {
     use crate::template::{at, number, properties, template};
-    use domain::day_rollup::CLOCK_SKEW_SECONDS;
+    use domain::rollup::CLOCK_SKEW_SECONDS;
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let day = (domain::now_millis() - TimeDelta::days(5)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     seed(
         &ledger,
         vec![kept_for(
@@ -250,7 +251,7 @@ async fn a_summary_never_takes_a_head_built_after_its_own_clock() {
     // past their TTL itself, and the row must still be there to count.
     let summary_at = domain::now_millis();
     let day = (summary_at - TimeDelta::days(3)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     let expiring = start + TimeDelta::hours(2);
     seed(
         &ledger,
@@ -290,7 +291,7 @@ async fn a_tenant_purge_stales_the_day_of_a_row_it_cannot_read() {
     let ledger = table.ledger();
     let now = domain::now_millis();
     let day = (now - TimeDelta::days(5)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     let mut unreadable = testing::encode(&kept_for(
         "a",
         "w-a",
@@ -337,7 +338,7 @@ async fn prune_stales_the_days_it_deletes_rows_from() {
     let ledger = table.ledger();
     let now = domain::now_millis();
     let day = (now - TimeDelta::days(10)).date_naive();
-    let start = DayRollup::new(day).start();
+    let start = Rollup::of_day(day).start();
     seed(
         &ledger,
         vec![kept_for(
@@ -416,4 +417,38 @@ async fn a_shortened_retention_leaves_no_window_rollup_it_no_longer_allows() {
         bookkeeping.keys().all(|day| *day >= floor) || bookkeeping.is_empty(),
         "roll-up items of days outside the 7 days: {bookkeeping:?}"
     );
+}
+
+/// `docs/invariants.md` names, for every rule of the protocol, the tests
+/// on DynamoDB Local that hold it: each exists.
+#[test]
+fn every_rule_of_the_invariants_page_names_tests_that_exist() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let page = std::fs::read_to_string(format!("{root}/docs/invariants.md")).expect("page");
+    let rows: Vec<&str> = page
+        .lines()
+        .skip_while(|line| !line.starts_with("| # | rule |"))
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    assert!(rows.len() >= 10, "{rows:#?}");
+    for row in rows {
+        let held_by = row
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .expect("a column");
+        let tests: Vec<&str> = held_by.split('`').skip(1).step_by(2).collect();
+        assert!(!tests.is_empty(), "a rule without a test: {row}");
+        for test in tests {
+            let (module, name) = test.split_once("::").expect("module::test");
+            let file = format!("{root}/tests/integration/{module}.rs");
+            let source =
+                std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file} for {test}"));
+            assert!(
+                source.contains(&format!("fn {name}(")),
+                "{test} is not a test in {file}: {row}"
+            );
+        }
+    }
 }

@@ -5,7 +5,8 @@
 use crate::support::TestTable;
 use crate::support::fixtures::{row, seed};
 use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
-use domain::day_rollup::{Arrival, DayRollup};
+use domain::Arrival;
+use domain::rollup::Rollup;
 use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
 use domain::{Aggregation, EventName, Milestone, Retention, Summary, Window, WindowKey};
 use storage::{Ledger, PutOutcome, QueryOptions, RollupWrite, Sources, WindowRollupUse, testing};
@@ -130,7 +131,7 @@ async fn rows_that_expired_under_a_shorter_retention_never_count() {
         .usable_rollups(&[expired_day, live_day])
         .await
         .expect("read")
-        .rollups;
+        .days;
     assert_eq!(
         usable[&expired_day].total(),
         0,
@@ -220,12 +221,9 @@ async fn after_a_shortened_retention_no_bookkeeping_outside_it_remains() {
 
     let thirty = Retention::from_days(30).expect("valid");
     let run = ledger
-        .roll_up_days(
-            &domain::day_rollup::due_days(now, thirty),
-            now,
-            thirty,
-            || false,
-        )
+        .roll_up_days(&domain::rollup::due_days(now, thirty), now, thirty, || {
+            false
+        })
         .await
         .expect("writer");
     assert!(run.cleanup_error.is_none(), "{:?}", run.cleanup_error);
@@ -307,7 +305,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
             .usable_rollups(&[day])
             .await
             .expect("read")
-            .rollups
+            .days
             .contains_key(&day)
     );
 
@@ -339,7 +337,7 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
             .usable_rollups(&[day])
             .await
             .expect("read")
-            .rollups
+            .days
             .contains_key(&day),
         "a roll-up missing a row is never used"
     );
@@ -362,14 +360,14 @@ async fn a_late_row_after_a_rollup_makes_it_unusable_until_rebuilt() {
         .expect("roll up");
     assert_eq!(early, RollupWrite::Settling);
     let rebuilt = ledger
-        .roll_up_day(day, now + domain::day_rollup::SETTLE, Retention::default())
+        .roll_up_day(day, now + domain::rollup::SETTLE, Retention::default())
         .await
         .expect("roll up");
     assert!(
         matches!(rebuilt, RollupWrite::Stored { rows: 2, .. }),
         "{rebuilt:?}"
     );
-    let rollups = ledger.usable_rollups(&[day]).await.expect("read").rollups;
+    let rollups = ledger.usable_rollups(&[day]).await.expect("read").days;
     assert_eq!(rollups[&day].total(), 2);
     assert_eq!(rollups[&day].workspaces.len(), 2);
 }
@@ -404,7 +402,7 @@ async fn a_late_row_during_a_rollup_means_the_rollup_is_never_stored() {
             .usable_rollups(&[day])
             .await
             .expect("read")
-            .rollups
+            .days
             .is_empty()
     );
     let (mixed, _) = mixed_summary(&ledger, WindowKey::Week, now).await;
@@ -489,12 +487,12 @@ async fn rollup_and_summary_through_cargo_lambda_watch() {
 /// exactly (five chunk items of 20,000 digests, each far under 400 KB).
 #[tokio::test]
 async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
-    use domain::day_rollup::DayRollup;
+    use domain::rollup::Rollup;
     use domain::{EventName, IndexedMilestone, OccurredAt, TenantId, WorkspaceId};
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let day = (now() - TimeDelta::days(4)).date_naive();
-    let mut rollup = DayRollup::new(day);
+    let mut rollup = Rollup::of_day(day);
     for i in 0..100_000 {
         let occurred = day
             .and_hms_opt((i % 24) as u32, 0, 0)
@@ -518,7 +516,7 @@ async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
     );
     let read = ledger.usable_rollups(&[day]).await.expect("read");
     assert_eq!(read.items, 1 + 5, "the head and five chunks");
-    let back = &read.rollups[&day];
+    let back = &read.days[&day];
     assert_eq!(back.workspaces, rollup.workspaces);
     assert_eq!(back.total(), 100_000);
 }
@@ -528,7 +526,7 @@ async fn a_day_with_100k_workspaces_is_stored_and_read_back_exactly() {
 /// day's roll-up, because the writer waits 15 minutes after the day closed.
 #[tokio::test]
 async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
-    use domain::day_rollup::{ROLLUP_LAG, due_days};
+    use domain::rollup::{ROLLUP_LAG, due_days};
     let table = TestTable::create().await;
     let ledger = table.ledger();
     let day = (now() - TimeDelta::days(2)).date_naive();
@@ -568,7 +566,7 @@ async fn the_midnight_race_never_leaves_a_row_out_of_its_rollup() {
         }
     );
     let read = ledger.usable_rollups(&[day]).await.expect("read");
-    assert_eq!(read.rollups[&day].total(), 1);
+    assert_eq!(read.days[&day].total(), 1);
 }
 
 /// A shortened retention: roll-ups built under 90 days are never used for a
@@ -602,11 +600,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
     let retention = Retention::from_days(30).expect("valid");
     let floor = now - retention.duration();
     let stored = ledger.usable_rollups(&window.days()).await.expect("read");
-    let outside = stored
-        .rollups
-        .values()
-        .filter(|r| r.start() < floor)
-        .count();
+    let outside = stored.days.values().filter(|r| r.start() < floor).count();
     assert!(
         outside >= 28,
         "roll-ups outside the retention exist: {outside}"
@@ -623,7 +617,7 @@ async fn a_shortened_retention_never_reads_a_rollup_outside_it() {
     let inside = window
         .days()
         .into_iter()
-        .filter(|day| DayRollup::new(*day).start() >= floor)
+        .filter(|day| Rollup::of_day(*day).start() >= floor)
         .count() as u32;
     assert!(
         read.stats.rollup_days >= 28 && read.stats.rollup_days <= inside,
@@ -758,7 +752,7 @@ async fn seeded_histories_summarise_alike_from_rollups_and_raw_rows() {
         }
         assert_every_window_alike(&ledger, now, &format!("seed {history}, late rows")).await;
 
-        let later = now + domain::day_rollup::SETTLE;
+        let later = now + domain::rollup::SETTLE;
         let rebuilt = ledger
             .roll_up_days(&days, later, Retention::default(), || false)
             .await
@@ -1214,7 +1208,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
         .roll_up_hour(
             day,
             hour,
-            now + domain::day_rollup::SETTLE,
+            now + domain::rollup::SETTLE,
             Retention::default(),
         )
         .await
@@ -1231,7 +1225,7 @@ async fn a_late_row_for_a_closed_hour_counts_at_once() {
 /// day alone until the settle time, then builds them again.
 #[tokio::test]
 async fn window_rollups_answer_exactly_settle_after_a_late_row_and_fail_open() {
-    use domain::day_rollup::{Due, SETTLE};
+    use domain::rollup::{Due, SETTLE};
     use domain::window_rollup::start_for;
     let table = TestTable::create().await;
     let ledger = table.ledger();

@@ -24,8 +24,8 @@ fn milestone_at(event_id: &str, occurred_at: DateTime<Utc>, workspace: &str) -> 
 }
 
 /// On time or late, by the wall clock, as record decides.
-fn arrival(milestone: &Milestone) -> domain::day_rollup::Arrival {
-    domain::day_rollup::Arrival::of(milestone.occurred_at, Utc::now())
+fn arrival(milestone: &Milestone) -> domain::Arrival {
+    domain::Arrival::of(milestone.occurred_at, Utc::now())
 }
 
 fn s<'a>(item: &'a Item, name: &str) -> &'a str {

@@ -385,7 +385,7 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
             ("dynamodb:ConditionCheckItem".to_owned(), keys(&["#day"])),
             ("dynamodb:PutItem".to_owned(), keys(&["#rollup"])),
             ("dynamodb:Query".to_owned(), keys(&["#day", "#rollup"])),
-            ("dynamodb:DeleteItem".to_owned(), keys(&["#day", "#rollup"])),
+            ("dynamodb:DeleteItem".to_owned(), keys(&["#rollup"])),
         ])
     );
     for role in ["PruneRole", "PurgeRole"] {
@@ -841,7 +841,7 @@ fn timeouts_and_memory_are_as_documented_and_cover_the_sdk_budget() {
 /// this fails instead of the writer counting a row deleted afterwards.
 #[test]
 fn no_function_that_puts_or_deletes_rows_outlives_the_writers_settle_time() {
-    use domain::day_rollup::{CLOCK_SKEW_SECONDS, LONGEST_INVOCATION_SECONDS, SETTLE};
+    use domain::rollup::{CLOCK_SKEW_SECONDS, LONGEST_INVOCATION_SECONDS, SETTLE};
     let template = template();
     for function in ["RecordFunction", "PruneFunction", "PurgeFunction"] {
         let timeout = number(at(properties(&template, function), &["Timeout"]));
@@ -1619,4 +1619,43 @@ fn the_failure_queue_alarm_watches_the_queue_and_every_alarm_is_asserted() {
     asserted.insert("SummaryApiThrottledAlarm".to_owned());
     asserted.insert("RecordFailureQueueAlarm".to_owned());
     assert_eq!(alarms, asserted, "an alarm no test asserts in full");
+}
+
+/// `docs/architecture.md` traces a record and a summary file by file: every
+/// file it names exists and defines every function it names there, and
+/// both traces are there.
+#[test]
+fn the_architecture_traces_name_files_and_functions_that_exist() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let page = std::fs::read_to_string(format!("{root}/docs/architecture.md")).expect("page");
+    let start = page
+        .find("## The two paths, file by file")
+        .expect("the traces");
+    let section = &page[start..];
+    let section = &section[..section[3..]
+        .find("\n## ")
+        .map_or(section.len(), |end| end + 3)];
+    let mut steps = 0;
+    for row in section.lines().filter(|line| {
+        line.starts_with('|') && !line.starts_with("| step") && !line.starts_with("|---")
+    }) {
+        let columns: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let [_, file, functions] = columns[..] else {
+            panic!("three columns: {row}")
+        };
+        let file = file.trim_matches('`');
+        let source = std::fs::read_to_string(format!("{root}/{file}"))
+            .unwrap_or_else(|_| panic!("{file} does not exist: {row}"));
+        let names: Vec<&str> = functions.split('`').skip(1).step_by(2).collect();
+        assert!(!names.is_empty(), "a step without a function: {row}");
+        for name in names {
+            assert!(
+                source.contains(&format!("fn {name}(")) || source.contains(&format!("fn {name}<")),
+                "{file} defines no fn {name}: {row}"
+            );
+        }
+        steps += 1;
+    }
+    assert!(steps >= 20, "both traces, {steps} steps");
+    assert!(section.contains("**A record**") && section.contains("**A summary**"));
 }

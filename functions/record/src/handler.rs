@@ -1,7 +1,7 @@
 //! The record handler: parse, write once, answer, and log exactly one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::day_rollup::Arrival;
+use domain::Arrival;
 use domain::{
     EventId, LogContext, Milestone, Parsed, RejectCode, Rejection, Retention, TenantId, Tombstone,
 };

@@ -5,15 +5,47 @@
 //! own roll-up (`domain::window_rollup`). One report, one outcome line.
 
 use chrono::{DateTime, Utc};
-use domain::day_rollup::Due;
+use domain::rollup::Due;
 use domain::{Retention, WindowKey};
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 use storage::Ledger;
 
-/// Stop this long before the Lambda deadline: one day's build at most.
-pub const SAFETY_MARGIN: Duration = Duration::from_secs(30);
+/// Rollup's own setting, beside the shared table name and retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RollupSettings {
+    /// Stop this long before the Lambda deadline: one day's build at most
+    /// (`ROLLUP_SAFETY_MARGIN_SECONDS`, default 30).
+    pub safety_margin: Duration,
+}
+
+pub use wiring::settings::SettingsError;
+
+impl RollupSettings {
+    /// The settings rollup reads. Any other `ROLLUP_*` variable is refused
+    /// at start, so a misspelled setting cannot silently fall back to its default.
+    pub const NAMES: [&'static str; 1] = ["ROLLUP_SAFETY_MARGIN_SECONDS"];
+
+    const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
+        function: "rollup",
+        prefix: "ROLLUP_",
+        names: &Self::NAMES,
+    };
+
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::SETTINGS.check_env()?;
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let seconds =
+            wiring::settings::whole_number(&lookup, "ROLLUP_SAFETY_MARGIN_SECONDS", 30u64)?;
+        Ok(Self {
+            safety_margin: Duration::from_secs(seconds),
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RollupReport {
@@ -95,11 +127,16 @@ pub struct RollupHandler {
     ledger: Ledger,
     /// Which days are due, and how long their roll-ups live.
     retention: Retention,
+    settings: RollupSettings,
 }
 
 impl RollupHandler {
-    pub fn new(ledger: Ledger, retention: Retention) -> Self {
-        Self { ledger, retention }
+    pub fn new(ledger: Ledger, retention: Retention, settings: RollupSettings) -> Self {
+        Self {
+            ledger,
+            retention,
+            settings,
+        }
     }
 
     /// Any payload starts a run (the schedule's event, or `{}` by hand): the
@@ -110,7 +147,8 @@ impl RollupHandler {
     ) -> Result<RollupReport, RollupError> {
         let deadline = wiring::deadline_instant(event.context.deadline);
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
-        self.handle(now, || Instant::now() + SAFETY_MARGIN >= deadline)
+        let margin = self.settings.safety_margin;
+        self.handle(now, || Instant::now() + margin >= deadline)
             .await
     }
 
@@ -275,7 +313,11 @@ mod tests {
             &[&none, &no_bookkeeping]
         );
         let retention = Retention::from_days(7).expect("valid");
-        let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
+        let handler = RollupHandler::new(
+            Ledger::new(client, "ledger"),
+            retention,
+            RollupSettings::from_lookup(|_| None).expect("defaults"),
+        );
         let report = handler
             .handle(at("2026-11-28T01:00:00Z"), || true)
             .await
@@ -309,7 +351,11 @@ mod tests {
             &[&none, &broken, &no_bookkeeping]
         );
         let retention = Retention::from_days(7).expect("valid");
-        let handler = RollupHandler::new(Ledger::new(client, "ledger"), retention);
+        let handler = RollupHandler::new(
+            Ledger::new(client, "ledger"),
+            retention,
+            RollupSettings::from_lookup(|_| None).expect("defaults"),
+        );
         let error = handler
             .handle(at("2026-11-28T01:00:00Z"), || false)
             .await

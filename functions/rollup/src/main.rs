@@ -17,7 +17,8 @@ async fn main() -> Result<(), Error> {
         wiring::dynamodb_client(wiring::Timeouts::ROLLUP)?,
         config.table_name,
     );
-    let handler = RollupHandler::new(ledger, config.retention);
+    let settings = handler::RollupSettings::from_env()?;
+    let handler = RollupHandler::new(ledger, config.retention, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(
         metrics,

@@ -36,24 +36,42 @@ pub enum SummaryError {
 /// well inside the function's 20 s timeout and API Gateway's 30 s limit.
 pub const DEFAULT_READ_BUDGET: Duration = Duration::from_secs(15);
 
-/// `SUMMARY_READ_BUDGET_MS` was set to something that is not a duration.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "SUMMARY_READ_BUDGET_MS must be a whole number of milliseconds from 100 to 25000, got {0:?}"
-)]
-pub struct ReadBudgetError(String);
+/// Summary's own setting, beside the shared table name and retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummarySettings {
+    /// How long one summary may read before it answers 503
+    /// (`SUMMARY_READ_BUDGET_MS`, 100 to 25000, default 15000).
+    pub read_budget: Duration,
+}
 
-/// The read budget from `SUMMARY_READ_BUDGET_MS` (its value, if set).
-pub fn read_budget(value: Option<String>) -> Result<Duration, ReadBudgetError> {
-    match value {
-        None => Ok(DEFAULT_READ_BUDGET),
-        Some(text) => text
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|ms| (100..=25_000).contains(ms))
-            .map(Duration::from_millis)
-            .ok_or(ReadBudgetError(text)),
+pub use wiring::settings::SettingsError;
+
+impl SummarySettings {
+    /// The settings summary reads. Any other `SUMMARY_*` variable is refused
+    /// at start, so a misspelled setting cannot silently fall back to its default.
+    pub const NAMES: [&'static str; 1] = ["SUMMARY_READ_BUDGET_MS"];
+
+    const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
+        function: "summary",
+        prefix: "SUMMARY_",
+        names: &Self::NAMES,
+    };
+
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::SETTINGS.check_env()?;
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let millis = wiring::settings::whole_number_within(
+            &lookup,
+            "SUMMARY_READ_BUDGET_MS",
+            DEFAULT_READ_BUDGET.as_millis() as u64,
+            100..=25_000,
+        )?;
+        Ok(Self {
+            read_budget: Duration::from_millis(millis),
+        })
     }
 }
 
@@ -372,13 +390,13 @@ mod tests {
     /// reads every day raw and answers 200, exact (never 500, never short).
     #[test]
     fn the_read_budget_comes_from_its_setting_within_bounds() {
-        assert_eq!(read_budget(None).ok(), Some(DEFAULT_READ_BUDGET));
-        assert_eq!(
-            read_budget(Some("1500".into())).ok(),
-            Some(Duration::from_millis(1500))
-        );
+        let budget = |value: Option<&str>| {
+            SummarySettings::from_lookup(|_| value.map(str::to_owned)).map(|s| s.read_budget)
+        };
+        assert_eq!(budget(None).ok(), Some(DEFAULT_READ_BUDGET));
+        assert_eq!(budget(Some("1500")).ok(), Some(Duration::from_millis(1500)));
         for bad in ["", "fast", "99", "25001", "-1"] {
-            assert!(read_budget(Some(bad.into())).is_err(), "{bad:?}");
+            assert!(budget(Some(bad)).is_err(), "{bad:?}");
         }
     }
 

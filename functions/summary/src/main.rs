@@ -17,10 +17,9 @@ async fn main() -> Result<(), Error> {
         wiring::dynamodb_client(wiring::Timeouts::SUMMARY)?,
         config.table_name,
     );
+    let settings = handler::SummarySettings::from_env()?;
     let handler = SummaryHandler::new(ledger, config.retention, QueryOptions::default())
-        .with_read_budget(handler::read_budget(
-            std::env::var("SUMMARY_READ_BUDGET_MS").ok(),
-        )?);
+        .with_read_budget(settings.read_budget);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run_http(
         metrics,

@@ -15,7 +15,6 @@
 pub mod aggregate;
 pub mod catalog_docs;
 pub mod catalog_php;
-pub mod day_rollup;
 pub mod erasure_key;
 pub mod error_chain;
 pub mod events;
@@ -29,6 +28,7 @@ mod proptests;
 pub mod purge;
 pub mod rejection;
 pub mod retention;
+pub mod rollup;
 #[cfg(test)]
 mod rollup_proptests;
 pub mod schema;
@@ -44,7 +44,7 @@ pub use events::{CATALOG, EventName, EventSpec, IdPart, MetadataKeySpec, Resend,
 pub use ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};
 pub use metadata::{Metadata, MetadataValue};
 pub use model::{Fingerprint, IndexedMilestone, Milestone, Subject, SubjectType};
-pub use parse::{LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, Parsed};
+pub use parse::{Arrival, LogContext, MAX_FUTURE_SKEW, MAX_PAYLOAD_BYTES, Parsed};
 pub use purge::{PurgeRequest, PurgeScope, ScopeMatcher, Tombstone, UnknownKey};
 pub use rejection::{RejectCode, Rejection};
 pub use retention::{Retention, RetentionError};

@@ -18,11 +18,11 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use crate::day_rollup::{DayRollup, ROLLUP_LAG, due_hours};
 use crate::events::{CATALOG, EventName};
 use crate::ids::{TenantId, WorkspaceId};
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
+use crate::rollup::{ROLLUP_LAG, Rollup, due_hours};
 use crate::time::OccurredAt;
 use crate::window::{Window, WindowKey};
 use crate::window_rollup::{self, WindowRollup};
@@ -109,16 +109,16 @@ proptest! {
             rows.iter().map(|r| (indexed(r, now), r.late)).collect();
         // The writer at `built`: every closed day past the lag, from the rows
         // that existed then; a day that took a late row since is stale.
-        let mut rollups: BTreeMap<NaiveDate, DayRollup> = BTreeMap::new();
+        let mut rollups: BTreeMap<NaiveDate, Rollup> = BTreeMap::new();
         let mut stale: BTreeSet<NaiveDate> = BTreeSet::new();
         for (row, late) in &facts {
             let occurred = row.occurred_at.instant();
             let day = occurred.date_naive();
-            let rolled = DayRollup::new(day).end() + ROLLUP_LAG <= built;
+            let rolled = Rollup::of_day(day).end() + ROLLUP_LAG <= built;
             if !rolled {
                 continue;
             }
-            let rollup = rollups.entry(day).or_insert_with(|| DayRollup::new(day));
+            let rollup = rollups.entry(day).or_insert_with(|| Rollup::of_day(day));
             if *late || occurred > built {
                 stale.insert(day);
             } else {
@@ -126,9 +126,9 @@ proptest! {
             }
         }
         // The hour roll-ups the writer built at `built`.
-        let mut hours: BTreeMap<(NaiveDate, u32), DayRollup> = due_hours(built, retention)
+        let mut hours: BTreeMap<(NaiveDate, u32), Rollup> = due_hours(built, retention)
             .into_iter()
-            .map(|(day, hour)| ((day, hour), DayRollup::of_hour(day, hour)))
+            .map(|(day, hour)| ((day, hour), Rollup::of_hour(day, hour)))
             .collect();
         let mut stale_hours: BTreeSet<(NaiveDate, u32)> = BTreeSet::new();
         for (row, late) in &facts {

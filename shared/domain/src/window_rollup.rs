@@ -14,7 +14,7 @@
 //! set of workspace digests; counts are kept per summary bucket (hours for
 //! `24h`, UTC days otherwise), so its buckets add into the summary's.
 
-use crate::day_rollup::{ROLLUP_LAG, WorkspaceDigest};
+use crate::rollup::{ROLLUP_LAG, WorkspaceDigest};
 use crate::window::WindowKey;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::collections::BTreeSet;

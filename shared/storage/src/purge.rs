@@ -18,7 +18,7 @@
 
 use crate::deadline::StopSignal;
 use crate::error::StorageError;
-use crate::layout::{self, Item, PurgeRow, Span};
+use crate::layout::{self, Item, PurgeRow, SpanKey};
 use crate::ledger::Ledger;
 use crate::prune::DeleteOutcome;
 use chrono::{DateTime, Utc};
@@ -36,7 +36,7 @@ const DELETE_CONCURRENCY: usize = 8;
 /// roll-ups of its day may exist (today and the two days before: they live
 /// two days past their day), its day before that. An hour's bump makes its
 /// day's roll-up stale too.
-fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> Span {
+fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> SpanKey {
     let day = occurred_at.date_naive();
     if day + layout::HOUR_ROLLUP_LIFE >= now.date_naive() {
         (day, Some(chrono::Timelike::hour(&occurred_at)))
@@ -172,8 +172,8 @@ impl Ledger {
         let mut start: Option<Item> = None;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
-        let mut bumped: BTreeMap<Span, Instant> = BTreeMap::new();
-        let days_of = |bumped: &BTreeMap<Span, Instant>| {
+        let mut bumped: BTreeMap<SpanKey, Instant> = BTreeMap::new();
+        let days_of = |bumped: &BTreeMap<SpanKey, Instant>| {
             bumped
                 .keys()
                 .map(|(day, _)| *day)
@@ -251,11 +251,11 @@ impl Ledger {
         &self,
         rows: Vec<PurgeRow>,
         now: DateTime<Utc>,
-        bumped: &mut BTreeMap<Span, Instant>,
+        bumped: &mut BTreeMap<SpanKey, Instant>,
         stop: &impl StopSignal,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
-        let spans: BTreeSet<Span> = rows
+        let spans: BTreeSet<SpanKey> = rows
             .iter()
             .map(|row| stale_span(row.key.occurred_at, now))
             .collect();
@@ -292,11 +292,11 @@ impl Ledger {
     /// (deleting them now could leave a roll-up counting rows that are gone).
     async fn bump_spans(
         &self,
-        spans: BTreeSet<Span>,
-        bumped: &mut BTreeMap<Span, Instant>,
+        spans: BTreeSet<SpanKey>,
+        bumped: &mut BTreeMap<SpanKey, Instant>,
         stop: &impl StopSignal,
         run: &mut PurgeRun,
-    ) -> BTreeSet<Span> {
+    ) -> BTreeSet<SpanKey> {
         let mut blocked = BTreeSet::new();
         for span in spans {
             if bumped.get(&span).is_some_and(|at| at.elapsed() < REBUMP) {
@@ -360,7 +360,7 @@ impl Ledger {
     /// Bumps the version of `span` outside any transaction: one of its day's
     /// shards, and for an hour one of the hour's too, so every roll-up of the
     /// span and of its day is stale from now on.
-    pub(crate) async fn bump_span(&self, (day, hour): Span) -> Result<(), StorageError> {
+    pub(crate) async fn bump_span(&self, (day, hour): SpanKey) -> Result<(), StorageError> {
         let pick = fastrand::u32(0..layout::VERSION_SHARDS);
         // The day's shard makes the day and all its hours stale; an hour's
         // too, while hour roll-ups of the day may exist, as a late row does.
@@ -425,7 +425,7 @@ mod tests {
     /// that day alone: a re-bump comes long before the settle time ends.
     #[test]
     fn a_day_is_bumped_again_well_inside_the_writers_settle_time() {
-        let settle = domain::day_rollup::SETTLE.to_std().expect("positive");
+        let settle = domain::rollup::SETTLE.to_std().expect("positive");
         assert!(REBUMP * 2 <= settle, "{REBUMP:?} vs {settle:?}");
     }
 }

@@ -18,7 +18,7 @@ use aws_sdk_dynamodb::types::{
     Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use domain::day_rollup::Arrival;
+use domain::Arrival;
 use domain::{EventName, Milestone};
 
 /// How a late row's transaction is retried when it is cancelled for a

@@ -4,20 +4,21 @@
 //! rules (what a window takes) are the domain's.
 
 use crate::error::{ItemError, StorageError};
-use crate::layout::{self, DayVersion, Item, Span};
+use crate::layout::{self, DayVersion, Item, SpanKey};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use chrono::NaiveDate;
-use domain::day_rollup::DayRollup;
+use domain::rollup::Rollup;
 use std::collections::BTreeMap;
 
 /// The usable roll-ups of some days (or hours), and what reading them cost.
 #[derive(Debug, Clone, Default)]
 pub struct RollupRead {
-    pub rollups: BTreeMap<NaiveDate, DayRollup>,
+    /// Day roll-ups, by day.
+    pub days: BTreeMap<NaiveDate, Rollup>,
     /// Hour roll-ups, by day and hour.
-    pub hours: BTreeMap<(NaiveDate, u32), DayRollup>,
+    pub hours: BTreeMap<(NaiveDate, u32), Rollup>,
     /// Items read: day versions, heads and workspace chunks. Per closed day
     /// it does not depend on how many milestones the day holds.
     pub items: u64,
@@ -41,7 +42,7 @@ impl From<Cost> for RollupRead {
 
 /// The versions of some spans, as one Query read them: a span with an item
 /// that cannot be read maps to the error (its roll-up cannot be trusted).
-pub(crate) type Versions = BTreeMap<Span, Result<DayVersion, ItemError>>;
+pub(crate) type Versions = BTreeMap<SpanKey, Result<DayVersion, ItemError>>;
 
 /// What reading the day versions and heads of some days cost.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,11 +68,11 @@ impl Ledger {
     /// here (no head, a stale one, one from another catalog, an item that
     /// cannot be read) is read raw; unreadable items are counted, never fatal.
     pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
-        let spans: Vec<Span> = days.iter().map(|day| (*day, None)).collect();
+        let spans: Vec<SpanKey> = days.iter().map(|day| (*day, None)).collect();
         let (heads, cost) = self.current_heads(&spans).await?;
         let (spans, cost) = self.with_chunks(heads, cost).await?;
         Ok(RollupRead {
-            rollups: spans
+            days: spans
                 .into_iter()
                 .map(|((day, _), rollup)| (day, rollup))
                 .collect(),
@@ -86,7 +87,7 @@ impl Ledger {
         &self,
         hours: &[(NaiveDate, u32)],
     ) -> Result<RollupRead, StorageError> {
-        let spans: Vec<Span> = hours
+        let spans: Vec<SpanKey> = hours
             .iter()
             .map(|(day, hour)| (*day, Some(*hour)))
             .collect();
@@ -107,8 +108,8 @@ impl Ledger {
     /// reading them cost.
     pub(crate) async fn current_heads(
         &self,
-        spans: &[Span],
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+        spans: &[SpanKey],
+    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
         let days = spans.iter().map(|(day, _)| *day);
         let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {
             return Ok((BTreeMap::new(), Cost::default()));
@@ -122,9 +123,9 @@ impl Ledger {
     /// reads its days' versions once, for every roll-up it may take).
     pub(crate) async fn heads_at(
         &self,
-        spans: &[Span],
+        spans: &[SpanKey],
         versions: &Versions,
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
         if spans.is_empty() {
             return Ok((BTreeMap::new(), Cost::default()));
         }
@@ -202,7 +203,7 @@ impl Ledger {
                     // A day shard belongs to the day and to each of its hours
                     // (every late row bumps one, and so did earlier releases'
                     // late rows); an hour shard to its hour only.
-                    let spans: Vec<Span> = match layout::shard_hour(&read.shard) {
+                    let spans: Vec<SpanKey> = match layout::shard_hour(&read.shard) {
                         Some(hour) => vec![(read.day, Some(hour))],
                         None => std::iter::once((read.day, None))
                             .chain((0..24).map(|hour| (read.day, Some(hour))))
@@ -244,20 +245,20 @@ impl Ledger {
     /// are not all there, or cannot be read, is left out.
     pub(crate) async fn with_chunks(
         &self,
-        heads: BTreeMap<Span, layout::RollupHead>,
+        heads: BTreeMap<SpanKey, layout::RollupHead>,
         mut cost: Cost,
-    ) -> Result<(BTreeMap<Span, DayRollup>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<SpanKey, Rollup>, Cost), StorageError> {
         let chunk_keys: Vec<Item> = heads
             .iter()
             .flat_map(|(span, head)| {
                 (0..head.chunks).map(|i| layout::rollup_chunk_key(*span, head.chunk_set, i))
             })
             .collect();
-        let mut expected: BTreeMap<Span, u32> = heads
+        let mut expected: BTreeMap<SpanKey, u32> = heads
             .iter()
             .map(|(span, head)| (*span, head.chunks))
             .collect();
-        let mut rollups: BTreeMap<Span, DayRollup> = heads
+        let mut rollups: BTreeMap<SpanKey, Rollup> = heads
             .into_iter()
             .map(|(span, head)| (span, head.rollup))
             .collect();

@@ -5,12 +5,12 @@
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout::{self, DayVersion, Span, rollup_attr};
+use crate::layout::{self, DayVersion, SpanKey, rollup_attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use domain::Retention;
-use domain::day_rollup::{DayRollup, Due, SETTLE};
+use domain::rollup::{Due, Rollup, SETTLE};
 
 /// What building a day's roll-up came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ impl Ledger {
         let (days, hours) = (&due.days, &due.hours);
         // Heads only (never the chunks): a span is built again unless its
         // head is current and still exact (no counted row expired since).
-        let mut spans: Vec<Span> = days.iter().map(|day| (*day, None)).collect();
+        let mut spans: Vec<SpanKey> = days.iter().map(|day| (*day, None)).collect();
         spans.extend(hours.iter().map(|(day, _)| (*day, None)));
         spans.extend(hours.iter().map(|(day, hour)| (*day, Some(*hour))));
         spans.sort();
@@ -163,7 +163,7 @@ impl Ledger {
 
     async fn roll_up_span(
         &self,
-        span: Span,
+        span: SpanKey,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
     ) -> Result<RollupWrite, StorageError> {
@@ -176,7 +176,7 @@ impl Ledger {
     /// late write there.
     pub(crate) async fn roll_up_span_then<F, Fut>(
         &self,
-        span: Span,
+        span: SpanKey,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
         before_store: F,
@@ -222,7 +222,7 @@ impl Ledger {
     /// unchanged. `false` when a late row bumped one.
     pub(crate) async fn store_rollup(
         &self,
-        rollup: &DayRollup,
+        rollup: &Rollup,
         version: &DayVersion,
         retention: Retention,
     ) -> Result<bool, StorageError> {
@@ -231,7 +231,7 @@ impl Ledger {
         let rollup = match rollup.built_at {
             Some(_) => rollup,
             None => {
-                stamped = DayRollup {
+                stamped = Rollup {
                     built_at: Some(domain::now_millis()),
                     ..rollup.clone()
                 };

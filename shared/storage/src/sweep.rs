@@ -11,11 +11,11 @@
 //! head whose chunks are not all there): exact either way.
 
 use crate::error::StorageError;
-use crate::layout::{self, Span};
+use crate::layout::{self, SpanKey};
 use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
 use domain::WindowKey;
-use domain::day_rollup::Due;
+use domain::rollup::Due;
 use std::collections::BTreeSet;
 
 /// What one sweep did.
@@ -39,7 +39,7 @@ impl Ledger {
         windows: Option<&[(WindowKey, DateTime<Utc>)]>,
         should_stop: impl Fn() -> bool,
     ) -> Result<SweepRun, StorageError> {
-        let spans: Vec<Span> = due
+        let spans: Vec<SpanKey> = due
             .days
             .iter()
             .map(|day| (*day, None))

@@ -10,7 +10,7 @@ use crate::layout;
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::day_rollup::Arrival;
+use domain::Arrival;
 use domain::{EventId, Milestone, Retention};
 use futures_util::{StreamExt, TryStreamExt, stream};
 
@@ -173,7 +173,7 @@ pub async fn roll_up_day_with_late_write(
 /// reading rows: for tests of large roll-ups (a day with 100,000 workspaces).
 pub async fn store_rollup(
     ledger: &Ledger,
-    rollup: &domain::day_rollup::DayRollup,
+    rollup: &domain::rollup::Rollup,
     retention: Retention,
 ) -> Result<bool, StorageError> {
     ledger

@@ -21,7 +21,7 @@
 
 use crate::error::StorageError;
 use crate::index::{QueryOptions, ReadStats};
-use crate::layout::Span;
+use crate::layout::SpanKey;
 use crate::ledger::Ledger;
 use crate::rollup_read::{Cost, Versions};
 use crate::window_rollup_store::WindowLookup;
@@ -180,7 +180,7 @@ impl Ledger {
         }
         let mut spans = Vec::new();
         let mut answered = BTreeSet::new();
-        let days: Vec<Span> = aggregation
+        let days: Vec<SpanKey> = aggregation
             .whole_days()
             .into_iter()
             .map(|day| (day, None))
@@ -188,11 +188,11 @@ impl Ledger {
         for rollup in self.usable_at(&days, &versions, stats).await? {
             if aggregation.add_rollup(&rollup) {
                 stats.rollup_days += 1;
-                answered.insert(rollup.day);
+                answered.insert(rollup.day());
                 spans.push((rollup.start(), rollup.end()));
             }
         }
-        let hours: Vec<Span> = aggregation
+        let hours: Vec<SpanKey> = aggregation
             .whole_hours(&answered)
             .into_iter()
             .map(|(day, hour)| (day, Some(hour)))
@@ -250,10 +250,10 @@ impl Ledger {
     /// The usable roll-ups of `spans` against `versions`, with their chunks.
     async fn usable_at(
         &self,
-        spans: &[Span],
+        spans: &[SpanKey],
         versions: &Versions,
         stats: &mut WindowStats,
-    ) -> Result<Vec<domain::day_rollup::DayRollup>, StorageError> {
+    ) -> Result<Vec<domain::rollup::Rollup>, StorageError> {
         let (heads, cost) = self.heads_at(spans, versions).await?;
         let (rollups, cost) = self.with_chunks(heads, cost).await?;
         stats.add_cost(cost);

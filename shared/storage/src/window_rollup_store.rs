@@ -11,7 +11,7 @@ use crate::layout;
 use crate::ledger::Ledger;
 use crate::rollup_read::{Cost, Versions};
 use chrono::{DateTime, TimeDelta, Utc};
-use domain::day_rollup::{DayRollup, SETTLE};
+use domain::rollup::{Rollup, SETTLE};
 use domain::window_rollup::{self, WindowRollup};
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,12 +153,12 @@ impl Ledger {
         // The day and hour roll-ups every window can use, read once.
         let whole = Aggregation::new(outer, now, retention);
         let days = whole.whole_days();
-        let day_rollups: BTreeMap<_, DayRollup> = if days.is_empty() {
+        let day_rollups: BTreeMap<_, Rollup> = if days.is_empty() {
             BTreeMap::new()
         } else {
             let read = self.usable_rollups(&days).await?;
             run.read_units += read.consumed_capacity;
-            read.rollups
+            read.days
         };
         let hours = whole.whole_hours(&BTreeSet::new());
         let hour_rollups = if hours.is_empty() {
@@ -175,12 +175,12 @@ impl Ledger {
             let mut answered = BTreeSet::new();
             for rollup in day_rollups.values() {
                 if build.aggregation.add_rollup(rollup) {
-                    answered.insert(rollup.day);
+                    answered.insert(rollup.day());
                     spans.push((rollup.start(), rollup.end()));
                 }
             }
             for rollup in hour_rollups.values() {
-                if !answered.contains(&rollup.day) && build.aggregation.add_rollup(rollup) {
+                if !answered.contains(&rollup.day()) && build.aggregation.add_rollup(rollup) {
                     spans.push((rollup.start(), rollup.end()));
                 }
             }

@@ -9,6 +9,15 @@ use std::str::FromStr;
 pub enum SettingsError {
     #[error("environment variable {name} must be a whole number, got {value:?}")]
     NotANumber { name: &'static str, value: String },
+    #[error(
+        "environment variable {name} must be a whole number from {min} to {max}, got {value:?}"
+    )]
+    OutOfRange {
+        name: &'static str,
+        value: String,
+        min: u64,
+        max: u64,
+    },
     #[error("unknown setting {name}; {function} reads {known}")]
     Unknown {
         name: String,
@@ -64,6 +73,28 @@ pub fn whole_number<T: FromStr>(
     }
 }
 
+/// [`whole_number`], held to `range`.
+pub fn whole_number_within(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, SettingsError> {
+    let out_of_range = |value: String| SettingsError::OutOfRange {
+        name,
+        value,
+        min: *range.start(),
+        max: *range.end(),
+    };
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(number) if range.contains(&number) => Ok(number),
+            _ => Err(out_of_range(value)),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +136,24 @@ mod tests {
                     name: "N",
                     value: bad.to_owned()
                 }),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_whole_number_within_its_range_or_its_default() {
+        let unset = |_: &str| None;
+        assert_eq!(whole_number_within(&unset, "N", 7, 1..=9), Ok(7));
+        let set = |_: &str| Some("9".to_owned());
+        assert_eq!(whole_number_within(&set, "N", 7, 1..=9), Ok(9));
+        for bad in ["0", "10", "soon", "-1", ""] {
+            let lookup = |_: &str| Some(bad.to_owned());
+            assert!(
+                matches!(
+                    whole_number_within(&lookup, "N", 7, 1..=9),
+                    Err(SettingsError::OutOfRange { min: 1, max: 9, .. })
+                ),
                 "{bad:?}"
             );
         }

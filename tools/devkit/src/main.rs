@@ -319,7 +319,7 @@ async fn rollup(args: &Args) -> Result<(), BoxError> {
     let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let started = Instant::now();
     let now = Utc::now();
-    let due = domain::day_rollup::Due::at(now, retention);
+    let due = domain::rollup::Due::at(now, retention);
     let run = ledger.roll_up(&due, now, retention, || false).await?;
     println!(
         "    rolled up {} of {} due days and {} of {} closed hours ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
@@ -395,7 +395,7 @@ async fn bare(args: &Args) -> Result<(), BoxError> {
                 ledger
                     .record(
                         &milestone,
-                        domain::day_rollup::Arrival::of(milestone.occurred_at, Utc::now()),
+                        domain::Arrival::of(milestone.occurred_at, Utc::now()),
                     )
                     .await?;
             }

@@ -3,10 +3,10 @@
 //! rows are fetched: the same aggregation takes raw rows, day and hour
 //! roll-ups and a window's own roll-up.
 
-use crate::day_rollup::{DayRollup, WorkspaceDigest};
 use crate::events::{CATALOG, EventName};
 use crate::model::IndexedMilestone;
 use crate::retention::Retention;
+use crate::rollup::{Rollup, WorkspaceDigest};
 use crate::time::format_millis;
 use crate::window::{BucketSize, Window, WindowKey};
 use crate::window_rollup::WindowRollup;
@@ -142,7 +142,7 @@ impl Aggregation {
     /// lies entirely inside the window and inside the retention, and every
     /// row the roll-up counted still counts now (none has expired since it
     /// was built). Anything else is read from raw rows.
-    pub fn takes_whole_day(&self, rollup: &DayRollup) -> bool {
+    pub fn takes_whole(&self, rollup: &Rollup) -> bool {
         self.window.start <= rollup.start()
             && rollup.end() <= self.window.end
             && self.retention_floor <= rollup.start()
@@ -151,19 +151,19 @@ impl Aggregation {
     }
 
     /// The closed days of the window it can take whole from their roll-ups
-    /// ([`Self::takes_whole_day`]), oldest first.
+    /// ([`Self::takes_whole`]), oldest first.
     pub fn whole_days(&self) -> Vec<NaiveDate> {
         self.window
             .days()
             .into_iter()
-            .filter(|day| self.takes_whole_day(&DayRollup::new(*day)))
+            .filter(|day| self.takes_whole(&Rollup::of_day(*day)))
             .collect()
     }
 
     /// The hours of the window it can take whole from hour roll-ups, in the
     /// days `answered` (by day roll-ups) leaves, oldest first: what keeps the
     /// raw tail of a window to about an hour. Only today's and yesterday's
-    /// hours are rolled up ([`crate::day_rollup::due_hours`]), so only those
+    /// hours are rolled up ([`crate::rollup::due_hours`]), so only those
     /// are asked for.
     pub fn whole_hours(
         &self,
@@ -175,14 +175,14 @@ impl Aggregation {
             .into_iter()
             .filter(|day| *day >= yesterday && !answered.contains(day))
             .flat_map(|day| (0..24).map(move |hour| (day, hour)))
-            .filter(|(day, hour)| self.takes_whole_day(&DayRollup::of_hour(*day, *hour)))
+            .filter(|(day, hour)| self.takes_whole(&Rollup::of_hour(*day, *hour)))
             .collect()
     }
 
     /// Adds a closed day from its roll-up; `false` (and nothing added) unless
-    /// [`Self::takes_whole_day`]. The caller reads that day's raw rows otherwise.
-    pub fn add_rollup(&mut self, rollup: &DayRollup) -> bool {
-        if !self.takes_whole_day(rollup) {
+    /// [`Self::takes_whole`]. The caller reads that day's raw rows otherwise.
+    pub fn add_rollup(&mut self, rollup: &Rollup) -> bool {
+        if !self.takes_whole(rollup) {
             return false;
         }
         for (event, hours) in rollup.counts.iter().enumerate() {

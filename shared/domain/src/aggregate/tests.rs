@@ -142,20 +142,20 @@ fn rollups_and_raw_rows_give_the_same_summary() {
         let window = Window::ending_at(key, now);
         let mut raw = Aggregation::new(window, now, Retention::default());
         let mut mixed = Aggregation::new(window, now, Retention::default());
-        let mut days: std::collections::BTreeMap<chrono::NaiveDate, DayRollup> =
+        let mut days: std::collections::BTreeMap<chrono::NaiveDate, Rollup> =
             std::collections::BTreeMap::new();
         for r in &rows {
             let f = facts(r);
             raw.add(&f);
             let day = f.occurred_at.instant().date_naive();
             days.entry(day)
-                .or_insert_with(|| DayRollup::new(day))
+                .or_insert_with(|| Rollup::of_day(day))
                 .add(&f, now);
         }
         let mut whole = Vec::new();
         for rollup in days.values() {
             if mixed.add_rollup(rollup) {
-                whole.push(rollup.day);
+                whole.push(rollup.day());
             }
         }
         for r in &rows {
@@ -288,7 +288,7 @@ fn a_rollup_whose_rows_expired_since_is_never_taken() {
     };
     let rows = [written(1), written(2)];
     let built_at = at("2026-10-02T01:00:00Z");
-    let mut rollup = DayRollup::new(day);
+    let mut rollup = Rollup::of_day(day);
     for r in &rows {
         assert!(rollup.add(r, built_at));
     }
@@ -300,7 +300,7 @@ fn a_rollup_whose_rows_expired_since_is_never_taken() {
         before,
         ninety,
     );
-    assert!(aggregation.takes_whole_day(&rollup));
+    assert!(aggregation.takes_whole(&rollup));
     // After: not taken; the raw rows count nothing; the summary is exact.
     let after = at("2026-10-31T01:00:01Z");
     let window = Window::ending_at(WindowKey::Quarter, after);
@@ -381,7 +381,7 @@ fn whole_hours_and_an_hour_rollup_in_its_bucket() {
     );
 
     let hour_row = facts(&row(REPORT_CREATED, "t1", "w1", "2026-11-27T08:15:00Z"));
-    let mut rollup = DayRollup::of_hour(day(27), 8);
+    let mut rollup = Rollup::of_hour(day(27), 8);
     assert!(rollup.add(&hour_row, now));
     assert!(aggregation.add_rollup(&rollup));
     let mut raw = Aggregation::new(window, now, Retention::default());

@@ -1,8 +1,11 @@
 //! Parsing a raw record request into the [`Milestone`] that is stored, or a
 //! typed [`Rejection`] that names the field.
 
+mod arrival;
 mod duplicates;
 pub mod purge;
+
+pub use arrival::Arrival;
 
 use crate::events::EventName;
 use crate::ids::{ActorId, EventId, IdentifierError, SubjectId, TenantId, WorkspaceId};

@@ -11,7 +11,7 @@ use super::{Item, attr};
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::day_rollup::{DayRollup, WorkspaceDigest};
+use domain::rollup::{Rollup, WorkspaceDigest};
 use domain::{Retention, format_millis};
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,11 +59,12 @@ fn day_text(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }
 
-/// What a roll-up covers: a whole UTC day (`None`), or one hour of it.
-pub(crate) type Span = (NaiveDate, Option<u32>);
+/// How a roll-up item's key names its span (`domain::rollup::Span`): the
+/// day, and the hour for an hour's (`None` for the whole day).
+pub(crate) type SpanKey = (NaiveDate, Option<u32>);
 
 /// `YYYY-MM-DD` for a day, `YYYY-MM-DDTHH` for an hour.
-fn span_text((day, hour): Span) -> String {
+fn span_text((day, hour): SpanKey) -> String {
     match hour {
         None => day_text(day),
         Some(hour) => format!("{}T{hour:02}", day_text(day)),
@@ -72,7 +73,7 @@ fn span_text((day, hour): Span) -> String {
 
 /// The span a roll-up item's sort key starts with (`YYYY-MM-DD` or
 /// `YYYY-MM-DDTHH`, then `#…` or nothing).
-pub(crate) fn parse_span(sort: &str) -> Option<Span> {
+pub(crate) fn parse_span(sort: &str) -> Option<SpanKey> {
     let day = NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok()?;
     match sort.as_bytes().get(10) {
         None | Some(b'#') => Some((day, None)),
@@ -88,16 +89,13 @@ pub(crate) fn parse_span(sort: &str) -> Option<Span> {
 }
 
 /// The span of a roll-up.
-pub(crate) fn span_of(rollup: &DayRollup) -> Span {
-    (rollup.day, rollup.hour)
+pub(crate) fn span_of(rollup: &Rollup) -> SpanKey {
+    (rollup.span.day(), rollup.span.hour())
 }
 
 /// An empty roll-up of `span`.
-pub(crate) fn empty_rollup((day, hour): Span) -> DayRollup {
-    match hour {
-        None => DayRollup::new(day),
-        Some(hour) => DayRollup::of_hour(day, hour),
-    }
+pub(crate) fn empty_rollup((day, hour): SpanKey) -> Rollup {
+    Rollup::new(domain::rollup::Span::of(day, hour))
 }
 
 fn key(partition: &str, sort: String) -> Item {
@@ -128,7 +126,7 @@ fn version_sort_key(day: NaiveDate, shard: &str) -> String {
 /// Every version key a stored roll-up of `span` is checked against: for a
 /// day, each day shard (every late row bumps one of them); for an hour,
 /// those and each of its own shards (32 items, inside a transaction's 100).
-pub(crate) fn all_version_keys((day, hour): Span) -> Vec<(String, Item)> {
+pub(crate) fn all_version_keys((day, hour): SpanKey) -> Vec<(String, Item)> {
     let day_shards = (0..VERSION_SHARDS).map(shard_name);
     let shards: Vec<String> = match hour {
         None => day_shards.collect(),
@@ -159,11 +157,11 @@ pub(crate) fn day_version_range(first: NaiveDate, last: NaiveDate) -> (String, S
     (day_text(first), format!("{}~", day_text(last)))
 }
 
-pub(crate) fn rollup_head_key(span: Span) -> Item {
+pub(crate) fn rollup_head_key(span: SpanKey) -> Item {
     key(ROLLUP_PARTITION, span_text(span))
 }
 
-pub(crate) fn rollup_chunk_key(span: Span, chunk_set: u64, chunk: u32) -> Item {
+pub(crate) fn rollup_chunk_key(span: SpanKey, chunk_set: u64, chunk: u32) -> Item {
     key(
         ROLLUP_PARTITION,
         format!("{}#v{chunk_set}#{chunk}", span_text(span)),
@@ -277,7 +275,7 @@ pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> 
 /// roll-ups keep, never the versions (which hold no tenant's data).
 pub(crate) fn version_expires_at(day: NaiveDate) -> i64 {
     let longest = chrono::TimeDelta::days(i64::from(domain::retention::MAX_RETENTION_DAYS) + 1);
-    (DayRollup::new(day).end() + longest).timestamp()
+    (Rollup::of_day(day).end() + longest).timestamp()
 }
 
 /// The hour span of a shard (`THH#NN`), if it is an hour's.
@@ -318,7 +316,7 @@ pub(crate) struct RollupHead {
     pub chunks: u32,
     /// The day's counts and latest times; its workspace set is empty until
     /// the chunks are read.
-    pub rollup: DayRollup,
+    pub rollup: Rollup,
 }
 
 /// The head format: a version per shard, and when it was built. A head of
@@ -333,10 +331,10 @@ const HEAD_FORMAT: u64 = 3;
 /// builds that 15 minutes after midnight): it expires two days after its day.
 pub(crate) const HOUR_ROLLUP_LIFE: chrono::TimeDelta = chrono::TimeDelta::days(2);
 
-pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64 {
+pub(crate) fn rollup_expires_at(rollup: &Rollup, retention: Retention) -> i64 {
     let mut leaves = (rollup.end() + retention.duration()).timestamp();
-    if rollup.hour.is_some() {
-        leaves = leaves.min((DayRollup::new(rollup.day).end() + HOUR_ROLLUP_LIFE).timestamp());
+    if rollup.span.hour().is_some() {
+        leaves = leaves.min((Rollup::of_day(rollup.day()).end() + HOUR_ROLLUP_LIFE).timestamp());
     }
     rollup.valid_until.map_or(leaves, |until| until.min(leaves))
 }
@@ -344,7 +342,7 @@ pub(crate) fn rollup_expires_at(rollup: &DayRollup, retention: Retention) -> i64
 /// A roll-up head: counts and latest times keyed by event name, so a
 /// catalog change (an event added or retired) leaves every head usable.
 pub(crate) fn rollup_head_item(
-    rollup: &DayRollup,
+    rollup: &Rollup,
     version: &DayVersion,
     (chunk_set, chunks): (u64, u32),
     retention: Retention,
@@ -387,7 +385,7 @@ pub(crate) fn rollup_head_item(
 /// rows are skipped by raw reads too); events it did not have then count 0
 /// (no row of theirs can be in the day without a late row's version bump).
 /// A head of another format is an error: the day is read raw, and rebuilt.
-pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHead, ItemError> {
+pub(crate) fn rollup_head_from_item(span: SpanKey, item: &Item) -> Result<RollupHead, ItemError> {
     let map = |name: &'static str| match item.get(name) {
         None => Err(ItemError::Missing(name)),
         Some(AttributeValue::M(values)) => Ok(values),
@@ -437,7 +435,7 @@ pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHea
 
 /// One chunk of a roll-up's workspace digests; it expires with its head.
 pub(crate) fn rollup_chunk_item(
-    rollup: &DayRollup,
+    rollup: &Rollup,
     chunk_set: u64,
     chunk: u32,
     digests: &[WorkspaceDigest],

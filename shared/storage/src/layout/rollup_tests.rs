@@ -2,9 +2,9 @@
 use super::*;
 use domain::IndexedMilestone;
 
-fn one_row_rollup() -> DayRollup {
+fn one_row_rollup() -> Rollup {
     let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-    let mut rollup = DayRollup::new(day);
+    let mut rollup = Rollup::of_day(day);
     let occurred = domain::testing::at("2026-11-27T08:09:10Z");
     let indexed = IndexedMilestone {
         event: domain::EventName::parse(domain::testing::REPORT_CREATED).expect("event"),
@@ -29,7 +29,7 @@ fn version(shards: &[(&str, u64)]) -> DayVersion {
 #[test]
 fn rollup_items_round_trip() {
     let rollup = one_row_rollup();
-    let day = rollup.day;
+    let day = rollup.day();
     let built_from = version(&[("00", 2), ("03", 5)]);
     let head = rollup_head_item(&rollup, &built_from, (42, 1), Retention::default());
     let Some(AttributeValue::M(stored)) = head.get(rollup_attr::VERSIONS) else {
@@ -77,7 +77,7 @@ fn a_rollup_expires_with_its_rows_or_its_day_whichever_is_first() {
         ttl(30),
         AttributeValue::N((day_end + 30 * 86_400).to_string())
     );
-    let empty = DayRollup::new(rollup.day);
+    let empty = Rollup::of_day(rollup.day());
     assert_eq!(
         rollup_head_item(&empty, &DayVersion::default(), (1, 0), Retention::default())
             [attr::EXPIRES_AT],
@@ -103,7 +103,7 @@ fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         panic!("counts are a map")
     };
     assert_eq!(stored.len(), 1, "events with no count are not stored");
-    let back = rollup_head_from_item((rollup.day, None), &head).expect("usable");
+    let back = rollup_head_from_item((rollup.day(), None), &head).expect("usable");
     assert_eq!(back.rollup.counts, rollup.counts);
 
     let mut retired = head.clone();
@@ -115,7 +115,7 @@ fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         AttributeValue::L(vec![AttributeValue::N("5".into()); 24]),
     );
     assert!(matches!(
-        rollup_head_from_item((rollup.day, None), &retired),
+        rollup_head_from_item((rollup.day(), None), &retired),
         Err(ItemError::Invalid {
             attribute: rollup_attr::COUNTS,
             ..
@@ -133,10 +133,10 @@ fn a_head_of_another_format_is_refused() {
         Retention::default(),
     );
     head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
-    assert!(rollup_head_from_item((rollup.day, None), &head).is_err());
+    assert!(rollup_head_from_item((rollup.day(), None), &head).is_err());
     head.remove(rollup_attr::FORMAT);
     assert_eq!(
-        rollup_head_from_item((rollup.day, None), &head).err(),
+        rollup_head_from_item((rollup.day(), None), &head).err(),
         Some(ItemError::Missing(rollup_attr::FORMAT)),
         "a head of the first release"
     );
@@ -155,7 +155,7 @@ fn a_head_without_its_build_time_is_refused() {
     );
     head.remove(rollup_attr::BUILT_AT);
     assert_eq!(
-        rollup_head_from_item((rollup.day, None), &head).err(),
+        rollup_head_from_item((rollup.day(), None), &head).err(),
         Some(ItemError::Missing(rollup_attr::BUILT_AT))
     );
 }
@@ -185,7 +185,7 @@ fn a_version_shard_outlives_every_retention() {
     let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
     let longest =
         Retention::from_days(u64::from(domain::retention::MAX_RETENTION_DAYS)).expect("valid");
-    let day_end = DayRollup::new(day).end();
+    let day_end = Rollup::of_day(day).end();
     assert!(version_expires_at(day) > (day_end + longest.duration()).timestamp());
 }
 

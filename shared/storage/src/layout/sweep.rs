@@ -4,7 +4,9 @@
 //! chunks, hour roll-ups past their use, an earlier run's window roll-ups)
 //! still holds workspace digests of rows that may have been purged, and goes.
 
-use super::{Item, RollupHead, Span, attr, rollup_chunk_key, rollup_head_key, window_rollup_key};
+use super::{
+    Item, RollupHead, SpanKey, attr, rollup_chunk_key, rollup_head_key, window_rollup_key,
+};
 use chrono::{DateTime, Utc};
 use domain::WindowKey;
 
@@ -14,7 +16,7 @@ pub(crate) fn sort_of(key: &Item) -> Option<String> {
 }
 
 /// The sort keys of a current roll-up: its head and each chunk of its set.
-pub(crate) fn rollup_sort_keys(span: Span, head: &RollupHead) -> Vec<String> {
+pub(crate) fn rollup_sort_keys(span: SpanKey, head: &RollupHead) -> Vec<String> {
     std::iter::once(rollup_head_key(span))
         .chain((0..head.chunks).map(|i| rollup_chunk_key(span, head.chunk_set, i)))
         .filter_map(|key| sort_of(&key))

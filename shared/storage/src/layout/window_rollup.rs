@@ -10,7 +10,7 @@
 
 use super::fields::{invalid, parse_instant, required_n, required_s, wrong_type};
 use super::rollup::{
-    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, Span, VersionDigest, rollup_attr,
+    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, SpanKey, VersionDigest, rollup_attr,
 };
 use super::stored_aggregate::{StoredAggregate, insert_aggregate, read_aggregate};
 use super::{Item, attr};
@@ -18,7 +18,7 @@ use crate::error::ItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use domain::day_rollup::{WORKSPACE_DIGEST_LEN, WorkspaceDigest};
+use domain::rollup::{WORKSPACE_DIGEST_LEN, WorkspaceDigest};
 use domain::window_rollup::WindowRollup;
 use domain::{Window, WindowKey, format_millis};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -59,7 +59,7 @@ pub(crate) fn window_rollup_key(key: WindowKey, start: DateTime<Utc>) -> Item {
 /// purge or erasure bumped any of them (each bumps one of its day's shards).
 /// `None` when one of them cannot be read: nothing built on it is trusted.
 pub(crate) fn versions_fingerprint(
-    versions: &BTreeMap<Span, Result<DayVersion, ItemError>>,
+    versions: &BTreeMap<SpanKey, Result<DayVersion, ItemError>>,
     days: &[NaiveDate],
 ) -> Option<u64> {
     let mut hash = VersionDigest::default();
@@ -78,7 +78,7 @@ pub(crate) fn versions_fingerprint(
 
 /// When the latest of `days` was bumped.
 pub(crate) fn last_bump(
-    versions: &BTreeMap<Span, Result<DayVersion, ItemError>>,
+    versions: &BTreeMap<SpanKey, Result<DayVersion, ItemError>>,
     days: &[NaiveDate],
 ) -> Option<DateTime<Utc>> {
     days.iter()

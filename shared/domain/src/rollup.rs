@@ -13,7 +13,6 @@
 use crate::events::{CATALOG, EventName};
 use crate::ids::WorkspaceId;
 use crate::model::IndexedMilestone;
-use crate::time::OccurredAt;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -65,34 +64,6 @@ pub const CLOCK_SKEW_SECONDS: i64 = 30;
 pub const SETTLE: TimeDelta =
     TimeDelta::seconds(LONGEST_INVOCATION_SECONDS + 2 * CLOCK_SKEW_SECONDS);
 
-/// Whether a row arrives on time or late for the roll-ups of its hour and day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arrival {
-    /// Its UTC hour is the current one: no roll-up of the hour (or its day)
-    /// can exist yet.
-    OnTime,
-    /// Its UTC hour is before the current one: the hour (and its day) may be
-    /// rolled up already, so storing the row must make every roll-up of
-    /// both stale at once. `at` is when it arrived: the writer leaves them
-    /// alone for [`SETTLE`] after it.
-    Late { at: DateTime<Utc> },
-}
-
-impl Arrival {
-    pub fn of(occurred_at: OccurredAt, now: DateTime<Utc>) -> Self {
-        let occurred = occurred_at.instant();
-        let this_hour = now
-            .date_naive()
-            .and_hms_opt(now.hour(), 0, 0)
-            .map(|h| h.and_utc());
-        if this_hour.is_some_and(|start| occurred < start) {
-            Arrival::Late { at: now }
-        } else {
-            Arrival::OnTime
-        }
-    }
-}
-
 /// What one writer run rolls up: the due days, then the due hours.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Due {
@@ -117,9 +88,9 @@ pub fn due_days(now: DateTime<Utc>, retention: crate::Retention) -> Vec<NaiveDat
     let mut days: Vec<NaiveDate> = floor
         .date_naive()
         .iter_days()
-        .take_while(|day| DayRollup::new(*day).end() + ROLLUP_LAG <= now)
+        .take_while(|day| Rollup::of_day(*day).end() + ROLLUP_LAG <= now)
         // A day partly outside the retention is never read from a roll-up.
-        .filter(|day| DayRollup::new(*day).start() >= floor)
+        .filter(|day| Rollup::of_day(*day).start() >= floor)
         .collect();
     days.reverse();
     days
@@ -135,7 +106,7 @@ pub fn due_hours(now: DateTime<Utc>, retention: crate::Retention) -> Vec<(NaiveD
     let mut hours = Vec::new();
     for day in [now.date_naive(), yesterday] {
         for hour in (0..24).rev() {
-            let span = DayRollup::of_hour(day, hour);
+            let span = Rollup::of_hour(day, hour);
             if span.end() + ROLLUP_LAG <= now && span.start() >= floor {
                 hours.push((day, hour));
             }
@@ -144,14 +115,55 @@ pub fn due_hours(now: DateTime<Utc>, retention: crate::Retention) -> Vec<(NaiveD
     hours
 }
 
-/// One closed UTC day, or one closed UTC hour of it (`hour`), rolled up.
+/// What a roll-up covers: a whole UTC day, or one hour (0..24) of it (so
+/// that a window reads no more than about an hour of raw rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Span {
+    Day(NaiveDate),
+    Hour(NaiveDate, u32),
+}
+
+impl Span {
+    /// The span of `hour` of `day` when `hour` is given, else of the day.
+    pub fn of(day: NaiveDate, hour: Option<u32>) -> Self {
+        match hour {
+            None => Span::Day(day),
+            Some(hour) => Span::Hour(day, hour.min(23)),
+        }
+    }
+
+    /// The day it is, or is part of.
+    pub fn day(&self) -> NaiveDate {
+        match *self {
+            Span::Day(day) | Span::Hour(day, _) => day,
+        }
+    }
+
+    /// Its hour, for an hour's span.
+    pub fn hour(&self) -> Option<u32> {
+        match *self {
+            Span::Day(_) => None,
+            Span::Hour(_, hour) => Some(hour),
+        }
+    }
+
+    pub fn start(&self) -> DateTime<Utc> {
+        self.day().and_time(NaiveTime::MIN).and_utc()
+            + TimeDelta::hours(i64::from(self.hour().unwrap_or(0)))
+    }
+
+    pub fn end(&self) -> DateTime<Utc> {
+        match self {
+            Span::Hour(..) => self.start() + TimeDelta::hours(1),
+            Span::Day(_) => self.start() + TimeDelta::days(1),
+        }
+    }
+}
+
+/// A span (a closed UTC day, or one closed hour of it), rolled up.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayRollup {
-    pub day: NaiveDate,
-    /// `Some(h)`: the roll-up of hour `h` (0..24) of `day` only, so that a
-    /// window reads no more than about an hour of raw rows; `None`: the
-    /// whole day.
-    pub hour: Option<u32>,
+pub struct Rollup {
+    pub span: Span,
     /// `counts[event][hour]`, events in catalog order.
     pub counts: Vec<[u64; 24]>,
     /// The latest `occurred_at` per event, in catalog order.
@@ -166,11 +178,11 @@ pub struct DayRollup {
     pub built_at: Option<DateTime<Utc>>,
 }
 
-impl DayRollup {
-    pub fn new(day: NaiveDate) -> Self {
+impl Rollup {
+    /// An empty roll-up of `span`.
+    pub fn new(span: Span) -> Self {
         Self {
-            day,
-            hour: None,
+            span,
             counts: vec![[0; 24]; CATALOG.len()],
             latest: vec![None; CATALOG.len()],
             workspaces: BTreeSet::new(),
@@ -187,28 +199,32 @@ impl DayRollup {
             .is_none_or(|until| crate::model::live_until(until, now))
     }
 
-    /// The roll-up of hour `hour` (0..24) of `day`.
+    /// An empty roll-up of `day`.
+    pub fn of_day(day: NaiveDate) -> Self {
+        Self::new(Span::Day(day))
+    }
+
+    /// An empty roll-up of hour `hour` (0..24) of `day`.
     pub fn of_hour(day: NaiveDate, hour: u32) -> Self {
-        Self {
-            hour: Some(hour.min(23)),
-            ..Self::new(day)
-        }
+        Self::new(Span::of(day, Some(hour)))
+    }
+
+    /// The day it is, or is part of.
+    pub fn day(&self) -> NaiveDate {
+        self.span.day()
     }
 
     /// Midnight of its day.
     pub fn day_start(&self) -> DateTime<Utc> {
-        self.day.and_time(NaiveTime::MIN).and_utc()
+        Span::Day(self.day()).start()
     }
 
     pub fn start(&self) -> DateTime<Utc> {
-        self.day_start() + TimeDelta::hours(i64::from(self.hour.unwrap_or(0)))
+        self.span.start()
     }
 
     pub fn end(&self) -> DateTime<Utc> {
-        match self.hour {
-            Some(_) => self.start() + TimeDelta::hours(1),
-            None => self.start() + TimeDelta::days(1),
-        }
+        self.span.end()
     }
 
     /// Adds a row of its day (or hour) that still counts at `now` (the
@@ -280,7 +296,7 @@ mod tests {
 
     #[test]
     fn counts_by_event_and_hour_latest_and_distinct_workspaces() {
-        let mut rollup = DayRollup::new(day());
+        let mut rollup = Rollup::of_day(day());
         for r in [
             row(OPERATION_STARTED, "w1", "2026-11-27T00:00:00Z"),
             row(OPERATION_STARTED, "w1", "2026-11-27T00:59:59.999Z"),
@@ -301,27 +317,8 @@ mod tests {
     }
 
     #[test]
-    fn a_row_of_an_earlier_utc_day_is_late_and_today_s_is_on_time() {
-        let now = crate::testing::at("2026-11-27T00:00:00.500Z");
-        let of = |at: &str| Arrival::of(OccurredAt::from_instant(crate::testing::at(at)), now);
-        assert_eq!(of("2026-11-26T23:59:59.999Z"), Arrival::Late { at: now });
-        assert_eq!(of("2026-11-27T00:00:00Z"), Arrival::OnTime);
-        assert_eq!(of("2026-11-27T00:03:00Z"), Arrival::OnTime, "future skew");
-    }
-
-    /// Hour roll-ups make a row of an earlier hour of today late too.
-    #[test]
-    fn a_row_of_an_earlier_hour_is_late_and_this_hour_s_is_on_time() {
-        let now = crate::testing::at("2026-11-27T10:00:00.500Z");
-        let of = |at: &str| Arrival::of(OccurredAt::from_instant(crate::testing::at(at)), now);
-        assert_eq!(of("2026-11-27T09:59:59.999Z"), Arrival::Late { at: now });
-        assert_eq!(of("2026-11-27T10:00:00Z"), Arrival::OnTime);
-        assert_eq!(of("2026-11-27T10:04:00Z"), Arrival::OnTime, "future skew");
-    }
-
-    #[test]
     fn rows_of_other_days_are_refused_at_both_edges() {
-        let mut rollup = DayRollup::new(day());
+        let mut rollup = Rollup::of_day(day());
         assert!(!rollup.add(
             &row(OPERATION_STARTED, "w", "2026-11-26T23:59:59.999Z"),
             built()
@@ -336,7 +333,7 @@ mod tests {
     /// An hour roll-up holds its hour only: edges at both ends, to the ms.
     #[test]
     fn an_hour_rollup_takes_only_rows_of_its_hour() {
-        let mut hour = DayRollup::of_hour(day(), 10);
+        let mut hour = Rollup::of_hour(day(), 10);
         assert_eq!(hour.start(), crate::testing::at("2026-11-27T10:00:00Z"));
         assert_eq!(hour.end(), crate::testing::at("2026-11-27T11:00:00Z"));
         assert!(!hour.add(
@@ -358,7 +355,7 @@ mod tests {
         let op = EventName::parse(OPERATION_STARTED).expect("event");
         assert_eq!((hour.count(op, 10), hour.total()), (2, 2));
         assert_eq!(
-            DayRollup::new(day()).end() - DayRollup::new(day()).start(),
+            Rollup::of_day(day()).end() - Rollup::of_day(day()).start(),
             TimeDelta::days(1)
         );
     }
@@ -405,7 +402,7 @@ mod tests {
     /// each fit a DynamoDB item (400 KB): 16 bytes a digest, 20,000 a chunk.
     #[test]
     fn a_day_with_100k_workspaces_fits_in_chunks() {
-        let mut rollup = DayRollup::new(day());
+        let mut rollup = Rollup::of_day(day());
         for i in 0..100_000 {
             let hour = i % 24;
             rollup.add(
@@ -455,7 +452,7 @@ mod tests {
     /// raw path), and the earliest TTL it did count bounds its exactness.
     #[test]
     fn expired_rows_never_count_and_the_earliest_expiry_bounds_exactness() {
-        let mut rollup = DayRollup::new(day());
+        let mut rollup = Rollup::of_day(day());
         let with_ttl = |at: &str, ttl: &str| IndexedMilestone {
             expires_at: crate::testing::at(ttl).timestamp(),
             ..row(REPORT_CREATED, "w", at)
