@@ -7,7 +7,7 @@
 //! - [`parse`]: raw JSON into a validated request, or a typed [`Rejection`];
 //! - [`purge`]: erasure's scope and the tombstone a purge leaves;
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
-//! - [`day_rollup`], [`window_rollup`]: what the roll-up writer keeps for summaries;
+//! - [`rollup`], [`window_rollup`]: what the roll-up writer keeps for summaries;
 //! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
 //!   [`catalog_docs`] and [`catalog_php`]: the prose that lists events and the PHP
 //!   client's builders, generated likewise.

@@ -39,7 +39,7 @@ impl Ledger {
             let mut attempt = 0u32;
             while let Some(request) = pending.take() {
                 if attempt > 0 {
-                    tokio::time::sleep(crate::RetryPolicy::default().delay(attempt)).await;
+                    tokio::time::sleep(self.retry.delay(attempt)).await;
                 }
                 attempt += 1;
                 let output = self
@@ -62,7 +62,7 @@ impl Ledger {
                     .unprocessed_keys
                     .and_then(|mut left| left.remove(&self.table_name))
                     .filter(|left| !left.keys().is_empty());
-                if pending.is_some() && attempt >= crate::RetryPolicy::default().max_attempts {
+                if pending.is_some() && attempt >= self.retry.max_attempts {
                     return Err(StorageError::BatchIncomplete {
                         left: pending.map(|p| p.keys().len()).unwrap_or_default(),
                         attempts: attempt,

@@ -5,9 +5,8 @@ use crate::error::StorageError;
 use aws_sdk_dynamodb::Client;
 use domain::ErasureKeyring;
 
-/// The ledger table. Its capabilities live one per module: `record`,
-/// `index`, `window_read`, `rollup_store`, `window_rollup_store`, `sweep`,
-/// `prune`, `purge`, `tombstones`.
+/// The ledger table. Its capabilities live one per module (the crate's
+/// documentation lists them).
 #[derive(Debug, Clone)]
 pub struct Ledger {
     pub(crate) client: Client,

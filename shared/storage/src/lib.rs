@@ -1,13 +1,15 @@
 //! The ledger table on DynamoDB. It takes and returns domain types only.
 //!
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
-//! put), [`index`] (reading the time index), [`window_read`] (what a
-//! summary reads: roll-ups and raw rows), [`rollup_store`] (the roll-up
-//! items), [`window_rollup_store`] (a window's roll-up), [`sweep`] (the
-//! writer's deletion of every roll-up item nothing names), [`prune`] (the
-//! retention walk), [`purge`] (erasure) and [`tombstones`] (what a purge
-//! leaves, and what record and prune read of it). [`deadline`] says when a
-//! long walk stops. The private `layout` module is the only place that knows key
+//! put), [`index`] (reading the time index), [`window_read`] (the one way a
+//! summary is read: roll-ups and raw rows), [`rollup_read`] (versions, heads
+//! and chunks), [`rollup_store`] (building and storing roll-ups),
+//! [`window_rollup_store`] (a window's roll-up), [`sweep`] (the writer's
+//! deletion of every roll-up item nothing names), `bookkeeping` (the
+//! roll-up partitions as a whole), `batch_read` (batched item reads),
+//! [`prune`] (the retention walk), [`purge`] (erasure) and [`tombstones`]
+//! (what a purge leaves, and what record and prune read of it).
+//! [`deadline`] says when a long walk stops. The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
 //! raw items use the `testing` feature, never the layout.

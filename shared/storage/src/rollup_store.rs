@@ -1,7 +1,8 @@
-//! The roll-up items in the table: reading usable roll-ups in batches, and
-//! building a day's roll-up so that it is stored only if no late row arrived
-//! for the day meanwhile. The rules (lag, settle, late rows) are
-//! `domain::day_rollup`'s; the writer function is `functions/rollup`.
+//! Building roll-ups: a writer run over the due days and hours, and one
+//! span's build, stored only if no bump reached its version meanwhile (a
+//! conditional transaction), its chunks under a chunk set of its own. The
+//! rules (lag, settle, what is due) are `domain::rollup`'s; reading roll-ups
+//! is `rollup_read`'s; the writer function is `functions/rollup`.
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
