@@ -93,6 +93,33 @@ pub struct Races {
     pub heads_from_the_future: bool,
 }
 
+impl Races {
+    /// The names of the races put back.
+    pub fn put_back(&self) -> Vec<&'static str> {
+        [
+            ("counter_restarts", self.counter_restarts),
+            ("chunks_keyed_by_version", self.chunks_keyed_by_version),
+            (
+                "settle_within_longest_delete",
+                self.settle_within_longest_delete,
+            ),
+            (
+                "unreadable_deleted_without_bump",
+                self.unreadable_deleted_without_bump,
+            ),
+            ("windows_outlive_retention", self.windows_outlive_retention),
+            (
+                "prune_deletes_without_bump",
+                self.prune_deletes_without_bump,
+            ),
+            ("heads_from_the_future", self.heads_from_the_future),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+    }
+}
+
 /// The protocol's numbers and the races put back.
 #[derive(Debug, Clone)]
 pub struct Protocol {

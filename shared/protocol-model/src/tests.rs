@@ -126,9 +126,13 @@ const RETENTION: &str = "no window roll-up outlives the retention once the write
 /// Checks `model` with `race` put back, and says which property broke, and how.
 fn with_race(mut model: Protocol, race: fn(&mut Races)) -> BTreeMap<&'static str, Vec<Action>> {
     race(&mut model.races);
+    let name = model.races.put_back().join(", ");
     let explored = explore(model, HasDiscoveries::AnyFailures);
     for (property, steps) in &explored.violated {
-        println!("protocol model: counterexample to \"{property}\": {steps:?}");
+        println!(
+            "protocol model: put back {}: counterexample to \"{property}\" after {} states: {steps:?}",
+            name, explored.states
+        );
     }
     explored.violated
 }
