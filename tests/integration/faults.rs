@@ -188,6 +188,7 @@ async fn prune_under_throttling_and_lost_responses_removes_every_due_row_within_
             hang: 0.0,
             cancel_transactions: 0.0,
             fail_batch_gets: 0.0,
+            close_first: 0,
             delay: Duration::ZERO,
             seed: 13,
         },
@@ -253,6 +254,7 @@ async fn record_under_throttling_and_lost_responses_lands_every_milestone_exactl
             hang: 0.0,
             cancel_transactions: 0.0,
             fail_batch_gets: 0.0,
+            close_first: 0,
             delay: Duration::ZERO,
             seed: 7,
         },
@@ -604,4 +606,65 @@ async fn a_summary_whose_rollup_reads_fail_is_read_raw_and_exact() {
         .expect("raw");
     assert!(raw.summary.total > 0);
     assert_eq!(read.summary, raw.summary);
+}
+
+/// A pooled connection the server closed just as it is reused breaks the
+/// call in transit (hyper: "connection closed before message completed"),
+/// which the SDK's own classifiers do not retry. The functions' clients
+/// retry it (`wiring::BrokenConnections`): here the first two requests of a
+/// summary's client are dropped unanswered, and the summary is read whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_closed_in_transit_is_retried() {
+    use crate::support::fixtures::{row, seed};
+    use crate::support::{TestTable, dynamodb_endpoint};
+    use chrono::TimeDelta;
+    use domain::{Aggregation, Retention, Window, WindowKey};
+    use storage::{QueryOptions, Sources};
+    let table = TestTable::create().await;
+    let now = domain::now_millis();
+    seed(
+        &table.ledger(),
+        vec![row(
+            domain::testing::REPORT_CREATED,
+            "t",
+            "w",
+            "e-1",
+            now - TimeDelta::hours(1),
+        )],
+    )
+    .await;
+    let closing = FaultProxy::start(
+        &dynamodb_endpoint(),
+        FaultPlan {
+            close_first: 2,
+            ..FaultPlan::default()
+        },
+    );
+    let ledger = storage::Ledger::new(
+        function_client(&closing.endpoint, wiring::Timeouts::SUMMARY),
+        &table.name,
+    );
+    let read = ledger
+        .read_summary(
+            Aggregation::new(
+                Window::ending_at(WindowKey::Day, now),
+                now,
+                Retention::default(),
+            ),
+            Sources::RawRows,
+            QueryOptions {
+                concurrency: 1,
+                ..QueryOptions::default()
+            },
+        )
+        .await
+        .expect("read whole after the retries");
+    assert_eq!(
+        closing
+            .counts
+            .closed
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+    assert_eq!(read.summary.total, 1);
 }

@@ -196,6 +196,7 @@ macro_rules! sdk_client {
             .credentials_provider(settings.credentials)
             .http_client(settings.http_client)
             .retry_config(settings.retry)
+            .retry_classifier($crate::BrokenConnections)
             .timeout_config(settings.timeout);
         if let Some(endpoint) = $endpoint {
             config = config.endpoint_url(endpoint);
@@ -204,6 +205,35 @@ macro_rules! sdk_client {
     }};
 }
 pub(crate) use sdk_client;
+
+/// Retries a call whose connection broke in transit: a pooled connection
+/// the server had closed while idle answers hyper's "connection closed before
+/// message completed", which the SDK's own classifiers leave as a
+/// non-retryable dispatch failure of kind "other". Within the retry budget
+/// (3 attempts), like any transient error. Every call this project sends is
+/// safe to repeat: conditional puts and deletes, reads, and version bumps
+/// whose only effect is to make a roll-up stale.
+#[derive(Debug)]
+pub struct BrokenConnections;
+
+impl aws_sdk_dynamodb::config::retry::ClassifyRetry for BrokenConnections {
+    fn classify_retry(
+        &self,
+        ctx: &aws_sdk_dynamodb::config::interceptors::InterceptorContext,
+    ) -> aws_sdk_dynamodb::config::retry::RetryAction {
+        use aws_sdk_dynamodb::config::retry::RetryAction;
+        match ctx.output_or_error() {
+            Some(Err(error)) if error.as_connector_error().is_some_and(|e| e.is_other()) => {
+                RetryAction::transient_error()
+            }
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "BrokenConnections"
+    }
+}
 
 /// What every AWS client of a function shares: the region and credentials
 /// Lambda gives it, the HTTPS client with its trust store, the retries and

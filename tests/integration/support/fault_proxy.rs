@@ -28,6 +28,10 @@ pub struct FaultPlan {
     /// Of `BatchGetItem` requests only (the roll-up reads): answered with an
     /// internal server error, without forwarding.
     pub fail_batch_gets: f64,
+    /// The first this many requests are read and their connection closed
+    /// without an answer, as a server closes a pooled connection it had
+    /// idled out just as the client reuses it.
+    pub close_first: u64,
     /// Added before every forwarded request: a slow store.
     pub delay: Duration,
     pub seed: u64,
@@ -42,6 +46,9 @@ pub struct FaultCounts {
     pub failed_after_apply: AtomicU64,
     pub hung: AtomicU64,
     pub failed_batch_gets: AtomicU64,
+    pub closed: AtomicU64,
+    /// Requests seen (the count `close_first` applies to).
+    pub requests: AtomicU64,
 }
 
 pub struct FaultProxy {
@@ -54,6 +61,7 @@ pub struct FaultProxy {
 enum Fault {
     None,
     CancelTransaction,
+    Close,
     FailBatchGet,
     Throttle,
     FailAfterApply,
@@ -267,8 +275,11 @@ fn serve(
             continue;
         }
         let roll = dice.roll();
+        let seen = counts.requests.fetch_add(1, Ordering::Relaxed);
         let fault = if outage.load(Ordering::Relaxed) {
             Fault::Throttle
+        } else if seen < plan.close_first {
+            Fault::Close
         } else if is_transaction(&request) && dice.roll() < plan.cancel_transactions {
             Fault::CancelTransaction
         } else if is_operation(&request, "batchgetitem") && dice.roll() < plan.fail_batch_gets {
@@ -311,6 +322,10 @@ fn serve(
                 counts.cancelled.fetch_add(1, Ordering::Relaxed);
                 writer.write_all(&transaction_conflict())?;
                 continue;
+            }
+            Fault::Close => {
+                counts.closed.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
             }
             Fault::FailBatchGet => {
                 counts.failed_batch_gets.fetch_add(1, Ordering::Relaxed);
