@@ -608,11 +608,12 @@ async fn a_summary_whose_rollup_reads_fail_is_read_raw_and_exact() {
     assert_eq!(read.summary, raw.summary);
 }
 
-/// A pooled connection the server closed just as it is reused breaks the
-/// call in transit (hyper: "connection closed before message completed"),
-/// which the SDK's own classifiers do not retry. The functions' clients
-/// retry it (`wiring::BrokenConnections`): here the first two requests of a
-/// summary's client are dropped unanswered, and the summary is read whole.
+/// A connection the server closes with a request in flight breaks the call
+/// (hyper: "connection closed before message completed"); the functions'
+/// clients retry it as a transient error, within their three attempts. Here
+/// the first two requests of a summary's client are dropped unanswered, and
+/// the summary is read whole. (Stale pooled connections, which could make
+/// every attempt meet one, are dropped after `wiring::POOL_IDLE_TIMEOUT`.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_closed_in_transit_is_retried() {
     use crate::support::fixtures::{row, seed};
