@@ -7,14 +7,14 @@
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout;
+use crate::layout::{self, SpanKey};
 use crate::ledger::Ledger;
 use crate::rollup_read::{Cost, Versions};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::rollup::{Rollup, SETTLE};
 use domain::window_rollup::{self, WindowRollup};
 use domain::{Aggregation, Retention, Window, WindowKey};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// One writer run over the window roll-ups.
 #[derive(Debug, Default)]
@@ -150,36 +150,38 @@ impl Ledger {
         if builds.is_empty() {
             return Ok(());
         }
-        // The day and hour roll-ups every window can use, read once.
+        // The day and hour roll-ups every window can use, read once, against
+        // the versions read above (a bump since makes what is built stale).
         let whole = Aggregation::new(outer, now, retention);
-        let days = whole.whole_days();
-        let day_rollups: BTreeMap<_, Rollup> = if days.is_empty() {
-            BTreeMap::new()
-        } else {
-            let read = self.usable_rollups(&days).await?;
-            run.read_units += read.consumed_capacity;
-            read.days
-        };
-        let hours = whole.whole_hours(&BTreeSet::new());
-        let hour_rollups = if hours.is_empty() {
-            BTreeMap::new()
-        } else {
-            let read = self.usable_hour_rollups(&hours).await?;
-            run.read_units += read.consumed_capacity;
-            read.hours
-        };
+        let spans: Vec<SpanKey> = whole
+            .whole_days()
+            .into_iter()
+            .map(|day| (day, None))
+            .chain(
+                whole
+                    .whole_hours(&BTreeSet::new())
+                    .into_iter()
+                    .map(|(day, hour)| (day, Some(hour))),
+            )
+            .collect();
+        let (heads, cost) = self.heads_at(&spans, &versions).await?;
+        let (rollups, cost) = self.with_chunks(heads, cost).await?;
+        run.read_units += cost.consumed_capacity;
+        let (day_rollups, hour_rollups): (Vec<Rollup>, Vec<Rollup>) = rollups
+            .into_values()
+            .partition(|rollup| rollup.span.hour().is_none());
         // Each window takes the day roll-ups inside it, then the hour
         // roll-ups of the days those leave; the rest is read raw.
         for build in &mut builds {
             let mut spans = Vec::new();
             let mut answered = BTreeSet::new();
-            for rollup in day_rollups.values() {
+            for rollup in &day_rollups {
                 if build.aggregation.add_rollup(rollup) {
                     answered.insert(rollup.day());
                     spans.push((rollup.start(), rollup.end()));
                 }
             }
-            for rollup in hour_rollups.values() {
+            for rollup in &hour_rollups {
                 if !answered.contains(&rollup.day()) && build.aggregation.add_rollup(rollup) {
                     spans.push((rollup.start(), rollup.end()));
                 }
