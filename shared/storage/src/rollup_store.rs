@@ -227,18 +227,7 @@ impl Ledger {
         version: &DayVersion,
         retention: Retention,
     ) -> Result<bool, StorageError> {
-        // A roll-up built outside the writer (tests, tools) is stamped now.
-        let stamped;
-        let rollup = match rollup.built_at {
-            Some(_) => rollup,
-            None => {
-                stamped = Rollup {
-                    built_at: Some(domain::now_millis()),
-                    ..rollup.clone()
-                };
-                &stamped
-            }
-        };
+        // The writer stamps every roll-up it builds (`roll_up_span_then`).
         let built_at = rollup.built_at.unwrap_or_else(domain::now_millis);
         let chunks = rollup.workspace_chunks(layout::DIGESTS_PER_CHUNK);
         let chunk_set = version.chunk_set(built_at, fastrand::u64(..));

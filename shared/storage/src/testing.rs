@@ -171,13 +171,18 @@ pub async fn roll_up_day_with_late_write(
 
 /// Stores `rollup` as built from day version 0 (chunks and head), without
 /// reading rows: for tests of large roll-ups (a day with 100,000 workspaces).
+/// One built outside the writer is stamped as built now.
 pub async fn store_rollup(
     ledger: &Ledger,
     rollup: &domain::rollup::Rollup,
     retention: Retention,
 ) -> Result<bool, StorageError> {
+    let stamped = domain::rollup::Rollup {
+        built_at: rollup.built_at.or_else(|| Some(domain::now_millis())),
+        ..rollup.clone()
+    };
     ledger
-        .store_rollup(rollup, &layout::DayVersion::default(), retention)
+        .store_rollup(&stamped, &layout::DayVersion::default(), retention)
         .await
 }
 
