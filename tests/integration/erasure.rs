@@ -181,50 +181,12 @@ async fn after_a_tenant_and_a_person_purge_and_the_next_writer_run_no_item_holds
 /// (a Rust test in this binary's modules, or a PHPUnit test of the package).
 #[test]
 fn every_line_of_the_erasure_table_names_tests_that_exist() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let guide = std::fs::read_to_string(format!("{root}/docs/operations.md")).expect("guide");
-    let table_start = guide
-        .find("**What purge reaches, and when**")
-        .expect("the erasure table");
-    let rows: Vec<&str> = guide[table_start..]
-        .lines()
-        .skip_while(|line| !line.starts_with("| copy |"))
-        .skip(2)
-        .take_while(|line| line.starts_with('|'))
-        .collect();
-    assert!(rows.len() >= 9, "{rows:#?}");
-    for row in rows {
-        let held_by = row
-            .trim_end_matches('|')
-            .rsplit('|')
-            .next()
-            .expect("a column");
-        let tests: Vec<&str> = held_by.split('`').skip(1).step_by(2).collect();
-        if held_by.contains("(the host's)") {
-            continue;
-        }
-        assert!(!tests.is_empty(), "a line without a test: {row}");
-        for test in tests {
-            let (module, name) = test.split_once("::").expect("module::test");
-            let (file, needle) = if module.ends_with("Test") {
-                (
-                    format!("{root}/clients/php/tests/Laravel/{module}.php"),
-                    format!("function {name}("),
-                )
-            } else {
-                (
-                    format!("{root}/tests/integration/{module}.rs"),
-                    format!("fn {name}("),
-                )
-            };
-            let source =
-                std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file} for {test}"));
-            assert!(
-                source.contains(&needle),
-                "{test} is not a test in {file}: {row}"
-            );
-        }
-    }
+    crate::support::doc_tables::assert_every_line_names_tests_that_exist(
+        "docs/operations.md",
+        ("**What purge reaches, and when**", "| copy |"),
+        9,
+        Some("(the host's)"),
+    );
 }
 
 /// A stop signal that has always fired: a purge writes its tombstone and

@@ -55,6 +55,16 @@ async fn both_ways(
     (read(Sources::Rollups).await, read(Sources::RawRows).await)
 }
 
+/// The summary a summary reads equals the raw one: totals and distinct
+/// workspaces first (a short failure message), then the whole answer.
+fn assert_exact(summary: &Summary, raw: &Summary) {
+    assert_eq!(
+        (summary.total, summary.active_workspaces),
+        (raw.total, raw.active_workspaces)
+    );
+    assert_eq!(summary, raw);
+}
+
 /// A version counter that restarts (ABA). A late row recorded under a
 /// 7-day retention bumps a shard; the day's head is built from it, and
 /// rebuilt after that row expires. If the shard expired with the row (its
@@ -136,11 +146,7 @@ async fn a_version_counter_never_starts_again_under_a_head_built_from_it() {
     )
     .await;
     assert_eq!(raw.total, 2, "the first row and the new late one");
-    assert_eq!(
-        (summary.total, summary.active_workspaces),
-        (raw.total, raw.active_workspaces)
-    );
-    assert_eq!(summary, raw);
+    assert_exact(&summary, &raw);
 }
 
 /// A rebuild at the same version (after a counted row expired) writes its
@@ -274,10 +280,7 @@ async fn a_summary_never_takes_a_head_built_after_its_own_clock() {
     assert!(matches!(built, RollupWrite::Stored { .. }), "{built:?}");
     let (summary, raw) = both_ways(&ledger, WindowKey::Month, summary_at, days(30)).await;
     assert_eq!(raw.total, 2, "both rows are live by the summary's clock");
-    assert_eq!(
-        (summary.total, summary.active_workspaces),
-        (raw.total, raw.active_workspaces)
-    );
+    assert_exact(&summary, &raw);
 }
 
 /// A tenant purge deletes the rows it cannot read (their actor is not an
@@ -321,11 +324,7 @@ async fn a_tenant_purge_stales_the_day_of_a_row_it_cannot_read() {
     assert_eq!(run.rows_deleted, 1, "{run:?}");
     let (summary, raw) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
     assert_eq!(raw.total, 0);
-    assert_eq!(
-        (summary.total, summary.active_workspaces),
-        (raw.total, raw.active_workspaces)
-    );
-    assert_eq!(summary, raw);
+    assert_exact(&summary, &raw);
 }
 
 /// Prune deletes the rows of days a shortened retention no longer keeps;
@@ -365,11 +364,7 @@ async fn prune_stales_the_days_it_deletes_rows_from() {
     assert_eq!(report.rows_deleted, 1, "{report:?}");
     let (summary, raw) = both_ways(&ledger, WindowKey::Month, now, days(30)).await;
     assert_eq!(raw.total, 0);
-    assert_eq!(
-        (summary.total, summary.active_workspaces),
-        (raw.total, raw.active_workspaces)
-    );
-    assert_eq!(summary, raw);
+    assert_exact(&summary, &raw);
 }
 
 /// A shortened retention (30 days to 7) and two runs of every scheduled
@@ -423,32 +418,10 @@ async fn a_shortened_retention_leaves_no_window_rollup_it_no_longer_allows() {
 /// on DynamoDB Local that hold it: each exists.
 #[test]
 fn every_rule_of_the_invariants_page_names_tests_that_exist() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-    let page = std::fs::read_to_string(format!("{root}/docs/invariants.md")).expect("page");
-    let rows: Vec<&str> = page
-        .lines()
-        .skip_while(|line| !line.starts_with("| # | rule |"))
-        .skip(2)
-        .take_while(|line| line.starts_with('|'))
-        .collect();
-    assert!(rows.len() >= 10, "{rows:#?}");
-    for row in rows {
-        let held_by = row
-            .trim_end_matches('|')
-            .rsplit('|')
-            .next()
-            .expect("a column");
-        let tests: Vec<&str> = held_by.split('`').skip(1).step_by(2).collect();
-        assert!(!tests.is_empty(), "a rule without a test: {row}");
-        for test in tests {
-            let (module, name) = test.split_once("::").expect("module::test");
-            let file = format!("{root}/tests/integration/{module}.rs");
-            let source =
-                std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{file} for {test}"));
-            assert!(
-                source.contains(&format!("fn {name}(")),
-                "{test} is not a test in {file}: {row}"
-            );
-        }
-    }
+    crate::support::doc_tables::assert_every_line_names_tests_that_exist(
+        "docs/invariants.md",
+        ("## The rules that keep it", "| # | rule |"),
+        10,
+        None,
+    );
 }

@@ -1,6 +1,7 @@
 //! Test harness: DynamoDB Local discovery, per-test tables, the local secret
 //! store and `cargo lambda watch`.
 
+pub mod doc_tables;
 pub mod fault_proxy;
 pub mod fixtures;
 pub mod secrets;
