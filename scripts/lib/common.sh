@@ -99,55 +99,59 @@ ensure_browser_tools() {
   export PLAYWRIGHT_CORE="$WEB_TOOLS_DIR/node_modules/playwright-core"
 }
 
-# The PHP client's tests: PHP, PHPUnit, Laravel, async-aws/core and Symfony
-# HttpClient from the distribution's packages (no Composer registry is
-# reachable), plus SQLite for the test app's database queue.
-PHP_PACKAGES=(php8.2-cli php8.2-sqlite3 phpunit php-laravel-framework php-async-aws-core php-symfony-http-client)
+# The PHP client's tests run on two Laravels, each in a Debian root built with
+# debootstrap from Debian's own packages (no Composer registry is reachable):
+#   trixie (Debian 13): PHP 8.4, PHPUnit 11.5, Laravel 10.48, and what the
+#     Filament widget's tests need beside ../shared/php-vendor (Composer's
+#     ClassLoader and InstalledVersions, symfony/html-sanitizer);
+#   sid (Debian unstable): Debian's default PHP (8.4 today), PHPUnit 13,
+#     Laravel 13.31, Symfony 7.4.
+# Each is built once into the git-ignored .tools/<suite> (about 3 minutes and
+# 400 MB each) and run with chroot (both need root). A root is rebuilt when its
+# package list changes. Exports PHP_ROOTS ("trixie=DIR sid=DIR").
+DEBIAN_MIRROR="http://deb.debian.org/debian"
+PHP_COMMON_PACKAGES="phpunit,php-laravel-framework,php-async-aws-core,php-symfony-http-client,composer"
+declare -A PHP_ROOT_PACKAGES=(
+  [trixie]="php8.4-cli,php8.4-sqlite3,php8.4-curl,php-symfony-html-sanitizer,$PHP_COMMON_PACKAGES"
+  [sid]="php-cli,php-sqlite3,php-curl,$PHP_COMMON_PACKAGES"
+)
+PHP_ROOT_LABELS=(trixie sid)
 
-ensure_php_tools() {
-  local missing=()
-  local package
-  for package in "${PHP_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-  done
-  if ((${#missing[@]})); then
-    step "Installing ${missing[*]} from the distribution's packages (the PHP client's tests)"
-    local sudo=""
-    ((EUID == 0)) || sudo="sudo"
-    $sudo apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-  export PHPUNIT="$(command -v phpunit)"
-}
-
-# The second Laravel the package is tested on: a Debian trixie root (PHP 8.4,
-# Laravel 10.48, PHPUnit 11.5, from Debian's packages), built once with
-# debootstrap into the git-ignored .tools/trixie (about 3 minutes, 400 MB) and
-# run with chroot (both need root). Exports PHP_TRIXIE_ROOT.
-TRIXIE_DIR="$TOOLS_DIR/trixie"
-TRIXIE_PACKAGES="php8.4-cli,php8.4-sqlite3,php8.4-curl,phpunit,php-laravel-framework,php-async-aws-core,php-symfony-http-client"
-TRIXIE_MIRROR="http://deb.debian.org/debian"
-
-ensure_trixie_root() {
-  local stamp="$TRIXIE_DIR/.installed"
-  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$TRIXIE_PACKAGES" ]]; then
-    ((EUID == 0)) || die "building the trixie root (debootstrap) and running PHP in it (chroot) need root"
+ensure_debian_root() {
+  local suite="$1" packages="${PHP_ROOT_PACKAGES[$1]}"
+  local dir="$TOOLS_DIR/$suite" stamp="$TOOLS_DIR/$suite/.installed"
+  if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$packages" ]]; then
+    ((EUID == 0)) || die "building the $suite root (debootstrap) and running PHP in it (chroot) need root"
     if ! command -v debootstrap >/dev/null; then
-      step "Installing debootstrap from the distribution's packages (to build the trixie root)"
+      step "Installing debootstrap from the distribution's packages (to build the PHP suite's Debian roots)"
       apt-get update -qq >/dev/null
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
     fi
-    step "Building a Debian trixie root for the PHP suite's second Laravel (PHP 8.4, Laravel 10.48, PHPUnit 11.5; about 3 minutes, once)"
-    local started=$SECONDS
-    rm -rf "$TRIXIE_DIR" "$TRIXIE_DIR.partial"
-    debootstrap --variant=minbase --include="$TRIXIE_PACKAGES" trixie "$TRIXIE_DIR.partial" "$TRIXIE_MIRROR" \
-      >"$TOOLS_DIR/trixie-debootstrap.log" 2>&1 \
-      || { tail -n 20 "$TOOLS_DIR/trixie-debootstrap.log" >&2; die "debootstrap of trixie failed (log above; full log in .tools/trixie-debootstrap.log)"; }
-    mv "$TRIXIE_DIR.partial" "$TRIXIE_DIR"
-    echo "$TRIXIE_PACKAGES" >"$stamp"
-    info "built in $((SECONDS - started)) s: $(chroot "$TRIXIE_DIR" php -r 'echo PHP_VERSION;') (.tools/trixie)"
+    step "Building a Debian $suite root for the PHP suite (about 3 minutes, once)"
+    local started=$SECONDS log="$TOOLS_DIR/$suite-debootstrap.log"
+    mkdir -p "$TOOLS_DIR"
+    rm -rf "$dir" "$dir.partial"
+    debootstrap --variant=minbase --include="$packages" "$suite" "$dir.partial" "$DEBIAN_MIRROR" >"$log" 2>&1 \
+      || { tail -n 20 "$log" >&2; die "debootstrap of $suite failed (log above; full log in .tools/$suite-debootstrap.log)"; }
+    # Laravel 11+ reads its own default configuration from
+    # Illuminate/Foundation/Bootstrap/../../../../config; Debian installs it
+    # at /usr/share/php/Illuminate/config. Where the framework looks for it:
+    if [[ -d "$dir.partial/usr/share/php/Illuminate/config" ]]; then
+      ln -sfn php/Illuminate/config "$dir.partial/usr/share/config"
+    fi
+    mv "$dir.partial" "$dir"
+    echo "$packages" >"$stamp"
+    info "built in $((SECONDS - started)) s: PHP $(chroot "$dir" php -r 'echo PHP_VERSION;') (.tools/$suite)"
   fi
-  export PHP_TRIXIE_ROOT="$TRIXIE_DIR"
+}
+
+ensure_php_roots() {
+  local roots=() suite
+  for suite in "${PHP_ROOT_LABELS[@]}"; do
+    ensure_debian_root "$suite"
+    roots+=("$suite=$TOOLS_DIR/$suite")
+  done
+  export PHP_ROOTS="${roots[*]}"
 }
 
 ensure_dynamodb_local() {
@@ -170,7 +174,6 @@ ensure_tools() {
   ensure_dynamodb_local
   ensure_moto
   ensure_browser_tools
-  ensure_php_tools
   export PATH="$VENV_DIR/bin:$PATH"
 }
 

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod csp;
 mod erasure;
 mod faults;
 mod logs;

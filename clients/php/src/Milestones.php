@@ -10,6 +10,9 @@ namespace AdoptionLedger;
  * One builder per milestone of the ledger's catalog. Each takes the host's own
  * ids and the stored time of the action, and builds the record payload with
  * the catalog's deterministic event id, so every re-send lands on the same row.
+ * Each refuses what record would refuse of its values (ids, the subject's
+ * type, metadata), with record's code and field ({@see InvalidMilestone}):
+ * only the time's rules (the future, the retention) are record's alone.
  */
 final class Milestones
 {
@@ -44,7 +47,12 @@ final class Milestones
         string $checkpoint,
         string $subjectType = 'onboarding_session',
     ): Milestone {
-        self::oneOf('subjectType', $subjectType, ['onboarding_session']);
+        self::identifier('tenant_id', $tenantId);
+        self::identifier('workspace_id', $workspaceId);
+        self::identifier('actor_id', $actorId);
+        self::oneOf('subject.type', 'subject_type_not_allowed', $subjectType, ['onboarding_session']);
+        self::identifier('subject.id', $subjectId);
+        self::metadataValue('metadata.checkpoint', $checkpoint);
 
         return Milestone::build(
             'onboarding.checkpoint_completed',
@@ -73,8 +81,12 @@ final class Milestones
         string $subjectType,
         string $surface,
     ): Milestone {
-        self::oneOf('subjectType', $subjectType, ['tenant', 'operation_run']);
-        self::oneOf('surface', $surface, ['tenant_dashboard', 'operation_run_viewer']);
+        self::identifier('tenant_id', $tenantId);
+        self::identifier('workspace_id', $workspaceId);
+        self::identifier('actor_id', $actorId);
+        self::oneOf('subject.type', 'subject_type_not_allowed', $subjectType, ['tenant', 'operation_run']);
+        self::identifier('subject.id', $subjectId);
+        self::oneOf('metadata.surface', 'metadata_value_not_allowed', $surface, ['tenant_dashboard', 'operation_run_viewer']);
 
         return Milestone::build(
             'support.diagnostics_opened',
@@ -103,7 +115,12 @@ final class Milestones
         string $operationType,
         string $subjectType = 'operation_run',
     ): Milestone {
-        self::oneOf('subjectType', $subjectType, ['operation_run']);
+        self::identifier('tenant_id', $tenantId);
+        self::identifier('workspace_id', $workspaceId);
+        self::identifier('actor_id', $actorId);
+        self::oneOf('subject.type', 'subject_type_not_allowed', $subjectType, ['operation_run']);
+        self::identifier('subject.id', $subjectId);
+        self::metadataValue('metadata.operation_type', $operationType);
 
         return Milestone::build(
             'operation.started',
@@ -132,7 +149,12 @@ final class Milestones
         string $reportType,
         string $subjectType = 'stored_report',
     ): Milestone {
-        self::oneOf('subjectType', $subjectType, ['stored_report']);
+        self::identifier('tenant_id', $tenantId);
+        self::identifier('workspace_id', $workspaceId);
+        self::identifier('actor_id', $actorId);
+        self::oneOf('subject.type', 'subject_type_not_allowed', $subjectType, ['stored_report']);
+        self::identifier('subject.id', $subjectId);
+        self::metadataValue('metadata.report_type', $reportType);
 
         return Milestone::build(
             'report.created',
@@ -160,7 +182,11 @@ final class Milestones
         string|int $subjectId,
         string $subjectType = 'review_pack',
     ): Milestone {
-        self::oneOf('subjectType', $subjectType, ['review_pack']);
+        self::identifier('tenant_id', $tenantId);
+        self::identifier('workspace_id', $workspaceId);
+        self::identifier('actor_id', $actorId);
+        self::oneOf('subject.type', 'subject_type_not_allowed', $subjectType, ['review_pack']);
+        self::identifier('subject.id', $subjectId);
 
         return Milestone::build(
             'review_pack.generation_requested',
@@ -174,11 +200,39 @@ final class Milestones
         );
     }
 
-    /** @param list<string> $allowed */
-    private static function oneOf(string $name, string $value, array $allowed): void
+    /** @throws InvalidMilestone identifier_length or identifier_charset, as record answers it */
+    private static function identifier(string $field, string|int $value): void
+    {
+        self::shaped($field, (string) $value, 'identifier_length', 'identifier_charset', '/^[\-\.0-9\:A-Z\_a-z]*$/D', 'may only contain letters, digits and _ . : -');
+    }
+
+    /** @throws InvalidMilestone metadata_value_length or metadata_value_charset, as record answers it */
+    private static function metadataValue(string $field, string $value): void
+    {
+        self::shaped($field, $value, 'metadata_value_length', 'metadata_value_charset', '/^[\-\.0-9\:\_a-z]*$/D', 'may only contain lowercase letters, digits and _ . : -');
+    }
+
+    private static function shaped(string $field, string $value, string $lengthCode, string $charsetCode, string $pattern, string $charset): void
+    {
+        // Characters, not bytes, as record counts them.
+        $length = mb_strlen($value, 'UTF-8');
+        if (0 === $length || $length > 64) {
+            throw new InvalidMilestone($lengthCode, $field, sprintf('must be 1 to 64 characters long, got %d', $length));
+        }
+        if (1 !== preg_match($pattern, $value)) {
+            throw new InvalidMilestone($charsetCode, $field, $charset);
+        }
+    }
+
+    /**
+     * @param list<string> $allowed
+     *
+     * @throws InvalidMilestone with `$code`, as record answers it
+     */
+    private static function oneOf(string $field, string $code, string $value, array $allowed): void
     {
         if (!\in_array($value, $allowed, true)) {
-            throw new \InvalidArgumentException(sprintf('%s must be one of: %s', $name, implode(', ', $allowed)));
+            throw new InvalidMilestone($code, $field, 'must be one of: '.implode(', ', $allowed));
         }
     }
 }

@@ -4,6 +4,9 @@
 //! by the catalog's scheme included. `scripts/regenerate` rewrites it.
 
 use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
+use crate::ids::{MAX_IDENTIFIER_LEN, is_identifier_char};
+use crate::metadata::is_lower_identifier_char;
+use crate::rejection::RejectCode;
 
 /// The generated files, relative to the repository root: the builders, and
 /// one valid call of each for the PHP tests.
@@ -74,20 +77,36 @@ fn builder(spec: &EventSpec) -> String {
             quoted(spec.subject_types[0])
         ));
     }
-    let mut checks = vec![format!(
-        "        self::oneOf('subjectType', $subjectType, {});",
+    // The checks record makes of a milestone's own values, in its order,
+    // each naming record's code and field.
+    let mut checks: Vec<String> = [
+        ("tenant_id", "$tenantId"),
+        ("workspace_id", "$workspaceId"),
+        ("actor_id", "$actorId"),
+    ]
+    .iter()
+    .map(|(field, var)| format!("        self::identifier('{field}', {var});"))
+    .collect();
+    checks.push(format!(
+        "        self::oneOf('subject.type', '{}', $subjectType, {});",
+        RejectCode::SubjectTypeNotAllowed,
         list(spec.subject_types)
-    )];
+    ));
+    checks.push("        self::identifier('subject.id', $subjectId);".to_owned());
     for key in spec.metadata {
-        match key.rule {
-            ValueRule::OneOf(values) => checks.push(format!(
-                "        self::oneOf({}, ${}, {});",
-                quoted(&camel(key.key)),
+        let field = format!("metadata.{}", key.key);
+        checks.push(match key.rule {
+            ValueRule::OneOf(values) => format!(
+                "        self::oneOf('{field}', '{}', ${}, {});",
+                RejectCode::MetadataValueNotAllowed,
                 camel(key.key),
                 list(values)
-            )),
-            ValueRule::Identifier => {}
-        }
+            ),
+            ValueRule::Identifier => format!(
+                "        self::metadataValue('{field}', ${});",
+                camel(key.key)
+            ),
+        });
     }
     let metadata = spec
         .metadata
@@ -146,43 +165,164 @@ pub fn milestones_php() -> String {
         .collect::<Vec<_>>()
         .join("\n");
     let builders = CATALOG.iter().map(builder).collect::<Vec<_>>().join("\n");
+    let identifier_class = php_class(is_identifier_char);
+    let metadata_class = php_class(is_lower_identifier_char);
+    let max = MAX_IDENTIFIER_LEN;
+    let identifier_length = RejectCode::IdentifierLength;
+    let identifier_charset = RejectCode::IdentifierCharset;
+    let metadata_length = RejectCode::MetadataValueLength;
+    let metadata_charset = RejectCode::MetadataValueCharset;
     format!(
-        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger;\n\n/**\n * One builder per milestone of the ledger's catalog. Each takes the host's own\n * ids and the stored time of the action, and builds the record payload with\n * the catalog's deterministic event id, so every re-send lands on the same row.\n */\nfinal class Milestones\n{{\n    /** The events, by name: for the fake's assertions and the host's own code. */\n{constants}\n\n    /** Every event of the catalog, in catalog order. */\n    public const EVENTS = [\n{events}\n    ];\n\n{builders}\n    /** @param list<string> $allowed */\n    private static function oneOf(string $name, string $value, array $allowed): void\n    {{\n        if (!\\in_array($value, $allowed, true)) {{\n            throw new \\InvalidArgumentException(sprintf('%s must be one of: %s', $name, implode(', ', $allowed)));\n        }}\n    }}\n}}\n"
+        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger;\n\n/**\n * One builder per milestone of the ledger's catalog. Each takes the host's own\n * ids and the stored time of the action, and builds the record payload with\n * the catalog's deterministic event id, so every re-send lands on the same row.\n * Each refuses what record would refuse of its values (ids, the subject's\n * type, metadata), with record's code and field ({{@see InvalidMilestone}}):\n * only the time's rules (the future, the retention) are record's alone.\n */\nfinal class Milestones\n{{\n    /** The events, by name: for the fake's assertions and the host's own code. */\n{constants}\n\n    /** Every event of the catalog, in catalog order. */\n    public const EVENTS = [\n{events}\n    ];\n\n{builders}\n    /** @throws InvalidMilestone {identifier_length} or {identifier_charset}, as record answers it */\n    private static function identifier(string $field, string|int $value): void\n    {{\n        self::shaped($field, (string) $value, '{identifier_length}', '{identifier_charset}', '/^{identifier_class}*$/D', 'may only contain letters, digits and _ . : -');\n    }}\n\n    /** @throws InvalidMilestone {metadata_length} or {metadata_charset}, as record answers it */\n    private static function metadataValue(string $field, string $value): void\n    {{\n        self::shaped($field, $value, '{metadata_length}', '{metadata_charset}', '/^{metadata_class}*$/D', 'may only contain lowercase letters, digits and _ . : -');\n    }}\n\n    private static function shaped(string $field, string $value, string $lengthCode, string $charsetCode, string $pattern, string $charset): void\n    {{\n        // Characters, not bytes, as record counts them.\n        $length = mb_strlen($value, 'UTF-8');\n        if (0 === $length || $length > {max}) {{\n            throw new InvalidMilestone($lengthCode, $field, sprintf('must be 1 to {max} characters long, got %d', $length));\n        }}\n        if (1 !== preg_match($pattern, $value)) {{\n            throw new InvalidMilestone($charsetCode, $field, $charset);\n        }}\n    }}\n\n    /**\n     * @param list<string> $allowed\n     *\n     * @throws InvalidMilestone with `$code`, as record answers it\n     */\n    private static function oneOf(string $field, string $code, string $value, array $allowed): void\n    {{\n        if (!\\in_array($value, $allowed, true)) {{\n            throw new InvalidMilestone($code, $field, 'must be one of: '.implode(', ', $allowed));\n        }}\n    }}\n}}\n"
     )
 }
 
-/// One valid call per builder, so the PHP tests cover every event without
-/// naming one: `CatalogExamples::oneOfEach($at, $tag)`.
+/// A PHP regex character class of the ASCII characters `allowed` admits
+/// (the predicates admit no other), so the builders and record share one rule.
+fn php_class(allowed: fn(char) -> bool) -> String {
+    let chars: Vec<char> = (0u8..128).map(char::from).filter(|c| allowed(*c)).collect();
+    let escape = |c: char| {
+        if c.is_ascii_alphanumeric() {
+            c.to_string()
+        } else {
+            format!("\\{c}")
+        }
+    };
+    let mut class = String::from("[");
+    let mut i = 0;
+    while i < chars.len() {
+        // A run of three or more consecutive letters or digits as a range (a-z).
+        let kind = |c: char| {
+            (
+                c.is_ascii_digit(),
+                c.is_ascii_uppercase(),
+                c.is_ascii_lowercase(),
+            )
+        };
+        let mut j = i;
+        while j + 1 < chars.len()
+            && chars[i].is_ascii_alphanumeric()
+            && kind(chars[j + 1]) == kind(chars[i])
+            && chars[j + 1] as u32 == chars[j] as u32 + 1
+        {
+            j += 1;
+        }
+        if j >= i + 2 {
+            class.push_str(&format!("{}-{}", escape(chars[i]), escape(chars[j])));
+        } else {
+            chars[i..=j]
+                .iter()
+                .for_each(|c| class.push_str(&escape(*c)));
+        }
+        i = j + 1;
+    }
+    class.push(']');
+    class
+}
+
+/// Every builder's arguments by name, valid; and every value record refuses
+/// of a milestone (ids, the subject's type, metadata), with the code and
+/// field record answers, so the PHP tests cover every event and rule
+/// without naming one: `CatalogExamples::oneOfEach($at, $tag)`,
+/// `CatalogExamples::arguments($at, $tag)`, `CatalogExamples::rejections()`.
 pub fn examples_php() -> String {
-    let calls = CATALOG
+    let arguments = CATALOG
         .iter()
         .map(|spec| {
             let mut args = vec![
-                "\"tenant-$tag\"".to_owned(),
-                "\"ws-$tag\"".to_owned(),
-                "\"user-$tag\"".to_owned(),
-                "$at".to_owned(),
-                "\"subject-$tag\"".to_owned(),
+                ("tenantId", "\"tenant-$tag\"".to_owned()),
+                ("workspaceId", "\"ws-$tag\"".to_owned()),
+                ("actorId", "\"user-$tag\"".to_owned()),
+                ("occurredAt", "$at".to_owned()),
+                ("subjectId", "\"subject-$tag\"".to_owned()),
+                ("subjectType", quoted(spec.subject_types[0])),
             ];
-            if spec.subject_types.len() > 1 {
-                args.push(quoted(spec.subject_types[0]));
-            }
-            for key in spec.metadata {
-                args.push(match key.rule {
-                    ValueRule::OneOf(values) => quoted(values[0]),
-                    ValueRule::Identifier => "\"value_$tag\"".to_owned(),
-                });
-            }
+            let keys: Vec<(String, String)> = spec
+                .metadata
+                .iter()
+                .map(|key| {
+                    let value = match key.rule {
+                        ValueRule::OneOf(values) => quoted(values[0]),
+                        ValueRule::Identifier => "\"value_$tag\"".to_owned(),
+                    };
+                    (camel(key.key), value)
+                })
+                .collect();
+            let mut pairs: Vec<String> = args
+                .drain(..)
+                .map(|(name, value)| format!("'{name}' => {value}"))
+                .collect();
+            pairs.extend(
+                keys.iter()
+                    .map(|(name, value)| format!("'{name}' => {value}")),
+            );
             format!(
-                "            Milestones::{}({}),",
+                "            '{}' => [{}],",
                 camel(spec.name),
-                args.join(", ")
+                pairs.join(", ")
             )
         })
         .collect::<Vec<_>>()
         .join("\n");
+    let long = "a".repeat(MAX_IDENTIFIER_LEN + 1);
+    let mut rejections = Vec::new();
+    for spec in CATALOG {
+        let builder = camel(spec.name);
+        let mut case = |param: &str, value: &str, code: RejectCode, field: &str| {
+            rejections.push(format!(
+                "            ['{builder}', '{param}', {}, '{code}', '{field}'],",
+                quoted(value)
+            ));
+        };
+        for (param, field) in [
+            ("tenantId", "tenant_id"),
+            ("workspaceId", "workspace_id"),
+            ("actorId", "actor_id"),
+            ("subjectId", "subject.id"),
+        ] {
+            case(param, "", RejectCode::IdentifierLength, field);
+            case(param, &long, RejectCode::IdentifierLength, field);
+            case(
+                param,
+                "user@example.com",
+                RejectCode::IdentifierCharset,
+                field,
+            );
+            case(param, "caf\u{e9}", RejectCode::IdentifierCharset, field);
+        }
+        case(
+            "subjectType",
+            "not_a_subject_type",
+            RejectCode::SubjectTypeNotAllowed,
+            "subject.type",
+        );
+        for key in spec.metadata {
+            let param = camel(key.key);
+            let field = format!("metadata.{}", key.key);
+            match key.rule {
+                ValueRule::OneOf(_) => case(
+                    &param,
+                    "not_in_the_list",
+                    RejectCode::MetadataValueNotAllowed,
+                    &field,
+                ),
+                ValueRule::Identifier => {
+                    case(&param, "", RejectCode::MetadataValueLength, &field);
+                    case(&param, &long, RejectCode::MetadataValueLength, &field);
+                    case(&param, "Upper", RejectCode::MetadataValueCharset, &field);
+                    case(
+                        &param,
+                        "two words",
+                        RejectCode::MetadataValueCharset,
+                        &field,
+                    );
+                }
+            }
+        }
+    }
+    let rejections = rejections.join("\n");
     format!(
-        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger\\Tests;\n\nuse AdoptionLedger\\Milestone;\nuse AdoptionLedger\\Milestones;\n\n/** One valid milestone of every catalog event, in catalog order. */\nfinal class CatalogExamples\n{{\n    /**\n     * @param string $tag lowercase letters and digits, to keep ids apart between tests\n     *\n     * @return list<Milestone>\n     */\n    public static function oneOfEach(\\DateTimeInterface $at, string $tag = 'x'): array\n    {{\n        return [\n{calls}\n        ];\n    }}\n}}\n"
+        "<?php\n\n// Generated from shared/domain/src/events.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger\\Tests;\n\nuse AdoptionLedger\\Milestone;\nuse AdoptionLedger\\Milestones;\n\n/** Valid milestones of every catalog event, in catalog order, and every value record refuses of them. */\nfinal class CatalogExamples\n{{\n    /**\n     * @param string $tag lowercase letters and digits, to keep ids apart between tests\n     *\n     * @return list<Milestone>\n     */\n    public static function oneOfEach(\\DateTimeInterface $at, string $tag = 'x'): array\n    {{\n        $milestones = [];\n        foreach (self::arguments($at, $tag) as $builder => $arguments) {{\n            $milestones[] = Milestones::$builder(...$arguments);\n        }}\n\n        return $milestones;\n    }}\n\n    /**\n     * Each builder's valid arguments, by name.\n     *\n     * @return array<string, array<string, mixed>>\n     */\n    public static function arguments(\\DateTimeInterface $at, string $tag = 'x'): array\n    {{\n        return [\n{arguments}\n        ];\n    }}\n\n    /**\n     * Every value record refuses of a milestone, one argument at a time:\n     * the builder, the argument, the value, and record's code and field.\n     *\n     * @return list<array{{0: string, 1: string, 2: string, 3: string, 4: string}}>\n     */\n    public static function rejections(): array\n    {{\n        return [\n{rejections}\n        ];\n    }}\n}}\n"
     )
 }
 
@@ -198,6 +338,12 @@ mod tests {
         ] {
             crate::catalog_docs::check_generated(file, &expected);
         }
+    }
+
+    #[test]
+    fn the_php_classes_admit_exactly_what_record_admits() {
+        assert_eq!(php_class(is_identifier_char), "[\\-\\.0-9\\:A-Z\\_a-z]");
+        assert_eq!(php_class(is_lower_identifier_char), "[\\-\\.0-9\\:\\_a-z]");
     }
 
     #[test]

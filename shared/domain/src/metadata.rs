@@ -22,7 +22,7 @@ impl fmt::Debug for MetadataValue {
     }
 }
 
-fn is_lower_identifier_char(c: char) -> bool {
+pub(crate) fn is_lower_identifier_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | ':' | '-')
 }
 

@@ -185,8 +185,10 @@ where
 }
 
 /// Records the demo history (`devkit::demo`) through record's Lambda Invoke
-/// API, `--concurrency` at a time, with progress. Every payload must answer
-/// `recorded` or `duplicate` (a re-run); anything else fails the command.
+/// API, `--concurrency` at a time, with progress. A milestone record did not
+/// answer is sent again, a bounded number of times ([`record_with_retries`]).
+/// Every payload must end `recorded` or `duplicate` (a re-run); anything else
+/// fails the command.
 fn demo(args: &Args) -> Result<(), BoxError> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -211,17 +213,7 @@ fn demo(args: &Args) -> Result<(), BoxError> {
                     .build()
                     .new_agent();
                 while let Some(payload) = payloads.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let reply = agent
-                        .post(&url)
-                        .send(payload.to_string())
-                        .map_err(|e| e.to_string())
-                        .and_then(|mut r| r.body_mut().read_to_string().map_err(|e| e.to_string()));
-                    let status = reply
-                        .as_deref()
-                        .ok()
-                        .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
-                        .and_then(|v| v["status"].as_str().map(str::to_owned))
-                        .unwrap_or_else(|| "failed".to_owned());
+                    let (status, reply) = record_with_retries(&agent, &url, payload);
                     if status != "recorded" && status != "duplicate" {
                         let mut first = first_failure.lock().unwrap_or_else(|p| p.into_inner());
                         first.get_or_insert_with(|| format!("{payload} -> {reply:?}"));
@@ -256,6 +248,51 @@ fn demo(args: &Args) -> Result<(), BoxError> {
     {
         Some(failure) => Err(format!("a demo milestone was not recorded: {failure}").into()),
         None => Ok(()),
+    }
+}
+
+/// How often, and after what waits, a demo milestone is sent again when
+/// record did not answer it (a busy machine: the watcher still compiling, a
+/// timeout). Every send is idempotent: a re-send answers `duplicate`.
+const DEMO_RETRY_WAITS: [u64; 5] = [1, 2, 4, 8, 15];
+
+/// Sends one demo milestone until record answers it (`recorded`,
+/// `duplicate`, or a rejection, which no retry changes), waiting
+/// [`DEMO_RETRY_WAITS`] between tries and saying what it waits for. Returns
+/// the last status (`failed` when record never answered) and reply.
+fn record_with_retries(
+    agent: &ureq::Agent,
+    url: &str,
+    payload: &serde_json::Value,
+) -> (String, Result<String, String>) {
+    let mut waits = DEMO_RETRY_WAITS.iter();
+    loop {
+        let reply = agent
+            .post(url)
+            .send(payload.to_string())
+            .map_err(|e| e.to_string())
+            .and_then(|mut r| r.body_mut().read_to_string().map_err(|e| e.to_string()));
+        let status = reply
+            .as_deref()
+            .ok()
+            .and_then(|body| serde_json::from_str::<serde_json::Value>(body).ok())
+            .and_then(|v| v["status"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "failed".to_owned());
+        let answered = status != "failed";
+        match waits.next() {
+            Some(wait) if !answered => {
+                let why = reply
+                    .as_ref()
+                    .err()
+                    .cloned()
+                    .unwrap_or_else(|| "no answer".to_owned());
+                println!(
+                    "    demo: record did not answer ({why}); waiting {wait} s for it, then sending again"
+                );
+                std::thread::sleep(std::time::Duration::from_secs(*wait));
+            }
+            _ => return (status, reply),
+        }
     }
 }
 

@@ -17,12 +17,29 @@ use AsyncAws\Core\Stream\StringStream;
  */
 final class SummaryApi extends AbstractApi
 {
+    /** Answers sent once more: a gateway's or the function's passing failure, never a refusal or "come back later" (503). */
+    private const RETRIED = [500, 502];
+
     /**
+     * The API's answer for a window. A GET reads only: an answer of 500 or
+     * 502 (a gateway's or the function's passing failure) is asked once more.
+     *
      * @return array{status: int, body: string} the API's answer, whatever its status
      *
      * @throws \RuntimeException when the API did not answer in time
      */
     public function summary(string $window): array
+    {
+        $answer = $this->summaryOnce($window);
+        if (\in_array($answer['status'], self::RETRIED, true)) {
+            $answer = $this->summaryOnce($window);
+        }
+
+        return $answer;
+    }
+
+    /** @return array{status: int, body: string} */
+    private function summaryOnce(string $window): array
     {
         $request = new Request('GET', '/summary', ['window' => $window], ['accept' => 'application/json'], StringStream::create(''));
         $response = $this->getResponse($request, new RequestContext(['operation' => 'Summary']));

@@ -11,6 +11,7 @@ use AdoptionLedger\LambdaRecorder;
 use AdoptionLedger\Laravel\Commands\CheckCommand;
 use AdoptionLedger\Laravel\Commands\ForgetCommand;
 use AdoptionLedger\Laravel\Contracts\Ledger as LedgerContract;
+use AdoptionLedger\Laravel\Dashboard\Summaries;
 use AdoptionLedger\Laravel\Http\AuthorizeSummary;
 use AdoptionLedger\Laravel\Http\NoStore;
 use AdoptionLedger\Laravel\Http\SummaryController;
@@ -49,6 +50,7 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
         $this->app->singleton(Reporter::class, fn (Container $app) => new Reporter(
             $app->make('log')->channel(config('adoption-ledger.log_channel')),
             $app->make(\Illuminate\Contracts\Debug\ExceptionHandler::class),
+            $app->make(\Illuminate\Contracts\Events\Dispatcher::class),
         ));
         $this->app->singleton(AfterCommit::class, fn (Container $app) => new AfterCommit($app));
         $this->app->singleton(Ledger::class, fn (Container $app) => new Ledger(
@@ -74,12 +76,14 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
             null,
             Http::client((float) config('adoption-ledger.timeouts.summary')),
         ));
-        $this->app->when(SummaryController::class)
-            ->needs('$cacheSeconds')
-            ->give(fn () => (int) config('adoption-ledger.summary.cache_seconds'));
-        $this->app->when(SummaryController::class)
-            ->needs('$summaryUrl')
-            ->give(fn () => config('adoption-ledger.summary_url'));
+        // Made afresh for each use: it reads the configuration as it is then.
+        $this->app->bind(Summaries::class, fn (Container $app) => new Summaries(
+            $app->make(SummaryApi::class),
+            $app->make(\Illuminate\Contracts\Cache\Repository::class),
+            $app->make('log'),
+            (int) config('adoption-ledger.summary.cache_seconds'),
+            config('adoption-ledger.summary_url'),
+        ));
     }
 
     public function boot(): void

@@ -50,7 +50,7 @@ final class Ledger implements LedgerContract
                 // `failed()`; anything else is reported here. Never rethrown:
                 // the user's action has committed.
                 if (!$error instanceof RecordingFailed) {
-                    $this->reporter->gaveUp($milestone->event, $error);
+                    $this->reporter->gaveUp($milestone, $error);
                 }
             }
         });
@@ -69,13 +69,11 @@ final class Ledger implements LedgerContract
             $result = $this->directRecorder->record($milestone);
         } catch (RecordingFailed $error) {
             // Direct mode has no retry: the milestone is lost, and the log says so.
-            $this->reporter->gaveUp($milestone->event, $error);
+            $this->reporter->gaveUp($milestone, $error);
 
             return;
         }
-        if ($result->isRejected()) {
-            $this->reporter->rejected($milestone->event, $result);
-        }
+        $this->reporter->answered($milestone, $result);
     }
 
     /** The job's constructor refuses a blank id ({@see ErasureScope}), before anything is queued. */
@@ -107,7 +105,7 @@ final class Ledger implements LedgerContract
                 // job's `failed()` logged and reported a purge failure; anything
                 // else is reported here. Run it again (or use a real queue).
                 if (!$error instanceof PurgeFailed) {
-                    $this->reporter->purgeGaveUp($error);
+                    $this->reporter->purgeGaveUp($job->scope(), $error);
                 }
             }
         });
@@ -115,6 +113,9 @@ final class Ledger implements LedgerContract
 
     public function recordNow(Milestone $milestone): RecordResult
     {
-        return $this->recorder->record($milestone);
+        $result = $this->recorder->record($milestone);
+        $this->reporter->answered($milestone, $result);
+
+        return $result;
     }
 }

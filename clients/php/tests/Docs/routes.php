@@ -10,5 +10,6 @@ Route::middleware('web')->group(function () {
     Route::adoptionLedgerSummary('/admin/adoption/summary');
 });
 
-// App\Providers\AuthServiceProvider::boot(): open it to the console's admins.
+// App\Providers\AppServiceProvider::boot(): open it to the console's admins
+// (and to the Filament widget, which asks the same gate).
 Gate::define('viewAdoptionSummary', fn ($user): bool => true === $user->is_admin);

@@ -81,6 +81,18 @@ final class DocsTest extends TestCase
         AdoptionLedger::assertActorForgotten('tenant-42', 'user-1001');
     }
 
+    public function testTheListenerSnippetAlertsOnARejectionWithItsCodeAndField(): void
+    {
+        $alerts = $this->app->storagePath().'/logs/alerts.log';
+        $this->app['config']->set('logging.channels.alerts', ['driver' => 'single', 'path' => $alerts, 'level' => 'debug']);
+        include __DIR__.'/../Docs/listener.php';
+        AdoptionLedger::fake()->rejectWith('metadata_value_charset', 'metadata.report_type');
+        $this->createReport();
+        $line = (string) file_get_contents($alerts);
+        self::assertStringContainsString('CRITICAL: adoption milestone rejected', $line);
+        self::assertStringContainsString('"event":"report.created","code":"metadata_value_charset","field":"metadata.report_type"', $line);
+    }
+
     public function testTheRoutesSnippetMountsTheRouteInTheSessionAndOpensItToAdminsOnly(): void
     {
         $gate = $this->app->make(Gate::class);

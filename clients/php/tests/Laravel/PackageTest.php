@@ -6,6 +6,9 @@ namespace AdoptionLedger\Tests\Laravel;
 
 use AdoptionLedger\Aws\Http;
 use AdoptionLedger\Aws\SummaryApi;
+use AdoptionLedger\Laravel\Events\ErasureFinished;
+use AdoptionLedger\Laravel\Events\MilestoneRecorded;
+use AdoptionLedger\Laravel\Events\MilestoneRejected;
 use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Laravel\AdoptionLedgerServiceProvider;
 use AdoptionLedger\Laravel\Ledger;
@@ -15,7 +18,10 @@ use AsyncAws\Core\Credentials\NullProvider;
 use Illuminate\Contracts\Http\Kernel as HttpKernel;
 use Illuminate\Foundation\Application;
 use Illuminate\Http\Request;
+use Illuminate\Support\Facades\Event;
 use Illuminate\Support\Facades\Route;
+use Illuminate\Support\Facades\Vite;
+use PHPUnit\Framework\Attributes\RunInSeparateProcess;
 use PHPUnit\Framework\AssertionFailedError;
 use PHPUnit\Framework\TestCase;
 use Symfony\Component\HttpClient\MockHttpClient;
@@ -59,6 +65,22 @@ final class PackageTest extends TestCase
         self::assertFails(static fn () => AdoptionLedger::assertNothingRecorded());
     }
 
+    public function testTheFakeDispatchesTheLedgersEventsSoAHostsListenersRunInItsTests(): void
+    {
+        Event::fake();
+        $fake = AdoptionLedger::fake();
+        [$first, $second] = CatalogExamples::oneOfEach(new \DateTimeImmutable('2026-11-27T09:30:00Z'), 'events');
+        AdoptionLedger::record($first);
+        AdoptionLedger::forgetActor('tenant-events', 'user-events');
+        Event::assertDispatched(MilestoneRecorded::class, static fn (MilestoneRecorded $event): bool => $event->milestone === $first);
+        Event::assertDispatched(ErasureFinished::class, static fn (ErasureFinished $event): bool => 'user-events' === $event->scope->actorId);
+
+        $fake->rejectWith('metadata_value_charset', 'metadata.surface');
+        AdoptionLedger::record($second);
+        Event::assertDispatched(MilestoneRejected::class, static fn (MilestoneRejected $event): bool => $event->milestone === $second && 'metadata_value_charset' === $event->code && 'metadata.surface' === $event->field);
+        AdoptionLedger::assertNotRecorded($second->event);
+    }
+
     public function testTheFakeKeepsErasuresAndAssertsOnThem(): void
     {
         AdoptionLedger::fake();
@@ -78,6 +100,34 @@ final class PackageTest extends TestCase
         $html = view('page')->render();
         self::assertStringContainsString('<script type="module" src="/vendor/adoption-ledger/adoption-summary.js" nonce="n0nce-123"></script>', $html);
         self::assertStringContainsString('<adoption-summary src="/admin/adoption/summary" windows="7d,30d"  nonce="n0nce-123"></adoption-summary>', $html);
+    }
+
+    public function testTheComponentTakesTheNonceLaravelsViteUses(): void
+    {
+        Vite::useCspNonce('vite-n0nce');
+        file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-ledger::summary src="/admin/adoption/summary" />');
+        $html = view('page')->render();
+        self::assertStringContainsString('<script type="module" src="/vendor/adoption-ledger/adoption-summary.js" nonce="vite-n0nce"></script>', $html);
+        self::assertStringContainsString('nonce="vite-n0nce"></adoption-summary>', $html);
+
+        file_put_contents($this->app->resourcePath('views/given.blade.php'), '<x-adoption-ledger::summary src="/admin/adoption/summary" nonce="given" />');
+        self::assertStringContainsString('nonce="given"></script>', view('given')->render(), 'a nonce given wins');
+    }
+
+    /** In a process of its own: it defines spatie/laravel-csp's global helper. */
+    #[RunInSeparateProcess]
+    public function testSpatiesCspNonceWinsWhereItIsInstalled(): void
+    {
+        eval('function csp_nonce(): string { return "spatie-n0nce"; }');
+        Vite::useCspNonce('vite-n0nce');
+        file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-ledger::summary src="/admin/adoption/summary" />');
+        self::assertStringContainsString('nonce="spatie-n0nce"></script>', view('page')->render());
+    }
+
+    public function testWithoutANonceAnywhereTheScriptCarriesNone(): void
+    {
+        file_put_contents($this->app->resourcePath('views/page.blade.php'), '<x-adoption-ledger::summary src="/admin/adoption/summary" />');
+        self::assertStringContainsString('<script type="module" src="/vendor/adoption-ledger/adoption-summary.js"></script>', view('page')->render());
     }
 
     public function testTheWidgetAndTheConfigArePublishable(): void
@@ -121,6 +171,29 @@ final class PackageTest extends TestCase
         self::assertSame(502, $response->getStatusCode());
         self::assertSame('upstream_forbidden', json_decode((string) $response->getContent(), true)['error']['code']);
         self::assertStringContainsString('no-store', (string) $response->headers->get('cache-control'));
+    }
+
+    public function testAPassingUpstreamFailureIsAskedOnceMoreThenAnsweredAsA502(): void
+    {
+        $answers = [new MockResponse('{"message":"Internal Server Error"}', ['http_code' => 500]), new MockResponse('{"window":{"key":"7d"},"families":[]}', ['http_code' => 200])];
+        $calls = 0;
+        $this->summaryUpstream(static function () use (&$answers, &$calls): MockResponse {
+            ++$calls;
+
+            return array_shift($answers) ?? new MockResponse('{}', ['http_code' => 502]);
+        });
+        self::assertSame(200, $this->get('/adoption/summary?window=7d')->getStatusCode(), 'a 500, then the summary');
+        self::assertSame(2, $calls);
+
+        $answers = [new MockResponse('{}', ['http_code' => 502]), new MockResponse('{}', ['http_code' => 500])];
+        $response = $this->get('/adoption/summary?window=30d');
+        self::assertSame(502, $response->getStatusCode());
+        self::assertStringContainsString('upstream_failed', (string) $response->getContent());
+        self::assertSame(4, $calls, 'asked twice, no more');
+
+        $answers = [new MockResponse('{"error":{"code":"summary_unavailable"}}', ['http_code' => 503])];
+        self::assertSame(502, $this->get('/adoption/summary?window=90d')->getStatusCode());
+        self::assertSame(5, $calls, 'a 503 (come back later) is not asked again');
     }
 
     public function testTheRouteIsThrottled(): void

@@ -12,7 +12,7 @@ use AdoptionLedger\Laravel\Facades\AdoptionLedger;
 use AdoptionLedger\Laravel\Jobs\ErasureLock;
 use AdoptionLedger\Laravel\Jobs\ForgetActor;
 use AdoptionLedger\Laravel\Jobs\ForgetTenant;
-use AdoptionLedger\Laravel\MilestoneRejected;
+use AdoptionLedger\Laravel\LedgerRejected;
 use AdoptionLedger\Laravel\Jobs\RecordMilestone;
 use AdoptionLedger\Purger;
 use AdoptionLedger\RecordResult;
@@ -216,7 +216,7 @@ final class SafeDefaultsTest extends TestCase
         AdoptionLedger::record($milestone);
         $this->artisan('queue:work', ['connection' => 'database', '--stop-when-empty' => true, '--sleep' => 0]);
         self::assertSame(0, DB::table('jobs')->count() + DB::table('failed_jobs')->count());
-        $reported = array_filter($this->app->make(ExceptionHandler::class)->reported, static fn ($e): bool => $e instanceof MilestoneRejected);
+        $reported = array_filter($this->app->make(ExceptionHandler::class)->reported, static fn ($e): bool => $e instanceof LedgerRejected);
         self::assertSame([], $reported);
         self::assertCount(1, $this->calls, 'sent once');
     }

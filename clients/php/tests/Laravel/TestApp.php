@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Tests\Laravel;
 
+use AdoptionLedger\Tests\Filament\Vendor;
 use Illuminate\Auth\GenericUser;
 use Illuminate\Contracts\Auth\Access\Gate;
 use Illuminate\Contracts\Console\Kernel as ConsoleKernelContract;
@@ -11,6 +12,7 @@ use Illuminate\Contracts\Debug\ExceptionHandler;
 use Illuminate\Contracts\Http\Kernel as HttpKernelContract;
 use Illuminate\Database\Schema\Blueprint;
 use Illuminate\Foundation\Application;
+use Illuminate\Queue\Console\WorkCommand;
 use Illuminate\Support\Facades\Schema;
 
 /**
@@ -25,26 +27,34 @@ final class TestApp
     /** Apps made since the last {@see TestApp::release()}: each set error and exception handlers. */
     private static int $made = 0;
 
-    /** @param array<string, mixed> $config extra configuration, by dotted key */
-    public static function create(array $config = []): Application
+    /**
+     * @param array<string, mixed> $config   extra configuration, by dotted key
+     * @param bool                 $filament with Filament's and Livewire's packages installed
+     *                                       (their providers discovered as this package's are)
+     */
+    public static function create(array $config = [], bool $filament = false): Application
     {
         $base = sys_get_temp_dir().'/adoption-ledger-app-'.bin2hex(random_bytes(6));
-        foreach (['bootstrap/cache', 'config', 'storage/framework/views', 'storage/logs', 'vendor/composer', 'public', 'resources/views'] as $dir) {
+        foreach (['bootstrap/cache', 'config', 'storage/framework/cache', 'storage/framework/views', 'storage/logs', 'vendor/composer', 'public', 'resources/views'] as $dir) {
             mkdir("$base/$dir", 0777, true);
         }
         $package = json_decode((string) file_get_contents(__DIR__.'/../../composer.json'), true, 512, \JSON_THROW_ON_ERROR);
         $package['version'] = 'dev-main';
         $package['install-path'] = realpath(__DIR__.'/../..');
-        file_put_contents("$base/vendor/composer/installed.json", json_encode(['packages' => [$package], 'dev' => true], \JSON_PRETTY_PRINT | \JSON_UNESCAPED_SLASHES));
+        $packages = [$package, ...array_values($filament ? Vendor::packages() : [])];
+        file_put_contents("$base/vendor/composer/installed.json", json_encode(['packages' => $packages, 'dev' => true], \JSON_PRETTY_PRINT | \JSON_UNESCAPED_SLASHES));
+        // Blade reads the app's composer.json when it compiles components (Filament's).
+        file_put_contents("$base/composer.json", json_encode(['name' => 'adoption-ledger/test-app', 'autoload' => ['psr-4' => ['App\\' => 'app/']]]));
         touch("$base/database.sqlite");
-        self::writeConfig($base);
+        self::writeConfig($base, $filament);
 
         $app = new Application($base);
         $app->singleton(ConsoleKernelContract::class, \Illuminate\Foundation\Console\Kernel::class);
         $app->singleton(HttpKernelContract::class, \Illuminate\Foundation\Http\Kernel::class);
         $app->singleton(ExceptionHandler::class, RecordingHandler::class);
-        $app->make(ConsoleKernelContract::class)->bootstrap();
+        // Counted before: a bootstrap that fails has set its handlers too.
         ++self::$made;
+        $app->make(ConsoleKernelContract::class)->bootstrap();
         $app['auth']->viaRequest('nobody', static fn () => null);
         foreach ($config as $key => $value) {
             $app['config']->set($key, $value);
@@ -54,7 +64,7 @@ final class TestApp
         return $app;
     }
 
-    private static function writeConfig(string $base): void
+    private static function writeConfig(string $base, bool $filament): void
     {
         $files = [
             'app' => [
@@ -75,6 +85,8 @@ final class TestApp
                     \Illuminate\Filesystem\FilesystemServiceProvider::class,
                     \Illuminate\Queue\QueueServiceProvider::class,
                     \Illuminate\View\ViewServiceProvider::class,
+                    // What Livewire and Filament need beside.
+                    ...($filament ? [\Illuminate\Session\SessionServiceProvider::class, \Illuminate\Translation\TranslationServiceProvider::class, \Illuminate\Routing\RoutingServiceProvider::class] : []),
                 ],
                 'aliases' => [],
             ],
@@ -97,6 +109,7 @@ final class TestApp
                 'failed' => ['driver' => 'database-uuids', 'database' => 'sqlite', 'table' => 'failed_jobs'],
             ],
             'cache' => ['default' => 'array', 'stores' => ['array' => ['driver' => 'array', 'serialize' => true]], 'prefix' => 'test'],
+            'session' => ['driver' => 'array', 'lifetime' => 120, 'cookie' => 'test_session'],
             'view' => ['paths' => ["$base/resources/views"], 'compiled' => "$base/storage/framework/views"],
             'logging' => [
                 'default' => 'single',
@@ -157,6 +170,14 @@ final class TestApp
         for (; self::$made > 0; --self::$made) {
             restore_error_handler();
             restore_exception_handler();
+        }
+        // Static state an app leaves for the next, as Laravel's own test case
+        // flushes it: Artisan's start-up callbacks, and (Laravel 11+) the
+        // worker command's "listeners registered" flag, without which a second
+        // app's `queue:work` never logs a failed job.
+        \Illuminate\Console\Application::forgetBootstrappers();
+        if (method_exists(WorkCommand::class, 'flushState')) {
+            WorkCommand::flushState();
         }
     }
 

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Tests\Unit;
 
+use AdoptionLedger\InvalidMilestone;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\Milestones;
 use AdoptionLedger\Tests\CatalogExamples;
@@ -48,8 +49,35 @@ final class MilestonesTest extends TestCase
 
     public function testAValueOutsideTheCatalogsListIsRefusedWhenBuilt(): void
     {
-        $this->expectException(\InvalidArgumentException::class);
+        $this->expectException(InvalidMilestone::class);
+        $this->expectExceptionMessage('metadata.surface: must be one of: tenant_dashboard, operation_run_viewer (metadata_value_not_allowed)');
         Milestones::supportDiagnosticsOpened(1, 2, 3, new \DateTimeImmutable(), 4, 'tenant', 'admin_console');
+    }
+
+    public function testEachBuilderRefusesEveryValueRecordRefusesWithRecordsCodeAndField(): void
+    {
+        $cases = CatalogExamples::rejections();
+        self::assertGreaterThanOrEqual(\count(Milestones::EVENTS) * 17, \count($cases), 'four ids, four bad values each, and the subject type, per event');
+        $arguments = CatalogExamples::arguments(new \DateTimeImmutable('-1 minute'));
+        foreach ($cases as [$builder, $argument, $value, $code, $field]) {
+            try {
+                Milestones::$builder(...[$argument => $value] + $arguments[$builder]);
+                self::fail("$builder accepted $argument = ".var_export($value, true));
+            } catch (InvalidMilestone $refused) {
+                self::assertSame([$code, $field], [$refused->rejectCode, $refused->field], "$builder($argument: ".var_export($value, true).')');
+                self::assertStringNotContainsString($value ?: "\0", $refused->getMessage(), 'the message never holds the value');
+            }
+        }
+    }
+
+    public function testIdsAreCountedInCharactersAsRecordCountsThem(): void
+    {
+        $arguments = CatalogExamples::arguments(new \DateTimeImmutable('-1 minute'))['reportCreated'];
+        // 64 characters of one byte each pass; 'é' is one character but outside the charset.
+        self::assertSame(str_repeat('a', 64), Milestones::reportCreated(...['tenantId' => str_repeat('a', 64)] + $arguments)->tenantId);
+        self::assertSame('42', Milestones::reportCreated(...['actorId' => 42] + $arguments)->actorId, 'an integer id is its decimal text');
+        $this->expectExceptionObject(new InvalidMilestone('identifier_length', 'tenant_id', 'must be 1 to 64 characters long, got 65'));
+        Milestones::reportCreated(...['tenantId' => str_repeat('é', 65)] + $arguments);
     }
 
     public function testPayloadsRoundTripThroughAQueuedJob(): void

@@ -6,6 +6,7 @@ namespace AdoptionLedger\Laravel\Commands;
 
 use AdoptionLedger\ErasureScope;
 use AdoptionLedger\InvalidErasure;
+use AdoptionLedger\Laravel\Reporter;
 use AdoptionLedger\PurgeFailed;
 use AdoptionLedger\Purger;
 use AdoptionLedger\PurgeResult;
@@ -19,8 +20,10 @@ use Illuminate\Console\ConfirmableTrait;
  * the host's offboarding code dispatches ForgetTenant or ForgetActor instead.
  *
  * It takes exactly what it names: `--actor` given empty or blank (an unset
- * shell variable) is refused, never read as "the whole tenant". In production
- * it asks for confirmation first; `--force` skips the question.
+ * shell variable) is refused, never read as "the whole tenant". In every
+ * environment but `local` and `testing` it asks for confirmation first;
+ * `--force` skips the question. Its outcome is an event, as a job's is
+ * ({@see Reporter}).
  */
 final class ForgetCommand extends Command
 {
@@ -29,11 +32,11 @@ final class ForgetCommand extends Command
     protected $signature = 'adoption-ledger:forget
         {tenant : the tenant id}
         {--actor= : only this person\'s milestones within the tenant}
-        {--force : do not ask for confirmation in production}';
+        {--force : do not ask for confirmation (asked everywhere but local and testing)}';
 
     protected $description = 'Erase a tenant\'s milestones from the adoption ledger, or one person\'s within it';
 
-    public function handle(Purger $purger): int
+    public function handle(Purger $purger, Reporter $reporter): int
     {
         try {
             $scope = $this->scope();
@@ -45,7 +48,10 @@ final class ForgetCommand extends Command
         $what = ErasureScope::TENANT === $scope->scope
             ? sprintf('every milestone of tenant %s', $scope->tenantId)
             : sprintf('one person\'s milestones in tenant %s', $scope->tenantId);
-        if (!$this->confirmToProceed(sprintf('This erases %s, for good.', $what))) {
+        // Everywhere but on a developer's machine and in tests: staging, `prod`
+        // or `live` erase real people as surely as `production` does.
+        $ask = fn (): bool => !$this->getLaravel()->environment(['local', 'testing']);
+        if (!$this->confirmToProceed(sprintf('This erases %s, for good.', $what), $ask)) {
             return self::FAILURE;
         }
         try {
@@ -60,6 +66,7 @@ final class ForgetCommand extends Command
 
             return self::FAILURE;
         }
+        $reporter->erasureAnswered($scope, $result);
         if ($result->isRejected()) {
             $this->error(sprintf('purge rejected the request: %s on %s', $result->code, $result->field));
 

@@ -10,6 +10,7 @@ use AdoptionLedger\Laravel\Testing\AdoptionLedgerFake;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\RecordResult;
 use Illuminate\Container\Container;
+use Illuminate\Contracts\Events\Dispatcher;
 use Illuminate\Support\Facades\Facade;
 
 /**
@@ -26,6 +27,7 @@ use Illuminate\Support\Facades\Facade;
  * @method static void         assertTenantNotForgotten(string $tenantId)
  * @method static void         assertActorNotForgotten(string $tenantId, string $actorId)
  * @method static void         assertNothingForgotten()
+ * @method static AdoptionLedgerFake rejectWith(string $code, string $field)
  *
  * @see LedgerContract
  * @see AdoptionLedgerFake
@@ -38,7 +40,8 @@ final class AdoptionLedger extends Facade
      */
     public static function fake(): AdoptionLedgerFake
     {
-        $fake = new AdoptionLedgerFake(new AfterCommit(static::getFacadeApplication() ?? Container::getInstance()));
+        $app = static::getFacadeApplication() ?? Container::getInstance();
+        $fake = new AdoptionLedgerFake(new AfterCommit($app), $app->make(Dispatcher::class));
         static::swap($fake);
 
         return $fake;

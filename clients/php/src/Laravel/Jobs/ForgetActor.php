@@ -5,8 +5,6 @@ declare(strict_types=1);
 namespace AdoptionLedger\Laravel\Jobs;
 
 use AdoptionLedger\ErasureScope;
-use AdoptionLedger\Laravel\Reporter;
-use AdoptionLedger\Purger;
 use Illuminate\Bus\Queueable;
 use Illuminate\Contracts\Queue\ShouldBeEncrypted;
 use Illuminate\Contracts\Queue\ShouldQueue;
@@ -31,8 +29,8 @@ final class ForgetActor implements ShouldQueue, ShouldBeEncrypted
         $this->retries($retryHours, $backoff);
     }
 
-    public function handle(Purger $purger, Reporter $reporter): void
+    public function scope(): ErasureScope
     {
-        $this->forget($purger, $reporter, ErasureScope::actor($this->tenantId, $this->actorId));
+        return ErasureScope::actor($this->tenantId, $this->actorId);
     }
 }

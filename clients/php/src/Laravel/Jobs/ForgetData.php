@@ -64,8 +64,12 @@ trait ForgetData
         return [new ErasureLock()];
     }
 
-    private function forget(Purger $purger, Reporter $reporter, ErasureScope $scope): void
+    /** What this job erases, checked again ({@see ErasureScope}). */
+    abstract public function scope(): ErasureScope;
+
+    public function handle(Purger $purger, Reporter $reporter): void
     {
+        $scope = $this->scope();
         $sync = $this->job instanceof SyncJob;
         try {
             $result = $purger->purge($scope, $sync ? 10_000 : 1);
@@ -78,12 +82,8 @@ trait ForgetData
             }
             throw $error;
         }
-        if ($result->isRejected()) {
-            $reporter->purgeRejected($scope->scope, $result);
-
-            return;
-        }
-        if (!$result->isDone()) {
+        $reporter->erasureAnswered($scope, $result);
+        if (!$result->isRejected() && !$result->isDone()) {
             if ($sync) {
                 throw new PurgeFailed(sprintf('purge was not done after %d row(s)', $result->rowsDeleted));
             }
@@ -94,6 +94,6 @@ trait ForgetData
 
     public function failed(\Throwable $error): void
     {
-        app(Reporter::class)->purgeGaveUp($error);
+        app(Reporter::class)->purgeGaveUp($this->scope(), $error);
     }
 }

@@ -5,8 +5,6 @@ declare(strict_types=1);
 namespace AdoptionLedger\Laravel\Jobs;
 
 use AdoptionLedger\ErasureScope;
-use AdoptionLedger\Laravel\Reporter;
-use AdoptionLedger\Purger;
 use Illuminate\Bus\Queueable;
 use Illuminate\Contracts\Queue\ShouldBeEncrypted;
 use Illuminate\Contracts\Queue\ShouldQueue;
@@ -28,8 +26,8 @@ final class ForgetTenant implements ShouldQueue, ShouldBeEncrypted
         $this->retries($retryHours, $backoff);
     }
 
-    public function handle(Purger $purger, Reporter $reporter): void
+    public function scope(): ErasureScope
     {
-        $this->forget($purger, $reporter, ErasureScope::tenant($this->tenantId));
+        return ErasureScope::tenant($this->tenantId);
     }
 }

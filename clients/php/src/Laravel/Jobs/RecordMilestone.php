@@ -28,6 +28,7 @@ use Illuminate\Queue\Jobs\SyncJob;
  * - On the `sync` connection there is no retry: a failure is the last try.
  * - A milestone that a purge erased (`purged`) is done: nothing to retry,
  *   nothing to report.
+ * - Every final outcome is one event ({@see Reporter}).
  *
  * Queued encrypted (`ShouldBeEncrypted`, with the app's key): the actor id
  * and metadata are not readable in the queue's storage or in `failed_jobs`.
@@ -59,9 +60,9 @@ final class RecordMilestone implements ShouldQueue, ShouldBeEncrypted
 
     public function handle(Recorder $recorder, Reporter $reporter): void
     {
-        $event = (string) ($this->payload['event'] ?? '?');
+        $milestone = Milestone::fromPayload($this->payload);
         try {
-            $result = $recorder->record(Milestone::fromPayload($this->payload));
+            $result = $recorder->record($milestone);
         } catch (RecordingFailed $error) {
             $attempt = $this->attempts();
             if ($this->job instanceof SyncJob || $attempt >= $this->tries) {
@@ -70,18 +71,16 @@ final class RecordMilestone implements ShouldQueue, ShouldBeEncrypted
 
                 return;
             }
-            $reporter->willRetry($event, $error, $attempt, $this->tries);
+            $reporter->willRetry($milestone->event, $error, $attempt, $this->tries);
             $this->release($this->waits[min($attempt, \count($this->waits)) - 1] ?? 0);
 
             return;
         }
-        if ($result->isRejected()) {
-            $reporter->rejected($event, $result);
-        }
+        $reporter->answered($milestone, $result);
     }
 
     public function failed(\Throwable $error): void
     {
-        app(Reporter::class)->gaveUp((string) ($this->payload['event'] ?? '?'), $error);
+        app(Reporter::class)->gaveUp(Milestone::fromPayload($this->payload), $error);
     }
 }

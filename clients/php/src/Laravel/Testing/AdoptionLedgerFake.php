@@ -7,8 +7,12 @@ namespace AdoptionLedger\Laravel\Testing;
 use AdoptionLedger\ErasureScope;
 use AdoptionLedger\Laravel\AfterCommit;
 use AdoptionLedger\Laravel\Contracts\Ledger;
+use AdoptionLedger\Laravel\Events\ErasureFinished;
+use AdoptionLedger\Laravel\Events\MilestoneRecorded;
+use AdoptionLedger\Laravel\Events\MilestoneRejected;
 use AdoptionLedger\Milestone;
 use AdoptionLedger\RecordResult;
+use Illuminate\Contracts\Events\Dispatcher;
 use PHPUnit\Framework\Assert as PHPUnit;
 
 /**
@@ -17,6 +21,10 @@ use PHPUnit\Framework\Assert as PHPUnit;
  * kept and asserted on. It keeps what the real ledger would send: a
  * milestone or an erasure once its database transaction commits, nothing of
  * one that rolls back, and it refuses a blank erasure as the real one does.
+ * It dispatches the events the ledger would for what it keeps
+ * ({@see MilestoneRecorded}, {@see ErasureFinished}), and
+ * {@see MilestoneRejected} after {@see rejectWith()}, so a host's listeners
+ * run in its tests (and Laravel's `Event::fake()` asserts them).
  */
 final class AdoptionLedgerFake implements Ledger
 {
@@ -26,20 +34,51 @@ final class AdoptionLedgerFake implements Ledger
     /** @var list<array{0: string, 1: ?string}> tenant and actor of each erasure asked for */
     private array $forgotten = [];
 
-    public function __construct(private readonly AfterCommit $afterCommit)
+    /** @var array{0: string, 1: string}|null the code and field every milestone is rejected with, from {@see rejectWith()} */
+    private ?array $rejection = null;
+
+    public function __construct(
+        private readonly AfterCommit $afterCommit,
+        private readonly Dispatcher $events,
+    ) {
+    }
+
+    /**
+     * From now on, answer every milestone as record would answer a bad one:
+     * not kept, and a {@see MilestoneRejected} event with this code and
+     * field, so a host can test its listener (e.g. `rejectWith('metadata_value_charset',
+     * 'metadata.report_type')`).
+     */
+    public function rejectWith(string $code, string $field): self
     {
+        $this->rejection = [$code, $field];
+
+        return $this;
     }
 
     public function record(Milestone $milestone): void
     {
         $this->afterCommit->run(function () use ($milestone): void {
-            $this->recorded[] = $milestone;
+            $this->answer($milestone);
         });
     }
 
     public function recordNow(Milestone $milestone): RecordResult
     {
+        return $this->answer($milestone);
+    }
+
+    /** What the ledger would do with record's answer: keep it and dispatch its event. */
+    private function answer(Milestone $milestone): RecordResult
+    {
+        if (null !== $this->rejection) {
+            [$code, $field] = $this->rejection;
+            $this->events->dispatch(new MilestoneRejected($milestone, $code, $field, 'rejected by the fake (rejectWith)'));
+
+            return RecordResult::fromResponse(['status' => RecordResult::REJECTED, 'error' => ['code' => $code, 'field' => $field, 'message' => 'rejected by the fake (rejectWith)']], $milestone->eventId);
+        }
         $this->recorded[] = $milestone;
+        $this->events->dispatch(new MilestoneRecorded($milestone));
 
         return RecordResult::accepted($milestone);
     }
@@ -48,7 +87,7 @@ final class AdoptionLedgerFake implements Ledger
     {
         $scope = ErasureScope::tenant($tenantId);
         $this->afterCommit->run(function () use ($scope): void {
-            $this->forgotten[] = [$scope->tenantId, null];
+            $this->forget($scope);
         });
     }
 
@@ -56,8 +95,14 @@ final class AdoptionLedgerFake implements Ledger
     {
         $scope = ErasureScope::actor($tenantId, $actorId);
         $this->afterCommit->run(function () use ($scope): void {
-            $this->forgotten[] = [$scope->tenantId, $scope->actorId];
+            $this->forget($scope);
         });
+    }
+
+    private function forget(ErasureScope $scope): void
+    {
+        $this->forgotten[] = [$scope->tenantId, $scope->actorId];
+        $this->events->dispatch(new ErasureFinished($scope));
     }
 
     /**

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace AdoptionLedger\Laravel\View;
 
+use Illuminate\Foundation\Vite;
 use Illuminate\View\Component;
 
 /**
@@ -24,15 +25,20 @@ final class Summary extends Component
         $this->nonce = $nonce ?? self::pageNonce();
     }
 
-    /** The page's nonce where the host has one: spatie/laravel-csp's helper, or Laravel's Vite (9+). */
+    /**
+     * The page's nonce where the host has one: spatie/laravel-csp's
+     * `csp_nonce()`, else the nonce Laravel's Vite uses
+     * (`Vite::useCspNonce()`), else none.
+     */
     private static function pageNonce(): string
     {
         if (\function_exists('csp_nonce')) {
             return (string) csp_nonce();
         }
-        $vite = 'Illuminate\Support\Facades\Vite';
-        if (class_exists($vite) && method_exists($vite, 'cspNonce')) {
-            return (string) $vite::cspNonce();
+        // The facade's class has no `cspNonce` method of its own: ask the
+        // instance behind it (a singleton in every Laravel this package supports).
+        if (class_exists(Vite::class)) {
+            return (string) app(Vite::class)->cspNonce();
         }
 
         return '';
