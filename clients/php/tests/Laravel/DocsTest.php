@@ -90,7 +90,7 @@ final class DocsTest extends TestCase
         $this->createReport();
         $line = (string) file_get_contents($alerts);
         self::assertStringContainsString('CRITICAL: adoption milestone rejected', $line);
-        self::assertStringContainsString('"event":"report.created","code":"metadata_value_charset","field":"metadata.report_type"', $line);
+        self::assertStringContainsString('"event":"'.Milestones::REPORT_CREATED.'","code":"metadata_value_charset","field":"metadata.report_type"', $line);
     }
 
     public function testTheRoutesSnippetMountsTheRouteInTheSessionAndOpensItToAdminsOnly(): void
