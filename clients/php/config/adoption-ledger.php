@@ -45,6 +45,20 @@ return [
         'erasure_retry_hours' => 24,
     ],
 
+    // Erasure runs on a path of its own: ForgetTenant and ForgetActor go to
+    // this connection and queue, never the recording jobs', so only the worker
+    // that runs it needs permission to erase (HostAppPurgeInvokePolicyArn):
+    //   php artisan queue:work {connection} --queue=adoption-ledger-erasure
+    // `here`: this process runs that worker (or the `forget` command), so
+    // `adoption-ledger:check` fails when it may not invoke purge; elsewhere
+    // (the web tier, the recording workers) a refusal is "erasure not
+    // configured here", as it should be.
+    'erasure' => [
+        'connection' => env('ADOPTION_LEDGER_ERASURE_CONNECTION'),
+        'queue' => env('ADOPTION_LEDGER_ERASURE_QUEUE', 'adoption-ledger-erasure'),
+        'here' => (bool) env('ADOPTION_LEDGER_ERASURE_HERE', false),
+    ],
+
     // Seconds. Each bounds a call's connection, its wait for the answer and the whole call.
     'timeouts' => [
         // One Invoke from a queued job (record's own timeout is 10 s).

@@ -61,6 +61,7 @@ final class AdoptionLedgerServiceProvider extends ServiceProvider
             $app->make(Reporter::class),
             $app->make(AfterCommit::class),
             (array) config('adoption-ledger.queue'),
+            (array) config('adoption-ledger.erasure'),
         ));
         $this->app->alias(Ledger::class, LedgerContract::class);
         // Purge answers within its 60 s timeout: its own, longer client timeout.

@@ -29,7 +29,10 @@ use Illuminate\Contracts\Bus\Dispatcher;
  */
 final class Ledger implements LedgerContract
 {
-    /** @param array<string, mixed> $queue the `queue` configuration */
+    /**
+     * @param array<string, mixed> $queue   the `queue` configuration
+     * @param array<string, mixed> $erasure the `erasure` configuration: where erasure jobs go
+     */
     public function __construct(
         private readonly Dispatcher $bus,
         private readonly Recorder $recorder,
@@ -37,6 +40,7 @@ final class Ledger implements LedgerContract
         private readonly Reporter $reporter,
         private readonly AfterCommit $afterCommit,
         private readonly array $queue,
+        private readonly array $erasure = [],
     ) {
     }
 
@@ -96,7 +100,8 @@ final class Ledger implements LedgerContract
 
     private function dispatchErasure(ForgetTenant|ForgetActor $job): void
     {
-        $job->onConnection($this->queue['connection'] ?? null)->onQueue($this->queue['name'] ?? null);
+        // Their own path: only the worker of this queue may erase.
+        $job->onConnection($this->erasure['connection'] ?? null)->onQueue($this->erasure['queue'] ?? 'adoption-ledger-erasure');
         $this->afterCommit->run(function () use ($job): void {
             try {
                 $this->bus->dispatch($job);

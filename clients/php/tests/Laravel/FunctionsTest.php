@@ -342,6 +342,7 @@ final class FunctionsTest extends TestCase
     public function testOnSyncEveryFinalOutcomeIsAnEventAHostCanListenTo(): void
     {
         $this->app['config']->set('adoption-ledger.queue.connection', 'sync');
+        $this->app['config']->set('adoption-ledger.erasure.connection', 'sync');
         AdoptionLedger::clearResolvedInstances();
         $this->app->forgetInstance(\AdoptionLedger\Laravel\Ledger::class);
         $seen = [];
@@ -377,7 +378,8 @@ final class FunctionsTest extends TestCase
     private function work(bool $once = false): void
     {
         // Not --quiet: Symfony Console would make every later command of this process quiet too.
-        $options = ['connection' => 'database', '--sleep' => 0] + ($once ? ['--once' => true] : ['--stop-when-empty' => true]);
+        // The recording queue and the erasure queue, as one worker here.
+        $options = ['connection' => 'database', '--queue' => 'default,adoption-ledger-erasure', '--sleep' => 0] + ($once ? ['--once' => true] : ['--stop-when-empty' => true]);
         $this->app->make(ConsoleKernel::class)->call('queue:work', $options);
     }
 

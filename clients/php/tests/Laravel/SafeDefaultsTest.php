@@ -195,13 +195,43 @@ final class SafeDefaultsTest extends TestCase
         self::assertStringEndsWith('/functions/record/invocations', $this->calls[0]['url']);
         self::assertStringEndsWith('/functions/purge/invocations', $this->calls[1]['url']);
 
-        // A purge function the role may not invoke fails the check and says which.
+        // Where this process runs the erasure queue, a purge function the
+        // role may not invoke fails the check and says which.
+        $this->app['config']->set('adoption-ledger.erasure.here', true);
         $this->calls = [];
         $this->lambda(static fn (string $url): MockResponse => str_contains($url, '/purge/')
             ? new MockResponse('{"__type":"AccessDeniedException"}', ['http_code' => 403])
             : new MockResponse('', ['http_code' => 204]));
         self::assertSame(1, $this->artisan('adoption-ledger:check'));
         self::assertStringContainsString('HostAppPurgeInvokePolicyArn', $this->printed());
+    }
+
+    public function testElsewhereARoleThatMayNotEraseIsErasureNotConfiguredHereNotAFailure(): void
+    {
+        $this->lambda(static fn (string $url): MockResponse => str_contains($url, '/purge/')
+            ? new MockResponse('{"__type":"AccessDeniedException"}', ['http_code' => 403])
+            : new MockResponse('', ['http_code' => 204]));
+        self::assertFalse(config('adoption-ledger.erasure.here'), 'not the erasure worker by default');
+        self::assertSame(0, $this->artisan('adoption-ledger:check'), 'the web tier must not be told to grant purge');
+        $printed = $this->printed();
+        self::assertStringContainsString('Erasure is not configured here', $printed);
+        self::assertStringNotContainsString('could not be invoked', $printed);
+    }
+
+    public function testErasureJobsGoToTheirOwnQueueNeverTheRecordingJobs(): void
+    {
+        [$milestone] = CatalogExamples::oneOfEach(new \DateTimeImmutable('-1 minute'), 'paths');
+        AdoptionLedger::record($milestone);
+        AdoptionLedger::forgetTenant('tenant-paths');
+        AdoptionLedger::forgetActor('tenant-paths', 'user-paths');
+        self::assertSame(['adoption-ledger-erasure', 'adoption-ledger-erasure', 'default'], DB::table('jobs')->orderBy('queue')->pluck('queue')->all());
+
+        // A worker of the recording queue never runs an erasure.
+        $this->lambda(static fn (): MockResponse => new MockResponse('{"status":"recorded","event_id":"x"}'));
+        $this->artisan('queue:work', ['connection' => 'database', '--stop-when-empty' => true, '--sleep' => 0]);
+        self::assertSame(['adoption-ledger-erasure', 'adoption-ledger-erasure'], DB::table('jobs')->pluck('queue')->all());
+        self::assertCount(1, $this->calls);
+        self::assertStringEndsWith('/functions/record/invocations', $this->calls[0]['url']);
     }
 
     public function testAPurgedMilestoneIsDoneNeitherRetriedNorReported(): void

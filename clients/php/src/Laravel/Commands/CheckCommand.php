@@ -18,6 +18,10 @@ use Illuminate\Console\Command;
  * without running the function: nothing is written, nothing is counted, and
  * no alarm fires.
  *
+ * Purge is this process's business only where it runs the erasure queue
+ * (`erasure.here`): elsewhere a refusal to invoke it is reported as "erasure
+ * is not configured here", not as a failure.
+ *
  * Local work only (`lambda_endpoint` set): `cargo lambda watch` has no
  * `DryRun` and answers it with a 500, so there the check invokes each
  * function with an empty request, which it must refuse as a missing field
@@ -52,6 +56,11 @@ final class CheckCommand extends Command
             } catch (RecordingFailed $error) {
                 if (500 === $error->getCode() && null !== config('adoption-ledger.lambda_endpoint') && $this->refusesEmpty($lambda, $function)) {
                     $this->info(sprintf('%s (the %s function) answers at the local endpoint (no DryRun there: it refused an empty request, as it must; nothing was written).', $function, $role));
+                    continue;
+                }
+                if ('purge' === $role && 403 === $error->getCode() && !config('adoption-ledger.erasure.here')) {
+                    // The web tier and the recording workers must not erase.
+                    $this->line(sprintf("Erasure is not configured here: this role may not invoke %s, as it should not unless it runs the erasure queue (%s). The offboarding worker needs the stack's %s; run this check there with ADOPTION_LEDGER_ERASURE_HERE=true.", $function, (string) config('adoption-ledger.erasure.queue'), $policy));
                     continue;
                 }
                 ++$failed;
