@@ -233,9 +233,10 @@ async fn a_tombstone_prune_cannot_honour_is_counted_alarmed_and_fails_the_run() 
         r#"{"current": "gone", "gone": "a-key-removed-too-early-0123456789-abcdefghij"}"#,
     )
     .expect("keyring");
+    // Settled: prune's closing walk takes it (and cannot judge its rows).
     let run = purge_person(
         &table.ledger().with_erasure_keys(lost_key),
-        Utc::now(),
+        Utc::now() - domain::rollup::SETTLE - TimeDelta::minutes(1),
         &Never,
     )
     .await;
@@ -322,7 +323,8 @@ async fn record_loads_the_erasure_key_only_where_someone_was_erased_and_once() {
         .tombstones_covering(&tenant("t-a"), &actor)
         .await
         .expect("read");
-    assert!(none.is_empty());
+    assert!(none.tombstones.is_empty());
+    assert!(none.guard.is_none(), "no tombstone, no guard: a plain put");
     assert_eq!(
         loads.load(Ordering::SeqCst),
         0,
@@ -335,8 +337,12 @@ async fn record_loads_the_erasure_key_only_where_someone_was_erased_and_once() {
             .tombstones_covering(&tenant("t-a"), &actor)
             .await
             .expect("read");
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].scope.actor.is_some());
+        assert_eq!(found.tombstones.len(), 1, "{found:?}");
+        assert!(found.tombstones[0].scope.actor.is_some());
+        assert!(
+            found.guard.is_some(),
+            "someone of the tenant was erased: the put is guarded"
+        );
     }
     assert_eq!(
         loads.load(Ordering::SeqCst),
@@ -348,6 +354,78 @@ async fn record_loads_the_erasure_key_only_where_someone_was_erased_and_once() {
         .tombstones_covering(&tenant("t-b"), &actor)
         .await
         .expect("read");
-    assert!(other.is_empty());
+    assert!(other.tombstones.is_empty());
     assert_eq!(loads.load(Ordering::SeqCst), 1);
+}
+
+/// Record's check-then-put window, closed where a tenant has a tombstone: a
+/// purge of the person (or of the whole tenant) that lands between record's
+/// read of the tombstones and its put refuses the put (`PurgeRaced`), and
+/// nothing is stored; read again, the milestone is `purged`. Without the
+/// guard (a tenant with no tombstone at the read) the put would land: the
+/// row prune's closing walk takes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_milestone_racing_a_purge_is_refused_not_stored() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = Utc::now();
+    let tenant = domain::TenantId::parse("t-a").expect("id");
+    let purge = |actor: Option<&str>, at| {
+        let request = domain::PurgeRequest {
+            tenant_id: tenant.clone(),
+            actor_id: actor.map(|a| ActorId::parse(a).expect("id")),
+        };
+        let ledger = ledger.clone();
+        async move { ledger.purge(&request, at, &Never).await.expect("purge") }
+    };
+    // Someone of the tenant was erased earlier: its puts are guarded.
+    purge(Some("u-earlier"), now - TimeDelta::hours(2)).await;
+    for (racing, actor) in [(Some("u-1"), "u-1"), (None, "u-2")] {
+        let mut milestone = row(
+            REPORT_CREATED,
+            "t-a",
+            "t-a-w1",
+            &format!("race-{actor}"),
+            now - TimeDelta::minutes(10),
+        );
+        milestone.actor_id = ActorId::parse(actor).expect("id");
+        let arrival = domain::Arrival::of(milestone.occurred_at, now);
+        let read = ledger
+            .tombstones_covering(&tenant, &milestone.actor_id)
+            .await
+            .expect("read");
+        assert!(
+            read.guard.is_some(),
+            "a tenant with an erased person is guarded"
+        );
+        let keys = ledger.loaded_erasure_keys();
+        assert!(
+            !domain::Tombstone::any_erases(&read.tombstones, &milestone, keys).expect("judged")
+        );
+        // The purge (of the person, then of the whole tenant) lands now.
+        purge(racing, Utc::now()).await;
+        let put = ledger
+            .record_guarded(&milestone, arrival, read.guard.as_ref())
+            .await
+            .expect("the transaction answered");
+        assert_eq!(put, storage::PutOutcome::PurgeRaced, "{actor}");
+        assert!(
+            table
+                .event_ids()
+                .await
+                .iter()
+                .all(|id| !id.starts_with("race-")),
+            "nothing stored"
+        );
+        // Read again: the purge covers it.
+        let again = ledger
+            .tombstones_covering(&tenant, &milestone.actor_id)
+            .await
+            .expect("read");
+        let keys = ledger.loaded_erasure_keys();
+        assert!(
+            domain::Tombstone::any_erases(&again.tombstones, &milestone, keys).expect("judged"),
+            "{actor}: purged"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! and `prune` end to end under `cargo lambda watch`.
 
 use crate::support::fixtures::{row, seed};
-use crate::support::{TestTable, Watcher, dynamodb_endpoint};
+use crate::support::{StopAfter, TestTable, Watcher, dynamodb_endpoint};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use domain::Retention;
 use domain::testing::{OPERATION_STARTED, REPORT_CREATED};
@@ -17,23 +17,6 @@ struct Unbounded;
 impl StopSignal for Unbounded {
     fn should_stop(&self) -> bool {
         false
-    }
-}
-
-/// Stops once the walk has asked `checks` times: a deadline, deterministically.
-/// The walk asks before each partition, each retry and each delete.
-struct StopAfter(std::sync::atomic::AtomicUsize);
-impl StopAfter {
-    fn new(checks: usize) -> Self {
-        Self(std::sync::atomic::AtomicUsize::new(checks))
-    }
-}
-impl StopSignal for StopAfter {
-    fn should_stop(&self) -> bool {
-        use std::sync::atomic::Ordering;
-        self.0
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_err()
     }
 }
 

@@ -355,13 +355,31 @@ async fn a_milestone_landing_after_the_purge_is_refused_and_a_racing_one_pruned(
     .await;
     assert_eq!(ids_of(&table, "t-a").await, ["after", "raced"]);
 
+    // Prune walks a tombstone once it settled (every record that could
+    // have missed it has landed): as the daily run after the purge does.
+    let aged =
+        storage::testing::age_tombstones(&ledger, domain::rollup::SETTLE + TimeDelta::minutes(1))
+            .await
+            .expect("age the tombstone");
+    assert_eq!(aged, 1);
     let report = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
     assert_eq!(report["finished"], true, "{report}");
     assert_eq!(report["tombstones"], 1, "{report}");
     assert_eq!(report["rows_erased"], 1, "{report}");
+    assert_eq!(report["tombstones_closed"], 1, "{report}");
     assert_eq!(report["purges_unfinished"], 0, "{report}");
     assert_eq!(report["tombstones_failed"], 0, "{report}");
     assert_eq!(ids_of(&table, "t-a").await, ["after"]);
+    // Closed: the next run walks it no more.
+    let again = block_in_place(|| watcher.invoke("prune", r#"{"dry_run": false}"#)).json();
+    assert_eq!(
+        (
+            again["tombstones"].as_u64(),
+            again["tombstones_taken"].as_u64()
+        ),
+        (Some(1), Some(0)),
+        "{again}"
+    );
     assert_eq!(ids_of(&table, "t-b").await.len(), 11);
     assert_summaries_exact(&mut watcher, &ledger, "after prune honoured the tombstone").await;
 }

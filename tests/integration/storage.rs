@@ -138,6 +138,7 @@ async fn fifty_concurrent_identical_puts_leave_one_item() {
             PutOutcome::Recorded => recorded += 1,
             PutOutcome::Duplicate => duplicates += 1,
             PutOutcome::Conflict { .. } => panic!("identical content reported as a conflict"),
+            PutOutcome::PurgeRaced => panic!("no purge, no guard"),
         }
     }
     assert_eq!((recorded, duplicates), (1, 49));

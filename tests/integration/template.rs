@@ -81,14 +81,37 @@ fn strings(value: &Value) -> Vec<String> {
     }
 }
 
-/// Every (action, resource) an IAM policy document allows.
-fn grants(document: &Value) -> BTreeSet<(String, String)> {
-    let mut grants = BTreeSet::new();
-    for statement in document
+/// A policy document's statements, a conditional one (`!If [Cond, statement,
+/// !Ref AWS::NoValue]`) as its statement: what the role may do when the
+/// condition holds.
+fn statements(document: &Value) -> Vec<&Value> {
+    document
         .get("Statement")
         .and_then(Value::as_sequence)
         .expect("statements")
-    {
+        .iter()
+        .map(|statement| match statement {
+            Value::Tagged(tagged) if tagged.tag == "!If" => {
+                let branches = tagged
+                    .value
+                    .as_sequence()
+                    .expect("!If [condition, then, else]");
+                assert_eq!(
+                    render(&branches[2]),
+                    "Ref AWS::NoValue",
+                    "a conditional statement or none"
+                );
+                &branches[1]
+            }
+            plain => plain,
+        })
+        .collect()
+}
+
+/// Every (action, resource) an IAM policy document allows.
+fn grants(document: &Value) -> BTreeSet<(String, String)> {
+    let mut grants = BTreeSet::new();
+    for statement in statements(document) {
         assert!(statement.get("NotAction").is_none() && statement.get("NotResource").is_none());
         let effect = statement.get("Effect").and_then(Value::as_str);
         assert!(matches!(effect, Some("Allow" | "Deny")), "{effect:?}");
@@ -134,7 +157,9 @@ fn record_role_grants_exactly_put_item_send_message_and_its_logs() {
     let expected = set(&[
         ("dynamodb:PutItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:ConditionCheckItem", "GetAtt LedgerTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
+        ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("sqs:SendMessage", "GetAtt RecordFailureQueue.Arn"),
         ("logs:CreateLogStream", "GetAtt RecordLogGroup.Arn"),
@@ -165,6 +190,7 @@ fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
+        ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PruneLogGroup.Arn"),
     ]);
@@ -193,6 +219,7 @@ fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_l
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
+        ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PurgeLogGroup.Arn"),
         ("logs:PutLogEvents", "GetAtt PurgeLogGroup.Arn"),
     ]);
@@ -230,10 +257,7 @@ fn leading_keys(template: &Value, role: &str) -> BTreeSet<(String, Vec<String>)>
         .and_then(Value::as_sequence)
         .expect("policies")
     {
-        for statement in at(policy, &["PolicyDocument", "Statement"])
-            .as_sequence()
-            .expect("statements")
-        {
+        for statement in statements(at(policy, &["PolicyDocument"])) {
             let Some(keys) = statement
                 .get("Condition")
                 .and_then(|c| c.get("ForAllValues:StringEquals"))
@@ -309,6 +333,140 @@ fn the_erasure_key_is_a_generated_secret_only_record_purge_and_prune_read() {
     }
 }
 
+/// The keyring is readable by its readers only: the secret's resource policy
+/// denies `GetSecretValue` to every principal but record's, purge's and
+/// prune's roles and the account root (recovery), whatever other policies in
+/// the account allow; a customer-managed key, when the stack names one,
+/// encrypts it, and only those roles may decrypt with it, through Secrets
+/// Manager only.
+#[test]
+fn the_erasure_keyring_is_readable_by_its_readers_only() {
+    let template = template();
+    let policies: Vec<String> = resources_of_type(&template, "AWS::SecretsManager::ResourcePolicy");
+    assert_eq!(
+        policies,
+        ["ErasureKeySecretPolicy"],
+        "one resource policy, on the keyring"
+    );
+    let props = properties(&template, "ErasureKeySecretPolicy");
+    assert_eq!(render(at(props, &["SecretId"])), "Ref ErasureKeySecret");
+    assert_eq!(render(at(props, &["BlockPublicPolicy"])), "true");
+    let document = at(props, &["ResourcePolicy"]);
+    let all = statements(document);
+    assert_eq!(all.len(), 1, "one statement: the Deny");
+    let deny = all[0];
+    assert_eq!(render(at(deny, &["Effect"])), "Deny");
+    assert_eq!(render(at(deny, &["Principal"])), "*", "to every principal");
+    assert_eq!(
+        strings(at(deny, &["Action"])),
+        ["secretsmanager:GetSecretValue"]
+    );
+    assert_eq!(render(at(deny, &["Resource"])), "*");
+    let excepted: BTreeSet<String> =
+        strings(at(deny, &["Condition", "ArnNotEquals", "aws:PrincipalArn"]))
+            .into_iter()
+            .collect();
+    let readers: BTreeSet<String> = [
+        "GetAtt PruneRole.Arn",
+        "GetAtt PurgeRole.Arn",
+        "GetAtt RecordRole.Arn",
+        "Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:root",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    assert_eq!(
+        excepted, readers,
+        "the three readers and the account root, no one else"
+    );
+
+    // The optional customer-managed key.
+    let parameter = at(&template, &["Parameters", "ErasureKeyKmsKeyArn"]);
+    assert_eq!(
+        render(at(parameter, &["Default"])),
+        "",
+        "off unless the stack names a key"
+    );
+    assert_eq!(
+        render(at(properties(&template, "ErasureKeySecret"), &["KmsKeyId"])),
+        "If HasErasureKmsKey Ref ErasureKeyKmsKeyArn Ref AWS::NoValue"
+    );
+    for role in resources_of_type(&template, "AWS::IAM::Role") {
+        let decrypts = role_grants(&template, &role)
+            .iter()
+            .any(|(action, _)| action.starts_with("kms:"));
+        assert_eq!(
+            decrypts,
+            ["PruneRole", "PurgeRole", "RecordRole"].contains(&role.as_str()),
+            "{role}"
+        );
+        for policy in at(properties(&template, &role), &["Policies"])
+            .as_sequence()
+            .expect("policies")
+        {
+            for statement in statements(at(policy, &["PolicyDocument"])) {
+                if strings(at(statement, &["Action"]))
+                    .iter()
+                    .any(|a| a.starts_with("kms:"))
+                {
+                    assert_eq!(
+                        render(at(
+                            statement,
+                            &["Condition", "StringEquals", "kms:ViaService"]
+                        )),
+                        "Sub secretsmanager.${AWS::Region}.amazonaws.com",
+                        "{role}: through Secrets Manager only"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Point-in-time recovery is on: a restore is the safety net for a bad
+/// deploy or a mistaken purge (and docs/operations.md says what a restore
+/// must do so that it never brings an erased person back).
+#[test]
+fn point_in_time_recovery_is_on() {
+    let template = template();
+    let pitr = at(
+        properties(&template, "LedgerTable"),
+        &["PointInTimeRecoverySpecification"],
+    );
+    assert_eq!(render(at(pitr, &["PointInTimeRecoveryEnabled"])), "true");
+}
+
+/// `sam build` builds each function with `cargo lambda build`, which reads
+/// the workspace's `[workspace.metadata.lambda.build]`: `locked = true` there
+/// makes the deploy build the committed Cargo.lock, the versions tested, or
+/// fail (cargo lambda 1.9.2 refuses a lock file that would change).
+#[test]
+fn the_deploy_builds_the_committed_lock_file() {
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml"),
+    )
+    .expect("Cargo.toml");
+    let section = manifest
+        .split("\n[")
+        .find(|part| part.starts_with("workspace.metadata.lambda.build]"))
+        .expect("Cargo.toml has [workspace.metadata.lambda.build]");
+    assert!(
+        section.lines().any(|line| line.trim() == "locked = true"),
+        "cargo lambda builds with --locked: {section}"
+    );
+    let template = template();
+    for function in resources_of_type(&template, "AWS::Serverless::Function") {
+        assert_eq!(
+            render(at(
+                resource(&template, &function),
+                &["Metadata", "BuildMethod"]
+            )),
+            "rust-cargolambda",
+            "{function} is built by cargo lambda, which reads that setting"
+        );
+    }
+}
+
 /// Prune's and purge's Queries of the table may read only the attributes
 /// storage asks for (`dynamodb:Attributes`, with `Select` held to
 /// `SPECIFIC_ATTRIBUTES`): never metadata, event ids or workspaces. Every
@@ -326,10 +484,7 @@ fn prune_and_purge_query_only_the_attributes_storage_reads() {
             .as_sequence()
             .expect("policies")
         {
-            for statement in at(policy, &["PolicyDocument", "Statement"])
-                .as_sequence()
-                .expect("statements")
-            {
+            for statement in statements(at(policy, &["PolicyDocument"])) {
                 let allows_table_query = render(at(statement, &["Effect"])) == "Allow"
                     && strings(at(statement, &["Action"])).contains(&"dynamodb:Query".to_owned())
                     && strings(at(statement, &["Resource"]))
@@ -368,6 +523,7 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
         leading_keys(&template, "RecordRole"),
         BTreeSet::from([
             ("dynamodb:UpdateItem".to_owned(), keys(&["#day"])),
+            ("dynamodb:ConditionCheckItem".to_owned(), keys(&["#purge"])),
             ("dynamodb:BatchGetItem".to_owned(), keys(&["#purge"])),
         ])
     );
@@ -1209,12 +1365,7 @@ fn record_puts_and_prune_deletes_are_denied_on_the_bookkeeping_partitions() {
             .and_then(Value::as_sequence)
             .expect("policies")
             .iter()
-            .flat_map(|policy| {
-                at(policy, &["PolicyDocument", "Statement"])
-                    .as_sequence()
-                    .expect("statements")
-                    .iter()
-            })
+            .flat_map(|policy| statements(at(policy, &["PolicyDocument"])))
             .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Deny"))
             .collect();
         assert_eq!(denied.len(), 1, "{role}: one Deny");
@@ -1396,13 +1547,36 @@ fn nothing_is_exposed_but_the_one_iam_route() {
             "AWS_IAM".to_owned()
         )]
     );
-    let text = std::fs::read_to_string(TableDefinition::repo_template_path()).expect("template");
-    for line in text.lines() {
-        let squeezed: String = line.split_whitespace().collect();
-        assert!(
-            !(squeezed.starts_with("Principal:") && squeezed.contains('*')),
-            "a wildcard principal: {line}"
-        );
+    // A wildcard principal only ever in a Deny (the keyring's "everyone but
+    // its readers"), never in what a policy allows.
+    fn statements_with_principals<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
+        match value {
+            Value::Mapping(map) => {
+                if map.contains_key("Principal") {
+                    found.push(value);
+                }
+                map.values()
+                    .for_each(|v| statements_with_principals(v, found));
+            }
+            Value::Sequence(items) => items
+                .iter()
+                .for_each(|v| statements_with_principals(v, found)),
+            Value::Tagged(tagged) => statements_with_principals(&tagged.value, found),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    statements_with_principals(at(&template, &["Resources"]), &mut found);
+    assert!(!found.is_empty());
+    for statement in found {
+        let principal = render(at(statement, &["Principal"]));
+        if principal.contains('*') {
+            assert_eq!(
+                render(at(statement, &["Effect"])),
+                "Deny",
+                "a wildcard principal allowed: {statement:?}"
+            );
+        }
     }
 }
 
@@ -1425,10 +1599,7 @@ fn conditioned_grants_have_no_unconditioned_twin_and_every_alarm_notifies() {
                     .as_sequence()
                     .expect("policies")
                 {
-                    for statement in at(policy, &["PolicyDocument", "Statement"])
-                        .as_sequence()
-                        .expect("statements")
-                    {
+                    for statement in statements(at(policy, &["PolicyDocument"])) {
                         if render(at(statement, &["Effect"])) != "Allow" {
                             continue;
                         }

@@ -197,7 +197,7 @@ impl PruneHandler {
         let outcome = if report.partitions_failed > 0 {
             "partitions_failed"
         } else if report.tombstones_failed > 0 {
-            // Not finished either: a tombstone it could not honour is work skipped.
+            // Not finished either: a tombstone that made no progress.
             "tombstones_failed"
         } else if !report.finished {
             "stopped_early"
@@ -221,6 +221,9 @@ impl PruneHandler {
                     rows_left = report.rows_left,
                     rows_left_to_ttl = report.rows_left_to_ttl,
                     tombstones = report.tombstones,
+                    tombstones_taken = report.tombstones_taken,
+                    tombstones_closed = report.tombstones_closed,
+                    tombstones_waiting = report.tombstones_waiting,
                     rows_erased = report.rows_erased,
                     purges_unfinished = report.purges_unfinished,
                     tombstones_failed = report.tombstones_failed,

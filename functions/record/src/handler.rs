@@ -164,29 +164,43 @@ impl RecordHandler {
             Err(rejection) => return (Outcome::Rejected(rejection), context),
         };
         // A purge's tombstone covers it: never stored, so no retry, redrive
-        // or replay brings an erased milestone back.
-        // A person's tombstone is read only once the keyring is loaded.
-        let erased = match self
-            .ledger
-            .tombstones_covering(&milestone.tenant_id, &milestone.actor_id)
-            .await
-        {
-            Ok(tombstones) => {
-                let keys = self.ledger.loaded_erasure_keys();
-                Tombstone::any_erases(&tombstones, &milestone, keys).map_err(StorageError::from)
-            }
-            Err(error) => Err(error),
-        };
-        match erased {
-            Ok(true) => {
-                let event_id = milestone.event_id;
-                return (Outcome::Purged { event_id }, context);
-            }
-            Ok(false) => {}
-            Err(error) => return (Outcome::Failed(error), context),
-        }
+        // or replay brings an erased milestone back. A person's tombstone is
+        // read only once the keyring is loaded. In a tenant with a
+        // tombstone, the put checks that no purge landed since this read;
+        // one that did means reading again (once: a second race in a few
+        // milliseconds is a failure the caller retries).
         let arrival = Arrival::of(milestone.occurred_at, now);
-        let outcome = match self.ledger.record(&milestone, arrival).await {
+        let mut reads = 0;
+        let written = loop {
+            reads += 1;
+            let covering = match self
+                .ledger
+                .tombstones_covering(&milestone.tenant_id, &milestone.actor_id)
+                .await
+            {
+                Ok(covering) => covering,
+                Err(error) => return (Outcome::Failed(error), context),
+            };
+            let keys = self.ledger.loaded_erasure_keys();
+            match Tombstone::any_erases(&covering.tombstones, &milestone, keys) {
+                Ok(true) => {
+                    let event_id = milestone.event_id;
+                    return (Outcome::Purged { event_id }, context);
+                }
+                Ok(false) => {}
+                Err(unknown) => return (Outcome::Failed(unknown.into()), context),
+            }
+            match self
+                .ledger
+                .record_guarded(&milestone, arrival, covering.guard.as_ref())
+                .await
+            {
+                Ok(PutOutcome::PurgeRaced) if reads < 2 => continue,
+                Ok(PutOutcome::PurgeRaced) => break Err(StorageError::PurgeRaced),
+                other => break other,
+            }
+        };
+        let outcome = match written {
             Ok(PutOutcome::Recorded) => Outcome::Recorded {
                 event_id: milestone.event_id,
             },
@@ -206,7 +220,9 @@ impl RecordHandler {
                 "event_id",
                 "this event_id was already recorded for the tenant with different content",
             )),
-            Err(error) => Outcome::Failed(error),
+            Ok(PutOutcome::PurgeRaced) | Err(_) => {
+                Outcome::Failed(written.err().unwrap_or(StorageError::PurgeRaced))
+            }
         };
         (outcome, context)
     }

@@ -121,6 +121,12 @@ pub struct Tombstone {
     /// When a purge of this scope last answered done; `None` while one was
     /// left unfinished.
     pub done_at: Option<DateTime<Utc>>,
+    /// When prune last worked on its closing walk (round robin: the least
+    /// recently walked first); `None` before its first.
+    pub walked_at: Option<DateTime<Utc>>,
+    /// When prune's closing walk finished: no row it covers can be left, and
+    /// prune never walks it again (record still refuses what it covers).
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// How long a tombstone lives after its purge: longer than any retention a
@@ -155,6 +161,14 @@ impl Tombstone {
             }
         }
         Ok(false)
+    }
+
+    /// Whether prune may close it: every record that could have read "no
+    /// tombstone" before the purge wrote it has landed by now (the longest
+    /// invocation and the clock skew, [`crate::rollup::SETTLE`]), so one walk
+    /// from now on leaves nothing it covers.
+    pub fn settled(&self, now: DateTime<Utc>) -> bool {
+        now >= self.purged_at + crate::rollup::SETTLE
     }
 
     /// Rows in scope that occurred before this instant are erased: the purge,
@@ -272,6 +286,8 @@ mod tests {
         )
         .expect("valid");
         let stone = |actor: Option<&ActorId>, purged: &str| Tombstone {
+            walked_at: None,
+            closed_at: None,
             scope: PurgeRequest {
                 tenant_id: milestone.tenant_id.clone(),
                 actor_id: actor.cloned(),

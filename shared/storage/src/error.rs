@@ -53,6 +53,10 @@ pub enum StorageError {
     /// A tombstone was made with a key the keyring no longer has.
     #[error(transparent)]
     UnknownKey(#[from] domain::UnknownKey),
+    /// Purges of the tenant kept landing between record's read of its
+    /// tombstones and its put: nothing was written; a retry decides.
+    #[error("a purge of the tenant landed between the tombstone read and the put, twice")]
+    PurgeRaced,
 }
 
 impl StorageError {

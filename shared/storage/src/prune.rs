@@ -125,20 +125,46 @@ pub struct PruneReport {
     pub rows_left: u64,
     /// Rows past the cutoff left to TTL inside its grace period.
     pub rows_left_to_ttl: u64,
-    /// Purge tombstones honoured (each one's scope read for rows that
-    /// occurred before its purge: a retry or redrive that landed after it).
+    /// Purge tombstones in the table (closed ones included).
     pub tombstones: u32,
-    /// Rows those tombstones erased.
+    /// Open tombstones this run walked (from where their last walk stopped).
+    pub tombstones_taken: u32,
+    /// Tombstones this run closed: their walk finished after they settled.
+    pub tombstones_closed: u32,
+    /// Open tombstones left for a later run: not settled yet, walked in part
+    /// (with progress), or not reached before the deadline.
+    pub tombstones_waiting: u32,
+    /// Rows the tombstones' walks erased (they raced a purge, or its caller
+    /// left it unfinished).
     pub rows_erased: u64,
     /// Purges found unfinished (not answered done, and older than an hour):
-    /// their caller stopped invoking. This run erased what it could of them;
+    /// their caller stopped invoking. Prune's walk finishes them;
     /// `PurgeUnfinishedAlarm` fires.
     pub purges_unfinished: u32,
-    /// Tombstones that could not be read, whose erasure failed, or that the
-    /// deadline left; the next run tries again. Any makes the run not
-    /// finished, and `PruneTombstonesFailedAlarm` fires.
+    /// Tombstones that made no progress: unreadable, made with a key the
+    /// keyring does not have, or whose walk read nothing. Any makes the run
+    /// not finished, and `PruneTombstonesFailedAlarm` fires.
     pub tombstones_failed: u32,
     pub duration_ms: u64,
+}
+
+/// What one run's closing of purge tombstones did (see
+/// [`Ledger::close_tombstones`]; the prune report carries it).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TombstoneRun {
+    /// Tombstones in the table, closed ones included.
+    pub tombstones: u32,
+    /// Open tombstones walked, each from where its last walk stopped.
+    pub taken: u32,
+    /// Tombstones closed: their walk finished after they settled.
+    pub closed: u32,
+    /// Open tombstones left for a later run (not settled, walked in part, or
+    /// not reached before the deadline).
+    pub waiting: u32,
+    pub rows_erased: u64,
+    pub purges_unfinished: u32,
+    /// Tombstones that made no progress.
+    pub failed: u32,
 }
 
 /// What one partition came to.
@@ -184,6 +210,9 @@ impl Ledger {
             rows_left: 0,
             rows_left_to_ttl: 0,
             tombstones: 0,
+            tombstones_taken: 0,
+            tombstones_closed: 0,
+            tombstones_waiting: 0,
             rows_erased: 0,
             purges_unfinished: 0,
             tombstones_failed: 0,
@@ -224,7 +253,14 @@ impl Ledger {
             .saturating_sub(report.rows_deleted + report.rows_changed);
         // After the retention walk, which must never be crowded out: the
         // tombstones, in what time is left.
-        self.honour_tombstones(&plan, stop, &mut report).await;
+        let closing = self.close_tombstones(&plan, stop).await;
+        report.tombstones = closing.tombstones;
+        report.tombstones_taken = closing.taken;
+        report.tombstones_closed = closing.closed;
+        report.tombstones_waiting = closing.waiting;
+        report.rows_erased = closing.rows_erased;
+        report.purges_unfinished = closing.purges_unfinished;
+        report.tombstones_failed = closing.failed;
         // A tombstone it could not honour is work skipped: not finished, so
         // the heartbeat and TombstonesFailed alarms both say so.
         report.finished &= report.tombstones_failed == 0;
@@ -232,72 +268,133 @@ impl Ledger {
         report
     }
 
-    /// Erases, for every purge tombstone, the rows in its scope that occurred
-    /// before its purge (in flight when it ran, landed since), and finishes
-    /// a purge its caller left. Failures are counted, never returned.
-    async fn honour_tombstones(
-        &self,
-        plan: &PrunePlan,
-        stop: &impl StopSignal,
-        report: &mut PruneReport,
-    ) {
-        let tombstones = match self.tombstones().await {
+    /// Closes the purge tombstones, fairly and once each. A tombstone is
+    /// walked after it settled (every record that could have missed it has
+    /// landed, [`domain::Tombstone::settled`]): that walk erases what raced
+    /// its purge (or what a caller left unfinished), then closes it, and it
+    /// is never walked again (record keeps refusing what it covers). Open
+    /// tombstones are taken least recently walked first, each walk resuming
+    /// where the last stopped, so none waits behind another for more than
+    /// one run. A tombstone counts as failed only when it made no progress:
+    /// unreadable, its key missing, or its walk read nothing.
+    pub async fn close_tombstones(&self, plan: &PrunePlan, stop: &impl StopSignal) -> TombstoneRun {
+        let mut report = TombstoneRun::default();
+        let tombstones = match self.stored_tombstones().await {
             Ok(tombstones) => tombstones,
             Err(error) => {
                 tracing::warn!(
                     error = %domain::error_chain::error_chain(&error),
                     "prune: purge tombstones could not be read"
                 );
-                report.tombstones_failed += 1;
-                return;
+                report.failed += 1;
+                return report;
             }
         };
         let mut readable = Vec::new();
         for tombstone in tombstones {
             match tombstone {
                 Ok(tombstone) => readable.push(tombstone),
-                Err(_) => report.tombstones_failed += 1,
+                Err(_) => report.failed += 1,
             }
         }
-        // A tenant's own tombstone covers its people's: one walk, not one
-        // per person, when it erases at least as late.
-        let whole_tenant: std::collections::BTreeMap<domain::TenantId, DateTime<Utc>> = readable
-            .iter()
-            .filter(|t| t.scope.actor.is_none())
-            .map(|t| (t.scope.tenant_id.clone(), t.erases_before()))
-            .collect();
-        for tombstone in readable {
+        // A tenant's own tombstone covers its people's when it erases at
+        // least as late: they need no walk of their own, and close with it.
+        let whole_tenant: std::collections::BTreeMap<domain::TenantId, (DateTime<Utc>, bool)> =
+            readable
+                .iter()
+                .map(|stored| &stored.tombstone)
+                .filter(|t| t.scope.actor.is_none())
+                .map(|t| {
+                    (
+                        t.scope.tenant_id.clone(),
+                        (t.erases_before(), t.closed_at.is_some()),
+                    )
+                })
+                .collect();
+        let mut open: Vec<layout::StoredTombstone> = Vec::new();
+        for stored in readable {
+            let tombstone = &stored.tombstone;
             report.tombstones += 1;
-            // A person's tombstone that a later tenant purge covers is done:
-            // that purge took every row it names.
-            let covered = tombstone.scope.actor.is_some()
-                && whole_tenant
-                    .get(&tombstone.scope.tenant_id)
-                    .is_some_and(|until| *until >= tombstone.erases_before());
-            let unfinished = !covered
-                && tombstone.done_at.is_none()
+            if tombstone.closed_at.is_some() {
+                continue;
+            }
+            let covered = tombstone
+                .scope
+                .actor
+                .as_ref()
+                .and_then(|_| whole_tenant.get(&tombstone.scope.tenant_id))
+                .filter(|(until, _)| *until >= tombstone.erases_before());
+            if let Some((_, tenant_closed)) = covered {
+                // The tenant's purge took every row this one names.
+                if *tenant_closed && !plan.dry_run {
+                    match self.close_tombstone(tombstone, plan.now).await {
+                        Ok(()) => report.closed += 1,
+                        Err(_) => report.failed += 1,
+                    }
+                } else {
+                    report.waiting += 1;
+                }
+                continue;
+            }
+            let unfinished = tombstone.done_at.is_none()
                 && plan.now - tombstone.purged_at >= TimeDelta::hours(1);
             report.purges_unfinished += u32::from(unfinished);
-            if plan.dry_run || covered {
-                continue;
-            }
-            if stop.should_stop() {
-                // Left at the deadline: counted, so the run says so; the
-                // next run honours it.
-                report.tombstones_failed += 1;
-                continue;
-            }
-            let run = self
-                .erase(&tombstone.scope, tombstone.erases_before(), plan.now, stop)
-                .await;
-            report.rows_erased += run.rows_deleted;
-            let finished = run.finished
-                && (tombstone.done_at.is_some()
-                    || self.mark_tombstone_done(&tombstone, plan.now).await.is_ok());
-            if !finished {
-                report.tombstones_failed += 1;
+            if tombstone.settled(plan.now) {
+                open.push(stored);
+            } else {
+                // Its purge's own walk is at work; a record may still land.
+                report.waiting += 1;
             }
         }
+        // Round robin: never walked first, then the least recently walked.
+        open.sort_by_key(|stored| (stored.tombstone.walked_at, stored.tombstone.purged_at));
+        for stored in open {
+            if plan.dry_run || stop.should_stop() {
+                // Left for the next run, first in its order.
+                report.waiting += 1;
+                continue;
+            }
+            report.taken += 1;
+            let tombstone = &stored.tombstone;
+            let run = self
+                .erase(
+                    crate::purge::Walk {
+                        scope: &tombstone.scope,
+                        before: tombstone.erases_before(),
+                        resume: stored.walk_cursor.clone(),
+                    },
+                    plan.now,
+                    stop,
+                )
+                .await;
+            report.rows_erased += run.rows_deleted;
+            let kept = if run.finished {
+                self.close_tombstone(tombstone, plan.now).await
+            } else {
+                self.keep_cursor(
+                    (&tombstone.scope, tombstone.purged_at),
+                    layout::tombstone_attr::WALK_CURSOR,
+                    run.cursor.as_deref(),
+                    Some(plan.now),
+                )
+                .await
+            };
+            match (run.finished, kept) {
+                (true, Ok(())) => report.closed += 1,
+                // Progress, not yet to the end: the next run resumes it.
+                (false, Ok(())) if run.pages_read > 0 => report.waiting += 1,
+                _ => {
+                    if let Some(error) = &run.error {
+                        tracing::warn!(
+                            error = %domain::error_chain::error_chain(error),
+                            "prune: a tombstone's walk made no progress"
+                        );
+                    }
+                    report.failed += 1;
+                }
+            }
+        }
+        report
     }
 
     /// Reads one partition (with its own retries) and deletes its due rows.

@@ -50,6 +50,15 @@ fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> SpanKey {
 /// `SETTLE` (6 minutes), so every delete lands well inside it.
 const REBUMP: Duration = Duration::from_secs(60);
 
+/// One walk of a scope's rows: those that occurred before `before`,
+/// starting after `resume` (a cursor an earlier walk kept), or from the start.
+#[derive(Debug, Clone)]
+pub struct Walk<'a> {
+    pub scope: &'a PurgeScope,
+    pub before: DateTime<Utc>,
+    pub resume: Option<String>,
+}
+
 /// What one purge (or one tombstone's erasure by prune) did.
 #[derive(Debug, Default)]
 pub struct PurgeRun {
@@ -68,6 +77,12 @@ pub struct PurgeRun {
     pub rows_unreadable: u64,
     /// Every page was read and every row in scope deleted.
     pub finished: bool,
+    /// Pages of the tenant's partition this run read: any is progress.
+    pub pages_read: u32,
+    /// Where the next run resumes when this one did not finish: the sort key
+    /// of the last row of the last page whose every row in scope this run
+    /// (or the one it resumed) deleted. `None`: from the start.
+    pub cursor: Option<String>,
     /// Why rows were left, when it was a failure rather than the deadline.
     pub error: Option<StorageError>,
 }
@@ -87,6 +102,7 @@ impl PurgeRun {
         self.rows_left += other.rows_left;
         self.days_invalidated += other.days_invalidated;
         self.rows_unreadable += other.rows_unreadable;
+        self.pages_read += other.pages_read;
         self.finished &= other.finished;
         self.error = self.error.take().or(other.error);
     }
@@ -116,22 +132,47 @@ impl Ledger {
                 scope
             }
         };
-        self.with_retries(stop, || self.write_tombstone(&scope, now))
+        // Where an unfinished purge of the scope stopped: this one resumes
+        // there, so a person's purge in a tenant too large for one invocation
+        // reaches the end of it.
+        let resume = self
+            .with_retries(stop, || self.write_tombstone(&scope, now))
             .await?;
         // Every row in scope, whatever its time: record accepts times up to
         // MAX_FUTURE_SKEW ahead, and a purge leaves none of them.
         let mut run = self
-            .erase(&scope, DateTime::<Utc>::MAX_UTC, now, stop)
+            .erase(
+                Walk {
+                    scope: &scope,
+                    before: DateTime::<Utc>::MAX_UTC,
+                    resume,
+                },
+                now,
+                stop,
+            )
             .await;
-        if run.finished
-            && let Err(error) = self
+        if run.finished {
+            if let Err(error) = self
                 .with_retries(stop, || self.mark_done(&scope, now, now))
                 .await
+            {
+                // The rows are gone; only the bookkeeping lags. Not done, so
+                // the caller invokes again (and deletes nothing more).
+                run.finished = false;
+                run.error = Some(error);
+            }
+        } else if let Err(error) = self
+            .keep_cursor(
+                (&scope, now),
+                layout::tombstone_attr::CURSOR,
+                run.cursor.as_deref(),
+                None,
+            )
+            .await
         {
-            // The rows are gone; only the bookkeeping lags. Not done, so the
-            // caller invokes again (and deletes nothing more).
-            run.finished = false;
-            run.error = Some(error);
+            // The next invocation walks again from the last cursor kept:
+            // slower, never wrong.
+            tracing::warn!(error = %domain::error_chain::error_chain(&error), "purge: the walk's cursor was not kept");
         }
         Ok(run)
     }
@@ -139,14 +180,24 @@ impl Ledger {
     /// Deletes the rows in `scope` that occurred before `before`, page by
     /// page, until done or told to stop. Never returns early on a failure:
     /// a page that fails is counted, and the walk goes on.
+    ///
+    /// `resume`: where an earlier walk of the scope stopped (a cursor it
+    /// kept); the walk starts after it. The run's `cursor` says where the
+    /// next should start: it moves past a page only once every row of the
+    /// page in scope is deleted (or gone), and never past a page that left one.
     pub async fn erase(
         &self,
-        scope: &PurgeScope,
-        before: DateTime<Utc>,
+        walk: Walk<'_>,
         now: DateTime<Utc>,
         stop: &impl StopSignal,
     ) -> PurgeRun {
+        let Walk {
+            scope,
+            before,
+            resume,
+        } = walk;
         let mut run = PurgeRun::started();
+        run.cursor = resume;
         // A person's rows are judged with the key the scope's digest was made
         // with: without it, nothing can be judged, and nothing goes.
         let keys = if scope.needs_keys() {
@@ -169,7 +220,12 @@ impl Ledger {
                 return run;
             }
         };
-        let mut start: Option<Item> = None;
+        let mut start: Option<Item> = run
+            .cursor
+            .as_deref()
+            .map(|cursor| layout::resume_key(&scope.tenant_id, cursor));
+        // Once a page leaves a row, the cursor stays before it for this run.
+        let mut cursor_held = false;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
         let mut bumped: BTreeMap<SpanKey, Instant> = BTreeMap::new();
@@ -199,6 +255,8 @@ impl Ledger {
                     return run;
                 }
             };
+            run.pages_read += 1;
+            let left_before = (run.rows_left, run.error.is_some());
             let mut rows = Vec::new();
             let mut unreadable = Vec::new();
             for item in page.items() {
@@ -235,6 +293,10 @@ impl Ledger {
                 run.rows_unreadable += unreadable.len() as u64;
             }
             run.add(self.erase_rows(rows, now, &mut bumped, stop).await);
+            cursor_held |= (run.rows_left, run.error.is_some()) != left_before;
+            if !cursor_held && let Some(last) = page.last_evaluated_key.as_ref() {
+                run.cursor = layout::cursor_of(last);
+            }
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
                 _ => {

@@ -6,11 +6,17 @@
 //! over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS) items; a transaction still cancelled for a conflict or throttling is
 //! retried here, with jittered backoff ([`LATE_ROW_RETRIES`]), since the SDK
 //! does not retry cancellations.
+//!
+//! A tenant with a purge tombstone or an erased person (what record read
+//! before the put, [`PurgeGuard`]) has its put in a transaction that checks
+//! those items are unchanged: a purge landing in between refuses the put
+//! ([`PutOutcome::PurgeRaced`]) rather than leave a row for prune.
 
 use crate::error::StorageError;
 use crate::layout::{self, Item, attr};
 use crate::ledger::Ledger;
 use crate::retry::RetryPolicy;
+use crate::tombstones::PurgeGuard;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -48,6 +54,9 @@ pub enum PutOutcome {
     /// written. `existing_event` is that row's event, when it is one the
     /// catalog knows.
     Conflict { existing_event: Option<EventName> },
+    /// A purge of the tenant, or of one of its people, landed between
+    /// record's read of the tombstones and its put: nothing was written.
+    PurgeRaced,
 }
 
 /// The condition every put of a row carries: its key is new. On a clash
@@ -72,9 +81,30 @@ impl Ledger {
         milestone: &Milestone,
         arrival: Arrival,
     ) -> Result<PutOutcome, StorageError> {
-        match arrival {
-            Arrival::OnTime => self.record_on_time(milestone).await,
-            Arrival::Late { at } => self.record_late(milestone, at).await,
+        self.record_guarded(milestone, arrival, None).await
+    }
+
+    /// [`Ledger::record`], for a tenant whose tombstones record read
+    /// ([`Covering::guard`]): the put lands only if what was read still
+    /// stands (no purge of the tenant or of one of its people since), in one
+    /// transaction with a check of each; else [`PutOutcome::PurgeRaced`],
+    /// and the caller reads the tombstones again. A tenant with no tombstone
+    /// has no guard: its put is the plain conditional put.
+    pub async fn record_guarded(
+        &self,
+        milestone: &Milestone,
+        arrival: Arrival,
+        guard: Option<&PurgeGuard>,
+    ) -> Result<PutOutcome, StorageError> {
+        match (arrival, guard) {
+            (Arrival::OnTime, None) => self.record_on_time(milestone).await,
+            (Arrival::OnTime, Some(guard)) => {
+                self.record_in_transaction(milestone, None, Some(guard))
+                    .await
+            }
+            (Arrival::Late { at }, guard) => {
+                self.record_in_transaction(milestone, Some(at), guard).await
+            }
         }
     }
 
@@ -98,42 +128,55 @@ impl Ledger {
         }
     }
 
-    async fn record_late(
+    /// The put in one transaction with, for a late row (`late_at`), a bump of
+    /// one of its day's version shards and one of its hour's, and, for a
+    /// guarded tenant, a check of each tombstone item record read.
+    async fn record_in_transaction(
         &self,
         milestone: &Milestone,
-        at: DateTime<Utc>,
+        late_at: Option<DateTime<Utc>>,
+        guard: Option<&PurgeGuard>,
     ) -> Result<PutOutcome, StorageError> {
         let day = milestone.occurred_at.instant().date_naive();
         let put = put_if_new!(Put::builder().table_name(&self.table_name), milestone)
             .build()
             .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+        let checks = match guard {
+            Some(guard) => guard.checks(&self.table_name)?,
+            None => Vec::new(),
+        };
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            // Shards picked afresh on every try: concurrent late rows of the
-            // day spread over the shards, and a retry seldom meets its rival.
-            // One of the day's (its roll-up and its hours' go stale) and one
-            // of the hour's (kept only while hour roll-ups live).
-            let pick = fastrand::u32(0..layout::VERSION_SHARDS);
-            let hour = chrono::Timelike::hour(&milestone.occurred_at.instant());
-            let day_bump = self.version_bump(
-                day,
-                &layout::shard_name(pick),
-                at,
-                layout::version_expires_at(day),
-            )?;
-            let hour_bump = self.version_bump(
-                day,
-                &layout::hour_shard_name(hour, pick),
-                at,
-                layout::version_expires_at(day),
-            )?;
+            let mut items = vec![TransactWriteItem::builder().put(put.clone()).build()];
+            if let Some(at) = late_at {
+                // Shards picked afresh on every try: concurrent late rows of
+                // the day spread over the shards, and a retry seldom meets its
+                // rival. One of the day's (its roll-up and its hours' go
+                // stale) and one of the hour's (kept only while hour roll-ups
+                // live).
+                let pick = fastrand::u32(0..layout::VERSION_SHARDS);
+                let hour = chrono::Timelike::hour(&milestone.occurred_at.instant());
+                for shard in [
+                    layout::shard_name(pick),
+                    layout::hour_shard_name(hour, pick),
+                ] {
+                    let bump =
+                        self.version_bump(day, &shard, at, layout::version_expires_at(day))?;
+                    items.push(TransactWriteItem::builder().update(bump).build());
+                }
+            }
+            let first_check = items.len();
+            items.extend(
+                checks
+                    .iter()
+                    .cloned()
+                    .map(|check| TransactWriteItem::builder().condition_check(check).build()),
+            );
             let result = self
                 .client
                 .transact_write_items()
-                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
-                .transact_items(TransactWriteItem::builder().update(day_bump).build())
-                .transact_items(TransactWriteItem::builder().update(hour_bump).build())
+                .set_transact_items(Some(items))
                 .send()
                 .await;
             let error = match result {
@@ -146,16 +189,21 @@ impl Ledger {
                 }
                 _ => Vec::new(),
             };
+            let failed = |reason: &aws_sdk_dynamodb::types::CancellationReason| {
+                reason.code() == Some("ConditionalCheckFailed")
+            };
             // The put's own condition failed: the key exists, and its old item
             // (asked for with ALL_OLD) decides, as for an on-time put.
-            if let Some(put_reason) = reasons
-                .first()
-                .filter(|reason| reason.code() == Some("ConditionalCheckFailed"))
-            {
+            if let Some(put_reason) = reasons.first().filter(|reason| failed(reason)) {
                 return compare(
                     milestone,
                     put_reason.item.clone().filter(|old| !old.is_empty()),
                 );
+            }
+            // A purge of the tenant or one of its people landed since record
+            // read its tombstones: nothing written; the caller reads again.
+            if reasons.iter().skip(first_check).any(failed) {
+                return Ok(PutOutcome::PurgeRaced);
             }
             let transient = reasons.iter().any(|reason| {
                 reason

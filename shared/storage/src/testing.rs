@@ -359,6 +359,50 @@ pub async fn age_bumps(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u32, St
     Ok(aged)
 }
 
+/// Moves every purge tombstone's purge `by` into the past, as if it had
+/// happened that much earlier: prune's closing walk takes a tombstone only
+/// once it settled. Rows it covers shift with it (`erases_before`).
+pub async fn age_tombstones(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u32, StorageError> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let mut aged = 0;
+    for item in ledger.bookkeeping_items(layout::PURGE_PARTITION).await? {
+        let Some(at) = item
+            .get(layout::tombstone_attr::PURGED_AT)
+            .and_then(|v| v.as_s().ok())
+            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
+        else {
+            continue;
+        };
+        let mut aged_item = item.clone();
+        aged_item.insert(
+            layout::tombstone_attr::PURGED_AT.to_owned(),
+            AttributeValue::S(domain::format_millis(at.to_utc() - by)),
+        );
+        put_raw(ledger, aged_item).await?;
+        aged += 1;
+    }
+    Ok(aged)
+}
+
+/// Every stored tombstone with its walk state: (its scope's tenant, whether
+/// its key holds an actor digest, walked_at, closed_at, prune's walk cursor).
+pub async fn tombstone_walks(
+    ledger: &Ledger,
+) -> Result<Vec<(domain::Tombstone, Option<String>)>, StorageError> {
+    ledger
+        .stored_tombstones()
+        .await?
+        .into_iter()
+        .map(|stored| stored.map(|s| (s.tombstone, s.walk_cursor)))
+        .collect()
+}
+
+/// The sort key (event key) a row of `event_id` has in its tenant's
+/// partition: the order a purge walks rows in.
+pub fn event_key(event_id: &domain::EventId) -> String {
+    layout::event_key(event_id)
+}
+
 /// Every purge tombstone (each must be readable).
 pub async fn tombstones(ledger: &Ledger) -> Result<Vec<domain::Tombstone>, StorageError> {
     ledger.tombstones().await?.into_iter().collect()

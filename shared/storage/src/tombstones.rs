@@ -4,11 +4,68 @@
 //! only the attributes those Queries name).
 
 use crate::error::StorageError;
-use crate::layout::{self, Item, attr, tombstone_attr};
+use crate::layout::{self, Item, StoredTombstone, attr, tombstone_attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use domain::{ActorId, PurgeScope, TenantId, Tombstone};
+
+/// What record read of a tenant's tombstones: the ones that can cover the
+/// milestone, and the guard its put carries.
+#[derive(Debug, Clone)]
+pub struct Covering {
+    pub tombstones: Vec<Tombstone>,
+    /// Some where the tenant has a tombstone or an erased person.
+    pub guard: Option<PurgeGuard>,
+}
+
+/// The state of a tenant's tombstone items as record read them: the
+/// tenant's own tombstone (its purge time) and its people marker (its count
+/// of erasures), each possibly absent. The put checks both in its
+/// transaction: a purge since changes one of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeGuard {
+    tenant: TenantId,
+    purged_at: Option<AttributeValue>,
+    erasures: Option<AttributeValue>,
+}
+
+impl PurgeGuard {
+    /// The transaction's checks: each item as read (or still absent).
+    pub(crate) fn checks(
+        &self,
+        table: &str,
+    ) -> Result<Vec<aws_sdk_dynamodb::types::ConditionCheck>, StorageError> {
+        let whole = layout::tombstone_key(&PurgeScope {
+            tenant_id: self.tenant.clone(),
+            actor: None,
+        });
+        [
+            (whole, tombstone_attr::PURGED_AT, &self.purged_at),
+            (
+                layout::people_marker_key(&self.tenant),
+                tombstone_attr::ERASURES,
+                &self.erasures,
+            ),
+        ]
+        .into_iter()
+        .map(|(key, name, read)| {
+            let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .expression_attribute_names("#a", name);
+            match read {
+                Some(value) => check
+                    .condition_expression("#a = :read")
+                    .expression_attribute_values(":read", value.clone()),
+                None => check.condition_expression("attribute_not_exists(#a)"),
+            }
+            .build()
+            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))
+        })
+        .collect()
+    }
+}
 
 impl Ledger {
     /// Every tombstone, strongly consistent. An unreadable one is an error
@@ -32,11 +89,14 @@ impl Ledger {
     /// tenant was erased and the keyring is not loaded yet, it is loaded and
     /// the person's tombstones read (once per process). An unreadable
     /// tombstone is an error: whether it covers the milestone cannot be told.
+    ///
+    /// With them, the guard of a tenant that has either item: what the put
+    /// must find unchanged ([`Ledger::record_guarded`]).
     pub async fn tombstones_covering(
         &self,
         tenant: &TenantId,
         actor: &ActorId,
-    ) -> Result<Vec<Tombstone>, StorageError> {
+    ) -> Result<Covering, StorageError> {
         let persons = |keys: &domain::ErasureKeyring| -> Vec<Item> {
             PurgeScope::covering(tenant, actor, keys)
                 .iter()
@@ -49,29 +109,134 @@ impl Ledger {
             actor: None,
         });
         let loaded = self.loaded_erasure_keys();
-        let mut keys = vec![whole, layout::people_marker_key(tenant)];
+        let mut keys = vec![whole.clone(), layout::people_marker_key(tenant)];
         keys.extend(loaded.map(persons).unwrap_or_default());
         let (mut items, _) = self.batch_get_read(keys, true).await?;
-        let marked = items.iter().any(layout::is_people_marker);
-        if marked && loaded.is_none() {
+        let marker = items
+            .iter()
+            .find(|item| layout::is_people_marker(item))
+            .cloned();
+        if marker.is_some() && loaded.is_none() {
             let keys = persons(self.erasure_keys().await?);
             items.extend(self.batch_get_read(keys, true).await?.0);
         }
-        items
+        let tenant_tombstone = items
+            .iter()
+            .find(|item| layout::table_key(item).as_ref() == Some(&whole));
+        let guard = (tenant_tombstone.is_some() || marker.is_some()).then(|| PurgeGuard {
+            tenant: tenant.clone(),
+            purged_at: tenant_tombstone
+                .and_then(|item| item.get(tombstone_attr::PURGED_AT))
+                .cloned(),
+            erasures: marker
+                .as_ref()
+                .and_then(|item| item.get(tombstone_attr::ERASURES))
+                .cloned(),
+        });
+        let tombstones = items
             .iter()
             .filter(|item| !layout::is_people_marker(item))
             .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
-            .collect()
+            .collect::<Result<_, _>>()?;
+        Ok(Covering { tombstones, guard })
     }
 
-    /// Marks a tombstone's purge done (prune finished what a caller left).
-    pub async fn mark_tombstone_done(
+    /// Every tombstone with prune's walk cursor, strongly consistent.
+    pub(crate) async fn stored_tombstones(
+        &self,
+    ) -> Result<Vec<Result<StoredTombstone, StorageError>>, StorageError> {
+        let items = self
+            .projected_query(layout::PURGE_PARTITION, &layout::TOMBSTONE_PROJECTION, None)
+            .await?;
+        Ok(items
+            .iter()
+            .filter(|item| !layout::is_people_marker(item))
+            .map(|item| layout::stored_tombstone_from_item(item).map_err(StorageError::from))
+            .collect())
+    }
+
+    /// Keeps where a walk of the tombstone's scope stopped (`attribute`: the
+    /// purge's [`tombstone_attr::CURSOR`] or prune's
+    /// [`tombstone_attr::WALK_CURSOR`]), and for prune when it walked: only
+    /// while the tombstone is still the purge of `purged_at` (a later purge
+    /// starts its walks over).
+    pub(crate) async fn keep_cursor(
+        &self,
+        (scope, purged_at): (&PurgeScope, DateTime<Utc>),
+        attribute: &'static str,
+        cursor: Option<&str>,
+        walked_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        let mut sets = Vec::new();
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::tombstone_key(scope)))
+            .condition_expression("#purged_at = :purged_at")
+            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
+            .expression_attribute_names("#cursor", attribute)
+            .expression_attribute_values(
+                ":purged_at",
+                AttributeValue::S(domain::format_millis(purged_at)),
+            );
+        if let Some(cursor) = cursor {
+            sets.push("#cursor = :cursor");
+            update =
+                update.expression_attribute_values(":cursor", AttributeValue::S(cursor.to_owned()));
+        }
+        if let Some(at) = walked_at {
+            sets.push("#walked_at = :walked_at");
+            update = update
+                .expression_attribute_names("#walked_at", tombstone_attr::WALKED_AT)
+                .expression_attribute_values(
+                    ":walked_at",
+                    AttributeValue::S(domain::format_millis(at)),
+                );
+        }
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression = format!("SET {}", sets.join(", "));
+        }
+        if cursor.is_none() {
+            expression.push_str(" REMOVE #cursor");
+        }
+        let result = update.update_expression(expression.trim()).send().await;
+        ignore_a_later_purge(result)
+    }
+
+    /// Closes a tombstone: prune's walk of it finished after it settled, so
+    /// no row it covers is left and no walk is needed again. Its purge is
+    /// done too (prune finished what a caller left).
+    pub(crate) async fn close_tombstone(
         &self,
         tombstone: &Tombstone,
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        self.mark_done(&tombstone.scope, tombstone.purged_at, now)
-            .await
+        let now = AttributeValue::S(domain::format_millis(now));
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::tombstone_key(&tombstone.scope)))
+            .update_expression(
+                "SET #closed_at = :now, #walked_at = :now, #done_at = if_not_exists(#done_at, :now) REMOVE #cursor, #walk_cursor",
+            )
+            .condition_expression("#purged_at = :purged_at")
+            .expression_attribute_names("#closed_at", tombstone_attr::CLOSED_AT)
+            .expression_attribute_names("#walked_at", tombstone_attr::WALKED_AT)
+            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .expression_attribute_names("#cursor", tombstone_attr::CURSOR)
+            .expression_attribute_names("#walk_cursor", tombstone_attr::WALK_CURSOR)
+            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
+            .expression_attribute_values(":now", now)
+            .expression_attribute_values(
+                ":purged_at",
+                AttributeValue::S(domain::format_millis(tombstone.purged_at)),
+            )
+            .send()
+            .await;
+        ignore_a_later_purge(result)
     }
 
     /// Every item of `partition` with only the attributes `projection`
@@ -132,34 +297,53 @@ impl Ledger {
             .map_err(|e| StorageError::dynamo("Query", e))
     }
 
+    /// Writes (or refreshes) the tombstone of a purge starting at `now`, and
+    /// says where an unfinished purge of the same scope left its walk: the
+    /// purge resumes there (the rows before it are gone, and record refuses
+    /// every later one the tombstone covers). A purge that finished left no
+    /// cursor, so a new one walks from the start. Either way the tombstone
+    /// is open again for prune's closing walk.
     pub(crate) async fn write_tombstone(
         &self,
         scope: &PurgeScope,
         now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
+    ) -> Result<Option<String>, StorageError> {
         // Kept past the longest retention any stack can have, whatever this
         // one's is now: no milestone that occurred before the purge can be
         // recorded after that (record refuses rows older than the retention).
         let expires_at = Tombstone::expires_at(now).timestamp();
-        self.client
+        let old = self
+            .client
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::tombstone_key(scope)))
-            .update_expression("SET #purged_at = :now, #expires = :expires REMOVE #done_at")
+            .update_expression(
+                "SET #purged_at = :now, #expires = :expires REMOVE #done_at, #closed_at, #walked_at, #walk_cursor",
+            )
             .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
             .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .expression_attribute_names("#closed_at", tombstone_attr::CLOSED_AT)
+            .expression_attribute_names("#walked_at", tombstone_attr::WALKED_AT)
+            .expression_attribute_names("#walk_cursor", tombstone_attr::WALK_CURSOR)
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-        Ok(())
+        let old = old.attributes.unwrap_or_default();
+        if old.contains_key(tombstone_attr::DONE_AT) {
+            return Ok(None);
+        }
+        Ok(layout::optional_s(&old, tombstone_attr::CURSOR)?)
     }
 
     /// Marks `tenant` as one where some person was erased, for as long as
     /// that person's tombstone lives (a later erasure's lives longer; an
-    /// earlier one's expiry is never written over a later one's).
+    /// earlier one's expiry is never written over a later one's), and counts
+    /// the erasure: a record that read the marker before it puts only if the
+    /// count is still what it read.
     pub(crate) async fn mark_people_erased(
         &self,
         tenant: &TenantId,
@@ -171,20 +355,33 @@ impl Ledger {
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::people_marker_key(tenant)))
-            .update_expression("SET #expires = :expires")
+            .update_expression("SET #expires = :expires ADD #erasures :one")
             .condition_expression("attribute_not_exists(#expires) OR #expires < :expires")
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            // A later erasure's mark is there already: it lives longer.
+            // A later erasure's mark is there already (it lives longer):
+            // count this one all the same.
             Err(error)
                 if error
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
+                self.client
+                    .update_item()
+                    .table_name(&self.table_name)
+                    .set_key(Some(layout::people_marker_key(tenant)))
+                    .update_expression("ADD #erasures :one")
+                    .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
+                    .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+                    .send()
+                    .await
+                    .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
                 Ok(())
             }
             Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
@@ -203,9 +400,10 @@ impl Ledger {
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::tombstone_key(scope)))
-            .update_expression("SET #done_at = :now")
+            .update_expression("SET #done_at = :now REMOVE #cursor")
             .condition_expression("#purged_at = :purged_at")
             .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .expression_attribute_names("#cursor", tombstone_attr::CURSOR)
             .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
             .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
             .expression_attribute_values(
@@ -238,5 +436,28 @@ impl Ledger {
             .collect::<Result<Vec<Item>, _>>()
             .await
             .map_err(|e| StorageError::dynamo("Query", e))
+    }
+}
+
+/// An update conditional on the tombstone still being the same purge: a
+/// later purge of the scope (its condition failed) owns the walks now.
+fn ignore_a_later_purge(
+    result: Result<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+        aws_sdk_dynamodb::error::SdkError<
+            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        >,
+    >,
+) -> Result<(), StorageError> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
     }
 }

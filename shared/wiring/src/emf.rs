@@ -189,8 +189,9 @@ pub fn prune_run(
 
 /// What prune's run did with purge tombstones: rows erased (in flight when
 /// a purge ran, landed since), purges it found left unfinished, and
-/// tombstones it could not honour (unreadable, a failed erasure, or left at
-/// the deadline): gauges, zeros included.
+/// tombstones that made no progress (unreadable, a key the keyring lacks, a
+/// walk that read nothing; one walked in part is progress, not a failure):
+/// gauges, zeros included.
 pub fn tombstones_honoured(rows_erased: u64, purges_unfinished: u32, tombstones_failed: u32) {
     counter!(metric::ROWS_ERASED).increment(rows_erased);
     gauge!(metric::PURGES_UNFINISHED).set(f64::from(purges_unfinished));

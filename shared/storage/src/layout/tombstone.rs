@@ -26,19 +26,34 @@ pub(crate) const PURGE_PARTITION: &str = "#purge";
 pub(crate) mod tombstone_attr {
     pub const PURGED_AT: &str = "purged_at";
     pub const DONE_AT: &str = "done_at";
+    /// Where the purge's own walk of the tenant's partition stopped: the
+    /// sort key (an event key: a digest) of the last row of the last page it
+    /// finished. The next invocation of the purge resumes after it; removed
+    /// when the purge is done.
+    pub const CURSOR: &str = "cursor";
+    /// Where prune's closing walk stopped, likewise.
+    pub const WALK_CURSOR: &str = "walk_cursor";
+    pub const WALKED_AT: &str = "walked_at";
+    pub const CLOSED_AT: &str = "closed_at";
+    /// On a tenant's people marker: how many of its people were erased (a
+    /// record's put checks it is unchanged since its read).
+    pub const ERASURES: &str = "erasures";
 }
 
 /// What prune reads of a tombstone (its Query of `#purge` projects only these).
-pub(crate) const TOMBSTONE_PROJECTION: [&str; 4] = [
+pub(crate) const TOMBSTONE_PROJECTION: [&str; 7] = [
     attr::TENANT_ID,
     attr::EVENT_KEY,
     tombstone_attr::PURGED_AT,
     tombstone_attr::DONE_AT,
+    tombstone_attr::WALK_CURSOR,
+    tombstone_attr::WALKED_AT,
+    tombstone_attr::CLOSED_AT,
 ];
 
 /// Every attribute prune's Queries of the table name: a purge's walk and the
 /// tombstones.
-pub(crate) const PRUNE_QUERY_ATTRIBUTES: [&str; 7] = [
+pub(crate) const PRUNE_QUERY_ATTRIBUTES: [&str; 10] = [
     attr::TENANT_ID,
     attr::EVENT_KEY,
     attr::TIME_KEY,
@@ -46,7 +61,49 @@ pub(crate) const PRUNE_QUERY_ATTRIBUTES: [&str; 7] = [
     attr::ACTOR_ID,
     tombstone_attr::PURGED_AT,
     tombstone_attr::DONE_AT,
+    tombstone_attr::WALK_CURSOR,
+    tombstone_attr::WALKED_AT,
+    tombstone_attr::CLOSED_AT,
 ];
+
+/// A tombstone with the walk cursors storage keeps on it: where the purge's
+/// own walk and prune's closing walk stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredTombstone {
+    pub tombstone: Tombstone,
+    pub walk_cursor: Option<String>,
+}
+
+/// The key to resume a walk of `tenant`'s partition after (a Query's
+/// `ExclusiveStartKey`), from a cursor a tombstone kept.
+pub(crate) fn resume_key(tenant: &TenantId, cursor: &str) -> Item {
+    HashMap::from([
+        (
+            attr::TENANT_ID.to_owned(),
+            AttributeValue::S(tenant.as_str().to_owned()),
+        ),
+        (
+            attr::EVENT_KEY.to_owned(),
+            AttributeValue::S(cursor.to_owned()),
+        ),
+    ])
+}
+
+/// The cursor of a walk's last key (a Query's `LastEvaluatedKey`).
+pub(crate) fn cursor_of(key: &Item) -> Option<String> {
+    key.get(attr::EVENT_KEY)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+}
+
+/// A string attribute of a tombstone, when it has one.
+pub(crate) fn optional_s(item: &Item, name: &'static str) -> Result<Option<String>, ItemError> {
+    match item.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::S(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(wrong_type(name, "S")),
+    }
+}
 
 /// What a purge reads of a row: its keys, time and actor (a Query of the
 /// tenant's partition projects only these).
@@ -103,6 +160,13 @@ pub(crate) fn is_people_marker(item: &Item) -> bool {
         .is_some_and(|(_, rest)| rest == PEOPLE_MARKER)
 }
 
+pub(crate) fn stored_tombstone_from_item(item: &Item) -> Result<StoredTombstone, ItemError> {
+    Ok(StoredTombstone {
+        tombstone: tombstone_from_item(item)?,
+        walk_cursor: optional_s(item, tombstone_attr::WALK_CURSOR)?,
+    })
+}
+
 pub(crate) fn tombstone_from_item(item: &Item) -> Result<Tombstone, ItemError> {
     let sort = required_s(item, attr::EVENT_KEY)?;
     let (tenant, actor) = match sort.split_once('#') {
@@ -132,6 +196,8 @@ pub(crate) fn tombstone_from_item(item: &Item) -> Result<Tombstone, ItemError> {
         purged_at: instant(tombstone_attr::PURGED_AT)?
             .ok_or(ItemError::Missing(tombstone_attr::PURGED_AT))?,
         done_at: instant(tombstone_attr::DONE_AT)?,
+        walked_at: instant(tombstone_attr::WALKED_AT)?,
+        closed_at: instant(tombstone_attr::CLOSED_AT)?,
     })
 }
 
