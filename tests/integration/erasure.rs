@@ -400,7 +400,8 @@ async fn a_milestone_racing_a_purge_is_refused_not_stored() {
         );
         let keys = ledger.loaded_erasure_keys();
         assert!(
-            !domain::Tombstone::any_erases(&read.tombstones, &milestone, keys).expect("judged")
+            !domain::Tombstone::any_erases(&read.tombstones, &milestone, keys.as_deref())
+                .expect("judged")
         );
         // The purge (of the person, then of the whole tenant) lands now.
         purge(racing, Utc::now()).await;
@@ -424,7 +425,8 @@ async fn a_milestone_racing_a_purge_is_refused_not_stored() {
             .expect("read");
         let keys = ledger.loaded_erasure_keys();
         assert!(
-            domain::Tombstone::any_erases(&again.tombstones, &milestone, keys).expect("judged"),
+            domain::Tombstone::any_erases(&again.tombstones, &milestone, keys.as_deref())
+                .expect("judged"),
             "{actor}: purged"
         );
     }

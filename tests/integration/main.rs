@@ -8,6 +8,7 @@ mod support;
 
 mod csp;
 mod erasure;
+mod erasure_keys;
 mod erasure_scale;
 mod faults;
 mod logs;

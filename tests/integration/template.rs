@@ -189,6 +189,7 @@ fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
         ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
@@ -218,6 +219,7 @@ fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_l
         ("dynamodb:Query", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PurgeLogGroup.Arn"),
@@ -547,7 +549,10 @@ fn rollup_grants_are_limited_to_the_rollup_partitions() {
     for role in ["PruneRole", "PurgeRole"] {
         assert_eq!(
             leading_keys(&template, role),
-            BTreeSet::from([("dynamodb:UpdateItem".to_owned(), keys(&["#day", "#purge"]))]),
+            BTreeSet::from([
+                ("dynamodb:UpdateItem".to_owned(), keys(&["#day", "#purge"])),
+                ("dynamodb:BatchGetItem".to_owned(), keys(&["#purge"])),
+            ]),
             "{role}"
         );
     }

@@ -182,7 +182,7 @@ impl RecordHandler {
                 Err(error) => return (Outcome::Failed(error), context),
             };
             let keys = self.ledger.loaded_erasure_keys();
-            match Tombstone::any_erases(&covering.tombstones, &milestone, keys) {
+            match Tombstone::any_erases(&covering.tombstones, &milestone, keys.as_deref()) {
                 Ok(true) => {
                     let event_id = milestone.event_id;
                     return (Outcome::Purged { event_id }, context);

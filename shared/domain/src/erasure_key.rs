@@ -20,6 +20,8 @@ use std::fmt;
 pub const MIN_KEY_BYTES: usize = 32;
 /// The member that names the current key.
 pub const CURRENT: &str = "current";
+/// What a key's check value is the HMAC of ([`ErasureKeyring::check_value`]).
+const KEY_CHECK_CONSTANT: &[u8] = b"adoption-ledger erasure key check v1";
 
 /// A key's id: 1 to 16 of `a-z`, `0-9` and `-`, so it never holds the `#`
 /// a tombstone's key separates its parts with.
@@ -126,6 +128,25 @@ impl ErasureKeyring {
         })
     }
 
+    /// Key `id`'s check value: HMAC-SHA256 of a constant under it, as hex.
+    /// Stored beside the tombstones when the key is first used, it proves
+    /// later that the material under that id is still the same: a key
+    /// re-created under its old id (by hand, or by the stack regenerating
+    /// the secret) would match no tombstone, and let erased people back in.
+    /// Never reveals the key. `None` when the keyring has no such key.
+    pub fn check_value(&self, id: &KeyId) -> Option<String> {
+        let Secret(key) = self.keys.get(id)?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).ok()?;
+        mac.update(KEY_CHECK_CONSTANT);
+        Some(
+            mac.finalize()
+                .into_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        )
+    }
+
     /// The digest of `actor` under the current key.
     pub fn current_digest(&self, actor: &ActorId) -> ActorDigest {
         // The current key is one of the keys: `parse` checked it.
@@ -191,6 +212,29 @@ mod tests {
 
     fn keyring(json: serde_json::Value) -> Result<ErasureKeyring, KeyringError> {
         ErasureKeyring::parse(&json.to_string())
+    }
+
+    #[test]
+    fn a_keys_check_value_changes_with_its_material_and_only_with_it() {
+        let ring =
+            keyring(serde_json::json!({"current": "k1", "k1": K1, "k2": K2})).expect("valid");
+        let replaced = keyring(serde_json::json!({"current": "k1", "k1": K2})).expect("valid");
+        let k1 = KeyId::parse("k1").expect("id");
+        let check = ring.check_value(&k1).expect("k1");
+        assert_eq!(check.len(), 64);
+        assert_eq!(
+            Some(check.clone()),
+            keyring(serde_json::json!({"current": "k1", "k1": K1}))
+                .expect("valid")
+                .check_value(&k1)
+        );
+        assert_ne!(
+            Some(check.clone()),
+            replaced.check_value(&k1),
+            "other material under the same id"
+        );
+        assert!(!check.contains(K1), "never the key");
+        assert_eq!(ring.check_value(&KeyId::parse("k9").expect("id")), None);
     }
 
     #[test]

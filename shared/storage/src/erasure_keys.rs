@@ -1,29 +1,37 @@
 //! The erasure keyring as the ledger holds it: given at once (tests, local
 //! tools), or loaded on first need from wherever the function's wiring reads
-//! it (Secrets Manager) and kept for the process. Only a person's tombstone
-//! needs it: a record in a tenant where nobody was erased, a tenant's purge
-//! and a prune without a person's tombstone never load it, so no cold start
-//! waits for the secret store.
+//! it (Secrets Manager) and kept for the process, until a tombstone names a
+//! key it does not hold: then it is loaded again, once (a rotation). Only a
+//! person's tombstone needs it: a record in a tenant where nobody was erased,
+//! a tenant's purge and a prune without a person's tombstone never load it,
+//! so no cold start waits for the secret store. The ledger checks each
+//! keyring it loads against the keys' stored check values before using it
+//! ([`crate::Ledger::erasure_keys`]).
 
 use crate::error::StorageError;
 use domain::ErasureKeyring;
 use futures_util::future::BoxFuture;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Loader = Arc<dyn Fn() -> BoxFuture<'static, Result<ErasureKeyring, BoxError>> + Send + Sync>;
 
 #[derive(Clone, Default)]
 pub(crate) struct ErasureKeys {
-    cell: Arc<tokio::sync::OnceCell<ErasureKeyring>>,
+    /// The keyring in use, once loaded and checked.
+    current: Arc<RwLock<Option<Arc<ErasureKeyring>>>>,
+    /// One load at a time.
+    loading: Arc<tokio::sync::Mutex<()>>,
+    /// Given keyrings have none: they never change.
+    given: Option<Arc<ErasureKeyring>>,
     loader: Option<Loader>,
 }
 
 impl fmt::Debug for ErasureKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ErasureKeys")
-            .field("loaded", &self.cell.get().is_some())
+            .field("loaded", &self.loaded().is_some())
             .field("loader", &self.loader.is_some())
             .finish()
     }
@@ -32,8 +40,8 @@ impl fmt::Debug for ErasureKeys {
 impl ErasureKeys {
     pub(crate) fn given(keyring: ErasureKeyring) -> Self {
         Self {
-            cell: Arc::new(tokio::sync::OnceCell::new_with(Some(keyring))),
-            loader: None,
+            given: Some(Arc::new(keyring)),
+            ..Self::default()
         }
     }
 
@@ -48,24 +56,42 @@ impl ErasureKeys {
             Box::pin(async move { future.await.map_err(Into::into) })
         });
         Self {
-            cell: Arc::default(),
             loader: Some(loader),
+            ..Self::default()
         }
     }
 
-    /// The keyring if it is already at hand (never loads it).
-    pub(crate) fn loaded(&self) -> Option<&ErasureKeyring> {
-        self.cell.get()
+    /// The keyring in use, if it was loaded and checked (never loads it).
+    pub(crate) fn loaded(&self) -> Option<Arc<ErasureKeyring>> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
-    /// The keyring, loaded on first need (once, whoever asks first).
-    pub(crate) async fn get(&self) -> Result<&ErasureKeyring, StorageError> {
-        if let Some(keys) = self.cell.get() {
-            return Ok(keys);
+    /// Serialises loads: the caller checks [`Self::loaded`] again under it.
+    pub(crate) async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.loading.lock().await
+    }
+
+    /// The keyring from its source: the given one, or the loader's answer.
+    pub(crate) async fn fetch(&self) -> Result<Arc<ErasureKeyring>, StorageError> {
+        if let Some(given) = &self.given {
+            return Ok(given.clone());
         }
         let loader = self.loader.as_ref().ok_or(StorageError::NoErasureKeys)?;
-        self.cell
-            .get_or_try_init(|| async { loader().await.map_err(StorageError::ErasureKeys) })
+        loader()
             .await
+            .map(Arc::new)
+            .map_err(StorageError::ErasureKeys)
+    }
+
+    /// Keeps a checked keyring for the process.
+    pub(crate) fn keep(&self, keyring: Arc<ErasureKeyring>) -> Arc<ErasureKeyring> {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(keyring.clone());
+        keyring
     }
 }

@@ -57,6 +57,13 @@ pub enum StorageError {
     /// tombstones and its put: nothing was written; a retry decides.
     #[error("a purge of the tenant landed between the tombstone read and the put, twice")]
     PurgeRaced,
+    /// The keyring's material under this id is not what the id's tombstones
+    /// were made with (its stored check value differs): the keyring is
+    /// refused, never used, so no erased person is let back in.
+    #[error(
+        "the erasure keyring's key {0:?} does not match its check value: the key's material changed under its id"
+    )]
+    KeyMismatch(domain::KeyId),
 }
 
 impl StorageError {

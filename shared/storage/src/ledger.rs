@@ -4,6 +4,7 @@ use crate::erasure_keys::ErasureKeys;
 use crate::error::StorageError;
 use aws_sdk_dynamodb::Client;
 use domain::ErasureKeyring;
+use std::sync::Arc;
 
 /// The ledger table. Its capabilities live one per module (the crate's
 /// documentation lists them).
@@ -54,10 +55,40 @@ impl Ledger {
         self
     }
 
-    /// The erasure keyring, loaded if it is not yet; or
+    /// The erasure keyring, loaded (and checked) if it is not yet; or
     /// [`StorageError::NoErasureKeys`] for a ledger built without one.
-    pub async fn erasure_keys(&self) -> Result<&ErasureKeyring, StorageError> {
-        self.erasure_keys.get().await
+    pub async fn erasure_keys(&self) -> Result<Arc<ErasureKeyring>, StorageError> {
+        if let Some(keys) = self.erasure_keys.loaded() {
+            return Ok(keys);
+        }
+        self.load_erasure_keys(None).await
+    }
+
+    /// The erasure keyring loaded again from its source, unless the one in
+    /// use already holds `wanted` (another task reloaded it meanwhile): what
+    /// a process does, once, when a tombstone names a key it does not hold.
+    pub async fn reload_erasure_keys(
+        &self,
+        wanted: &domain::KeyId,
+    ) -> Result<Arc<ErasureKeyring>, StorageError> {
+        self.load_erasure_keys(Some(wanted)).await
+    }
+
+    async fn load_erasure_keys(
+        &self,
+        wanted: Option<&domain::KeyId>,
+    ) -> Result<Arc<ErasureKeyring>, StorageError> {
+        let _one_at_a_time = self.erasure_keys.lock().await;
+        if let Some(keys) = self.erasure_keys.loaded()
+            && wanted.is_none_or(|id| keys.has(id))
+        {
+            return Ok(keys);
+        }
+        let keyring = self.erasure_keys.fetch().await?;
+        // A keyring whose material under an id differs from what that id's
+        // tombstones were made with is refused, never used.
+        self.check_erasure_keys(&keyring).await?;
+        Ok(self.erasure_keys.keep(keyring))
     }
 
     /// Deletes the item with table key `key`, whatever it holds.
@@ -73,7 +104,7 @@ impl Ledger {
     }
 
     /// The erasure keyring if it is already loaded (never loads it).
-    pub fn loaded_erasure_keys(&self) -> Option<&ErasureKeyring> {
+    pub fn loaded_erasure_keys(&self) -> Option<Arc<ErasureKeyring>> {
         self.erasure_keys.loaded()
     }
 

@@ -126,9 +126,16 @@ impl Ledger {
                 actor: None,
             },
             Some(_) => {
-                let scope = request.scope(self.erasure_keys().await?);
-                self.with_retries(stop, || self.mark_people_erased(&scope.tenant_id, now))
+                let keys = self.erasure_keys().await?;
+                // The current key's check value, stored on its first use (or
+                // checked): later loads of the keyring are held to it.
+                self.with_retries(stop, || self.ensure_key_check(&keys))
                     .await?;
+                let scope = request.scope(&keys);
+                self.with_retries(stop, || {
+                    self.mark_people_erased(&scope.tenant_id, keys.current(), now)
+                })
+                .await?;
                 scope
             }
         };
@@ -200,19 +207,26 @@ impl Ledger {
         run.cursor = resume;
         // A person's rows are judged with the key the scope's digest was made
         // with: without it, nothing can be judged, and nothing goes.
-        let keys = if scope.needs_keys() {
-            match self.erasure_keys().await {
-                Ok(keys) => Some(keys),
-                Err(error) => {
-                    run.finished = false;
-                    run.error = Some(error);
-                    return run;
+        let keys = match &scope.actor {
+            None => Ok(None),
+            // A key the process does not hold (a rotation since it loaded
+            // the keyring): loaded again, once, before judging.
+            Some(digest) => match self.erasure_keys().await {
+                Ok(keys) if !keys.has(digest.key()) => {
+                    self.reload_erasure_keys(digest.key()).await.map(Some)
                 }
-            }
-        } else {
-            None
+                loaded => loaded.map(Some),
+            },
         };
-        let matcher = match scope.matcher(keys) {
+        let keys = match keys {
+            Ok(keys) => keys,
+            Err(error) => {
+                run.finished = false;
+                run.error = Some(error);
+                return run;
+            }
+        };
+        let matcher = match scope.matcher(keys.as_deref()) {
             Ok(matcher) => matcher,
             Err(unknown) => {
                 run.finished = false;

@@ -8,7 +8,8 @@ use crate::layout::{self, Item, StoredTombstone, attr, tombstone_attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use domain::{ActorId, PurgeScope, TenantId, Tombstone};
+use domain::{ActorId, ErasureKeyring, KeyId, PurgeScope, TenantId, Tombstone};
+use std::sync::Arc;
 
 /// What record read of a tenant's tombstones: the ones that can cover the
 /// milestone, and the guard its put carries.
@@ -76,7 +77,7 @@ impl Ledger {
             .await?;
         Ok(items
             .iter()
-            .filter(|item| !layout::is_people_marker(item))
+            .filter(|item| layout::is_tombstone(item))
             .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
             .collect())
     }
@@ -110,15 +111,33 @@ impl Ledger {
         });
         let loaded = self.loaded_erasure_keys();
         let mut keys = vec![whole.clone(), layout::people_marker_key(tenant)];
-        keys.extend(loaded.map(persons).unwrap_or_default());
+        keys.extend(loaded.as_deref().map(persons).unwrap_or_default());
         let (mut items, _) = self.batch_get_read(keys, true).await?;
         let marker = items
             .iter()
             .find(|item| layout::is_people_marker(item))
             .cloned();
-        if marker.is_some() && loaded.is_none() {
-            let keys = persons(self.erasure_keys().await?);
-            items.extend(self.batch_get_read(keys, true).await?.0);
+        if let Some(marker) = &marker {
+            // Every key the tenant's people's tombstones were made with must
+            // be at hand: a key this process does not hold (a rotation since
+            // it loaded the keyring) means loading it again, once.
+            let needed = layout::marker_key_ids(marker);
+            let mut keyring = match loaded.clone() {
+                Some(keyring) => keyring,
+                None => self.erasure_keys().await?,
+            };
+            if let Some(missing) = needed.iter().find(|id| !keyring.has(id)) {
+                keyring = self.reload_erasure_keys(missing).await?;
+                if let Some(missing) = needed.iter().find(|id| !keyring.has(id)) {
+                    return Err(domain::UnknownKey(missing.clone()).into());
+                }
+            }
+            if loaded
+                .as_ref()
+                .is_none_or(|old| !Arc::ptr_eq(old, &keyring))
+            {
+                items.extend(self.batch_get_read(persons(&keyring), true).await?.0);
+            }
         }
         let tenant_tombstone = items
             .iter()
@@ -135,10 +154,69 @@ impl Ledger {
         });
         let tombstones = items
             .iter()
-            .filter(|item| !layout::is_people_marker(item))
+            .filter(|item| layout::is_tombstone(item))
             .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
             .collect::<Result<_, _>>()?;
         Ok(Covering { tombstones, guard })
+    }
+
+    /// Refuses a keyring whose material under some id is not what that id's
+    /// tombstones were made with: each key's stored check value (written
+    /// when a purge first used it) must be the keyring's. A key never used
+    /// has no check value yet, and nothing to contradict.
+    pub(crate) async fn check_erasure_keys(
+        &self,
+        keyring: &ErasureKeyring,
+    ) -> Result<(), StorageError> {
+        let keys = keyring.ids().map(layout::key_check_key).collect();
+        let (items, _) = self.batch_get_read(keys, true).await?;
+        for item in &items {
+            let Some((id, stored)) = layout::key_check_of(item) else {
+                continue;
+            };
+            let id = KeyId::parse(&id).ok_or_else(|| {
+                StorageError::from(crate::error::ItemError::Invalid {
+                    attribute: attr::EVENT_KEY,
+                    reason: "not a key id".into(),
+                })
+            })?;
+            if stored.is_none() || stored != keyring.check_value(&id) {
+                return Err(StorageError::KeyMismatch(id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the current key's check value when a purge first uses it, or
+    /// checks it against the one stored: a purge never writes a tombstone
+    /// under material that differs from the id's earlier tombstones.
+    pub(crate) async fn ensure_key_check(
+        &self,
+        keyring: &ErasureKeyring,
+    ) -> Result<(), StorageError> {
+        let id = keyring.current();
+        let check = keyring.check_value(id).ok_or(StorageError::NoErasureKeys)?;
+        let stored = self
+            .client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::key_check_key(id)))
+            .update_expression("SET #check = if_not_exists(#check, :check)")
+            .expression_attribute_names("#check", tombstone_attr::CHECK)
+            .expression_attribute_values(":check", AttributeValue::S(check.clone()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        let stored = stored
+            .attributes
+            .as_ref()
+            .and_then(|item| item.get(tombstone_attr::CHECK))
+            .and_then(|v| v.as_s().ok());
+        if stored != Some(&check) {
+            return Err(StorageError::KeyMismatch(id.clone()));
+        }
+        Ok(())
     }
 
     /// Every tombstone with prune's walk cursor, strongly consistent.
@@ -150,7 +228,7 @@ impl Ledger {
             .await?;
         Ok(items
             .iter()
-            .filter(|item| !layout::is_people_marker(item))
+            .filter(|item| layout::is_tombstone(item))
             .map(|item| layout::stored_tombstone_from_item(item).map_err(StorageError::from))
             .collect())
     }
@@ -347,20 +425,24 @@ impl Ledger {
     pub(crate) async fn mark_people_erased(
         &self,
         tenant: &TenantId,
+        key: &KeyId,
         now: DateTime<Utc>,
     ) -> Result<(), StorageError> {
         let expires_at = Tombstone::expires_at(now).timestamp();
+        let key = AttributeValue::Ss(vec![key.as_str().to_owned()]);
         let result = self
             .client
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::people_marker_key(tenant)))
-            .update_expression("SET #expires = :expires ADD #erasures :one")
+            .update_expression("SET #expires = :expires ADD #erasures :one, #keys :key")
             .condition_expression("attribute_not_exists(#expires) OR #expires < :expires")
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
+            .expression_attribute_names("#keys", tombstone_attr::KEYS)
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .expression_attribute_values(":key", key.clone())
             .send()
             .await;
         match result {
@@ -376,9 +458,11 @@ impl Ledger {
                     .update_item()
                     .table_name(&self.table_name)
                     .set_key(Some(layout::people_marker_key(tenant)))
-                    .update_expression("ADD #erasures :one")
+                    .update_expression("ADD #erasures :one, #keys :key")
                     .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
+                    .expression_attribute_names("#keys", tombstone_attr::KEYS)
                     .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+                    .expression_attribute_values(":key", key)
                     .send()
                     .await
                     .map_err(|e| StorageError::dynamo("UpdateItem", e))?;

@@ -19,15 +19,32 @@ pub fn secrets_endpoint() -> String {
 
 /// Creates secret `name` holding `value` in the local store.
 pub fn create_secret(name: &str, value: &str) {
+    call(
+        "CreateSecret",
+        name,
+        json!({"Name": name, "SecretString": value}),
+    );
+}
+
+/// Puts a new value of secret `name` (an operator's edit, or a rotation).
+pub fn put_secret_value(name: &str, value: &str) {
+    call(
+        "PutSecretValue",
+        name,
+        json!({"SecretId": name, "SecretString": value}),
+    );
+}
+
+fn call(action: &str, name: &str, body: serde_json::Value) {
     let answer = ureq::post(&secrets_endpoint())
-        .header("X-Amz-Target", "secretsmanager.CreateSecret")
+        .header("X-Amz-Target", format!("secretsmanager.{action}"))
         .header("Content-Type", "application/x-amz-json-1.1")
         .header(
             "Authorization",
             "AWS4-HMAC-SHA256 Credential=local/20261201/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0",
         )
-        .send(json!({"Name": name, "SecretString": value}).to_string());
+        .send(body.to_string());
     if let Err(error) = answer {
-        panic!("create secret {name} in the local secret store: {error}");
+        panic!("{action} of secret {name} in the local secret store: {error}");
     }
 }

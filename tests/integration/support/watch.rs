@@ -17,6 +17,8 @@ const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Watcher {
     child: Child,
     port: u16,
+    /// The local secret store's name of the erasure keyring the functions read.
+    pub erasure_key_secret: String,
     log_path: PathBuf,
     agent: ureq::Agent,
     warmed: std::collections::HashSet<String>,
@@ -144,6 +146,7 @@ impl Watcher {
         let watcher = Self {
             child,
             port,
+            erasure_key_secret: secret.clone(),
             log_path,
             agent,
             warmed: Default::default(),

@@ -38,6 +38,63 @@ pub(crate) mod tombstone_attr {
     /// On a tenant's people marker: how many of its people were erased (a
     /// record's put checks it is unchanged since its read).
     pub const ERASURES: &str = "erasures";
+    /// On a tenant's people marker: the ids of the keys its people's
+    /// tombstones were made with (a string set). A process that holds not
+    /// all of them loads the keyring again before it judges a milestone.
+    pub const KEYS: &str = "keys";
+    /// On a key's check item: the key's check value
+    /// ([`domain::ErasureKeyring::check_value`]).
+    pub const CHECK: &str = "check";
+}
+
+/// The sort-key prefix of a key's check item in `#purge` (`#` starts no
+/// tenant id, so it is told from every tombstone and marker).
+const KEY_CHECK_PREFIX: &str = "#key#";
+
+/// The key of the check item of erasure key `id`.
+pub(crate) fn key_check_key(id: &domain::KeyId) -> Item {
+    HashMap::from([
+        (
+            attr::TENANT_ID.to_owned(),
+            AttributeValue::S(PURGE_PARTITION.to_owned()),
+        ),
+        (
+            attr::EVENT_KEY.to_owned(),
+            AttributeValue::S(format!("{KEY_CHECK_PREFIX}{}", id.as_str())),
+        ),
+    ])
+}
+
+/// The key id and check value of a key's check item, if it is one.
+pub(crate) fn key_check_of(item: &Item) -> Option<(String, Option<String>)> {
+    let sort = item.get(attr::EVENT_KEY)?.as_s().ok()?;
+    let id = sort.strip_prefix(KEY_CHECK_PREFIX)?;
+    let check = item
+        .get(tombstone_attr::CHECK)
+        .and_then(|v| v.as_s().ok())
+        .cloned();
+    Some((id.to_owned(), check))
+}
+
+/// The key ids a tenant's people marker lists (its people's tombstones'
+/// keys); ids it cannot read are left out (a tombstone under one is an
+/// unknown key when it is matched).
+pub(crate) fn marker_key_ids(marker: &Item) -> Vec<domain::KeyId> {
+    marker
+        .get(tombstone_attr::KEYS)
+        .and_then(|v| v.as_ss().ok())
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| domain::KeyId::parse(id))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a `#purge` item is a tombstone (not a people marker, not a key's
+/// check item).
+pub(crate) fn is_tombstone(item: &Item) -> bool {
+    !is_people_marker(item) && key_check_of(item).is_none()
 }
 
 /// What prune reads of a tombstone (its Query of `#purge` projects only these).
