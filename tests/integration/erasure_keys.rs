@@ -28,14 +28,15 @@ fn milestone(actor: &str, event_id: &str) -> serde_json::Value {
 }
 
 async fn purge(ledger: &storage::Ledger, actor: &str) {
+    purge_at(ledger, actor, Utc::now()).await;
+}
+
+async fn purge_at(ledger: &storage::Ledger, actor: &str, at: chrono::DateTime<Utc>) {
     let request = PurgeRequest {
         tenant_id: TenantId::parse("t-a").expect("id"),
         actor_id: Some(ActorId::parse(actor).expect("id")),
     };
-    let run = ledger
-        .purge(&request, Utc::now(), &Never)
-        .await
-        .expect("purged");
+    let run = ledger.purge(&request, at, &Never).await.expect("purged");
     assert!(run.finished, "{run:?}");
 }
 
@@ -139,4 +140,84 @@ async fn a_rotation_with_warm_record_processes_stores_nothing_of_an_erased_perso
         block_in_place(|| watcher.invoke("record", &milestone("u-kept", "after").to_string()))
             .json();
     assert_eq!(other["status"], "recorded", "{other}");
+}
+
+/// A point-in-time restore to a moment before a purge brings the purged
+/// rows back and loses the tombstone written after it. The erasure log (a
+/// table the restore does not reach) still holds it: the first prune on
+/// the restored table writes it back and erases the person's rows again,
+/// and record refuses the person's milestones as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_restored_from_before_a_purge_holds_none_of_the_erased_persons_rows_after_one_prune()
+ {
+    let table = TestTable::create().await;
+    let log = TestTable::create_erasure_log().await;
+    let ledger = table.ledger().with_erasure_log(&log.name);
+    let at = Utc::now() - TimeDelta::hours(2);
+    let mut rows = Vec::new();
+    for (i, actor) in ["u-gone", "u-kept", "u-gone", "u-kept"].iter().enumerate() {
+        let mut r =
+            crate::support::fixtures::row(REPORT_CREATED, "t-a", "t-a-w1", &format!("r-{i}"), at);
+        r.actor_id = ActorId::parse(actor).expect("id");
+        rows.push(r);
+    }
+    storage::testing::load(&ledger, &rows, 2)
+        .await
+        .expect("seed");
+    // The point in time a restore goes back to: before the purge.
+    let backup = table.all_items().await;
+    assert_eq!(backup.len(), 4);
+    // The purge, an hour ago (the restore comes later: its tombstone has
+    // settled by the first prune after it).
+    purge_at(&ledger, "u-gone", Utc::now() - TimeDelta::hours(1)).await;
+    assert_eq!(table.event_ids().await, ["r-1", "r-3"]);
+
+    // The restore: a new table from the template, holding the table as it was.
+    let restored = TestTable::create().await;
+    for item in backup {
+        storage::testing::put_raw(&restored.ledger(), item)
+            .await
+            .expect("restore an item");
+    }
+    assert_eq!(
+        restored.event_ids().await,
+        ["r-0", "r-1", "r-2", "r-3"],
+        "the back door: the erased rows are back"
+    );
+    assert!(
+        storage::testing::tombstones(&restored.ledger())
+            .await
+            .expect("tombstones")
+            .is_empty(),
+        "and no tombstone"
+    );
+
+    // The first prune on it (the stack's functions, pointed at the restored table).
+    let restored_ledger = restored.ledger().with_erasure_log(&log.name);
+    let plan = storage::PrunePlan::new(
+        Utc::now(),
+        domain::Retention::default(),
+        2,
+        std::time::Duration::from_secs(48 * 3600),
+        false,
+    );
+    let report = restored_ledger
+        .prune(plan, &Never, storage::QueryOptions::default())
+        .await;
+    assert_eq!(report.tombstones_reapplied, 1, "{report:?}");
+    assert_eq!(report.tombstones_failed, 0, "{report:?}");
+    assert_eq!(
+        restored.event_ids().await,
+        ["r-1", "r-3"],
+        "none of the erased person's rows: {report:?}"
+    );
+    // And the person stays erased: record refuses their milestone.
+    let covering = restored_ledger
+        .tombstones_covering(
+            &TenantId::parse("t-a").expect("id"),
+            &ActorId::parse("u-gone").expect("id"),
+        )
+        .await
+        .expect("read");
+    assert_eq!(covering.tombstones.len(), 1, "{covering:?}");
 }

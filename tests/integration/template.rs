@@ -190,6 +190,7 @@ fn prune_role_grants_exactly_query_on_the_index_delete_item_and_its_logs() {
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:Scan", "GetAtt ErasureLogTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PruneLogGroup.Arn"),
@@ -220,6 +221,7 @@ fn purge_role_grants_exactly_tenant_reads_and_deletes_bumps_tombstones_and_its_l
         ("dynamodb:DeleteItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:UpdateItem", "GetAtt LedgerTable.Arn"),
         ("dynamodb:BatchGetItem", "GetAtt LedgerTable.Arn"),
+        ("dynamodb:PutItem", "GetAtt ErasureLogTable.Arn"),
         ("secretsmanager:GetSecretValue", "Ref ErasureKeySecret"),
         ("kms:Decrypt", "Ref ErasureKeyKmsKeyArn"),
         ("logs:CreateLogStream", "GetAtt PurgeLogGroup.Arn"),
@@ -423,6 +425,52 @@ fn the_erasure_keyring_is_readable_by_its_readers_only() {
             }
         }
     }
+}
+
+/// The erasure log outlives a restore of the ledger table: a table of its
+/// own, kept with the stack's data, that purge writes (only puts) and prune
+/// reads (only a scan), both wired to it; no other role touches it.
+#[test]
+fn the_erasure_log_is_a_table_a_restore_does_not_reach_written_by_purge_read_by_prune() {
+    let template = template();
+    let log = resource(&template, "ErasureLogTable");
+    assert_eq!(render(at(log, &["Type"])), "AWS::DynamoDB::Table");
+    assert_eq!(render(at(log, &["DeletionPolicy"])), "Retain");
+    assert_eq!(
+        render(at(
+            properties(&template, "ErasureLogTable"),
+            &["TimeToLiveSpecification", "AttributeName"]
+        )),
+        "expires_at"
+    );
+    for function in resources_of_type(&template, "AWS::Serverless::Function") {
+        let variable = properties(&template, &function)
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .and_then(|v| v.get(wiring::ERASURE_LOG_TABLE))
+            .map(render);
+        let uses = ["PurgeFunction", "PruneFunction"].contains(&function.as_str());
+        assert_eq!(
+            variable,
+            uses.then(|| "Ref ErasureLogTable".to_owned()),
+            "{function}"
+        );
+    }
+    let mut touching = BTreeSet::new();
+    for role in resources_of_type(&template, "AWS::IAM::Role") {
+        for (action, target) in role_grants(&template, &role) {
+            if target.contains("ErasureLogTable") {
+                touching.insert((role.clone(), action));
+            }
+        }
+    }
+    assert_eq!(
+        touching,
+        BTreeSet::from([
+            ("PruneRole".to_owned(), "dynamodb:Scan".to_owned()),
+            ("PurgeRole".to_owned(), "dynamodb:PutItem".to_owned()),
+        ])
+    );
 }
 
 /// Point-in-time recovery is on: a restore is the safety net for a bad

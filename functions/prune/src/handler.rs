@@ -224,6 +224,7 @@ impl PruneHandler {
                     tombstones_taken = report.tombstones_taken,
                     tombstones_closed = report.tombstones_closed,
                     tombstones_waiting = report.tombstones_waiting,
+                    tombstones_reapplied = report.tombstones_reapplied,
                     rows_erased = report.rows_erased,
                     purges_unfinished = report.purges_unfinished,
                     tombstones_failed = report.tombstones_failed,

@@ -25,6 +25,11 @@ async fn main() -> Result<(), Error> {
         let keys = keys.clone();
         async move { keys.fetch().await }
     });
+    // The erasure log, where a restore of the table does not reach.
+    let ledger = match wiring::erasure_log_table() {
+        Some(log) => ledger.with_erasure_log(log),
+        None => ledger,
+    };
     let handler = PurgeHandler::new(ledger, settings);
     // Flushes the EMF metrics after every invocation.
     metrics_cloudwatch_embedded::lambda::service::run(

@@ -18,6 +18,9 @@ pub struct Ledger {
     erasure_keys: ErasureKeys,
     /// How its long walks (prune, purge) retry a failed call.
     pub(crate) retry: crate::RetryPolicy,
+    /// The erasure log's table (purge writes each tombstone there too; prune
+    /// writes back what a restored ledger table lacks), where the stack has one.
+    pub(crate) erasure_log: Option<String>,
 }
 
 impl Ledger {
@@ -27,7 +30,15 @@ impl Ledger {
             table_name: table_name.into(),
             erasure_keys: ErasureKeys::default(),
             retry: crate::RetryPolicy::default(),
+            erasure_log: None,
         }
+    }
+
+    /// The ledger with its erasure log: the table a restore of this one does
+    /// not reach (the template's `ErasureLogTable`).
+    pub fn with_erasure_log(mut self, table_name: impl Into<String>) -> Self {
+        self.erasure_log = Some(table_name.into());
+        self
     }
 
     /// The ledger with `retry` as its long walks' retry policy.

@@ -145,6 +145,9 @@ pub struct PruneReport {
     /// keyring does not have, or whose walk read nothing. Any makes the run
     /// not finished, and `PruneTombstonesFailedAlarm` fires.
     pub tombstones_failed: u32,
+    /// Erasures written back from the erasure log: the table had lost them
+    /// (a restore to a point before them). Their rows are erased again.
+    pub tombstones_reapplied: u32,
     pub duration_ms: u64,
 }
 
@@ -163,8 +166,12 @@ pub struct TombstoneRun {
     pub waiting: u32,
     pub rows_erased: u64,
     pub purges_unfinished: u32,
-    /// Tombstones that made no progress.
+    /// Tombstones that made no progress (or an erasure log that could not
+    /// be read or written back).
     pub failed: u32,
+    /// Erasures the log held and the table did not (a restore to a point
+    /// before them): written back, and walked.
+    pub reapplied: u32,
 }
 
 /// What one partition came to.
@@ -216,6 +223,7 @@ impl Ledger {
             rows_erased: 0,
             purges_unfinished: 0,
             tombstones_failed: 0,
+            tombstones_reapplied: 0,
             duration_ms: 0,
         };
         let partitions = plan.partitions();
@@ -261,6 +269,7 @@ impl Ledger {
         report.rows_erased = closing.rows_erased;
         report.purges_unfinished = closing.purges_unfinished;
         report.tombstones_failed = closing.failed;
+        report.tombstones_reapplied = closing.reapplied;
         // A tombstone it could not honour is work skipped: not finished, so
         // the heartbeat and TombstonesFailed alarms both say so.
         report.finished &= report.tombstones_failed == 0;
@@ -279,6 +288,28 @@ impl Ledger {
     /// unreadable, its key missing, or its walk read nothing.
     pub async fn close_tombstones(&self, plan: &PrunePlan, stop: &impl StopSignal) -> TombstoneRun {
         let mut report = TombstoneRun::default();
+        // After a restore of the table to a point before some purges, their
+        // tombstones are back from the erasure log before anything else.
+        if !plan.dry_run {
+            let present: Vec<domain::Tombstone> = match self.stored_tombstones().await {
+                Ok(stored) => stored
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .map(|s| s.tombstone)
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            match self.reapply_erasure_log(&present).await {
+                Ok(reapplied) => report.reapplied = reapplied,
+                Err(error) => {
+                    tracing::warn!(
+                        error = %domain::error_chain::error_chain(&error),
+                        "prune: the erasure log could not be read or written back"
+                    );
+                    report.failed += 1;
+                }
+            }
+        }
         let tombstones = match self.stored_tombstones().await {
             Ok(tombstones) => tombstones,
             Err(error) => {

@@ -139,6 +139,9 @@ impl Ledger {
                 scope
             }
         };
+        // Logged where a restore of this table does not reach, first.
+        self.with_retries(stop, || self.log_erasure(&scope, now))
+            .await?;
         // Where an unfinished purge of the scope stopped: this one resumes
         // there, so a person's purge in a tenant too large for one invocation
         // reaches the end of it.

@@ -219,6 +219,69 @@ impl Ledger {
         Ok(())
     }
 
+    /// Writes a purge's entry in the erasure log (where the stack has one),
+    /// before its tombstone: the log outlives a restore of the ledger table.
+    pub(crate) async fn log_erasure(
+        &self,
+        scope: &PurgeScope,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let Some(log) = &self.erasure_log else {
+            return Ok(());
+        };
+        self.client
+            .put_item()
+            .table_name(log)
+            .set_item(Some(layout::log_item(scope, now)))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("PutItem", e))?;
+        Ok(())
+    }
+
+    /// Writes back every erasure of the log that the ledger table lacks (a
+    /// tombstone missing, or older than the log's): after a restore to a
+    /// point before them. Each comes back open, its purge's time kept, so
+    /// the same run's closing walk erases the rows the restore brought back.
+    /// Returns how many it wrote back.
+    pub(crate) async fn reapply_erasure_log(
+        &self,
+        present: &[Tombstone],
+    ) -> Result<u32, StorageError> {
+        let Some(log) = &self.erasure_log else {
+            return Ok(0);
+        };
+        let entries = self
+            .client
+            .scan()
+            .table_name(log)
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<Item>, _>>()
+            .await
+            .map_err(|e| StorageError::dynamo("Scan", e))?;
+        let mut reapplied = 0;
+        for entry in &entries {
+            let logged = layout::tombstone_from_log_item(entry)?;
+            let held = present
+                .iter()
+                .any(|t| t.scope == logged.scope && t.purged_at >= logged.purged_at);
+            if held {
+                continue;
+            }
+            if let Some(digest) = &logged.scope.actor {
+                self.mark_people_erased(&logged.scope.tenant_id, digest.key(), logged.purged_at)
+                    .await?;
+            }
+            self.write_tombstone(&logged.scope, logged.purged_at)
+                .await?;
+            reapplied += 1;
+        }
+        Ok(reapplied)
+    }
+
     /// Every tombstone with prune's walk cursor, strongly consistent.
     pub(crate) async fn stored_tombstones(
         &self,

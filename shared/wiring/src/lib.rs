@@ -56,6 +56,16 @@ impl std::fmt::Debug for ConfigError {
 
 pub const TABLE_NAME: &str = "TABLE_NAME";
 pub const RETENTION_DAYS: &str = "RETENTION_DAYS";
+/// The erasure log's table (purge and prune; the template sets it for both).
+pub const ERASURE_LOG_TABLE: &str = "ERASURE_LOG_TABLE";
+
+/// The erasure log's table name, where one is set (`ERASURE_LOG_TABLE`):
+/// purge and prune use it; a local stack may run without one.
+pub fn erasure_log_table() -> Option<String> {
+    env::var(ERASURE_LOG_TABLE)
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+}
 
 impl Config {
     /// Reads `TABLE_NAME` and `RETENTION_DAYS` from the process environment.

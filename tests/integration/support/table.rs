@@ -41,6 +41,16 @@ pub struct TestTable {
 
 impl TestTable {
     pub async fn create() -> Self {
+        Self::create_from(devkit::LEDGER_TABLE).await
+    }
+
+    /// A table of the template's erasure log (`ErasureLogTable`), of the
+    /// test's own: what a restore of the ledger table does not reach.
+    pub async fn create_erasure_log() -> Self {
+        Self::create_from(devkit::ERASURE_LOG_TABLE).await
+    }
+
+    async fn create_from(logical_id: &'static str) -> Self {
         static COUNTER: AtomicU32 = AtomicU32::new(0);
         let endpoint = dynamodb_endpoint();
         let client = local_client(&endpoint);
@@ -51,8 +61,8 @@ impl TestTable {
             chrono::Utc::now().timestamp_micros()
         );
         let definition =
-            TableDefinition::from_template_file(&TableDefinition::repo_template_path())
-                .expect("infra/template.yaml defines the ledger table");
+            TableDefinition::table_in_file(&TableDefinition::repo_template_path(), logical_id)
+                .unwrap_or_else(|e| panic!("infra/template.yaml defines {logical_id}: {e}"));
         create_table(&client, &definition, &name)
             .await
             .unwrap_or_else(|e| {

@@ -7,7 +7,9 @@ pub mod demo;
 pub mod seed;
 pub mod template;
 
-pub use template::{KeyElement, SecondaryIndex, TableDefinition, TemplateError};
+pub use template::{
+    ERASURE_LOG_TABLE, KeyElement, LEDGER_TABLE, SecondaryIndex, TableDefinition, TemplateError,
+};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{Credentials, Region};

@@ -18,8 +18,8 @@ pub enum TemplateError {
         #[source]
         source: serde_yaml_ng::Error,
     },
-    #[error("the template must define exactly one AWS::DynamoDB::Table, found {0}")]
-    TableCount(usize),
+    #[error("the template defines no AWS::DynamoDB::Table named {0}")]
+    NoTable(&'static str),
     #[error("the table resource's Properties do not match the expected shape")]
     Shape(#[source] serde_yaml_ng::Error),
 }
@@ -73,8 +73,19 @@ pub struct TableDefinition {
     pub time_to_live: Option<TimeToLive>,
 }
 
+/// The ledger's table, as the template names it.
+pub const LEDGER_TABLE: &str = "LedgerTable";
+/// The erasure log's table: what a restore of the ledger's does not reach.
+pub const ERASURE_LOG_TABLE: &str = "ErasureLogTable";
+
 impl TableDefinition {
+    /// The ledger table's definition in the template file at `path`.
     pub fn from_template_file(path: &Path) -> Result<Self, TemplateError> {
+        Self::table_in_file(path, LEDGER_TABLE)
+    }
+
+    /// The definition of table `logical_id` in the template file at `path`.
+    pub fn table_in_file(path: &Path, logical_id: &'static str) -> Result<Self, TemplateError> {
         let text = std::fs::read_to_string(path).map_err(|source| TemplateError::Read {
             path: path.display().to_string(),
             source,
@@ -84,26 +95,21 @@ impl TableDefinition {
                 path: path.display().to_string(),
                 source,
             })?;
-        Self::from_template(&template)
+        Self::table_in(&template, logical_id)
     }
 
-    /// Finds the one `AWS::DynamoDB::Table` resource and reads its Properties.
+    /// The ledger table's Properties.
     pub fn from_template(template: &Value) -> Result<Self, TemplateError> {
-        let tables: Vec<&Value> = template
+        Self::table_in(template, LEDGER_TABLE)
+    }
+
+    /// The `AWS::DynamoDB::Table` resource `logical_id`'s Properties.
+    pub fn table_in(template: &Value, logical_id: &'static str) -> Result<Self, TemplateError> {
+        let table = template
             .get("Resources")
-            .and_then(Value::as_mapping)
-            .map(|resources| {
-                resources
-                    .values()
-                    .filter(|r| {
-                        r.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let [table] = tables.as_slice() else {
-            return Err(TemplateError::TableCount(tables.len()));
-        };
+            .and_then(|resources| resources.get(logical_id))
+            .filter(|r| r.get("Type").and_then(Value::as_str) == Some("AWS::DynamoDB::Table"))
+            .ok_or(TemplateError::NoTable(logical_id))?;
         let properties = table.get("Properties").cloned().unwrap_or(Value::Null);
         serde_yaml_ng::from_value(properties).map_err(TemplateError::Shape)
     }

@@ -76,6 +76,40 @@ pub(crate) fn key_check_of(item: &Item) -> Option<(String, Option<String>)> {
     Some((id.to_owned(), check))
 }
 
+/// The erasure log's key attribute: a tombstone's sort key (the tenant, and
+/// for a person the key id and the keyed digest).
+pub(crate) const LOG_SCOPE: &str = "scope";
+
+/// A purge's entry in the erasure log: its scope and time, and the same TTL
+/// as its tombstone.
+pub(crate) fn log_item(scope: &PurgeScope, purged_at: DateTime<Utc>) -> Item {
+    let sort = tombstone_key(scope)
+        .remove(attr::EVENT_KEY)
+        .unwrap_or_else(|| AttributeValue::S(String::new()));
+    HashMap::from([
+        (LOG_SCOPE.to_owned(), sort),
+        (
+            tombstone_attr::PURGED_AT.to_owned(),
+            AttributeValue::S(domain::format_millis(purged_at)),
+        ),
+        (
+            attr::EXPIRES_AT.to_owned(),
+            AttributeValue::N(Tombstone::expires_at(purged_at).timestamp().to_string()),
+        ),
+    ])
+}
+
+/// The tombstone an erasure log entry stands for.
+pub(crate) fn tombstone_from_log_item(item: &Item) -> Result<Tombstone, ItemError> {
+    let scope = item
+        .get(LOG_SCOPE)
+        .cloned()
+        .ok_or(ItemError::Missing(LOG_SCOPE))?;
+    let mut as_tombstone = item.clone();
+    as_tombstone.insert(attr::EVENT_KEY.to_owned(), scope);
+    tombstone_from_item(&as_tombstone)
+}
+
 /// The key ids a tenant's people marker lists (its people's tombstones'
 /// keys); ids it cannot read are left out (a tombstone under one is an
 /// unknown key when it is matched).
