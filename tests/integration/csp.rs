@@ -7,11 +7,10 @@
 //! violation, and that the same page without the nonce is refused.
 
 use crate::php::Root;
+use crate::support::served::{Served, free_port};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use tokio::task::block_in_place;
 
 fn required_env(name: &str) -> String {
@@ -20,51 +19,18 @@ fn required_env(name: &str) -> String {
     })
 }
 
-/// PHP's built-in server in a root, stopped on every exit path.
-struct PhpServer {
-    child: Child,
-    url: String,
-}
-
-impl PhpServer {
-    fn start(root: &Root, summary_url: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let address = format!("127.0.0.1:{port}");
-        // chroot execs env, which execs php: one process to stop.
-        let child = root
-            .command("php", &["-S", &address, "tests/Browser/server.php"])
-            .env("ADOPTION_LEDGER_SUMMARY_URL", summary_url)
-            .env("ADOPTION_LEDGER_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "local")
-            .env("AWS_SECRET_ACCESS_KEY", "local")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start php -S in the root");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "php -S did not listen in {}",
-                root.suite
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            child,
-            url: format!("http://{address}/"),
-        }
-    }
-}
-
-impl Drop for PhpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// PHP's built-in server in a root (chroot execs env, which execs php: one
+/// process to stop).
+fn php_server(root: &Root, summary_url: &str) -> Served {
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut command = root.command("php", &["-S", &address, "tests/Browser/server.php"]);
+    command
+        .env("ADOPTION_LEDGER_SUMMARY_URL", summary_url)
+        .env("ADOPTION_LEDGER_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local");
+    Served::start(command, port, &format!("php -S in {}", root.suite))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,7 +52,7 @@ async fn the_component_runs_under_a_strict_csp_with_vites_nonce_on_both_laravels
     for root in roots {
         let root = root.with_workdir("/srv/adoption-ledger-csp");
         root.prepare();
-        let server = PhpServer::start(&root, &summary_url);
+        let server = php_server(&root, &summary_url);
         let output = block_in_place(|| {
             Command::new("node")
                 .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web/test/csp.test.mjs"))

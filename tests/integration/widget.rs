@@ -3,11 +3,10 @@
 //! recorded through record, driven by web/test/widget.test.mjs in headless
 //! Chromium (playwright-core; both installed by `scripts/test`).
 
+use crate::support::served::{Served, free_port};
 use crate::support::{TestTable, Watcher, dynamodb_endpoint};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use tokio::task::block_in_place;
 
 fn repo() -> PathBuf {
@@ -20,41 +19,14 @@ fn required_env(name: &str) -> String {
     })
 }
 
-/// The demo page server, stopped on every exit path.
-struct DemoServer {
-    child: Child,
-    url: String,
-}
-
-impl DemoServer {
-    fn start(summary_url: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
-        let child = Command::new("python3")
-            .arg(repo().join("scripts/lib/demo_server.py"))
-            .args(["--port", &port.to_string(), "--summary-url", summary_url])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start the demo server");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the demo server did not listen");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            child,
-            url: format!("http://127.0.0.1:{port}/"),
-        }
-    }
-}
-
-impl Drop for DemoServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The demo page server.
+fn demo_server(summary_url: &str) -> Served {
+    let port = free_port();
+    let mut command = Command::new("python3");
+    command
+        .arg(repo().join("scripts/lib/demo_server.py"))
+        .args(["--port", &port.to_string(), "--summary-url", summary_url]);
+    Served::start(command, port, "the demo server")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,7 +48,7 @@ async fn the_widget_shows_the_summary_in_a_real_browser() {
     let warm = block_in_place(|| watcher.request("GET", "summary", "/summary?window=7d"));
     assert_eq!(warm.status, 200, "{}", warm.body);
 
-    let server = DemoServer::start(&format!("{}/lambda-url/summary", watcher.invoke_endpoint()));
+    let server = demo_server(&format!("{}/lambda-url/summary", watcher.invoke_endpoint()));
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target"));

@@ -338,36 +338,41 @@ pub async fn chunk_set_digests(
 /// passed since (the writer leaves a span alone for `SETTLE` after a bump):
 /// for tests that run the real writer after a purge's settle time.
 pub async fn age_bumps(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u32, StorageError> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let mut aged = 0;
-    for item in ledger.bookkeeping_items(layout::DAY_PARTITION).await? {
-        let Some(at) = item
-            .get(layout::rollup_attr::BUMPED_AT)
-            .and_then(|v| v.as_s().ok())
-            .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
-        else {
-            continue;
-        };
-        let mut aged_item = item.clone();
-        aged_item.insert(
-            layout::rollup_attr::BUMPED_AT.to_owned(),
-            AttributeValue::S(domain::format_millis(at.to_utc() - by)),
-        );
-        put_raw(ledger, aged_item).await?;
-        aged += 1;
-    }
-    Ok(aged)
+    age(
+        ledger,
+        layout::DAY_PARTITION,
+        layout::rollup_attr::BUMPED_AT,
+        by,
+    )
+    .await
 }
 
 /// Moves every purge tombstone's purge `by` into the past, as if it had
 /// happened that much earlier: prune's closing walk takes a tombstone only
 /// once it settled. Rows it covers shift with it (`erases_before`).
 pub async fn age_tombstones(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u32, StorageError> {
+    age(
+        ledger,
+        layout::PURGE_PARTITION,
+        layout::tombstone_attr::PURGED_AT,
+        by,
+    )
+    .await
+}
+
+/// Moves the instant `attribute` of every item of bookkeeping `partition`
+/// that has one `by` into the past; returns how many it moved.
+async fn age(
+    ledger: &Ledger,
+    partition: &str,
+    attribute: &str,
+    by: chrono::TimeDelta,
+) -> Result<u32, StorageError> {
     use aws_sdk_dynamodb::types::AttributeValue;
     let mut aged = 0;
-    for item in ledger.bookkeeping_items(layout::PURGE_PARTITION).await? {
+    for item in ledger.bookkeeping_items(partition).await? {
         let Some(at) = item
-            .get(layout::tombstone_attr::PURGED_AT)
+            .get(attribute)
             .and_then(|v| v.as_s().ok())
             .and_then(|text| chrono::DateTime::parse_from_rfc3339(text).ok())
         else {
@@ -375,7 +380,7 @@ pub async fn age_tombstones(ledger: &Ledger, by: chrono::TimeDelta) -> Result<u3
         };
         let mut aged_item = item.clone();
         aged_item.insert(
-            layout::tombstone_attr::PURGED_AT.to_owned(),
+            attribute.to_owned(),
             AttributeValue::S(domain::format_millis(at.to_utc() - by)),
         );
         put_raw(ledger, aged_item).await?;

@@ -72,13 +72,11 @@ impl Ledger {
     /// Every tombstone, strongly consistent. An unreadable one is an error
     /// of its own, so the caller can count it and go on.
     pub async fn tombstones(&self) -> Result<Vec<Result<Tombstone, StorageError>>, StorageError> {
-        let items = self
-            .projected_query(layout::PURGE_PARTITION, &layout::TOMBSTONE_PROJECTION, None)
-            .await?;
-        Ok(items
-            .iter()
-            .filter(|item| layout::is_tombstone(item))
-            .map(|item| layout::tombstone_from_item(item).map_err(StorageError::from))
+        Ok(self
+            .stored_tombstones()
+            .await?
+            .into_iter()
+            .map(|stored| stored.map(|stored| stored.tombstone))
             .collect())
     }
 

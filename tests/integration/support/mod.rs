@@ -5,6 +5,7 @@ pub mod doc_tables;
 pub mod fault_proxy;
 pub mod fixtures;
 pub mod secrets;
+pub mod served;
 pub mod table;
 pub mod watch;
 
