@@ -12,6 +12,61 @@ use crate::rejection::RejectCode;
 /// one valid call of each for the PHP tests.
 pub const MILESTONES_PHP: &str = "clients/php/src/Milestones.php";
 pub const EXAMPLES_PHP: &str = "clients/php/tests/CatalogExamples.php";
+/// The summary's windows, for the package's PHP and its widget's module.
+pub const WINDOWS_PHP: &str = "clients/php/src/Windows.php";
+pub const WIDGET_JS: &str = "clients/php/resources/js/adoption-summary.js";
+
+/// The windows as PHP: every window, the default, and each in words.
+pub fn windows_php() -> String {
+    use crate::window::WindowKey;
+    let all = WindowKey::ALL
+        .iter()
+        .map(|w| quoted(w.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let labels = WindowKey::ALL
+        .iter()
+        .map(|w| format!("{} => {}", quoted(w.as_str()), quoted(w.label())))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "<?php\n\n// Generated from shared/domain/src/window.rs by scripts/regenerate; do not edit by hand.\n\ndeclare(strict_types=1);\n\nnamespace AdoptionLedger;\n\n/** The summary's windows, as the summary API knows them. */\nfinal class Windows\n{{\n    /** Every window, shortest first. */\n    public const ALL = [{all}];\n\n    /** The window a dashboard shows until someone picks another. */\n    public const DEFAULT = {default};\n\n    /** Each window in words, for people and assistive technology. */\n    public const LABELS = [{labels}];\n}}\n",
+        default = quoted(WindowKey::DEFAULT.as_str()),
+    )
+}
+
+/// The widget module's window constants (between its generated markers).
+pub fn windows_js() -> String {
+    use crate::window::WindowKey;
+    let all = WindowKey::ALL
+        .iter()
+        .map(|w| format!("\"{}\"", w.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let labels = WindowKey::ALL
+        .iter()
+        .map(|w| format!("\"{}\": \"{}\"", w.as_str(), w.label()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "const ALL_WINDOWS = [{all}];\nconst WINDOW_LABELS = {{ {labels} }};\nconst DEFAULT_WINDOW = \"{}\";\n",
+        WindowKey::DEFAULT.as_str()
+    )
+}
+
+/// The widget module with its window block replaced by `windows_js()`.
+pub fn widget_js(module: &str) -> Option<String> {
+    const OPEN: &str = "// generated from shared/domain/src/window.rs: windows\n";
+    const CLOSE: &str = "// end of generated: windows\n";
+    let start = module.find(OPEN)? + OPEN.len();
+    let end = start + module[start..].find(CLOSE)?;
+    Some(format!(
+        "{}{}{}",
+        &module[..start],
+        windows_js(),
+        &module[end..]
+    ))
+}
 
 /// `dotted.snake_name` as `DOTTED_SNAKE_NAME`.
 fn constant(name: &str) -> String {
@@ -332,9 +387,18 @@ mod tests {
 
     #[test]
     fn committed_php_is_up_to_date() {
+        let module = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(WIDGET_JS),
+        )
+        .expect("the widget module");
+        let widget = widget_js(&module).expect("the widget module has its generated windows block");
         for (file, expected) in [
             (MILESTONES_PHP, milestones_php()),
             (EXAMPLES_PHP, examples_php()),
+            (WINDOWS_PHP, windows_php()),
+            (WIDGET_JS, widget),
         ] {
             crate::catalog_docs::check_generated(file, &expected);
         }

@@ -74,6 +74,16 @@ impl WindowKey {
         }
     }
 
+    /// The window in words, for people and assistive technology ("24 hours").
+    pub fn label(&self) -> &'static str {
+        match self {
+            WindowKey::Day => "24 hours",
+            WindowKey::Week => "7 days",
+            WindowKey::Month => "30 days",
+            WindowKey::Quarter => "90 days",
+        }
+    }
+
     pub fn length(&self) -> TimeDelta {
         match self {
             WindowKey::Day => TimeDelta::hours(24),

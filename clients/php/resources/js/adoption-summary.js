@@ -14,9 +14,11 @@
 //            stylesheets are missing (they need no inline style, so the widget
 //            renders styled under `Content-Security-Policy: default-src 'self'`)
 
+// generated from shared/domain/src/window.rs: windows
 const ALL_WINDOWS = ["24h", "7d", "30d", "90d"];
 const WINDOW_LABELS = { "24h": "24 hours", "7d": "7 days", "30d": "30 days", "90d": "90 days" };
 const DEFAULT_WINDOW = "7d";
+// end of generated: windows
 
 const STYLE = `
 :host { display: block; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; }

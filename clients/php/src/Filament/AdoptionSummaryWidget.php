@@ -7,6 +7,7 @@ namespace AdoptionLedger\Filament;
 use AdoptionLedger\Laravel\Dashboard\SummaryAnswer;
 use AdoptionLedger\Laravel\Dashboard\Summaries;
 use AdoptionLedger\Laravel\Http\AuthorizeSummary;
+use AdoptionLedger\Windows;
 use Filament\Widgets\StatsOverviewWidget;
 use Filament\Widgets\StatsOverviewWidget\Stat;
 use Illuminate\Support\Facades\Gate;
@@ -106,12 +107,6 @@ final class AdoptionSummaryWidget extends StatsOverviewWidget
 
     private static function spelled(string $window): string
     {
-        return match ($window) {
-            '24h' => '24 hours',
-            '7d' => '7 days',
-            '30d' => '30 days',
-            '90d' => '90 days',
-            default => $window,
-        };
+        return Windows::LABELS[$window] ?? $window;
     }
 }

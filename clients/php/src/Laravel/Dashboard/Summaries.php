@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace AdoptionLedger\Laravel\Dashboard;
 
 use AdoptionLedger\Aws\SummaryApi;
+use AdoptionLedger\Windows;
 use Illuminate\Contracts\Cache\Repository as Cache;
 use Psr\Log\LoggerInterface;
 
@@ -25,11 +26,11 @@ use Psr\Log\LoggerInterface;
  */
 final class Summaries
 {
-    /** The windows the summary API knows, shortest first. */
-    public const WINDOWS = ['24h', '7d', '30d', '90d'];
+    /** The windows the summary API knows, shortest first (generated from the domain's). */
+    public const WINDOWS = Windows::ALL;
 
     /** The window a dashboard shows until someone picks another. */
-    public const DEFAULT_WINDOW = '7d';
+    public const DEFAULT_WINDOW = Windows::DEFAULT;
 
     public function __construct(
         private readonly SummaryApi $api,
