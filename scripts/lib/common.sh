@@ -117,17 +117,22 @@ declare -A PHP_ROOT_PACKAGES=(
 )
 PHP_ROOT_LABELS=(trixie sid)
 
+# debootstrap itself, from the host's packages (once, before any root is built:
+# two apt-get runs at once would fight over dpkg's lock).
+ensure_debootstrap() {
+  command -v debootstrap >/dev/null && return 0
+  ((EUID == 0)) || die "building the PHP suite's Debian roots (debootstrap) and running PHP in them (chroot) need root"
+  step "Installing debootstrap from the distribution's packages (to build the PHP suite's Debian roots)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+}
+
 ensure_debian_root() {
   local suite="$1" packages="${PHP_ROOT_PACKAGES[$1]}"
   local dir="$TOOLS_DIR/$suite" stamp="$TOOLS_DIR/$suite/.installed"
   if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$packages" ]]; then
     ((EUID == 0)) || die "building the $suite root (debootstrap) and running PHP in it (chroot) need root"
-    if ! command -v debootstrap >/dev/null; then
-      step "Installing debootstrap from the distribution's packages (to build the PHP suite's Debian roots)"
-      apt-get update -qq >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-    fi
-    step "Building a Debian $suite root for the PHP suite (about 3 minutes, once)"
+    step "Building a Debian $suite root for the PHP suite (about 1 to 3 minutes, once)"
     local started=$SECONDS log="$TOOLS_DIR/$suite-debootstrap.log"
     mkdir -p "$TOOLS_DIR"
     rm -rf "$dir" "$dir.partial"
@@ -145,13 +150,57 @@ ensure_debian_root() {
   fi
 }
 
+# Both roots, built side by side (each is mostly download and unpacking).
 ensure_php_roots() {
+  ensure_debootstrap
+  local pids=() suite failed=0
+  for suite in "${PHP_ROOT_LABELS[@]}"; do
+    ensure_debian_root "$suite" &
+    pids+=("$!")
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || failed=1
+  done
+  ((failed == 0)) || die "a Debian root for the PHP suite could not be built (see above)"
+  export_php_roots
+}
+
+export_php_roots() {
   local roots=() suite
   for suite in "${PHP_ROOT_LABELS[@]}"; do
-    ensure_debian_root "$suite"
     roots+=("$suite=$TOOLS_DIR/$suite")
   done
   export PHP_ROOTS="${roots[*]}"
+}
+
+# The roots need nothing the rest of the set-up installs or builds: scripts/test
+# starts them in the background, in a session of their own (so a failed run
+# stops them), and waits for them only before the tests.
+PHP_ROOTS_PID=""
+start_php_roots() {
+  ensure_debootstrap
+  mkdir -p "$TOOLS_DIR"
+  PHP_ROOTS_LOG="$TOOLS_DIR/php-roots.log"
+  setsid bash -c 'source "$1/scripts/lib/common.sh"; ensure_php_roots' _ "$REPO_ROOT" >"$PHP_ROOTS_LOG" 2>&1 &
+  PHP_ROOTS_PID=$!
+  export_php_roots
+}
+
+wait_php_roots() {
+  [[ -n "$PHP_ROOTS_PID" ]] || return 0
+  if ! wait "$PHP_ROOTS_PID"; then
+    PHP_ROOTS_PID=""
+    cat "$PHP_ROOTS_LOG" >&2
+    die "the PHP suite's Debian roots could not be built (log above; .tools/php-roots.log)"
+  fi
+  PHP_ROOTS_PID=""
+  sed 's/^/    /' "$PHP_ROOTS_LOG"
+}
+
+stop_php_roots() {
+  [[ -n "$PHP_ROOTS_PID" ]] || return 0
+  kill -- "-$PHP_ROOTS_PID" 2>/dev/null || true
+  wait "$PHP_ROOTS_PID" 2>/dev/null || true
 }
 
 ensure_dynamodb_local() {
