@@ -299,7 +299,7 @@ impl Ledger {
                     .collect(),
                 Err(_) => Vec::new(),
             };
-            match self.reapply_erasure_log(&present).await {
+            match self.reapply_erasure_log(&present, plan.now).await {
                 Ok(reapplied) => report.reapplied = reapplied,
                 Err(error) => {
                     tracing::warn!(

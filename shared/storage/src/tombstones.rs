@@ -245,6 +245,7 @@ impl Ledger {
     pub(crate) async fn reapply_erasure_log(
         &self,
         present: &[Tombstone],
+        now: DateTime<Utc>,
     ) -> Result<u32, StorageError> {
         let Some(log) = &self.erasure_log else {
             return Ok(0);
@@ -263,6 +264,11 @@ impl Ledger {
         let mut reapplied = 0;
         for entry in &entries {
             let logged = layout::tombstone_from_log_item(entry)?;
+            // Past its life (TTL deletes log entries and tombstones on its
+            // own schedule): nothing it covers is inside any retention now.
+            if Tombstone::expires_at(logged.purged_at) <= now {
+                continue;
+            }
             let held = present
                 .iter()
                 .any(|t| t.scope == logged.scope && t.purged_at >= logged.purged_at);
