@@ -26,6 +26,9 @@ pub(crate) struct ErasureKeys {
     /// Given keyrings have none: they never change.
     given: Option<Arc<ErasureKeyring>>,
     loader: Option<Loader>,
+    /// Key ids a marker named that a fresh load did not have: retired. Not
+    /// loaded for again by this process.
+    retired: Arc<RwLock<std::collections::BTreeSet<domain::KeyId>>>,
 }
 
 impl fmt::Debug for ErasureKeys {
@@ -84,6 +87,20 @@ impl ErasureKeys {
             .await
             .map(Arc::new)
             .map_err(StorageError::ErasureKeys)
+    }
+
+    pub(crate) fn is_retired(&self, id: &domain::KeyId) -> bool {
+        self.retired
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(id)
+    }
+
+    pub(crate) fn retire(&self, id: &domain::KeyId) {
+        self.retired
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(id.clone());
     }
 
     /// Keeps a checked keyring for the process.

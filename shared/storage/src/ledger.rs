@@ -114,6 +114,16 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether key `id` was found retired: named by a marker, missing from
+    /// a fresh load of the keyring.
+    pub(crate) fn retired_erasure_key(&self, id: &domain::KeyId) -> bool {
+        self.erasure_keys.is_retired(id)
+    }
+
+    pub(crate) fn retire_erasure_key(&self, id: &domain::KeyId) {
+        self.erasure_keys.retire(id);
+    }
+
     /// The erasure keyring if it is already loaded (never loads it).
     pub fn loaded_erasure_keys(&self) -> Option<Arc<ErasureKeyring>> {
         self.erasure_keys.loaded()

@@ -7,8 +7,11 @@
 //! [`window_rollup_store`] (a window's roll-up), [`sweep`] (the writer's
 //! deletion of every roll-up item nothing names), `bookkeeping` (the
 //! roll-up partitions as a whole), `batch_read` (batched item reads),
-//! [`prune`] (the retention walk), [`purge`] (erasure) and [`tombstones`]
-//! (what a purge leaves, and what record and prune read of it).
+//! [`prune`] (the retention walk, then the tombstones' closing walks),
+//! [`purge`] (erasure), [`tombstones`] (what a purge leaves, the keys'
+//! check values, and what record and prune read of them), `erasure_keys`
+//! (the keyring a process holds) and `erasure_log` (every tombstone, where a
+//! restore of the table does not reach).
 //! [`deadline`] says when a long walk stops. The private `layout` module is the only place that knows key
 //! formats, attribute names and item mapping; [`TABLE_SHAPE`] is the part of
 //! it the template must agree with. Tests and local tooling that must write
@@ -20,6 +23,7 @@ mod batch_read;
 mod bookkeeping;
 pub mod deadline;
 mod erasure_keys;
+mod erasure_log;
 pub mod error;
 pub mod index;
 mod layout;

@@ -291,16 +291,11 @@ impl Ledger {
         // After a restore of the table to a point before some purges, their
         // tombstones are back from the erasure log before anything else.
         if !plan.dry_run {
-            let present: Vec<domain::Tombstone> = match self.stored_tombstones().await {
-                Ok(stored) => stored
-                    .into_iter()
-                    .filter_map(Result::ok)
-                    .map(|s| s.tombstone)
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            match self.reapply_erasure_log(&present, plan.now).await {
-                Ok(reapplied) => report.reapplied = reapplied,
+            match self.reapply_erasure_log(plan.now).await {
+                Ok(log) => {
+                    report.reapplied = log.written_back;
+                    report.failed += log.unreadable;
+                }
                 Err(error) => {
                     tracing::warn!(
                         error = %domain::error_chain::error_chain(&error),
@@ -410,10 +405,13 @@ impl Ledger {
                 )
                 .await
             };
+            // Progress: rows erased, or the walk's position moved on. A walk
+            // whose first page always leaves a row makes none, and says so.
+            let progressed = run.rows_deleted > 0 || run.cursor != stored.walk_cursor;
             match (run.finished, kept) {
                 (true, Ok(())) => report.closed += 1,
                 // Progress, not yet to the end: the next run resumes it.
-                (false, Ok(())) if run.pages_read > 0 => report.waiting += 1,
+                (false, Ok(())) if progressed => report.waiting += 1,
                 _ => {
                     if let Some(error) = &run.error {
                         tracing::warn!(

@@ -139,15 +139,22 @@ impl Ledger {
                 scope
             }
         };
-        // Logged where a restore of this table does not reach, first.
-        self.with_retries(stop, || self.log_erasure(&scope, now))
+        // An unfinished purge of the scope continues where it stopped, under
+        // its own time (the rows before that point are the ones it took), so
+        // a person's purge in a tenant too large for one invocation reaches
+        // the end of it; otherwise a new purge starts now.
+        let (purged_at, resume) = self
+            .with_retries(stop, || self.open_tombstone(&scope, now))
             .await?;
-        // Where an unfinished purge of the scope stopped: this one resumes
-        // there, so a person's purge in a tenant too large for one invocation
-        // reaches the end of it.
-        let resume = self
-            .with_retries(stop, || self.write_tombstone(&scope, now))
+        // Logged where a restore of this table does not reach.
+        self.with_retries(stop, || self.log_erasure(&scope, purged_at))
             .await?;
+        if scope.actor.is_some() {
+            // After the tombstone: a record that read the marker before it
+            // finds the count changed and reads again.
+            self.with_retries(stop, || self.count_erasure(&scope.tenant_id))
+                .await?;
+        }
         // Every row in scope, whatever its time: record accepts times up to
         // MAX_FUTURE_SKEW ahead, and a purge leaves none of them.
         let mut run = self
@@ -163,7 +170,7 @@ impl Ledger {
             .await;
         if run.finished {
             if let Err(error) = self
-                .with_retries(stop, || self.mark_done(&scope, now, now))
+                .with_retries(stop, || self.mark_done(&scope, purged_at, now))
                 .await
             {
                 // The rows are gone; only the bookkeeping lags. Not done, so
@@ -173,7 +180,7 @@ impl Ledger {
             }
         } else if let Err(error) = self
             .keep_cursor(
-                (&scope, now),
+                (&scope, purged_at),
                 layout::tombstone_attr::CURSOR,
                 run.cursor.as_deref(),
                 None,

@@ -21,14 +21,18 @@ pub struct Covering {
 }
 
 /// The state of a tenant's tombstone items as record read them: the
-/// tenant's own tombstone (its purge time) and its people marker (its count
-/// of erasures), each possibly absent. The put checks both in its
-/// transaction: a purge since changes one of them.
+/// tenant's own tombstone (its purge time), its people marker (its count of
+/// erasures) and the person's own tombstones under each key, each possibly
+/// absent. The put checks them all in its transaction: a purge since changes
+/// one of them (the marker's count is raised after the person's tombstone is
+/// written, so even a read that saw the one and not the other is caught).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PurgeGuard {
     tenant: TenantId,
     purged_at: Option<AttributeValue>,
     erasures: Option<AttributeValue>,
+    /// Each of the person's tombstone keys read, with its purge time (or none).
+    persons: Vec<(Item, Option<AttributeValue>)>,
 }
 
 impl PurgeGuard {
@@ -41,6 +45,10 @@ impl PurgeGuard {
             tenant_id: self.tenant.clone(),
             actor: None,
         });
+        let persons = self
+            .persons
+            .iter()
+            .map(|(key, read)| (key.clone(), tombstone_attr::PURGED_AT, read));
         [
             (whole, tombstone_attr::PURGED_AT, &self.purged_at),
             (
@@ -50,6 +58,7 @@ impl PurgeGuard {
             ),
         ]
         .into_iter()
+        .chain(persons)
         .map(|(key, name, read)| {
             let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
                 .table_name(table)
@@ -115,19 +124,31 @@ impl Ledger {
             .iter()
             .find(|item| layout::is_people_marker(item))
             .cloned();
+        // The person's tombstone keys the guard holds to (under the keyring
+        // judged with), when the tenant has erased people.
+        let mut person_keys = Vec::new();
         if let Some(marker) = &marker {
             // Every key the tenant's people's tombstones were made with must
             // be at hand: a key this process does not hold (a rotation since
-            // it loaded the keyring) means loading it again, once.
-            let needed = layout::marker_key_ids(marker);
+            // it loaded the keyring) means loading it again, once. A key
+            // still missing after that was retired (its tombstones expired,
+            // as the runbook asks): not asked for again in this process.
+            let needed: Vec<KeyId> = layout::marker_key_ids(marker)
+                .into_iter()
+                .filter(|id| !self.retired_erasure_key(id))
+                .collect();
             let mut keyring = match loaded.clone() {
                 Some(keyring) => keyring,
                 None => self.erasure_keys().await?,
             };
             if let Some(missing) = needed.iter().find(|id| !keyring.has(id)) {
                 keyring = self.reload_erasure_keys(missing).await?;
-                if let Some(missing) = needed.iter().find(|id| !keyring.has(id)) {
-                    return Err(domain::UnknownKey(missing.clone()).into());
+                for missing in needed.iter().filter(|id| !keyring.has(id)) {
+                    tracing::warn!(
+                        key = missing.as_str(),
+                        "record: a tenant's people marker names an erasure key the keyring no longer has (retired before the marker expired?)"
+                    );
+                    self.retire_erasure_key(missing);
                 }
             }
             if loaded
@@ -136,6 +157,7 @@ impl Ledger {
             {
                 items.extend(self.batch_get_read(persons(&keyring), true).await?.0);
             }
+            person_keys = persons(&keyring);
         }
         let tenant_tombstone = items
             .iter()
@@ -149,6 +171,17 @@ impl Ledger {
                 .as_ref()
                 .and_then(|item| item.get(tombstone_attr::ERASURES))
                 .cloned(),
+            persons: person_keys
+                .into_iter()
+                .map(|key| {
+                    let read = items
+                        .iter()
+                        .find(|item| layout::table_key(item).as_ref() == Some(&key))
+                        .and_then(|item| item.get(tombstone_attr::PURGED_AT))
+                        .cloned();
+                    (key, read)
+                })
+                .collect(),
         });
         let tombstones = items
             .iter()
@@ -215,75 +248,6 @@ impl Ledger {
             return Err(StorageError::KeyMismatch(id.clone()));
         }
         Ok(())
-    }
-
-    /// Writes a purge's entry in the erasure log (where the stack has one),
-    /// before its tombstone: the log outlives a restore of the ledger table.
-    pub(crate) async fn log_erasure(
-        &self,
-        scope: &PurgeScope,
-        now: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        let Some(log) = &self.erasure_log else {
-            return Ok(());
-        };
-        self.client
-            .put_item()
-            .table_name(log)
-            .set_item(Some(layout::log_item(scope, now)))
-            .send()
-            .await
-            .map_err(|e| StorageError::dynamo("PutItem", e))?;
-        Ok(())
-    }
-
-    /// Writes back every erasure of the log that the ledger table lacks (a
-    /// tombstone missing, or older than the log's): after a restore to a
-    /// point before them. Each comes back open, its purge's time kept, so
-    /// the same run's closing walk erases the rows the restore brought back.
-    /// Returns how many it wrote back.
-    pub(crate) async fn reapply_erasure_log(
-        &self,
-        present: &[Tombstone],
-        now: DateTime<Utc>,
-    ) -> Result<u32, StorageError> {
-        let Some(log) = &self.erasure_log else {
-            return Ok(0);
-        };
-        let entries = self
-            .client
-            .scan()
-            .table_name(log)
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<Item>, _>>()
-            .await
-            .map_err(|e| StorageError::dynamo("Scan", e))?;
-        let mut reapplied = 0;
-        for entry in &entries {
-            let logged = layout::tombstone_from_log_item(entry)?;
-            // Past its life (TTL deletes log entries and tombstones on its
-            // own schedule): nothing it covers is inside any retention now.
-            if Tombstone::expires_at(logged.purged_at) <= now {
-                continue;
-            }
-            let held = present
-                .iter()
-                .any(|t| t.scope == logged.scope && t.purged_at >= logged.purged_at);
-            if held {
-                continue;
-            }
-            if let Some(digest) = &logged.scope.actor {
-                self.mark_people_erased(&logged.scope.tenant_id, digest.key(), logged.purged_at)
-                    .await?;
-            }
-            self.write_tombstone(&logged.scope, logged.purged_at)
-                .await?;
-            reapplied += 1;
-        }
-        Ok(reapplied)
     }
 
     /// Every tombstone with prune's walk cursor, strongly consistent.
@@ -442,53 +406,90 @@ impl Ledger {
             .map_err(|e| StorageError::dynamo("Query", e))
     }
 
-    /// Writes (or refreshes) the tombstone of a purge starting at `now`, and
-    /// says where an unfinished purge of the same scope left its walk: the
-    /// purge resumes there (the rows before it are gone, and record refuses
-    /// every later one the tombstone covers). A purge that finished left no
-    /// cursor, so a new one walks from the start. Either way the tombstone
-    /// is open again for prune's closing walk.
-    pub(crate) async fn write_tombstone(
+    /// The tombstone of a purge invoked at `now`: an unfinished purge of the
+    /// scope continues (its time and where its walk stopped are kept, so the
+    /// rows before that point are the ones it already took); otherwise a new
+    /// purge starts at `now`. Returns the purge's time and where to resume.
+    pub(crate) async fn open_tombstone(
         &self,
         scope: &PurgeScope,
         now: DateTime<Utc>,
-    ) -> Result<Option<String>, StorageError> {
-        // Kept past the longest retention any stack can have, whatever this
-        // one's is now: no milestone that occurred before the purge can be
-        // recorded after that (record refuses rows older than the retention).
-        let expires_at = Tombstone::expires_at(now).timestamp();
-        let old = self
+    ) -> Result<(DateTime<Utc>, Option<String>), StorageError> {
+        let resumed = self
             .client
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::tombstone_key(scope)))
+            .update_expression("SET #purged_at = #purged_at")
+            .condition_expression("attribute_exists(#purged_at) AND attribute_not_exists(#done_at)")
+            .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
+            .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match resumed {
+            Ok(output) => {
+                let item = output.attributes.unwrap_or_default();
+                let tombstone = layout::tombstone_from_item(&{
+                    let mut keyed = item.clone();
+                    keyed.extend(layout::tombstone_key(scope));
+                    keyed
+                })?;
+                Ok((
+                    tombstone.purged_at,
+                    layout::optional_s(&item, tombstone_attr::CURSOR)?,
+                ))
+            }
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                self.write_tombstone(scope, now).await?;
+                Ok((now, None))
+            }
+            Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
+        }
+    }
+
+    /// Writes the tombstone of a purge at `purged_at`, open and with no walk
+    /// yet (a new purge, or one written back from the erasure log).
+    pub(crate) async fn write_tombstone(
+        &self,
+        scope: &PurgeScope,
+        purged_at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        // Kept past the longest retention any stack can have, whatever this
+        // one's is now: no milestone that occurred before the purge can be
+        // recorded after that (record refuses rows older than the retention).
+        let expires_at = Tombstone::expires_at(purged_at).timestamp();
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::tombstone_key(scope)))
             .update_expression(
-                "SET #purged_at = :now, #expires = :expires REMOVE #done_at, #closed_at, #walked_at, #walk_cursor",
+                "SET #purged_at = :now, #expires = :expires REMOVE #done_at, #closed_at, #walked_at, #walk_cursor, #cursor",
             )
             .expression_attribute_names("#purged_at", tombstone_attr::PURGED_AT)
             .expression_attribute_names("#done_at", tombstone_attr::DONE_AT)
             .expression_attribute_names("#closed_at", tombstone_attr::CLOSED_AT)
             .expression_attribute_names("#walked_at", tombstone_attr::WALKED_AT)
             .expression_attribute_names("#walk_cursor", tombstone_attr::WALK_CURSOR)
+            .expression_attribute_names("#cursor", tombstone_attr::CURSOR)
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(now)))
+            .expression_attribute_values(":now", AttributeValue::S(domain::format_millis(purged_at)))
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await
             .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-        let old = old.attributes.unwrap_or_default();
-        if old.contains_key(tombstone_attr::DONE_AT) {
-            return Ok(None);
-        }
-        Ok(layout::optional_s(&old, tombstone_attr::CURSOR)?)
+        Ok(())
     }
 
     /// Marks `tenant` as one where some person was erased, for as long as
     /// that person's tombstone lives (a later erasure's lives longer; an
-    /// earlier one's expiry is never written over a later one's), and counts
-    /// the erasure: a record that read the marker before it puts only if the
-    /// count is still what it read.
+    /// earlier one's expiry is never written over a later one's), naming the
+    /// key the tombstone is made with. Written before the tombstone: a record
+    /// that reads no marker reads no tombstone of the tenant's people either.
     pub(crate) async fn mark_people_erased(
         &self,
         tenant: &TenantId,
@@ -502,20 +503,18 @@ impl Ledger {
             .update_item()
             .table_name(&self.table_name)
             .set_key(Some(layout::people_marker_key(tenant)))
-            .update_expression("SET #expires = :expires ADD #erasures :one, #keys :key")
+            .update_expression("SET #expires = :expires ADD #keys :key")
             .condition_expression("attribute_not_exists(#expires) OR #expires < :expires")
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
             .expression_attribute_names("#keys", tombstone_attr::KEYS)
             .expression_attribute_values(":expires", AttributeValue::N(expires_at.to_string()))
-            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
             .expression_attribute_values(":key", key.clone())
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
             // A later erasure's mark is there already (it lives longer):
-            // count this one all the same.
+            // name this key all the same.
             Err(error)
                 if error
                     .as_service_error()
@@ -525,10 +524,8 @@ impl Ledger {
                     .update_item()
                     .table_name(&self.table_name)
                     .set_key(Some(layout::people_marker_key(tenant)))
-                    .update_expression("ADD #erasures :one, #keys :key")
-                    .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
+                    .update_expression("ADD #keys :key")
                     .expression_attribute_names("#keys", tombstone_attr::KEYS)
-                    .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
                     .expression_attribute_values(":key", key)
                     .send()
                     .await
@@ -537,6 +534,23 @@ impl Ledger {
             }
             Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
         }
+    }
+
+    /// Counts one more erasure of the tenant's people, after its tombstone
+    /// is written: a record that read the marker before puts only if the
+    /// count is still what it read.
+    pub(crate) async fn count_erasure(&self, tenant: &TenantId) -> Result<(), StorageError> {
+        self.client
+            .update_item()
+            .table_name(&self.table_name)
+            .set_key(Some(layout::people_marker_key(tenant)))
+            .update_expression("ADD #erasures :one")
+            .expression_attribute_names("#erasures", tombstone_attr::ERASURES)
+            .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .send()
+            .await
+            .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
+        Ok(())
     }
 
     /// Marks the tombstone's purge done, only if it is still the purge of
