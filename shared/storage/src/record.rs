@@ -85,7 +85,7 @@ impl Ledger {
     }
 
     /// [`Ledger::record`], for a tenant whose tombstones record read
-    /// ([`Covering::guard`]): the put lands only if what was read still
+    /// ([`crate::Covering`]'s guard): the put lands only if what was read still
     /// stands (no purge of the tenant or of one of its people since), in one
     /// transaction with a check of each; else [`PutOutcome::PurgeRaced`],
     /// and the caller reads the tombstones again. A tenant with no tombstone
