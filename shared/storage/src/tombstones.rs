@@ -440,11 +440,7 @@ impl Ledger {
                     layout::optional_s(&item, tombstone_attr::CURSOR)?,
                 ))
             }
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(error) if condition_failed(&error) => {
                 self.write_tombstone(scope, now).await?;
                 Ok((now, None))
             }
@@ -515,11 +511,7 @@ impl Ledger {
             Ok(_) => Ok(()),
             // A later erasure's mark is there already (it lives longer):
             // name this key all the same.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(error) if condition_failed(&error) => {
                 self.client
                     .update_item()
                     .table_name(&self.table_name)
@@ -616,13 +608,18 @@ fn ignore_a_later_purge(
 ) -> Result<(), StorageError> {
     match result {
         Ok(_) => Ok(()),
-        Err(error)
-            if error
-                .as_service_error()
-                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-        {
-            Ok(())
-        }
+        Err(error) if condition_failed(&error) => Ok(()),
         Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
     }
+}
+
+/// Whether an update failed on its own condition (not for any other reason).
+fn condition_failed(
+    error: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    >,
+) -> bool {
+    error
+        .as_service_error()
+        .is_some_and(|e| e.is_conditional_check_failed_exception())
 }
