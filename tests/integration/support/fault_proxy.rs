@@ -269,10 +269,13 @@ fn serve(
     while let Some(request) = read_message(&mut reader)? {
         if let Some(on) = outage_switch(&request) {
             outage.store(on, Ordering::Relaxed);
+            // The switch's answer closes its connection: a client that reads
+            // to the end (PHP's stream wrapper) would otherwise wait for its
+            // timeout.
             writer.write_all(
-                b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n",
+                b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
             )?;
-            continue;
+            return Ok(());
         }
         let roll = dice.roll();
         let seen = counts.requests.fetch_add(1, Ordering::Relaxed);
