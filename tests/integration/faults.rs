@@ -109,7 +109,10 @@ fn every_function_ends_on_its_own_when_dynamodb_hangs() {
 }
 
 /// A client as the functions build it (wiring), pointed at `endpoint`.
-fn function_client(endpoint: &str, timeouts: wiring::Timeouts) -> aws_sdk_dynamodb::Client {
+pub(crate) fn function_client(
+    endpoint: &str,
+    timeouts: wiring::Timeouts,
+) -> aws_sdk_dynamodb::Client {
     let env = [
         ("AWS_REGION", "us-east-1"),
         ("AWS_ACCESS_KEY_ID", "local"),
@@ -529,8 +532,8 @@ async fn late_rows_under_transaction_conflicts_all_land_exactly_once() {
     println!("version shards bumped: {shards:?}");
     assert_eq!(shards.values().sum::<u64>(), payloads.len() as u64);
     assert!(
-        shards.len() >= 8 && shards.values().all(|bumps| *bumps < 20),
-        "60 late rows spread over the shards: {shards:?}"
+        shards.len() == 4 && shards.values().all(|bumps| *bumps < 30),
+        "60 late rows spread over the day's 4 shards: {shards:?}"
     );
 }
 

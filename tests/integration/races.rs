@@ -414,6 +414,189 @@ async fn a_shortened_retention_leaves_no_window_rollup_it_no_longer_allows() {
     );
 }
 
+/// A bump takes its time before it lands: a late row's is record's clock at
+/// its start, and it can land after a later bump of the same shard. The
+/// shard's `bumped_at` stays the later time (the earlier bump adds to the
+/// counter only), so the writer leaves the day alone for `SETTLE` after the
+/// latest bump. Put back `SET bumped_at = :now` unconditionally, and the
+/// writer at 5 s short of `SETTLE` after the later bump builds the day.
+#[tokio::test]
+async fn a_bump_that_took_its_time_earlier_never_moves_the_settle_time_back() {
+    use domain::rollup::SETTLE;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let day = (now - TimeDelta::days(3)).date_naive();
+    let later = now - SETTLE + TimeDelta::seconds(5);
+    // Purge's and prune's path: a bump of one shard, then one with a time
+    // 10 s earlier landing after it.
+    testing::bump_day_shard(&ledger, day, "00", later)
+        .await
+        .expect("bump");
+    testing::bump_day_shard(&ledger, day, "00", later - TimeDelta::seconds(10))
+        .await
+        .expect("bump");
+    let write = ledger
+        .roll_up_day(day, now, Retention::default())
+        .await
+        .expect("writer");
+    assert_eq!(
+        write,
+        RollupWrite::Settling,
+        "the settle time runs from the later bump"
+    );
+    // Record's path (its transaction): every shard bumped at `later`, then a
+    // late row whose time is 10 s earlier lands on one of them.
+    let other = (now - TimeDelta::days(4)).date_naive();
+    for shard in ["00", "01", "02", "03"] {
+        testing::bump_day_shard(&ledger, other, shard, later)
+            .await
+            .expect("bump");
+    }
+    let late = row(
+        REPORT_CREATED,
+        "t",
+        "w",
+        "late",
+        Rollup::of_day(other).start() + TimeDelta::hours(2),
+    );
+    let outcome = ledger
+        .record(
+            &late,
+            Arrival::Late {
+                at: later - TimeDelta::seconds(10),
+            },
+        )
+        .await
+        .expect("record");
+    assert_eq!(outcome, PutOutcome::Recorded);
+    let bumps = testing::day_version_bumps(&ledger, other)
+        .await
+        .expect("read");
+    assert_eq!(bumps.len(), 4, "{bumps:?}");
+    assert!(
+        bumps.values().all(|at| *at == Some(later)),
+        "no shard's bumped_at went back: {bumps:?}"
+    );
+    let counted: u64 = testing::day_version_shards(&ledger, other)
+        .await
+        .expect("read")
+        .values()
+        .sum();
+    assert_eq!(counted, 5, "the late row's bump still counted");
+}
+
+/// Two writer runs never overlap. A second run that starts while a build
+/// of the first is between its chunks and its head finds the lease held and
+/// does nothing; the first stores its head, with every chunk it names, and
+/// the summary is exact. Take the lease away, and the second run's sweep
+/// deletes those chunks before their head is stored.
+#[tokio::test]
+async fn a_writer_run_never_sweeps_the_chunks_of_another_runs_build_in_flight() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let now = domain::now_millis();
+    let day = (now - TimeDelta::days(2)).date_naive();
+    let start = Rollup::of_day(day).start();
+    seed(
+        &ledger,
+        (0..5)
+            .map(|i| {
+                kept_for(
+                    &format!("r{i}"),
+                    &format!("w{i}"),
+                    start + TimeDelta::hours(i + 1),
+                    TimeDelta::days(90),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let deadline = now + TimeDelta::minutes(5);
+    let (write, second) =
+        testing::roll_up_day_holding_the_lease(&ledger, day, now, deadline, || {
+            ledger.run_writer(now, Retention::default(), deadline, || false)
+        })
+        .await
+        .expect("the first run's build");
+    assert!(
+        matches!(write, RollupWrite::Stored { rows: 5, .. }),
+        "{write:?}"
+    );
+    let second = second
+        .expect("ran between chunks and head")
+        .expect("second run");
+    assert!(
+        matches!(
+            second,
+            storage::WriterOutcome::Overlapping {
+                held_until: Some(_)
+            }
+        ),
+        "the second run found the lease held: {second:?}"
+    );
+    let head = testing::current_head_chunks(&ledger, day)
+        .await
+        .expect("read")
+        .expect("the first run's head");
+    assert_eq!(
+        testing::chunk_set_digests(&ledger, day, head)
+            .await
+            .expect("read"),
+        Some(5),
+        "the head has every chunk it names"
+    );
+    let (summary, raw) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
+    assert_exact(&summary, &raw);
+    // Given back: the next run runs.
+    let next = ledger
+        .run_writer(now, Retention::default(), deadline, || false)
+        .await
+        .expect("next run");
+    assert!(matches!(next, storage::WriterOutcome::Ran(_)), "{next:?}");
+}
+
+/// A window roll-up never replaces a newer build of the same start: a run
+/// of another deploy (retention 90, its clock a minute behind) after a run
+/// under 30 days leaves the newer one in place, and says so.
+#[tokio::test]
+async fn a_window_rollup_never_replaces_a_newer_one() {
+    use chrono::DurationRound;
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let hour = domain::now_millis()
+        .duration_trunc(TimeDelta::hours(1))
+        .expect("hour");
+    let newer = hour - TimeDelta::minutes(35);
+    let older = newer - TimeDelta::minutes(1);
+    seed(
+        &ledger,
+        vec![kept_for(
+            "a",
+            "w-a",
+            older - TimeDelta::hours(30),
+            TimeDelta::days(90),
+        )],
+    )
+    .await;
+    let keys = [WindowKey::Week, WindowKey::Month];
+    let first = ledger
+        .roll_up_windows(&keys, newer, days(30), || false)
+        .await;
+    assert!(first.error.is_none() && first.built > 0, "{first:?}");
+    let second = ledger
+        .roll_up_windows(&keys, older, days(90), || false)
+        .await;
+    assert!(second.error.is_none(), "{second:?}");
+    assert_eq!(second.newer, first.built, "{second:?}");
+    assert_eq!(second.built, 0, "{second:?}");
+    let built = testing::window_rollups_built_at(&ledger)
+        .await
+        .expect("read");
+    assert_eq!(built.len() as u32, first.built, "{built:?}");
+    assert!(built.values().all(|at| *at == newer), "{built:?}");
+}
+
 /// `docs/invariants.md` names, for every rule of the protocol, the tests
 /// on DynamoDB Local that hold it: each exists.
 #[test]

@@ -1,16 +1,15 @@
-//! The roll-up writer: every closed UTC day within the retention whose
-//! roll-up is missing or stale (a late row bumped its version) is rolled up,
-//! newest first, then every closed hour of the last two days whose day has
-//! no roll-up yet, until the deadline's margin; then each summary window's
-//! own roll-up (`domain::window_rollup`). One report, one outcome line.
+//! The roll-up writer: one run (`Ledger::run_writer`: its lease, every
+//! closed day within the retention whose roll-up is missing or stale, newest
+//! first, the closed hours of the last two days, each summary window's own
+//! roll-up, the sweep), until the deadline's margin. This formats its
+//! report: one outcome line, one metric, one response.
 
 use chrono::{DateTime, Utc};
-use domain::rollup::Due;
-use domain::{Retention, WindowKey};
+use domain::Retention;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use std::time::{Duration, Instant};
-use storage::Ledger;
+use storage::{Ledger, WriterOutcome, WriterRun};
 
 /// Rollup's own setting, beside the shared table name and retention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +71,9 @@ pub struct RollupReport {
     /// their days minutes ago; the next run builds them.
     pub windows_settling: u32,
     /// Not built because they hold more workspaces than one item can, or a
-    /// version item of their days cannot be read: their summaries read day
-    /// and hour roll-ups (logged at warn).
+    /// version item of their days cannot be read (their summaries read day
+    /// and hour roll-ups), or not stored over a newer build of another
+    /// deploy's run (logged at warn).
     pub windows_skipped: u32,
     /// Roll-up and day-version items of days outside the retention, deleted
     /// (after a shortened retention; normally 0).
@@ -98,6 +98,11 @@ pub enum RollupError {
     #[error("the roll-ups could not be read; nothing was written")]
     Storage(#[from] storage::StorageError),
     #[error(
+        "another writer run holds the lease{}; this one did nothing (runs never overlap)",
+        held_until.map(|at| format!(" until {}", domain::format_millis(at))).unwrap_or_default()
+    )]
+    Overlapping { held_until: Option<DateTime<Utc>> },
+    #[error(
         "the roll-up items of days outside the retention could not all be deleted; the next run tries again"
     )]
     CleanupFailed { report: Box<RollupReport> },
@@ -112,6 +117,7 @@ impl From<RollupError> for Diagnostic {
         let error_type = match error {
             RollupError::DaysFailed { .. } => "DaysFailed",
             RollupError::Storage(_) => "StorageUnavailable",
+            RollupError::Overlapping { .. } => "Overlapping",
             RollupError::CleanupFailed { .. } => "CleanupFailed",
             RollupError::WindowsFailed { .. } => "WindowsFailed",
         };
@@ -147,24 +153,36 @@ impl RollupHandler {
     ) -> Result<RollupReport, RollupError> {
         let deadline = wiring::deadline_instant(event.context.deadline);
         let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+        let lease_until = i64::try_from(event.context.deadline)
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or(now);
         let margin = self.settings.safety_margin;
-        self.handle(now, || Instant::now() + margin >= deadline)
+        self.handle(now, lease_until, || Instant::now() + margin >= deadline)
             .await
     }
 
+    /// One run at `now`, holding the writer's lease until `lease_until` (the
+    /// invocation's deadline), stopping where `should_stop` says.
     pub async fn handle(
         &self,
         now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
         should_stop: impl Fn() -> bool,
     ) -> Result<RollupReport, RollupError> {
         let started = Instant::now();
-        let due = Due::at(now, self.retention);
         let run = match self
             .ledger
-            .roll_up(&due, now, self.retention, &should_stop)
+            .run_writer(now, self.retention, lease_until, &should_stop)
             .await
         {
-            Ok(run) => run,
+            Ok(WriterOutcome::Ran(run)) => run,
+            Ok(WriterOutcome::Overlapping { held_until }) => {
+                wiring::emf::failed();
+                let error = RollupError::Overlapping { held_until };
+                tracing::error!(outcome = "overlapping", error = %error, "rollup refused");
+                return Err(error);
+            }
             Err(error) => {
                 wiring::emf::failed();
                 tracing::error!(
@@ -175,66 +193,22 @@ impl RollupHandler {
                 return Err(error.into());
             }
         };
-        for (day, error) in &run.failed {
+        for (day, error) in &run.rollups.failed {
             tracing::warn!(day = %day, error = wiring::error_chain(error), "rollup: day failed");
         }
-        // Then each window's own roll-up, from what was just built; not when
-        // the deadline's margin is reached (the next run builds them).
-        let keys: Vec<WindowKey> = WindowKey::ALL
-            .into_iter()
-            .filter(|key| key.length() <= self.retention.duration())
-            .collect();
-        let windows = if run.finished && !should_stop() {
-            Some(
-                self.ledger
-                    .roll_up_windows(&keys, now, self.retention, &should_stop)
-                    .await,
-            )
-        } else {
-            None
-        };
-        let windows_error = windows
+        let mut report = RollupReport::of(&run);
+        let windows_error = run
+            .windows
             .as_ref()
             .and_then(|w| w.error.as_ref())
             .map(|e| wiring::error_chain(e));
-        // Last, what no current roll-up names; window roll-ups only when this
-        // run built them (else summaries would lose them for nothing).
-        let stored_windows = windows
-            .as_ref()
-            .filter(|w| w.finished)
-            .map(|w| w.stored.as_slice());
-        let sweep = self
-            .ledger
-            .sweep_rollups(&due, stored_windows, &should_stop)
-            .await;
-        let (swept, sweep_finished, sweep_error) = match sweep {
-            Ok(sweep) => (sweep.deleted, sweep.finished, None),
-            Err(error) => (0, true, Some(error)),
-        };
-        let mut report = RollupReport {
-            finished: run.finished
-                && windows.as_ref().is_some_and(|w| w.finished)
-                && sweep_finished,
-            days_checked: run.days_checked,
-            days_built: run.days_built,
-            days_superseded: run.days_superseded,
-            days_failed: run.failed.len() as u32,
-            hours_checked: run.hours_checked,
-            hours_built: run.hours_built,
-            hours_superseded: run.hours_superseded,
-            windows_checked: windows.as_ref().map_or(0, |w| w.checked),
-            windows_built: windows.as_ref().map_or(0, |w| w.built),
-            windows_settling: windows.as_ref().map_or(0, |w| w.settling),
-            windows_skipped: windows.as_ref().map_or(0, |w| w.too_large + w.unreadable),
-            bookkeeping_deleted: run.bookkeeping_deleted,
-            rollups_swept: swept,
-            duration_ms: 0,
-        };
         let cleanup_error = run
+            .rollups
             .cleanup_error
             .as_ref()
-            .or(sweep_error.as_ref())
+            .or(run.sweep.as_ref().err())
             .map(|e| wiring::error_chain(e));
+        let release_error = run.release_error.as_ref().map(|e| wiring::error_chain(e));
         report.duration_ms = started.elapsed().as_millis() as u64;
         wiring::emf::rollup_run(report.days_built, report.days_failed, report.finished);
         macro_rules! log_report {
@@ -256,6 +230,7 @@ impl RollupHandler {
                     bookkeeping_deleted = report.bookkeeping_deleted,
                     rollups_swept = report.rollups_swept,
                     cleanup_error,
+                    release_error,
                     duration_ms = report.duration_ms,
                     "rollup"
                 )
@@ -291,6 +266,30 @@ impl RollupHandler {
     }
 }
 
+impl RollupReport {
+    /// The response of a run (its duration set by the caller).
+    fn of(run: &WriterRun) -> Self {
+        let (rollups, windows) = (&run.rollups, run.windows.as_ref());
+        Self {
+            finished: run.finished(),
+            days_checked: rollups.days_checked,
+            days_built: rollups.days_built,
+            days_superseded: rollups.days_superseded,
+            days_failed: rollups.failed.len() as u32,
+            hours_checked: rollups.hours_checked,
+            hours_built: rollups.hours_built,
+            hours_superseded: rollups.hours_superseded,
+            windows_checked: windows.map_or(0, |w| w.checked),
+            windows_built: windows.map_or(0, |w| w.built),
+            windows_settling: windows.map_or(0, |w| w.settling),
+            windows_skipped: windows.map_or(0, |w| w.too_large + w.unreadable + w.newer),
+            bookkeeping_deleted: rollups.bookkeeping_deleted,
+            rollups_swept: run.sweep.as_ref().map_or(0, |s| s.deleted),
+            duration_ms: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,6 +299,17 @@ mod tests {
     use aws_smithy_mocks::{RuleMode, mock, mock_client};
     use domain::testing::at;
 
+    /// The writer's lease, taken and given back.
+    fn lease_mocks() -> (aws_smithy_mocks::Rule, aws_smithy_mocks::Rule) {
+        let take = mock!(Client::put_item).then_output(|| {
+            aws_sdk_dynamodb::operation::put_item::PutItemOutput::builder().build()
+        });
+        let give_back = mock!(Client::delete_item).then_output(|| {
+            aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput::builder().build()
+        });
+        (take, give_back)
+    }
+
     /// No roll-up exists (an empty batch read); a stop asked for before the
     /// first day ends the run unfinished, with nothing built or failed.
     #[tokio::test]
@@ -307,10 +317,11 @@ mod tests {
         let none =
             mock!(Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
         let no_bookkeeping = mock!(Client::query).then_output(|| QueryOutput::builder().build());
+        let (lease, release) = lease_mocks();
         let client: Client = mock_client!(
             aws_sdk_dynamodb,
             RuleMode::MatchAny,
-            &[&none, &no_bookkeeping]
+            &[&none, &no_bookkeeping, &lease, &release]
         );
         let retention = Retention::from_days(7).expect("valid");
         let handler = RollupHandler::new(
@@ -319,7 +330,11 @@ mod tests {
             RollupSettings::from_lookup(|_| None).expect("defaults"),
         );
         let report = handler
-            .handle(at("2026-11-28T01:00:00Z"), || true)
+            .handle(
+                at("2026-11-28T01:00:00Z"),
+                at("2026-11-28T01:05:00Z"),
+                || true,
+            )
             .await
             .expect("a stopped run is not an error");
         assert!(!report.finished);
@@ -345,10 +360,11 @@ mod tests {
                 )
             });
         let no_bookkeeping = mock!(Client::query).then_output(|| QueryOutput::builder().build());
+        let (lease, release) = lease_mocks();
         let client: Client = mock_client!(
             aws_sdk_dynamodb,
             RuleMode::MatchAny,
-            &[&none, &broken, &no_bookkeeping]
+            &[&none, &broken, &no_bookkeeping, &lease, &release]
         );
         let retention = Retention::from_days(7).expect("valid");
         let handler = RollupHandler::new(
@@ -357,7 +373,11 @@ mod tests {
             RollupSettings::from_lookup(|_| None).expect("defaults"),
         );
         let error = handler
-            .handle(at("2026-11-28T01:00:00Z"), || false)
+            .handle(
+                at("2026-11-28T01:00:00Z"),
+                at("2026-11-28T01:05:00Z"),
+                || false,
+            )
             .await
             .expect_err("failed days fail the run");
         let RollupError::DaysFailed { failed, report } = error else {

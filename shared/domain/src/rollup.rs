@@ -56,13 +56,18 @@ pub const LONGEST_INVOCATION_SECONDS: i64 = 300;
 /// function's clock, the writer's settle check another's.
 pub const CLOCK_SKEW_SECONDS: i64 = 30;
 
-/// How long after a bump the writer leaves its day alone: longer than any
-/// put or delete in flight can take to land (the longest invocation) plus
-/// the skew both ways, and far longer than the time index takes to show a
-/// row (well under a second). Derived, so raising a function's timeout
-/// past it fails the template test instead of opening a race.
+/// What [`SETTLE`] keeps beyond the longest invocation and the skew both
+/// ways: a request sent just before a deadline still lands inside it.
+pub const SETTLE_MARGIN_SECONDS: i64 = 60;
+
+/// How long after a bump the writer leaves its day alone (7 minutes):
+/// longer than any put or delete in flight can take to land (the longest
+/// invocation) plus the skew both ways plus a margin, and far longer than
+/// the time index takes to show a row (well under a second). Derived, so
+/// raising any function's timeout past it fails the template test instead
+/// of opening a race.
 pub const SETTLE: TimeDelta =
-    TimeDelta::seconds(LONGEST_INVOCATION_SECONDS + 2 * CLOCK_SKEW_SECONDS);
+    TimeDelta::seconds(LONGEST_INVOCATION_SECONDS + 2 * CLOCK_SKEW_SECONDS + SETTLE_MARGIN_SECONDS);
 
 /// What one writer run rolls up: the due days, then the due hours.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,13 +1,61 @@
-//! The roll-up bookkeeping partitions as a whole: their keys, and the
-//! writer's deletion of the roll-ups of days outside the retention.
+//! The roll-up bookkeeping partitions as a whole: their keys, the bumps of
+//! a day's version, and the writer's deletion of the roll-ups of days
+//! outside the retention.
 
 use crate::error::StorageError;
 use crate::layout::{self, Item};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 impl Ledger {
+    /// Bumps the version of `day` outside any transaction (one of its
+    /// shards), so every roll-up of the day and of its hours is stale from
+    /// now on.
+    pub(crate) async fn bump_day(&self, day: NaiveDate) -> Result<(), StorageError> {
+        let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+        // When the bump happens, not when the run started: the writer leaves
+        // the day alone for SETTLE from this instant.
+        self.bump_shard(day, &shard, domain::now_millis()).await
+    }
+
+    /// Bumps `shard` of `day` at `at`, or, when the shard holds a later
+    /// `bumped_at`, its counter only (`layout::bump`).
+    pub(crate) async fn bump_shard(
+        &self,
+        day: NaiveDate,
+        shard: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let mut at = Some(at);
+        loop {
+            let bump = layout::bump(at, layout::version_expires_at(day));
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table_name)
+                .set_key(Some(layout::day_version_key(day, shard)))
+                .update_expression(bump.expression)
+                .set_condition_expression(bump.condition)
+                .set_expression_attribute_names(Some(bump.names))
+                .set_expression_attribute_values(Some(bump.values))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                Err(error)
+                    if at.is_some()
+                        && error
+                            .as_service_error()
+                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    at = None;
+                }
+                Err(error) => return Err(StorageError::dynamo("UpdateItem", error)),
+            }
+        }
+    }
+
     /// Deletes the roll-up items (heads and chunks) of every day before
     /// `first_kept`, and says how many it deleted; the next run retries what
     /// failed. The days' versions stay (see `layout::EXPIRING_BOOKKEEPING`).

@@ -5,7 +5,8 @@
 //! summary is read: roll-ups and raw rows), [`rollup_read`] (versions, heads
 //! and chunks), [`rollup_store`] (building and storing roll-ups),
 //! [`window_rollup_store`] (a window's roll-up), [`sweep`] (the writer's
-//! deletion of every roll-up item nothing names), `bookkeeping` (the
+//! deletion of every roll-up item nothing names), [`writer`] (one writer
+//! run: its lease, then those steps in order), `bookkeeping` (the
 //! roll-up partitions as a whole), `batch_read` (batched item reads),
 //! [`prune`] (the retention walk, then the tombstones' closing walks),
 //! [`purge`] (erasure), [`tombstones`] (what a purge leaves, the keys'
@@ -40,6 +41,7 @@ pub mod testing;
 pub mod tombstones;
 pub mod window_read;
 pub mod window_rollup_store;
+pub mod writer;
 
 pub use deadline::{Deadline, StopSignal};
 pub use error::{ItemError, StorageError};
@@ -56,3 +58,4 @@ pub use sweep::SweepRun;
 pub use tombstones::{Covering, PurgeGuard};
 pub use window_read::{Sources, SummaryRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;
+pub use writer::{WriterOutcome, WriterRun};

@@ -389,7 +389,6 @@ impl Ledger {
                         before: tombstone.erases_before(),
                         resume: stored.walk_cursor.clone(),
                     },
-                    plan.now,
                     stop,
                 )
                 .await;
@@ -489,10 +488,7 @@ impl Ledger {
         // is bumped first, as a purge does, or a retention lengthened again
         // would bring back a roll-up counting rows that are gone. Without the
         // bump the rows stay, for the next run.
-        if let Err(error) = self
-            .with_retries(stop, || self.bump_span((p.day, None)))
-            .await
-        {
+        if let Err(error) = self.with_retries(stop, || self.bump_day(p.day)).await {
             tracing::warn!(
                 day = %p.day,
                 error = %domain::error_chain::error_chain(&error),

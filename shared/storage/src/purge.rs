@@ -4,9 +4,9 @@
 //! - **The tombstone first.** A purge writes (or refreshes) its tombstone
 //!   before it deletes anything, so a milestone that lands while it runs is
 //!   still caught by the next prune.
-//! - **Roll-ups stale before rows go.** For every day (and, in the last
-//!   days, every hour) a page of rows belongs to, one of its version shards
-//!   is bumped before the rows are deleted, as a late row does: the day's roll-up is unusable at once,
+//! - **Roll-ups stale before rows go.** For every day a page of rows
+//!   belongs to, one of its version shards is bumped before the rows are
+//!   deleted, as a late row does: the day's roll-ups are unusable at once,
 //!   its day read raw (without the purged rows) until the writer rebuilds it,
 //!   and the writer leaves the day alone for `SETTLE` after the bump, by
 //!   which time the deletes have landed.
@@ -18,10 +18,10 @@
 
 use crate::deadline::StopSignal;
 use crate::error::StorageError;
-use crate::layout::{self, Item, PurgeRow, SpanKey};
+use crate::layout::{self, Item, PurgeRow};
 use crate::ledger::Ledger;
 use crate::prune::DeleteOutcome;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::{PurgeRequest, PurgeScope};
 use futures_util::{StreamExt, stream};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,22 +32,9 @@ use std::time::{Duration, Instant};
 const PAGE_SIZE: i32 = 500;
 /// Deletes in flight at once.
 const DELETE_CONCURRENCY: usize = 8;
-/// Which version a deleted row's time makes stale: its hour while hour
-/// roll-ups of its day may exist (today and the two days before: they live
-/// two days past their day), its day before that. An hour's bump makes its
-/// day's roll-up stale too.
-fn stale_span(occurred_at: DateTime<Utc>, now: DateTime<Utc>) -> SpanKey {
-    let day = occurred_at.date_naive();
-    if day + layout::HOUR_ROLLUP_LIFE >= now.date_naive() {
-        (day, Some(chrono::Timelike::hour(&occurred_at)))
-    } else {
-        (day, None)
-    }
-}
-
 /// A day bumped by this walk is bumped again before later deletes only once
 /// its last bump is this old: the writer leaves a bumped day alone for
-/// `SETTLE` (6 minutes), so every delete lands well inside it.
+/// `SETTLE` (7 minutes), so every delete lands well inside it.
 const REBUMP: Duration = Duration::from_secs(60);
 
 /// One walk of a scope's rows: those that occurred before `before`,
@@ -164,7 +151,6 @@ impl Ledger {
                     before: DateTime::<Utc>::MAX_UTC,
                     resume,
                 },
-                now,
                 stop,
             )
             .await;
@@ -202,12 +188,7 @@ impl Ledger {
     /// kept); the walk starts after it. The run's `cursor` says where the
     /// next should start: it moves past a page only once every row of the
     /// page in scope is deleted (or gone), and never past a page that left one.
-    pub async fn erase(
-        &self,
-        walk: Walk<'_>,
-        now: DateTime<Utc>,
-        stop: &impl StopSignal,
-    ) -> PurgeRun {
+    pub async fn erase(&self, walk: Walk<'_>, stop: &impl StopSignal) -> PurgeRun {
         let Walk {
             scope,
             before,
@@ -252,16 +233,9 @@ impl Ledger {
         let mut cursor_held = false;
         // When this walk last bumped each closed day: a day is bumped again
         // only when its last bump is older than REBUMP, well inside SETTLE.
-        let mut bumped: BTreeMap<SpanKey, Instant> = BTreeMap::new();
-        let days_of = |bumped: &BTreeMap<SpanKey, Instant>| {
-            bumped
-                .keys()
-                .map(|(day, _)| *day)
-                .collect::<BTreeSet<_>>()
-                .len() as u32
-        };
+        let mut bumped: BTreeMap<NaiveDate, Instant> = BTreeMap::new();
         loop {
-            run.days_invalidated = days_of(&bumped);
+            run.days_invalidated = bumped.len() as u32;
             if stop.should_stop() {
                 run.finished = false;
                 return run;
@@ -301,14 +275,14 @@ impl Ledger {
                 // A whole tenant goes, rows this release cannot read included:
                 // by their table key, unconditionally, after a bump of the day
                 // their index key names (a roll-up may count them).
-                let spans = unreadable
+                let days = unreadable
                     .iter()
-                    .filter_map(|(_, at)| Some(stale_span((*at)?, now)))
+                    .filter_map(|(_, at)| Some(at.as_ref()?.date_naive()))
                     .collect();
-                let blocked = self.bump_spans(spans, &mut bumped, stop, &mut run).await;
-                let (keys, kept): (Vec<_>, Vec<_>) = unreadable.into_iter().partition(|(_, at)| {
-                    at.is_none_or(|at| !blocked.contains(&stale_span(at, now)))
-                });
+                let blocked = self.bump_days(days, &mut bumped, stop, &mut run).await;
+                let (keys, kept): (Vec<_>, Vec<_>) = unreadable
+                    .into_iter()
+                    .partition(|(_, at)| at.is_none_or(|at| !blocked.contains(&at.date_naive())));
                 run.rows_left += kept.len() as u64;
                 let keys = keys.into_iter().map(|(key, _)| key).collect();
                 run.add(self.delete_keys(keys, stop).await);
@@ -316,7 +290,7 @@ impl Ledger {
                 // Whose they are cannot be told: counted, reported, left.
                 run.rows_unreadable += unreadable.len() as u64;
             }
-            run.add(self.erase_rows(rows, now, &mut bumped, stop).await);
+            run.add(self.erase_rows(rows, &mut bumped, stop).await);
             cursor_held |= (run.rows_left, run.error.is_some()) != left_before;
             if !cursor_held && let Some(last) = page.last_evaluated_key.as_ref() {
                 run.cursor = layout::cursor_of(last);
@@ -324,31 +298,27 @@ impl Ledger {
             match page.last_evaluated_key {
                 Some(next) if !next.is_empty() => start = Some(next),
                 _ => {
-                    run.days_invalidated = days_of(&bumped);
+                    run.days_invalidated = bumped.len() as u32;
                     return run;
                 }
             }
         }
     }
 
-    /// Stale roll-ups for the rows' days (and, in the last days, hours),
-    /// then the rows' deletes.
+    /// Stale roll-ups for the rows' days, then the rows' deletes.
     async fn erase_rows(
         &self,
         rows: Vec<PurgeRow>,
-        now: DateTime<Utc>,
-        bumped: &mut BTreeMap<SpanKey, Instant>,
+        bumped: &mut BTreeMap<NaiveDate, Instant>,
         stop: &impl StopSignal,
     ) -> PurgeRun {
         let mut run = PurgeRun::started();
-        let spans: BTreeSet<SpanKey> = rows
-            .iter()
-            .map(|row| stale_span(row.key.occurred_at, now))
-            .collect();
-        let blocked = self.bump_spans(spans, bumped, stop, &mut run).await;
+        let day = |row: &PurgeRow| row.key.occurred_at.date_naive();
+        let days: BTreeSet<NaiveDate> = rows.iter().map(day).collect();
+        let blocked = self.bump_days(days, bumped, stop, &mut run).await;
         let (rows, kept): (Vec<PurgeRow>, Vec<PurgeRow>) = rows
             .into_iter()
-            .partition(|row| !blocked.contains(&stale_span(row.key.occurred_at, now)));
+            .partition(|row| !blocked.contains(&day(row)));
         run.rows_left += kept.len() as u64;
         let results: Vec<Option<Result<DeleteOutcome, StorageError>>> = stream::iter(rows.iter())
             .map(|row| self.delete_if_unchanged(&row.key, stop))
@@ -373,27 +343,27 @@ impl Ledger {
         run
     }
 
-    /// Bumps every span of `spans` not bumped within [`REBUMP`], and says
+    /// Bumps every day of `days` not bumped within [`REBUMP`], and says
     /// which could not be bumped: their rows stay until a bump succeeds
     /// (deleting them now could leave a roll-up counting rows that are gone).
-    async fn bump_spans(
+    async fn bump_days(
         &self,
-        spans: BTreeSet<SpanKey>,
-        bumped: &mut BTreeMap<SpanKey, Instant>,
+        days: BTreeSet<NaiveDate>,
+        bumped: &mut BTreeMap<NaiveDate, Instant>,
         stop: &impl StopSignal,
         run: &mut PurgeRun,
-    ) -> BTreeSet<SpanKey> {
+    ) -> BTreeSet<NaiveDate> {
         let mut blocked = BTreeSet::new();
-        for span in spans {
-            if bumped.get(&span).is_some_and(|at| at.elapsed() < REBUMP) {
+        for day in days {
+            if bumped.get(&day).is_some_and(|at| at.elapsed() < REBUMP) {
                 continue;
             }
-            match self.with_retries(stop, || self.bump_span(span)).await {
+            match self.with_retries(stop, || self.bump_day(day)).await {
                 Ok(()) => {
-                    bumped.insert(span, Instant::now());
+                    bumped.insert(day, Instant::now());
                 }
                 Err(error) => {
-                    blocked.insert(span);
+                    blocked.insert(day);
                     run.finished = false;
                     run.error.get_or_insert(error);
                 }
@@ -441,37 +411,6 @@ impl Ledger {
             start,
         )
         .await
-    }
-
-    /// Bumps the version of `span` outside any transaction: one of its day's
-    /// shards, and for an hour one of the hour's too, so every roll-up of the
-    /// span and of its day is stale from now on.
-    pub(crate) async fn bump_span(&self, (day, hour): SpanKey) -> Result<(), StorageError> {
-        let pick = fastrand::u32(0..layout::VERSION_SHARDS);
-        // The day's shard makes the day and all its hours stale; an hour's
-        // too, while hour roll-ups of the day may exist, as a late row does.
-        let mut shards = vec![layout::shard_name(pick)];
-        if let Some(hour) = hour {
-            shards.push(layout::hour_shard_name(hour, pick));
-        }
-        for shard in shards {
-            self.client
-                .update_item()
-                .table_name(&self.table_name)
-                .set_key(Some(layout::day_version_key(day, &shard)))
-                .update_expression(layout::BUMP_EXPRESSION)
-                .set_expression_attribute_names(Some(layout::bump_names()))
-                // When the bump happens, not when the run started: the writer
-                // leaves the span alone for SETTLE from this instant.
-                .set_expression_attribute_values(Some(layout::bump_values(
-                    domain::now_millis(),
-                    layout::version_expires_at(day),
-                )))
-                .send()
-                .await
-                .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-        }
-        Ok(())
     }
 
     /// `call` with bounded, jittered retries, never past the stop signal.

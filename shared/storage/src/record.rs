@@ -1,7 +1,7 @@
 //! Recording a milestone: one conditional put, idempotent on (tenant, event id).
 //! A late row (see [`Arrival`]: its hour is closed) is put in one
-//! transaction with a bump of one of its day's version shards and one of its
-//! hour's, so every roll-up of the day and of its hours becomes stale at once. The shard is
+//! transaction with a bump of one of its day's version shards, so every
+//! roll-up of the day and of its hours becomes stale at once. The shard is
 //! picked at random on each try, so concurrent late rows of one hour spread
 //! over [`VERSION_SHARDS`](crate::layout::VERSION_SHARDS) items; a transaction still cancelled for a conflict or throttling is
 //! retried here, with jittered backoff ([`LATE_ROW_RETRIES`]), since the SDK
@@ -129,8 +129,8 @@ impl Ledger {
     }
 
     /// The put in one transaction with, for a late row (`late_at`), a bump of
-    /// one of its day's version shards and one of its hour's, and, for a
-    /// guarded tenant, a check of each tombstone item record read.
+    /// one of its day's version shards, and, for a guarded tenant, a check of
+    /// each tombstone item record read.
     async fn record_in_transaction(
         &self,
         milestone: &Milestone,
@@ -145,26 +145,28 @@ impl Ledger {
             Some(guard) => guard.checks(&self.table_name)?,
             None => Vec::new(),
         };
+        // The bump's time, until the shard turns out to hold a later one.
+        let mut bump_at = late_at;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let mut items = vec![TransactWriteItem::builder().put(put.clone()).build()];
-            if let Some(at) = late_at {
-                // Shards picked afresh on every try: concurrent late rows of
-                // the day spread over the shards, and a retry seldom meets its
-                // rival. One of the day's (its roll-up and its hours' go
-                // stale) and one of the hour's (kept only while hour roll-ups
-                // live).
-                let pick = fastrand::u32(0..layout::VERSION_SHARDS);
-                let hour = chrono::Timelike::hour(&milestone.occurred_at.instant());
-                for shard in [
-                    layout::shard_name(pick),
-                    layout::hour_shard_name(hour, pick),
-                ] {
-                    let bump =
-                        self.version_bump(day, &shard, at, layout::version_expires_at(day))?;
-                    items.push(TransactWriteItem::builder().update(bump).build());
-                }
+            if late_at.is_some() {
+                // A shard picked afresh on every try: concurrent late rows of
+                // the day spread over the shards, and a retry seldom meets
+                // its rival.
+                let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+                let bump = layout::bump(bump_at, layout::version_expires_at(day));
+                let update = Update::builder()
+                    .table_name(&self.table_name)
+                    .set_key(Some(layout::day_version_key(day, &shard)))
+                    .update_expression(bump.expression)
+                    .set_condition_expression(bump.condition)
+                    .set_expression_attribute_names(Some(bump.names))
+                    .set_expression_attribute_values(Some(bump.values))
+                    .build()
+                    .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
+                items.push(TransactWriteItem::builder().update(update).build());
             }
             let first_check = items.len();
             items.extend(
@@ -205,6 +207,13 @@ impl Ledger {
             if reasons.iter().skip(first_check).any(failed) {
                 return Ok(PutOutcome::PurgeRaced);
             }
+            // The shard was bumped later than this row's time: the bump goes
+            // again as the counter only (its time never goes back).
+            let bumped_later = late_at.is_some() && reasons.get(1).is_some_and(failed);
+            if bumped_later && bump_at.is_some() {
+                bump_at = None;
+                continue;
+            }
             let transient = reasons.iter().any(|reason| {
                 reason
                     .code()
@@ -215,26 +224,6 @@ impl Ledger {
             }
             tokio::time::sleep(LATE_ROW_RETRIES.delay(attempt)).await;
         }
-    }
-}
-
-impl Ledger {
-    /// One late row's bump of one version shard of its day.
-    fn version_bump(
-        &self,
-        day: chrono::NaiveDate,
-        shard: &str,
-        at: DateTime<Utc>,
-        expires_at: i64,
-    ) -> Result<Update, StorageError> {
-        Update::builder()
-            .table_name(&self.table_name)
-            .set_key(Some(layout::day_version_key(day, shard)))
-            .update_expression(layout::BUMP_EXPRESSION)
-            .set_expression_attribute_names(Some(layout::bump_names()))
-            .set_expression_attribute_values(Some(layout::bump_values(at, expires_at)))
-            .build()
-            .map_err(|e| StorageError::dynamo("TransactWriteItems", e))
     }
 }
 

@@ -162,7 +162,7 @@ impl Ledger {
     /// The current version of every day in `first..=last` that a late row
     /// bumped, and of every hour of those days (one strongly consistent Query
     /// over the version partition), and what it read. A day's version is its
-    /// day shards; an hour's is its own shards and its day's.
+    /// shards; an hour's is its day's.
     /// A span with an item that cannot be read maps to the error: its
     /// roll-up cannot be trusted.
     pub(crate) async fn day_versions(
@@ -199,16 +199,13 @@ impl Ledger {
         let mut versions: Versions = BTreeMap::new();
         for item in &items {
             match layout::day_version_shard(item) {
+                // An earlier release's hour shard: part of no version now.
+                Ok(read) if layout::shard_hour(&read.shard).is_some() => {}
                 Ok(read) => {
-                    // A day shard belongs to the day and to each of its hours
-                    // (every late row bumps one, and so did earlier releases'
-                    // late rows); an hour shard to its hour only.
-                    let spans: Vec<SpanKey> = match layout::shard_hour(&read.shard) {
-                        Some(hour) => vec![(read.day, Some(hour))],
-                        None => std::iter::once((read.day, None))
-                            .chain((0..24).map(|hour| (read.day, Some(hour))))
-                            .collect(),
-                    };
+                    // A day shard belongs to the day and to each of its hours:
+                    // every late row, purge and prune bumps one.
+                    let spans = std::iter::once((read.day, None))
+                        .chain((0..24).map(|hour| (read.day, Some(hour))));
                     for span in spans {
                         if let Ok(current) = versions
                             .entry(span)
@@ -242,7 +239,7 @@ impl Ledger {
     }
 
     /// The heads' roll-ups with their workspace digests; a head whose chunks
-    /// are not all there, or cannot be read, is left out.
+    /// are not all there, or cannot be read, is left out and counted.
     pub(crate) async fn with_chunks(
         &self,
         heads: BTreeMap<SpanKey, layout::RollupHead>,
@@ -286,8 +283,16 @@ impl Ledger {
                 }
             }
         }
-        // A head whose chunks are not all there is not usable (expired or half-written).
-        rollups.retain(|span, _| expected.get(span) == Some(&0));
+        // A head whose chunks are not all there cannot be read: its span is
+        // read raw, and counted (the writer stores chunks before their head,
+        // and no two writer runs overlap, so this is never normal).
+        rollups.retain(|span, _| {
+            let whole = expected.get(span) == Some(&0);
+            if !whole && expected.contains_key(span) {
+                cost.unreadable += 1;
+            }
+            whole
+        });
         Ok((rollups, cost))
     }
 }

@@ -243,7 +243,7 @@ impl Ledger {
                 .map_err(|e| StorageError::dynamo("PutItem", e))?;
         }
         let mut items = Vec::with_capacity(layout::VERSION_SHARDS as usize + 2);
-        for (shard, key) in layout::all_version_keys(layout::span_of(rollup)) {
+        for (shard, key) in layout::all_version_keys(rollup.day()) {
             let unchanged = match version.shards.get(&shard) {
                 None => {
                     ConditionCheck::builder().condition_expression("attribute_not_exists(#version)")

@@ -51,6 +51,7 @@ impl Ledger {
             .iter()
             .flat_map(|(span, head)| layout::rollup_sort_keys(*span, head))
             .collect();
+        keep.insert(layout::LEASE_SORT.to_owned());
         keep.extend(
             windows
                 .unwrap_or_default()

@@ -285,21 +285,7 @@ pub async fn bump_day_shard(
     shard: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StorageError> {
-    ledger
-        .client
-        .update_item()
-        .table_name(&ledger.table_name)
-        .set_key(Some(layout::day_version_key(day, shard)))
-        .update_expression(layout::BUMP_EXPRESSION)
-        .set_expression_attribute_names(Some(layout::bump_names()))
-        .set_expression_attribute_values(Some(layout::bump_values(
-            at,
-            layout::version_expires_at(day),
-        )))
-        .send()
-        .await
-        .map_err(|e| StorageError::dynamo("UpdateItem", e))?;
-    Ok(())
+    ledger.bump_shard(day, shard, at).await
 }
 
 /// What a summary holding `day`'s current head would read of its workspace
@@ -444,6 +430,8 @@ pub enum RollupPart {
     Head,
     /// The first workspace chunk of the stored head.
     FirstChunk,
+    /// The first workspace chunk, deleted (a head without its chunks).
+    MissingChunk,
 }
 
 /// Overwrites one item of `day`'s roll-up with one of the wrong shape (its
@@ -464,7 +452,7 @@ pub async fn corrupt_rollup(
             layout::rollup_head_key((day, None)),
             layout::rollup_attr::COUNTS,
         ),
-        RollupPart::FirstChunk => {
+        RollupPart::FirstChunk | RollupPart::MissingChunk => {
             let chunk_set = head
                 .as_ref()
                 .and_then(|head| layout::rollup_head_from_item((day, None), head).ok())
@@ -476,6 +464,10 @@ pub async fn corrupt_rollup(
             )
         }
     };
+    if part == RollupPart::MissingChunk {
+        item.retain(|name, _| name == attr::TENANT_ID || name == attr::EVENT_KEY);
+        return ledger.delete_key(item).await;
+    }
     if part == RollupPart::Head {
         // A whole head, then its counts broken: the version still matches.
         item = head.unwrap_or(item);
@@ -501,4 +493,78 @@ pub async fn corrupt_window_rollup(
         AttributeValue::S("corrupt".into()),
     );
     put_raw(ledger, item).await
+}
+
+/// Each version shard of `day` with its `bumped_at`.
+pub async fn day_version_bumps(
+    ledger: &Ledger,
+    day: NaiveDate,
+) -> Result<std::collections::BTreeMap<String, Option<DateTime<Utc>>>, StorageError> {
+    let (items, _) = ledger
+        .batch_get_read(
+            layout::all_version_keys(day)
+                .into_iter()
+                .map(|(_, key)| key)
+                .collect(),
+            true,
+        )
+        .await?;
+    items
+        .iter()
+        .map(|item| {
+            let shard = layout::day_version_shard(item)?;
+            Ok((shard.shard, shard.bumped_at))
+        })
+        .collect()
+}
+
+/// Builds `day` as a writer run holding the lease does, running `during`
+/// between its chunks and its head: where a second run's sweep would
+/// delete those chunks if runs could overlap. The lease is given back after.
+pub async fn roll_up_day_holding_the_lease<F, Fut, T>(
+    ledger: &Ledger,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    during: F,
+) -> Result<(crate::RollupWrite, Option<T>), StorageError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let holder = "a-test-run";
+    let held = ledger.take_lease(holder, now, lease_until).await?;
+    assert!(held.is_none(), "the writer's lease is held until {held:?}");
+    let mut seen = None;
+    let write = ledger
+        .roll_up_span_then((day, None), now, Retention::default(), || async {
+            seen = Some(during().await);
+        })
+        .await;
+    ledger.release_lease(holder).await?;
+    Ok((write?, seen))
+}
+
+/// The `built_at` of every window roll-up in the table, by sort key.
+pub async fn window_rollups_built_at(
+    ledger: &Ledger,
+) -> Result<std::collections::BTreeMap<String, DateTime<Utc>>, StorageError> {
+    let mut built = std::collections::BTreeMap::new();
+    for sort in window_rollup_keys(ledger).await? {
+        let key: Item = std::collections::HashMap::from([
+            (
+                attr::TENANT_ID.to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(layout::ROLLUP_PARTITION.into()),
+            ),
+            (
+                attr::EVENT_KEY.to_owned(),
+                aws_sdk_dynamodb::types::AttributeValue::S(sort.clone()),
+            ),
+        ]);
+        let (items, _) = ledger.batch_get_read(vec![key], true).await?;
+        if let Some(item) = items.first() {
+            built.insert(sort, layout::window_rollup_from_item(item)?.0.built_at);
+        }
+    }
+    Ok(built)
 }

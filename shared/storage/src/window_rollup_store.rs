@@ -35,6 +35,9 @@ pub struct WindowRun {
     pub too_large: u32,
     /// A version item of one of its days cannot be read: not built.
     pub unreadable: u32,
+    /// Built, but a newer build of the same start was stored already (by a
+    /// run of another deploy): that one is kept.
+    pub newer: u32,
     /// Read and write units DynamoDB reports as consumed by the run: what
     /// keeping window roll-ups costs.
     pub read_units: f64,
@@ -218,13 +221,18 @@ impl Ledger {
                 run.too_large += 1;
                 continue;
             }
-            // One failed store does not cost the others theirs: the first
-            // error is kept, and the next run builds this one again.
+            // Never over a newer build of the same start (a run of another
+            // deploy, under another retention). One failed store does not
+            // cost the others theirs: the first error is kept, and the next
+            // run builds this one again.
             match self
                 .client
                 .put_item()
                 .table_name(&self.table_name)
                 .set_item(Some(layout::window_rollup_item(&rollup, build.fingerprint)))
+                .condition_expression(layout::WINDOW_PUT_CONDITION)
+                .set_expression_attribute_names(Some(layout::window_put_names()))
+                .set_expression_attribute_values(Some(layout::window_put_values(&rollup)))
                 .return_consumed_capacity(aws_sdk_dynamodb::types::ReturnConsumedCapacity::Total)
                 .send()
                 .await
@@ -235,6 +243,15 @@ impl Ledger {
                         .and_then(|c| c.capacity_units())
                         .unwrap_or(0.0);
                     run.built += 1;
+                    run.stored.push((rollup.key, rollup.start));
+                }
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    // The newer one stays, and the sweep keeps it.
+                    run.newer += 1;
                     run.stored.push((rollup.key, rollup.start));
                 }
                 Err(error) => {

@@ -49,6 +49,9 @@ pub struct FaultCounts {
     pub closed: AtomicU64,
     /// Requests seen (the count `close_first` applies to).
     pub requests: AtomicU64,
+    /// Items the forwarded responses carried ([`items_in`]): what a read
+    /// cost at the wire.
+    pub items: AtomicU64,
 }
 
 pub struct FaultProxy {
@@ -145,6 +148,26 @@ impl Drop for FaultProxy {
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(self.endpoint.trim_start_matches("http://"));
     }
+}
+
+/// The items a DynamoDB response carries: a Query's or Scan's `Count`, a
+/// BatchGetItem's `Responses`, a GetItem's `Item`.
+fn items_in(response: &[u8]) -> u64 {
+    let body = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(&[][..], |i| &response[i + 4..]);
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return 0;
+    };
+    let batch: u64 = json["Responses"].as_object().map_or(0, |tables| {
+        tables
+            .values()
+            .filter_map(|items| items.as_array())
+            .map(|items| items.len() as u64)
+            .sum()
+    });
+    json["Count"].as_u64().unwrap_or(0) + batch + u64::from(json.get("Item").is_some())
 }
 
 /// One HTTP/1.1 message: the head (start line and headers) and the body.
@@ -365,6 +388,9 @@ fn serve(
             ))?;
         } else {
             counts.forwarded.fetch_add(1, Ordering::Relaxed);
+            counts
+                .items
+                .fetch_add(items_in(&response), Ordering::Relaxed);
             writer.write_all(&response)?;
         }
     }

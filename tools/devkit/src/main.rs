@@ -349,60 +349,58 @@ async fn summarize(args: &Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Builds every due closed day's roll-up, as the rollup function does.
+/// One writer run, as the rollup function runs it (`Ledger::run_writer`).
 async fn rollup(args: &Args) -> Result<(), BoxError> {
     let table = args.required("table")?;
     let retention = Retention::default();
     let ledger = Ledger::new(local_client(&args.endpoint()?), table);
     let started = Instant::now();
     let now = Utc::now();
-    let due = domain::rollup::Due::at(now, retention);
-    let run = ledger.roll_up(&due, now, retention, || false).await?;
+    let deadline = now + chrono::TimeDelta::minutes(15);
+    let run = match ledger
+        .run_writer(now, retention, deadline, || false)
+        .await?
+    {
+        storage::WriterOutcome::Ran(run) => run,
+        storage::WriterOutcome::Overlapping { held_until } => {
+            return Err(
+                format!("another writer run holds the lease (until {held_until:?})").into(),
+            );
+        }
+    };
+    let (days, windows) = (&run.rollups, run.windows.as_ref());
     println!(
-        "    rolled up {} of {} due days and {} of {} closed hours ({} superseded, {} failed) in {:.1} s, writer peak RSS {:.1} MiB",
-        run.days_built,
-        run.days_checked,
-        run.hours_built,
-        run.hours_checked,
-        run.days_superseded,
-        run.failed.len(),
+        "    rolled up {} of {} due days and {} of {} closed hours ({} superseded, {} failed), built {} of {} window roll-ups ({} settling, {} skipped), swept {} in {:.1} s, writer peak RSS {:.1} MiB",
+        days.days_built,
+        days.days_checked,
+        days.hours_built,
+        days.hours_checked,
+        days.days_superseded,
+        days.failed.len(),
+        windows.map_or(0, |w| w.built),
+        windows.map_or(0, |w| w.checked),
+        windows.map_or(0, |w| w.settling),
+        windows.map_or(0, |w| w.too_large + w.unreadable + w.newer),
+        run.sweep.as_ref().map_or(0, |s| s.deleted),
         started.elapsed().as_secs_f64(),
         peak_rss_kib().unwrap_or_default() as f64 / 1024.0
     );
-    // Then each window's own roll-up, as the rollup function does.
-    let started = Instant::now();
-    let keys: Vec<WindowKey> = WindowKey::ALL
-        .into_iter()
-        .filter(|key| key.length() <= retention.duration())
-        .collect();
-    let windows = ledger
-        .roll_up_windows(&keys, now, retention, || false)
-        .await;
-    println!(
-        "    built {} of {} window roll-ups ({} settling, {} too large) in {:.1} s ({:.1} RCU read, {:.1} WCU written), writer peak RSS {:.1} MiB",
-        windows.built,
-        windows.checked,
-        windows.settling,
-        windows.too_large,
-        started.elapsed().as_secs_f64(),
-        windows.read_units,
-        windows.write_units,
-        peak_rss_kib().unwrap_or_default() as f64 / 1024.0
-    );
-    if let Some(error) = windows.error {
-        return Err(format!(
-            "window roll-ups failed: {}",
-            domain::error_chain::error_chain(&error)
-        )
-        .into());
-    }
-    match run.failed.first() {
-        Some((day, error)) => Err(format!(
-            "{} day(s) failed, the first {day}: {}",
-            run.failed.len(),
-            domain::error_chain::error_chain(error)
-        )
-        .into()),
+    let failed = days
+        .failed
+        .first()
+        .map(|(day, error)| (format!("day {day}"), error));
+    let windows_failed = windows
+        .and_then(|w| w.error.as_ref())
+        .map(|e| ("the window roll-ups".to_owned(), e));
+    match failed.or(windows_failed).or(run
+        .sweep
+        .as_ref()
+        .err()
+        .map(|e| ("the sweep".to_owned(), e)))
+    {
+        Some((what, error)) => {
+            Err(format!("{what} failed: {}", domain::error_chain::error_chain(error)).into())
+        }
         None => Ok(()),
     }
 }

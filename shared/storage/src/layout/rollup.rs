@@ -15,13 +15,15 @@ use domain::rollup::{Rollup, WorkspaceDigest};
 use domain::{Retention, format_millis};
 use std::collections::{BTreeMap, HashMap};
 
-/// Partition of the per-day version items: `event_key` = `YYYY-MM-DD#<shard>`
-/// (a day's shard) or `YYYY-MM-DDTHH#<shard>` (an hour's).
+/// Partition of the per-day version items: `event_key` = `YYYY-MM-DD#<shard>`.
+/// (Earlier releases also bumped hour shards, `YYYY-MM-DDTHH#<shard>`: they
+/// belong to no version now, and leave with their TTL.)
 pub(crate) const DAY_PARTITION: &str = "#day";
 /// Version shards per day. A late row bumps one, picked at random on each
 /// try, so concurrent late rows of one day seldom touch the same item; the
-/// writer checks all of them when it stores a roll-up.
-pub(crate) const VERSION_SHARDS: u32 = 16;
+/// writer checks all of them when it stores a roll-up, and a 90-day summary
+/// reads at most 4 × 91 of them.
+pub(crate) const VERSION_SHARDS: u32 = 4;
 /// Partition of the roll-up heads (`YYYY-MM-DD`) and their workspace chunks
 /// (`YYYY-MM-DD#v<chunk set>#<i>`).
 pub(crate) const ROLLUP_PARTITION: &str = "#rollup";
@@ -113,29 +115,16 @@ pub(crate) fn day_version_key(day: NaiveDate, shard: &str) -> Item {
     key(DAY_PARTITION, version_sort_key(day, shard))
 }
 
-/// A shard is `NN` (of the day) or `THH#NN` (of one hour); its sort key is
-/// the day's text followed by `#NN` or `THH#NN`.
 fn version_sort_key(day: NaiveDate, shard: &str) -> String {
-    if shard.starts_with('T') {
-        format!("{}{shard}", day_text(day))
-    } else {
-        format!("{}#{shard}", day_text(day))
-    }
+    format!("{}#{shard}", day_text(day))
 }
 
-/// Every version key a stored roll-up of `span` is checked against: for a
-/// day, each day shard (every late row bumps one of them); for an hour,
-/// those and each of its own shards (32 items, inside a transaction's 100).
-pub(crate) fn all_version_keys((day, hour): SpanKey) -> Vec<(String, Item)> {
-    let day_shards = (0..VERSION_SHARDS).map(shard_name);
-    let shards: Vec<String> = match hour {
-        None => day_shards.collect(),
-        Some(hour) => day_shards
-            .chain((0..VERSION_SHARDS).map(|shard| hour_shard_name(hour, shard)))
-            .collect(),
-    };
-    shards
-        .into_iter()
+/// Every version key a stored roll-up of `day` (or of one of its hours) is
+/// checked against: each day shard (every late row, purge and prune bumps
+/// one of them, which makes the day and all its hours stale).
+pub(crate) fn all_version_keys(day: NaiveDate) -> Vec<(String, Item)> {
+    (0..VERSION_SHARDS)
+        .map(shard_name)
         .map(|shard| {
             let key = day_version_key(day, &shard);
             (shard, key)
@@ -145,11 +134,6 @@ pub(crate) fn all_version_keys((day, hour): SpanKey) -> Vec<(String, Item)> {
 
 pub(crate) fn shard_name(shard: u32) -> String {
     format!("{shard:02}")
-}
-
-/// The name of shard `shard` of hour `hour`: `THH#NN`.
-pub(crate) fn hour_shard_name(hour: u32, shard: u32) -> String {
-    format!("T{hour:02}#{shard:02}")
 }
 
 /// The sort-key range of the version items of the days `first..=last`.
@@ -278,32 +262,52 @@ pub(crate) fn version_expires_at(day: NaiveDate) -> i64 {
     (Rollup::of_day(day).end() + longest).timestamp()
 }
 
-/// The hour span of a shard (`THH#NN`), if it is an hour's.
+/// The hour of an earlier release's hour shard (`THH#NN`).
 pub(crate) fn shard_hour(shard: &str) -> Option<u32> {
     shard.strip_prefix('T')?.get(..2)?.parse().ok()
 }
 
-/// One bump of a version shard: its counter up by one, when, and its TTL.
-pub(crate) const BUMP_EXPRESSION: &str =
-    "ADD #version :one SET #bumped_at = :now, #expires = :expires";
-
-pub(crate) fn bump_names() -> HashMap<String, String> {
-    HashMap::from([
-        ("#version".to_owned(), rollup_attr::VERSION.to_owned()),
-        ("#bumped_at".to_owned(), rollup_attr::BUMPED_AT.to_owned()),
-        ("#expires".to_owned(), attr::EXPIRES_AT.to_owned()),
-    ])
+/// One bump of a version shard: its counter up by one, its TTL, and, with
+/// `at`, its `bumped_at` set to `at` on the condition that this moves it
+/// forward. A bump whose time is before the one stored (it took its time
+/// earlier and landed later) fails that condition and goes again without
+/// `at`: the counter only. So `bumped_at` never goes back, and the writer's
+/// settle time runs from the latest bump.
+pub(crate) struct Bump {
+    pub expression: &'static str,
+    pub condition: Option<String>,
+    pub names: HashMap<String, String>,
+    pub values: HashMap<String, AttributeValue>,
 }
 
-pub(crate) fn bump_values(at: DateTime<Utc>, expires_at: i64) -> HashMap<String, AttributeValue> {
-    HashMap::from([
+pub(crate) fn bump(at: Option<DateTime<Utc>>, expires_at: i64) -> Bump {
+    let mut names = HashMap::from([
+        ("#version".to_owned(), rollup_attr::VERSION.to_owned()),
+        ("#expires".to_owned(), attr::EXPIRES_AT.to_owned()),
+    ]);
+    let mut values = HashMap::from([
         (":one".to_owned(), AttributeValue::N("1".into())),
-        (":now".to_owned(), AttributeValue::S(format_millis(at))),
         (
             ":expires".to_owned(),
             AttributeValue::N(expires_at.to_string()),
         ),
-    ])
+    ]);
+    let Some(at) = at else {
+        return Bump {
+            expression: "ADD #version :one SET #expires = :expires",
+            condition: None,
+            names,
+            values,
+        };
+    };
+    names.insert("#bumped_at".to_owned(), rollup_attr::BUMPED_AT.to_owned());
+    values.insert(":now".to_owned(), AttributeValue::S(format_millis(at)));
+    Bump {
+        expression: "ADD #version :one SET #bumped_at = :now, #expires = :expires",
+        condition: Some("attribute_not_exists(#bumped_at) OR #bumped_at <= :now".to_owned()),
+        names,
+        values,
+    }
 }
 
 /// A roll-up head: the day version it was built from, the day's counts and

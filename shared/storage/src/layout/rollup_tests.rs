@@ -193,7 +193,7 @@ fn a_version_shard_outlives_every_retention() {
 #[test]
 fn version_items_name_their_day_and_shard() {
     let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-    let keys = all_version_keys((day, None));
+    let keys = all_version_keys(day);
     assert_eq!(keys.len(), VERSION_SHARDS as usize);
     for (shard, mut key) in keys {
         key.insert(rollup_attr::VERSION.into(), AttributeValue::N("3".into()));

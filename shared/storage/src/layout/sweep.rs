@@ -3,12 +3,56 @@
 //! Everything else there (a replaced chunk set, a stale head and its
 //! chunks, hour roll-ups past their use, an earlier run's window roll-ups)
 //! still holds workspace digests of rows that may have been purged, and goes.
+//! The writer's lease lives there too, after every roll-up key, and stays.
 
 use super::{
-    Item, RollupHead, SpanKey, attr, rollup_chunk_key, rollup_head_key, window_rollup_key,
+    Item, ROLLUP_PARTITION, RollupHead, SpanKey, attr, rollup_chunk_key, rollup_head_key,
+    window_rollup_key,
 };
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use domain::WindowKey;
+use domain::{WindowKey, format_millis};
+use std::collections::HashMap;
+
+/// The writer's lease: `#rollup` / `~writer-lease` (`~` sorts after every
+/// dated and window key), with `holder` (a run's random token) and
+/// `held_until`, and a TTL a day after that.
+pub(crate) const LEASE_SORT: &str = "~writer-lease";
+pub(crate) const LEASE_HOLDER: &str = "holder";
+pub(crate) const LEASE_HELD_UNTIL: &str = "held_until";
+
+pub(crate) fn lease_key() -> Item {
+    HashMap::from([
+        (
+            attr::TENANT_ID.into(),
+            AttributeValue::S(ROLLUP_PARTITION.into()),
+        ),
+        (attr::EVENT_KEY.into(), AttributeValue::S(LEASE_SORT.into())),
+    ])
+}
+
+pub(crate) fn lease_item(holder: &str, held_until: DateTime<Utc>) -> Item {
+    let mut item = lease_key();
+    item.insert(LEASE_HOLDER.into(), AttributeValue::S(holder.into()));
+    item.insert(
+        LEASE_HELD_UNTIL.into(),
+        AttributeValue::S(format_millis(held_until)),
+    );
+    let expires = held_until + chrono::TimeDelta::days(1);
+    item.insert(
+        attr::EXPIRES_AT.into(),
+        AttributeValue::N(expires.timestamp().to_string()),
+    );
+    item
+}
+
+/// When the lease in `item` (an old lease item) is held until, if it says.
+pub(crate) fn lease_held_until(item: &Item) -> Option<DateTime<Utc>> {
+    let text = item.get(LEASE_HELD_UNTIL)?.as_s().ok()?;
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
 
 /// The sort key of an item's key.
 pub(crate) fn sort_of(key: &Item) -> Option<String> {

@@ -88,6 +88,22 @@ pub(crate) fn last_bump(
 
 /// The stored item; it expires an hour after the last summary that can ask
 /// for its start.
+/// A window roll-up is put only over an older build of the same start
+/// (or none): a writer of another deploy never replaces a newer one.
+pub(crate) const WINDOW_PUT_CONDITION: &str =
+    "attribute_not_exists(#built_at) OR #built_at <= :built_at";
+
+pub(crate) fn window_put_names() -> HashMap<String, String> {
+    HashMap::from([("#built_at".to_owned(), window_attr::BUILT_AT.to_owned())])
+}
+
+pub(crate) fn window_put_values(rollup: &WindowRollup) -> HashMap<String, AttributeValue> {
+    HashMap::from([(
+        ":built_at".to_owned(),
+        AttributeValue::S(format_millis(rollup.built_at)),
+    )])
+}
+
 pub(crate) fn window_rollup_item(rollup: &WindowRollup, fingerprint: u64) -> Item {
     let mut item = window_rollup_key(rollup.key, rollup.start);
     let n = |v: u64| AttributeValue::N(v.to_string());
