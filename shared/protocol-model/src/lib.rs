@@ -2,16 +2,22 @@
 //! [stateright]: one closed day, a few rows, and every function that touches
 //! them, each step named after the storage call it stands for.
 //!
-//! - **record** ([`Ledger::record`](crate::Ledger)): an on-time put while
-//!   the day is open; a late put after it, in one transaction with a
-//!   version bump (`record::put_late`); refused once a tombstone covers it.
-//! - **the writer** (`rollup_store::roll_up_span` and `sweep`): reads the
-//!   day's version (leaving a day bumped less than the settle time ago), reads
-//!   the rows, writes the workspace chunks under a chunk set, stores the head
-//!   in a transaction conditional on the version, builds the window roll-ups
-//!   the retention allows, sweeps every roll-up item nothing current names,
-//!   and deletes the bookkeeping of a day outside the retention. Its clock
-//!   may run ahead of the others by the skew.
+//! - **record** (`Ledger::record_guarded`): an on-time put while the day is
+//!   open; a late one as the code runs it: it takes its time when the
+//!   invocation starts, and lands later (within the longest invocation), in
+//!   one transaction with a version bump that moves `bumped_at` only
+//!   forward; refused once a tombstone covers it, at its start or (the
+//!   guard) when it lands.
+//! - **the writer** (`writer::run_writer`): reads the day's version
+//!   (leaving a day bumped less than the settle time ago), reads the rows,
+//!   writes the workspace chunks under a chunk set, stores the head in a
+//!   transaction conditional on the version, builds the window roll-ups the
+//!   retention allows, then sweeps in the code's two steps (the current
+//!   heads, then the deletes of every chunk set they do not name), and
+//!   deletes the bookkeeping of a day outside the retention. Its clock may
+//!   run ahead of the others by the skew. The lease makes runs one at a
+//!   time, so one writer stands for every run ([`Races::writers_overlap`]
+//!   puts a second one back).
 //! - **purge** (`purge::erase`): the tombstone, then a bump of the rows' day,
 //!   then the deletes, each landing at most the longest delete after the bump.
 //! - **prune** (`prune::prune_partition`): deletes rows of a day outside the
@@ -23,12 +29,13 @@
 //!   (or, when the roll-up is not usable, the raw rows), each a separate read
 //!   other functions' steps can fall between.
 //!
-//! **The invariant** is the product's promise: every summary equals the
+//! **The invariants** are the product's promise: every summary equals the
 //! truth at its read, in counts and in distinct workspaces. The truth is
 //! the rows stored, not purged and not expired by the summary's clock; a
 //! summary that spans other steps must equal the truth at one of them. A
 //! second property: once the writer has run under the retention in force,
-//! no window roll-up of a window that retention no longer allows is left.
+//! no window roll-up of a window that retention no longer allows is left. A
+//! third: a current head has every chunk it names.
 //!
 //! **Each race found in review can be put back** ([`Races`]); the tests in
 //! `tests.rs` assert that the checker finds a counterexample for each one,
@@ -38,6 +45,8 @@
 //! `expires_at` is the retention at its record (its day starts at 0).
 
 mod steps;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 #[cfg(test)]
 mod tests;
 
@@ -91,6 +100,12 @@ pub struct Races {
     pub prune_deletes_without_bump: bool,
     /// A summary takes a head the writer built with a clock ahead of its own.
     pub heads_from_the_future: bool,
+    /// A bump sets `bumped_at` to its own time, even when that is before
+    /// the one stored (a late row that took its time earlier lands later).
+    pub bumped_at_goes_back: bool,
+    /// No lease: two writer runs overlap, and one's sweep can delete the
+    /// chunks of the other's build before its head is stored.
+    pub writers_overlap: bool,
 }
 
 impl Races {
@@ -113,6 +128,8 @@ impl Races {
                 self.prune_deletes_without_bump,
             ),
             ("heads_from_the_future", self.heads_from_the_future),
+            ("bumped_at_goes_back", self.bumped_at_goes_back),
+            ("writers_overlap", self.writers_overlap),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
@@ -131,13 +148,17 @@ pub struct Protocol {
     pub retention_changes: u8,
     /// How far the writer's clock may run ahead.
     pub skew: u8,
-    /// The longest a delete may land after the bump before it.
+    /// The longest a delete may land after the bump before it, and a late
+    /// put after its record started (the longest invocation).
     pub longest_delete: u8,
     /// How many writer runs the model allows.
     pub writer_runs: u8,
     /// The last tick.
     pub horizon: u8,
     pub races: Races,
+    /// Summaries answered from a rebuilt head that counts a row, over the
+    /// whole check: that the check reaches them at all.
+    pub rebuilt_summaries: Arc<AtomicUsize>,
 }
 
 impl Protocol {
@@ -150,6 +171,12 @@ impl Protocol {
         } else {
             self.longest_delete + self.skew + 1
         }
+    }
+
+    /// Writer processes: one (the lease makes runs one at a time), or two
+    /// with [`Races::writers_overlap`].
+    pub fn writers(&self) -> usize {
+        if self.races.writers_overlap { 2 } else { 1 }
     }
 }
 
@@ -178,6 +205,8 @@ pub struct Head {
     pub valid_until: Option<u8>,
     pub built_at: u8,
     pub expires_at: u8,
+    /// 1 for the first head stored, 2 for the next (a rebuild), and so on.
+    pub generation: u8,
 }
 
 /// A row in the table.
@@ -209,17 +238,28 @@ pub enum Writer {
         rows: BTreeSet<RowId>,
         valid_until: Option<u8>,
     },
-    /// Chunks written under `chunk_set`; the head next.
+    /// Chunks written under `chunk_set`, to expire at `expires_at`; the
+    /// head next, with the same TTL (one `store_rollup`, one retention).
     Chunked {
         now: u8,
         version: Version,
         rows: BTreeSet<RowId>,
         valid_until: Option<u8>,
         chunk_set: u8,
+        expires_at: u8,
     },
-    /// Head stored or superseded; windows and the sweep next.
-    Sweep {
+    /// Head stored or superseded (or no build due); the windows next.
+    Windows {
         now: u8,
+    },
+    /// Windows built; the sweep's read of the current heads next.
+    SweepHeads {
+        now: u8,
+    },
+    /// The sweep's deletes next: every chunk set but `keep`.
+    SweepDelete {
+        now: u8,
+        keep: Option<u8>,
     },
 }
 
@@ -261,12 +301,15 @@ pub struct State {
     pub retention_changes: u8,
     pub rows: BTreeMap<RowId, Row>,
     pub recorded: BTreeSet<RowId>,
+    /// Late puts in flight: the time each took at its start.
+    pub recording: BTreeMap<RowId, u8>,
     pub shard: Option<Shard>,
     pub head: Option<Head>,
     pub chunks: BTreeMap<u8, (BTreeSet<Workspace>, u8)>,
     pub builds: u8,
+    pub heads_stored: u8,
     pub windows: BTreeSet<WindowItem>,
-    pub writer: Writer,
+    pub writers: Vec<Writer>,
     pub writer_runs: u8,
     /// Writer runs finished since the retention last changed.
     pub runs_since_change: u8,
@@ -274,30 +317,38 @@ pub struct State {
     pub purge: PurgeStage,
     /// A summary answered something no truth during its read was.
     pub wrong_answer: Option<(Answer, BTreeSet<Answer>)>,
+    /// The last step was a summary answering from a rebuilt head that
+    /// counts a row (counted in [`Protocol::rebuilt_summaries`]).
+    pub answered_rebuilt: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Action {
     Tick,
     ChangeRetention,
-    /// `Ledger::record`: the conditional put (with a bump if late).
+    /// `Ledger::record`: an on-time row's conditional put.
     Record(RowId),
-    /// `roll_up_span`: the day's versions, at the writer's clock.
-    WriterDayVersions {
-        ahead: bool,
-    },
+    /// A late row's record starts: it reads the tombstones and takes its time.
+    RecordStart(RowId),
+    /// Its transaction lands: the put and the bump, at the time it took.
+    RecordLand(RowId),
+    /// `roll_up_span`: the day's versions, at writer `w`'s clock.
+    WriterDayVersions { w: u8, ahead: bool },
     /// `roll_up_span`: the rows through the time index.
-    WriterReadRange,
+    WriterReadRange(u8),
     /// `store_rollup`: the workspace chunks.
-    WriterPutChunks,
+    WriterPutChunks(u8),
     /// `store_rollup`: the head, conditional on the version.
-    WriterStoreHead,
-    /// `window_rollup_store` and `sweep::sweep_rollups`, then
-    /// `delete_bookkeeping_before`.
-    WriterWindowsAndSweep,
+    WriterStoreHead(u8),
+    /// `roll_up_windows`.
+    WriterWindows(u8),
+    /// `sweep_rollups`: the current heads.
+    WriterSweepHeads(u8),
+    /// `sweep_rollups`: the deletes of what they do not name.
+    WriterSweepDelete(u8),
     /// `purge::erase`: the tombstone.
     PurgeTombstone,
-    /// `purge::bump_span`.
+    /// `bookkeeping::bump_day`.
     PurgeBumpSpan,
     /// `purge::delete_if_unchanged` (or `delete_keys`) of one row.
     PurgeDelete(RowId),
@@ -355,19 +406,24 @@ impl Protocol {
         }
     }
 
-    /// A bump of the shard (`layout::BUMP_EXPRESSION`). Its TTL is past the
-    /// longest retention there is, so a counter never restarts while a head
-    /// built from it, or from its absence, can be read
+    /// A bump of the shard at `at` (`layout::bump`): `bumped_at` only
+    /// forward ([`Races::bumped_at_goes_back`]: set to `at`). Its TTL is
+    /// past the longest retention there is, so a counter never restarts
+    /// while a head built from it, or from its absence, can be read
     /// ([`Races::counter_restarts`]: from the retention in force).
-    fn bump(&self, state: &mut State) {
+    fn bump(&self, state: &mut State, at: u8) {
         let expires_at = if self.races.counter_restarts {
             1 + state.retention
         } else {
             1 + self.long_retention
         };
+        let bumped_at = match state.shard {
+            Some(shard) if !self.races.bumped_at_goes_back => shard.bumped_at.max(at),
+            _ => at,
+        };
         state.shard = Some(Shard {
             counter: state.shard.map_or(1, |s| s.counter + 1),
-            bumped_at: state.now,
+            bumped_at,
             expires_at,
         });
     }
@@ -383,6 +439,16 @@ impl Protocol {
     fn raw_read(&self, state: &mut State, truths: &BTreeSet<Answer>) {
         let raw = self.truth(state);
         Self::answer(state, raw, truths);
+    }
+
+    /// Whether the clock cannot move on: a purge delete or a late put in
+    /// flight must land first (within the longest invocation).
+    fn in_flight_must_land(&self, state: &State) -> bool {
+        let late_put_due = state
+            .recording
+            .values()
+            .any(|at| state.now + 1 > at + self.longest_delete);
+        late_put_due || self.purge_deadline_passed(state)
     }
 
     fn purge_deadline_passed(&self, state: &State) -> bool {

@@ -1,8 +1,10 @@
-//! The steps: what each actor may do in a state, and what it does.
+//! The steps: what each actor may do in a state, and what it does, one
+//! method per actor.
 
 use crate::*;
 use stateright::{Model, Property};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
 
 impl Model for Protocol {
     type State = State;
@@ -15,17 +17,20 @@ impl Model for Protocol {
             retention_changes: 0,
             rows: BTreeMap::new(),
             recorded: BTreeSet::new(),
+            recording: BTreeMap::new(),
             shard: None,
             head: None,
             chunks: BTreeMap::new(),
             builds: 0,
+            heads_stored: 0,
             windows: BTreeSet::new(),
-            writer: Writer::Idle,
+            writers: vec![Writer::Idle; self.writers()],
             writer_runs: 0,
             runs_since_change: 0,
             summary: Summary::Idle,
             purge: PurgeStage::NotStarted,
             wrong_answer: None,
+            answered_rebuilt: false,
         }]
     }
 
@@ -33,62 +38,406 @@ impl Model for Protocol {
         if state.wrong_answer.is_some() {
             return;
         }
-        let summary_idle = state.summary == Summary::Idle;
         // A summary takes no time: the clock stands still while one reads.
-        if state.now < self.horizon && summary_idle && !self.purge_deadline_passed(state) {
+        if state.now < self.horizon
+            && state.summary == Summary::Idle
+            && !self.in_flight_must_land(state)
+        {
             actions.push(Action::Tick);
         }
         if state.retention_changes < self.retention_changes {
             actions.push(Action::ChangeRetention);
         }
-        for (id, spec) in self.rows.iter().enumerate() {
-            let id = id as RowId;
-            let open = if spec.late {
-                state.now >= 1 && self.in_retention(state, state.now)
-            } else {
-                state.now == 0
-            };
-            if open && !state.recorded.contains(&id) && !self.tombstoned(state, id) {
-                actions.push(Action::Record(id));
-            }
+        self.record_actions(state, actions);
+        for (w, writer) in state.writers.iter().enumerate() {
+            self.writer_actions(state, w as u8, writer, actions);
         }
-        match &state.writer {
-            Writer::Idle if state.now >= 1 && state.writer_runs < self.writer_runs => {
-                actions.push(Action::WriterDayVersions { ahead: false });
-                if self.skew > 0 {
-                    actions.push(Action::WriterDayVersions { ahead: true });
-                }
-            }
-            Writer::Idle => {}
-            Writer::Read { .. } => actions.push(Action::WriterReadRange),
-            Writer::Built { .. } => actions.push(Action::WriterPutChunks),
-            Writer::Chunked { .. } => actions.push(Action::WriterStoreHead),
-            Writer::Sweep { .. } => actions.push(Action::WriterWindowsAndSweep),
-        }
-        if let Some(spec) = self.purge {
-            match state.purge {
-                PurgeStage::NotStarted if state.now >= 1 => actions.push(Action::PurgeTombstone),
-                PurgeStage::Tombstoned => actions.push(Action::PurgeBumpSpan),
-                PurgeStage::Deleting { .. } => {
-                    let mut pending = false;
-                    for id in self.purged_rows(spec) {
-                        if state.rows.contains_key(&id) {
-                            pending = true;
-                            actions.push(Action::PurgeDelete(id));
-                        }
-                    }
-                    if !pending {
-                        actions.push(Action::PurgeFinished);
-                    }
-                }
-                _ => {}
-            }
-        }
+        self.purge_actions(state, actions);
         if !self.in_retention(state, state.now) {
             for id in state.rows.keys() {
                 actions.push(Action::PruneDelete(*id));
             }
         }
+        self.ttl_actions(state, actions);
+        match &state.summary {
+            Summary::Idle if state.now >= 1 && self.in_retention(state, state.now) => {
+                actions.push(Action::SummaryDayVersions)
+            }
+            Summary::Idle => {}
+            Summary::Versions { .. } => actions.push(Action::SummaryCurrentHeads),
+            Summary::Head { .. } => actions.push(Action::SummaryWithChunks),
+        }
+    }
+
+    fn next_state(&self, last: &State, action: Action) -> Option<State> {
+        let mut state = last.clone();
+        state.answered_rebuilt = false;
+        match action {
+            Action::Tick => state.now += 1,
+            Action::ChangeRetention => {
+                state.retention = if state.retention == self.long_retention {
+                    self.short_retention
+                } else {
+                    self.long_retention
+                };
+                state.retention_changes += 1;
+                state.runs_since_change = 0;
+            }
+            Action::Record(_) | Action::RecordStart(_) | Action::RecordLand(_) => {
+                self.record_step(&mut state, action)
+            }
+            Action::WriterDayVersions { w, .. }
+            | Action::WriterReadRange(w)
+            | Action::WriterPutChunks(w)
+            | Action::WriterStoreHead(w)
+            | Action::WriterWindows(w)
+            | Action::WriterSweepHeads(w)
+            | Action::WriterSweepDelete(w) => self.writer_step(&mut state, w as usize, action)?,
+            Action::PurgeTombstone
+            | Action::PurgeBumpSpan
+            | Action::PurgeDelete(_)
+            | Action::PurgeFinished => self.purge_step(&mut state, action)?,
+            Action::PruneDelete(id) => {
+                // Prune bumps the day before it deletes a row a roll-up may
+                // count (one whose TTL has not passed).
+                if !self.races.prune_deletes_without_bump && state.rows[&id].expires_at > state.now
+                {
+                    let now = state.now;
+                    self.bump(&mut state, now);
+                }
+                state.rows.remove(&id);
+            }
+            Action::TtlRow(_)
+            | Action::TtlShard
+            | Action::TtlHead
+            | Action::TtlChunks(_)
+            | Action::TtlWindow(_) => Self::ttl_step(&mut state, action),
+            Action::SummaryDayVersions
+            | Action::SummaryCurrentHeads
+            | Action::SummaryWithChunks => self.summary_step(&mut state, action)?,
+        }
+        // Every step between a summary's first read and its answer is a
+        // moment it may linearise at.
+        let truth = self.truth(&state);
+        match &mut state.summary {
+            Summary::Versions { truths, .. } | Summary::Head { truths, .. } => {
+                truths.insert(truth);
+            }
+            Summary::Idle => {}
+        }
+        Some(state)
+    }
+
+    fn within_boundary(&self, state: &State) -> bool {
+        if state.answered_rebuilt {
+            self.rebuilt_summaries.fetch_add(1, Ordering::Relaxed);
+        }
+        true
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        vec![
+            Property::always(
+                "every summary equals the truth at its read",
+                |_: &Protocol, state: &State| state.wrong_answer.is_none(),
+            ),
+            Property::always(
+                "no window roll-up outlives the retention once the writer ran",
+                |model: &Protocol, state: &State| {
+                    state.runs_since_change == 0
+                        || state.retention == model.long_retention
+                        || state.windows.iter().all(|w| !w.long)
+                },
+            ),
+            Property::always(
+                "a current head has every chunk it names",
+                |_: &Protocol, state: &State| {
+                    state.head.as_ref().is_none_or(|head| {
+                        head.expires_at <= state.now
+                            || head.version != version_of(&state.shard)
+                            || state.chunks.contains_key(&head.chunk_set)
+                    })
+                },
+            ),
+        ]
+    }
+}
+
+/// Each actor: what it may do, and what it does.
+impl Protocol {
+    fn record_actions(&self, state: &State, actions: &mut Vec<Action>) {
+        for (id, spec) in self.rows.iter().enumerate() {
+            let id = id as RowId;
+            if state.recording.contains_key(&id) {
+                actions.push(Action::RecordLand(id));
+                continue;
+            }
+            if state.recorded.contains(&id) || self.tombstoned(state, id) {
+                continue;
+            }
+            if !spec.late && state.now == 0 {
+                actions.push(Action::Record(id));
+            } else if spec.late && state.now >= 1 && self.in_retention(state, state.now) {
+                actions.push(Action::RecordStart(id));
+            }
+        }
+    }
+
+    fn record_step(&self, state: &mut State, action: Action) {
+        match action {
+            Action::Record(id) => {
+                state.rows.insert(
+                    id,
+                    Row {
+                        expires_at: state.retention,
+                    },
+                );
+                state.recorded.insert(id);
+            }
+            Action::RecordStart(id) => {
+                state.recording.insert(id, state.now);
+            }
+            Action::RecordLand(id) => {
+                let Some(at) = state.recording.remove(&id) else {
+                    return;
+                };
+                // The guard: a purge since its start refuses the put.
+                if self.tombstoned(state, id) {
+                    return;
+                }
+                state.rows.insert(
+                    id,
+                    Row {
+                        expires_at: state.retention,
+                    },
+                );
+                state.recorded.insert(id);
+                // The put and the bump in one transaction, at the time the
+                // invocation took when it started.
+                self.bump(state, at);
+            }
+            _ => {}
+        }
+    }
+
+    fn writer_actions(&self, state: &State, w: u8, writer: &Writer, actions: &mut Vec<Action>) {
+        match writer {
+            Writer::Idle if state.now >= 1 && state.writer_runs < self.writer_runs => {
+                actions.push(Action::WriterDayVersions { w, ahead: false });
+                if self.skew > 0 {
+                    actions.push(Action::WriterDayVersions { w, ahead: true });
+                }
+            }
+            Writer::Idle => {}
+            Writer::Read { .. } => actions.push(Action::WriterReadRange(w)),
+            Writer::Built { .. } => actions.push(Action::WriterPutChunks(w)),
+            Writer::Chunked { .. } => actions.push(Action::WriterStoreHead(w)),
+            Writer::Windows { .. } => actions.push(Action::WriterWindows(w)),
+            Writer::SweepHeads { .. } => actions.push(Action::WriterSweepHeads(w)),
+            Writer::SweepDelete { .. } => actions.push(Action::WriterSweepDelete(w)),
+        }
+    }
+
+    fn writer_step(&self, state: &mut State, w: usize, action: Action) -> Option<()> {
+        let writer = state.writers.get(w)?.clone();
+        let next = match (action, writer) {
+            (Action::WriterDayVersions { ahead, .. }, Writer::Idle) => {
+                state.writer_runs += 1;
+                let now = state.now + if ahead { self.skew } else { 0 };
+                if !self.in_retention(state, now) {
+                    // `delete_bookkeeping_before`: the day is outside the
+                    // retention; its roll-ups go, its version stays (its TTL
+                    // is past every retention; deleted, it would take the
+                    // last bump's settle time with it, and its counter).
+                    state.head = None;
+                    state.chunks.clear();
+                    if self.races.counter_restarts {
+                        state.shard = None;
+                    }
+                    Writer::Windows { now }
+                } else {
+                    let current = version_of(&state.shard);
+                    let head_usable = state.head.as_ref().is_some_and(|h| {
+                        h.version == current && h.valid_until.is_none_or(|until| until > now)
+                    });
+                    let settling = state
+                        .shard
+                        .is_some_and(|s| now < s.bumped_at + self.settle());
+                    if head_usable || settling {
+                        Writer::Windows { now }
+                    } else {
+                        Writer::Read {
+                            now,
+                            version: current,
+                        }
+                    }
+                }
+            }
+            (Action::WriterReadRange(_), Writer::Read { now, version }) => {
+                let rows: BTreeSet<RowId> = state
+                    .rows
+                    .iter()
+                    .filter(|(_, row)| row.expires_at > now)
+                    .map(|(id, _)| *id)
+                    .collect();
+                let valid_until = rows.iter().map(|id| state.rows[id].expires_at).min();
+                Writer::Built {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                }
+            }
+            (
+                Action::WriterPutChunks(_),
+                Writer::Built {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                },
+            ) => {
+                let chunk_set = if self.races.chunks_keyed_by_version {
+                    version.map_or(0, |c| 1 + c)
+                } else {
+                    state.builds += 1;
+                    100 + state.builds
+                };
+                let workspaces = rows
+                    .iter()
+                    .map(|id| self.rows[*id as usize].workspace)
+                    .collect();
+                let expires_at = head_expiry(valid_until, 1 + state.retention);
+                state.chunks.insert(chunk_set, (workspaces, expires_at));
+                Writer::Chunked {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                    chunk_set,
+                    expires_at,
+                }
+            }
+            (
+                Action::WriterStoreHead(_),
+                Writer::Chunked {
+                    now,
+                    version,
+                    rows,
+                    valid_until,
+                    chunk_set,
+                    expires_at,
+                },
+            ) => {
+                if version_of(&state.shard) == version {
+                    state.heads_stored = state.heads_stored.saturating_add(1);
+                    state.head = Some(Head {
+                        version,
+                        chunk_set,
+                        rows,
+                        valid_until,
+                        built_at: now,
+                        expires_at,
+                        generation: state.heads_stored,
+                    });
+                }
+                Writer::Windows { now }
+            }
+            (Action::WriterWindows(_), Writer::Windows { now }) => {
+                let mut built = BTreeSet::new();
+                if self.in_retention(state, now) {
+                    built.insert(WindowItem {
+                        long: false,
+                        expires_at: 1 + state.retention,
+                    });
+                    if state.retention == self.long_retention {
+                        built.insert(WindowItem {
+                            long: true,
+                            expires_at: 1 + state.retention,
+                        });
+                    }
+                }
+                if self.races.windows_outlive_retention {
+                    state.windows.extend(built);
+                } else {
+                    state.windows = built;
+                }
+                // The windows are the retention's from here on.
+                state.runs_since_change = state.runs_since_change.saturating_add(1);
+                Writer::SweepHeads { now }
+            }
+            (Action::WriterSweepHeads(_), Writer::SweepHeads { now }) => {
+                // The heads current now: what the deletes keep.
+                let current = version_of(&state.shard);
+                let keep = state
+                    .head
+                    .as_ref()
+                    .filter(|h| h.version == current)
+                    .map(|h| h.chunk_set);
+                Writer::SweepDelete { now, keep }
+            }
+            (Action::WriterSweepDelete(_), Writer::SweepDelete { keep, .. }) => {
+                // Every chunk set the heads it read do not name.
+                state.chunks.retain(|set, _| Some(*set) == keep);
+                Writer::Idle
+            }
+            _ => return None,
+        };
+        state.writers[w] = next;
+        Some(())
+    }
+
+    fn purge_actions(&self, state: &State, actions: &mut Vec<Action>) {
+        let Some(spec) = self.purge else {
+            return;
+        };
+        match state.purge {
+            PurgeStage::NotStarted if state.now >= 1 => actions.push(Action::PurgeTombstone),
+            PurgeStage::Tombstoned => actions.push(Action::PurgeBumpSpan),
+            PurgeStage::Deleting { .. } => {
+                let mut pending = false;
+                for id in self.purged_rows(spec) {
+                    if state.rows.contains_key(&id) {
+                        pending = true;
+                        actions.push(Action::PurgeDelete(id));
+                    }
+                }
+                if !pending {
+                    actions.push(Action::PurgeFinished);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn purge_step(&self, state: &mut State, action: Action) -> Option<()> {
+        match action {
+            Action::PurgeTombstone => state.purge = PurgeStage::Tombstoned,
+            Action::PurgeBumpSpan => {
+                let spec = self.purge?;
+                let touches = self.purged_rows(spec).any(|id| {
+                    state.rows.contains_key(&id)
+                        && (self.rows[id as usize].readable
+                            || !self.races.unreadable_deleted_without_bump)
+                });
+                if touches {
+                    let now = state.now;
+                    self.bump(state, now);
+                }
+                state.purge = PurgeStage::Deleting {
+                    bumped_at: state.now,
+                };
+            }
+            Action::PurgeDelete(id) => {
+                state.rows.remove(&id);
+            }
+            Action::PurgeFinished => state.purge = PurgeStage::Done,
+            _ => return None,
+        }
+        Some(())
+    }
+
+    fn ttl_actions(&self, state: &State, actions: &mut Vec<Action>) {
         for (id, row) in &state.rows {
             if row.expires_at <= state.now {
                 actions.push(Action::TtlRow(*id));
@@ -114,196 +463,10 @@ impl Model for Protocol {
                 actions.push(Action::TtlWindow(*window));
             }
         }
-        match &state.summary {
-            Summary::Idle if state.now >= 1 && self.in_retention(state, state.now) => {
-                actions.push(Action::SummaryDayVersions)
-            }
-            Summary::Idle => {}
-            Summary::Versions { .. } => actions.push(Action::SummaryCurrentHeads),
-            Summary::Head { .. } => actions.push(Action::SummaryWithChunks),
-        }
     }
 
-    fn next_state(&self, last: &State, action: Action) -> Option<State> {
-        let mut state = last.clone();
+    fn ttl_step(state: &mut State, action: Action) {
         match action {
-            Action::Tick => state.now += 1,
-            Action::ChangeRetention => {
-                state.retention = if state.retention == self.long_retention {
-                    self.short_retention
-                } else {
-                    self.long_retention
-                };
-                state.retention_changes += 1;
-                state.runs_since_change = 0;
-            }
-            Action::Record(id) => {
-                let expires_at = state.retention;
-                state.rows.insert(id, Row { expires_at });
-                state.recorded.insert(id);
-                if self.rows[id as usize].late {
-                    // The put and the bump in one transaction; the shard's
-                    // TTL from the row's retention.
-                    self.bump(&mut state);
-                }
-            }
-            Action::WriterDayVersions { ahead } => {
-                let now = state.now + if ahead { self.skew } else { 0 };
-                if !self.in_retention(&state, now) {
-                    // `delete_bookkeeping_before`: the day is outside the
-                    // retention; its roll-ups go, its version stays (its TTL
-                    // is past every retention; deleted, it would take the
-                    // last bump's settle time with it, and its counter).
-                    state.head = None;
-                    state.chunks.clear();
-                    if self.races.counter_restarts {
-                        state.shard = None;
-                    }
-                    state.writer = Writer::Sweep { now };
-                    return Some(state);
-                }
-                let current = version_of(&state.shard);
-                let head_usable = state.head.as_ref().is_some_and(|h| {
-                    h.version == current && h.valid_until.is_none_or(|until| until > now)
-                });
-                let settling = state
-                    .shard
-                    .is_some_and(|s| now < s.bumped_at + self.settle());
-                state.writer = if head_usable || settling {
-                    Writer::Sweep { now }
-                } else {
-                    Writer::Read {
-                        now,
-                        version: current,
-                    }
-                };
-            }
-            Action::WriterReadRange => {
-                let Writer::Read { now, version } = state.writer else {
-                    return None;
-                };
-                let rows: BTreeSet<RowId> = state
-                    .rows
-                    .iter()
-                    .filter(|(_, row)| row.expires_at > now)
-                    .map(|(id, _)| *id)
-                    .collect();
-                let valid_until = rows.iter().map(|id| state.rows[id].expires_at).min();
-                state.writer = Writer::Built {
-                    now,
-                    version,
-                    rows,
-                    valid_until,
-                };
-            }
-            Action::WriterPutChunks => {
-                let Writer::Built {
-                    now,
-                    version,
-                    rows,
-                    valid_until,
-                } = state.writer.clone()
-                else {
-                    return None;
-                };
-                let chunk_set = if self.races.chunks_keyed_by_version {
-                    version.map_or(0, |c| 1 + c)
-                } else {
-                    state.builds += 1;
-                    100 + state.builds
-                };
-                let workspaces = rows
-                    .iter()
-                    .map(|id| self.rows[*id as usize].workspace)
-                    .collect();
-                let expires_at = head_expiry(valid_until, 1 + state.retention);
-                state.chunks.insert(chunk_set, (workspaces, expires_at));
-                state.writer = Writer::Chunked {
-                    now,
-                    version,
-                    rows,
-                    valid_until,
-                    chunk_set,
-                };
-            }
-            Action::WriterStoreHead => {
-                let Writer::Chunked {
-                    now,
-                    version,
-                    rows,
-                    valid_until,
-                    chunk_set,
-                } = state.writer.clone()
-                else {
-                    return None;
-                };
-                if version_of(&state.shard) == version {
-                    state.head = Some(Head {
-                        version,
-                        chunk_set,
-                        rows,
-                        valid_until,
-                        built_at: now,
-                        expires_at: head_expiry(valid_until, 1 + state.retention),
-                    });
-                }
-                state.writer = Writer::Sweep { now };
-            }
-            Action::WriterWindowsAndSweep => {
-                let Writer::Sweep { now } = state.writer else {
-                    return None;
-                };
-                let named = state.head.as_ref().map(|h| h.chunk_set);
-                state.chunks.retain(|set, _| Some(*set) == named);
-                let mut built = BTreeSet::new();
-                if self.in_retention(&state, now) {
-                    built.insert(WindowItem {
-                        long: false,
-                        expires_at: 1 + state.retention,
-                    });
-                    if state.retention == self.long_retention {
-                        built.insert(WindowItem {
-                            long: true,
-                            expires_at: 1 + state.retention,
-                        });
-                    }
-                }
-                if self.races.windows_outlive_retention {
-                    state.windows.extend(built);
-                } else {
-                    state.windows = built;
-                }
-                state.writer = Writer::Idle;
-                state.writer_runs += 1;
-                state.runs_since_change = state.runs_since_change.saturating_add(1);
-            }
-            Action::PurgeTombstone => state.purge = PurgeStage::Tombstoned,
-            Action::PurgeBumpSpan => {
-                let spec = self.purge?;
-                let touches = self.purged_rows(spec).any(|id| {
-                    state.rows.contains_key(&id)
-                        && (self.rows[id as usize].readable
-                            || !self.races.unreadable_deleted_without_bump)
-                });
-                if touches {
-                    self.bump(&mut state);
-                }
-                state.purge = PurgeStage::Deleting {
-                    bumped_at: state.now,
-                };
-            }
-            Action::PurgeDelete(id) | Action::PruneDelete(id) => {
-                let prune = matches!(action, Action::PruneDelete(_));
-                if prune && !self.races.prune_deletes_without_bump {
-                    // Prune bumps the day before it deletes a row a roll-up
-                    // may count (one whose TTL has not passed).
-                    if state.rows[&id].expires_at > state.now {
-                        self.bump(&mut state);
-                    }
-                }
-                state.rows.remove(&id);
-            }
-            Action::PurgeFinished => state.purge = PurgeStage::Done,
             Action::TtlRow(id) => {
                 state.rows.remove(&id);
             }
@@ -315,8 +478,14 @@ impl Model for Protocol {
             Action::TtlWindow(window) => {
                 state.windows.remove(&window);
             }
+            _ => {}
+        }
+    }
+
+    fn summary_step(&self, state: &mut State, action: Action) -> Option<()> {
+        match action {
             Action::SummaryDayVersions => {
-                let truths = BTreeSet::from([self.truth(&state)]);
+                let truths = BTreeSet::from([self.truth(state)]);
                 state.summary = Summary::Versions {
                     version: version_of(&state.shard),
                     truths,
@@ -333,7 +502,7 @@ impl Model for Protocol {
                 });
                 match usable {
                     Some(head) => state.summary = Summary::Head { head, truths },
-                    None => self.raw_read(&mut state, &truths),
+                    None => self.raw_read(state, &truths),
                 }
             }
             Action::SummaryWithChunks => {
@@ -343,39 +512,16 @@ impl Model for Protocol {
                 match state.chunks.get(&head.chunk_set) {
                     Some((workspaces, _)) => {
                         let answer = (head.rows.len() as u8, workspaces.clone());
-                        Self::answer(&mut state, answer, &truths);
+                        state.answered_rebuilt = head.generation >= 2 && !head.rows.is_empty();
+                        Self::answer(state, answer, &truths);
                     }
-                    // Its chunks are gone: the day is read raw.
-                    None => self.raw_read(&mut state, &truths),
+                    // Its chunks are gone: the day is read raw (and counted
+                    // unreadable).
+                    None => self.raw_read(state, &truths),
                 }
             }
+            _ => return None,
         }
-        // Every step between a summary's first read and its answer is a
-        // moment it may linearise at.
-        let truth = self.truth(&state);
-        match &mut state.summary {
-            Summary::Versions { truths, .. } | Summary::Head { truths, .. } => {
-                truths.insert(truth);
-            }
-            Summary::Idle => {}
-        }
-        Some(state)
-    }
-
-    fn properties(&self) -> Vec<Property<Self>> {
-        vec![
-            Property::always(
-                "every summary equals the truth at its read",
-                |_: &Protocol, state: &State| state.wrong_answer.is_none(),
-            ),
-            Property::always(
-                "no window roll-up outlives the retention once the writer ran",
-                |model: &Protocol, state: &State| {
-                    state.runs_since_change == 0
-                        || state.retention == model.long_retention
-                        || state.windows.iter().all(|w| !w.long)
-                },
-            ),
-        ]
+        Some(())
     }
 }
