@@ -26,16 +26,18 @@
 //!   after its `expires_at`, lazily.
 //! - **a retention change**, between a long and a short retention.
 //! - **summaries** (`window_read`): the day's versions, the head, its chunks
-//!   (or, when the roll-up is not usable, the raw rows), each a separate read
-//!   other functions' steps can fall between.
+//!   (or, when the roll-up is not usable, the raw rows, page by page: one
+//!   page per row here), each a separate read other functions' steps can
+//!   fall between.
 //!
-//! **The invariants** are the product's promise: every summary equals the
-//! truth at its read, in counts and in distinct workspaces. The truth is
-//! the rows stored, not purged and not expired by the summary's clock; a
-//! summary that spans other steps must equal the truth at one of them. A
-//! second property: once the writer has run under the retention in force,
-//! no window roll-up of a window that retention no longer allows is left. A
-//! third: a current head has every chunk it names.
+//! **The invariants** are the product's promise: every summary counts each
+//! row as some moment of its read saw it (live: stored, not purged, not
+//! expired by the summary's clock; or gone), in counts and in distinct
+//! workspaces. A read is many requests, so each row is judged at its own
+//! read, not all at one instant. A second property: once the writer has run
+//! under the retention in force, no window roll-up of a window that
+//! retention no longer allows is left. A third: a current head has every
+//! chunk it names.
 //!
 //! **Each race found in review can be put back** ([`Races`]); the tests in
 //! `tests.rs` assert that the checker finds a counterexample for each one,
@@ -263,21 +265,33 @@ pub enum Writer {
     },
 }
 
-/// Where a summary is.
+/// Where a summary is. `seen` holds, per row, what the moments of the read
+/// so far saw of it (live, gone).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Summary {
     Idle,
     /// `day_versions` read.
     Versions {
         version: Version,
-        truths: BTreeSet<Answer>,
+        seen: Seen,
     },
     /// A usable head read; its chunks next.
     Head {
         head: Head,
-        truths: BTreeSet<Answer>,
+        seen: Seen,
+    },
+    /// The raw read (`read_range`), one page per row in key order: `next`
+    /// is the next row's page, `counted` the rows the pages so far found.
+    Raw {
+        next: RowId,
+        counted: BTreeSet<RowId>,
+        seen: Seen,
     },
 }
+
+/// Per row: whether some moment of the read saw it live, and whether one
+/// saw it gone.
+pub type Seen = BTreeMap<RowId, (bool, bool)>;
 
 /// What a summary answers of the day: its count and distinct workspaces.
 pub type Answer = (u8, BTreeSet<Workspace>);
@@ -315,8 +329,9 @@ pub struct State {
     pub runs_since_change: u8,
     pub summary: Summary,
     pub purge: PurgeStage,
-    /// A summary answered something no truth during its read was.
-    pub wrong_answer: Option<(Answer, BTreeSet<Answer>)>,
+    /// A summary answered something no choice of a moment per row during
+    /// its read gives: the answer, and what the read saw.
+    pub wrong_answer: Option<(Answer, Seen)>,
     /// The last step was a summary answering from a rebuilt head that
     /// counts a row (counted in [`Protocol::rebuilt_summaries`]).
     pub answered_rebuilt: bool,
@@ -333,7 +348,10 @@ pub enum Action {
     /// Its transaction lands: the put and the bump, at the time it took.
     RecordLand(RowId),
     /// `roll_up_span`: the day's versions, at writer `w`'s clock.
-    WriterDayVersions { w: u8, ahead: bool },
+    WriterDayVersions {
+        w: u8,
+        ahead: bool,
+    },
     /// `roll_up_span`: the rows through the time index.
     WriterReadRange(u8),
     /// `store_rollup`: the workspace chunks.
@@ -367,6 +385,8 @@ pub enum Action {
     SummaryCurrentHeads,
     /// `with_chunks`: the head's workspace chunks.
     SummaryWithChunks,
+    /// `read_range`: the raw read's page of one row.
+    SummaryRawPage(RowId),
 }
 
 impl Protocol {
@@ -374,18 +394,44 @@ impl Protocol {
         now < 1 + state.retention
     }
 
-    fn truth(&self, state: &State) -> Answer {
-        let live: Vec<RowId> = state
+    /// Whether `id` is live by the summary's clock: stored and not expired.
+    fn live(state: &State, id: RowId) -> bool {
+        state
             .rows
-            .iter()
-            .filter(|(_, row)| row.expires_at > state.now)
-            .map(|(id, _)| *id)
-            .collect();
-        let workspaces = live
-            .iter()
-            .map(|id| self.rows[*id as usize].workspace)
-            .collect();
-        (live.len() as u8, workspaces)
+            .get(&id)
+            .is_some_and(|row| row.expires_at > state.now)
+    }
+
+    /// What this moment sees of every row, added to `seen`.
+    fn observe(&self, state: &State, seen: &mut Seen) {
+        for id in 0..self.rows.len() as RowId {
+            let entry = seen.entry(id).or_insert((false, false));
+            if Self::live(state, id) {
+                entry.0 = true;
+            } else {
+                entry.1 = true;
+            }
+        }
+    }
+
+    /// Whether `answer` counts each row as some moment of the read saw it:
+    /// some choice, per row, of live or gone among what was seen of it.
+    fn consistent(&self, answer: &Answer, seen: &Seen) -> bool {
+        let rows = self.rows.len();
+        (0u32..1 << rows).any(|live| {
+            let chosen = |id: usize| live & (1 << id) != 0;
+            let possible = (0..rows).all(|id| {
+                let (was_live, was_gone) =
+                    seen.get(&(id as RowId)).copied().unwrap_or((false, true));
+                if chosen(id) { was_live } else { was_gone }
+            });
+            let count = (0..rows).filter(|id| chosen(*id)).count() as u8;
+            let workspaces: BTreeSet<Workspace> = (0..rows)
+                .filter(|id| chosen(*id))
+                .map(|id| self.rows[id].workspace)
+                .collect();
+            possible && (count, workspaces) == *answer
+        })
     }
 
     /// Rows the purge covers.
@@ -428,17 +474,12 @@ impl Protocol {
         });
     }
 
-    /// Every read of a summary ends here or in a raw read.
-    fn answer(state: &mut State, answer: Answer, truths: &BTreeSet<Answer>) {
-        if !truths.contains(&answer) {
-            state.wrong_answer = Some((answer, truths.clone()));
+    /// Every read of a summary ends here.
+    fn answer(&self, state: &mut State, answer: Answer, seen: &Seen) {
+        if !self.consistent(&answer, seen) {
+            state.wrong_answer = Some((answer, seen.clone()));
         }
         state.summary = Summary::Idle;
-    }
-
-    fn raw_read(&self, state: &mut State, truths: &BTreeSet<Answer>) {
-        let raw = self.truth(state);
-        Self::answer(state, raw, truths);
     }
 
     /// Whether the clock cannot move on: a purge delete or a late put in

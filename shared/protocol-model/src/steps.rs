@@ -66,6 +66,7 @@ impl Model for Protocol {
             Summary::Idle => {}
             Summary::Versions { .. } => actions.push(Action::SummaryCurrentHeads),
             Summary::Head { .. } => actions.push(Action::SummaryWithChunks),
+            Summary::Raw { next, .. } => actions.push(Action::SummaryRawPage(*next)),
         }
     }
 
@@ -114,17 +115,19 @@ impl Model for Protocol {
             | Action::TtlWindow(_) => Self::ttl_step(&mut state, action),
             Action::SummaryDayVersions
             | Action::SummaryCurrentHeads
-            | Action::SummaryWithChunks => self.summary_step(&mut state, action)?,
+            | Action::SummaryWithChunks
+            | Action::SummaryRawPage(_) => self.summary_step(&mut state, action)?,
         }
         // Every step between a summary's first read and its answer is a
-        // moment it may linearise at.
-        let truth = self.truth(&state);
-        match &mut state.summary {
-            Summary::Versions { truths, .. } | Summary::Head { truths, .. } => {
-                truths.insert(truth);
-            }
+        // moment that may be a row's own read.
+        let mut summary = std::mem::replace(&mut state.summary, Summary::Idle);
+        match &mut summary {
+            Summary::Versions { seen, .. }
+            | Summary::Head { seen, .. }
+            | Summary::Raw { seen, .. } => self.observe(&state, seen),
             Summary::Idle => {}
         }
+        state.summary = summary;
         Some(state)
     }
 
@@ -138,7 +141,7 @@ impl Model for Protocol {
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
             Property::always(
-                "every summary equals the truth at its read",
+                "every summary counts each row as a moment of its read saw it",
                 |_: &Protocol, state: &State| state.wrong_answer.is_none(),
             ),
             Property::always(
@@ -483,45 +486,74 @@ impl Protocol {
     }
 
     fn summary_step(&self, state: &mut State, action: Action) -> Option<()> {
-        match action {
-            Action::SummaryDayVersions => {
-                let truths = BTreeSet::from([self.truth(state)]);
+        match (action, state.summary.clone()) {
+            (Action::SummaryDayVersions, Summary::Idle) => {
+                let mut seen = Seen::new();
+                self.observe(state, &mut seen);
                 state.summary = Summary::Versions {
                     version: version_of(&state.shard),
-                    truths,
+                    seen,
                 };
             }
-            Action::SummaryCurrentHeads => {
-                let Summary::Versions { version, truths } = state.summary.clone() else {
-                    return None;
-                };
+            (Action::SummaryCurrentHeads, Summary::Versions { version, seen }) => {
                 let usable = state.head.clone().filter(|h| {
                     h.version == version
                         && h.valid_until.is_none_or(|until| until > state.now)
                         && (self.races.heads_from_the_future || h.built_at <= state.now)
                 });
-                match usable {
-                    Some(head) => state.summary = Summary::Head { head, truths },
-                    None => self.raw_read(state, &truths),
-                }
-            }
-            Action::SummaryWithChunks => {
-                let Summary::Head { head, truths } = state.summary.clone() else {
-                    return None;
+                state.summary = match usable {
+                    Some(head) => Summary::Head { head, seen },
+                    None => Self::raw_read(seen),
                 };
+            }
+            (Action::SummaryWithChunks, Summary::Head { head, seen }) => {
                 match state.chunks.get(&head.chunk_set) {
                     Some((workspaces, _)) => {
                         let answer = (head.rows.len() as u8, workspaces.clone());
                         state.answered_rebuilt = head.generation >= 2 && !head.rows.is_empty();
-                        Self::answer(state, answer, &truths);
+                        self.answer(state, answer, &seen);
                     }
                     // Its chunks are gone: the day is read raw (and counted
                     // unreadable).
-                    None => self.raw_read(state, &truths),
+                    None => state.summary = Self::raw_read(seen),
+                }
+            }
+            (
+                Action::SummaryRawPage(id),
+                Summary::Raw {
+                    next,
+                    mut counted,
+                    seen,
+                },
+            ) if id == next => {
+                if Self::live(state, id) {
+                    counted.insert(id);
+                }
+                if usize::from(next) + 1 < self.rows.len() {
+                    state.summary = Summary::Raw {
+                        next: next + 1,
+                        counted,
+                        seen,
+                    };
+                } else {
+                    let workspaces = counted
+                        .iter()
+                        .map(|id| self.rows[*id as usize].workspace)
+                        .collect();
+                    self.answer(state, (counted.len() as u8, workspaces), &seen);
                 }
             }
             _ => return None,
         }
         Some(())
+    }
+
+    /// The raw read, from its first page.
+    fn raw_read(seen: Seen) -> Summary {
+        Summary::Raw {
+            next: 0,
+            counted: BTreeSet::new(),
+            seen,
+        }
     }
 }

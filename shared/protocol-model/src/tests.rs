@@ -135,7 +135,7 @@ fn every_interleaving_keeps_every_summary_exact_and_the_retention() {
     }
 }
 
-const EXACT: &str = "every summary equals the truth at its read";
+const EXACT: &str = "every summary counts each row as a moment of its read saw it";
 const RETENTION: &str = "no window roll-up outlives the retention once the writer ran";
 
 /// Checks `model` with `race` put back, and says which property broke, and how.
