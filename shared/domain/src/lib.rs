@@ -8,13 +8,11 @@
 //! - [`purge`]: erasure's scope and the tombstone a purge leaves;
 //! - [`retention`], [`window`], [`aggregate`]: the summary's pure arithmetic;
 //! - [`rollup`], [`window_rollup`]: what the roll-up writer keeps for summaries;
-//! - [`schema`], [`openapi`]: the published contracts, generated from the catalog;
-//!   [`catalog_docs`] and [`catalog_php`]: the prose that lists events and the PHP
-//!   client's builders, generated likewise.
+//! - [`schema`], [`openapi`]: the published contracts, generated from the catalog
+//!   (the prose that lists events and the PHP client's builders are generated
+//!   by `tools/catalog`, which also checks every generated file is current).
 
 pub mod aggregate;
-pub mod catalog_docs;
-pub mod catalog_php;
 pub mod erasure_key;
 pub mod error_chain;
 pub mod events;

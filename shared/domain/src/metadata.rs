@@ -22,7 +22,8 @@ impl fmt::Debug for MetadataValue {
     }
 }
 
-pub(crate) fn is_lower_identifier_char(c: char) -> bool {
+/// A character a metadata value may hold: lowercase letters, digits and `_ . : -`.
+pub fn is_lower_identifier_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | ':' | '-')
 }
 

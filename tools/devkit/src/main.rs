@@ -160,7 +160,7 @@ async fn seed(args: &Args) -> Result<(), BoxError> {
 /// Prints the catalog's example record request (`docs/record.md`), at the
 /// current minute, with an event id of that minute.
 fn example_request() -> Result<(), BoxError> {
-    let mut request = domain::catalog_docs::example_request();
+    let mut request = catalog::docs::example_request();
     let now = Utc::now();
     request["occurred_at"] = now.format("%Y-%m-%dT%H:%M:00Z").to_string().into();
     let id = format!(

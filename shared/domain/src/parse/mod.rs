@@ -24,7 +24,7 @@ pub const MAX_PAYLOAD_BYTES: usize = 8 * 1024;
 pub const MAX_FUTURE_SKEW: TimeDelta = TimeDelta::minutes(5);
 
 /// Every request field, in the order the contract lists them.
-pub(crate) const FIELDS: [&str; 8] = [
+pub const FIELDS: [&str; 8] = [
     "event",
     "tenant_id",
     "workspace_id",

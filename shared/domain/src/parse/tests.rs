@@ -287,43 +287,6 @@ fn fingerprint_ignores_key_order_and_whitespace() {
     assert_eq!(milestone.event_id.as_str(), "op:run-1");
 }
 
-/// Every `event_id` format the catalog recommends is accepted when every id
-/// in it is a UUID (and every metadata value at its longest).
-#[test]
-fn every_recommended_event_id_format_fits_with_uuid_ids() {
-    let uuid = "0b7c5f0e-5a4e-4c4f-9c1e-2f6f3a9d8e7b";
-    let longest = "x234567890123456789012345678901234567890123456789012345678901234";
-    for spec in crate::CATALOG {
-        let metadata: serde_json::Map<String, Value> = spec
-            .metadata
-            .iter()
-            .map(|key| {
-                let value = match key.rule {
-                    crate::ValueRule::OneOf(values) => {
-                        values.iter().max_by_key(|v| v.len()).copied().unwrap_or("")
-                    }
-                    crate::ValueRule::Identifier => longest,
-                };
-                (key.key.to_owned(), json!(value))
-            })
-            .collect();
-        let mut request = with("event", json!(spec.name));
-        for field in ["tenant_id", "workspace_id", "actor_id"] {
-            request[field] = json!(uuid);
-        }
-        request["subject"] = json!({"type": spec.subject_types[0], "id": uuid});
-        request["metadata"] = Value::Object(metadata);
-        let id = crate::catalog_docs::recommended_event_id(spec, &request).expect("every part");
-        request["event_id"] = json!(id);
-        assert!(
-            parse(&request).is_ok(),
-            "{} as {id} ({} chars)",
-            crate::catalog_docs::event_id_scheme(spec),
-            id.len()
-        );
-    }
-}
-
 /// A stored row's fingerprint: changing the encoding breaks idempotency for
 /// every row already stored (a replay would answer `idempotency_conflict`).
 #[test]

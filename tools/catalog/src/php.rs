@@ -3,10 +3,9 @@
 //! the host's own ids and stored time and builds the payload, its `event_id`
 //! by the catalog's scheme included. `scripts/regenerate` rewrites it.
 
-use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
-use crate::ids::{MAX_IDENTIFIER_LEN, is_identifier_char};
-use crate::metadata::is_lower_identifier_char;
-use crate::rejection::RejectCode;
+use domain::ids::{MAX_IDENTIFIER_LEN, is_identifier_char};
+use domain::metadata::is_lower_identifier_char;
+use domain::{CATALOG, EventSpec, IdPart, RejectCode, Resend, ValueRule};
 
 /// The generated files, relative to the repository root: the builders, and
 /// one valid call of each for the PHP tests.
@@ -18,7 +17,7 @@ pub const WIDGET_JS: &str = "clients/php/resources/js/adoption-summary.js";
 
 /// The windows as PHP: every window, the default, and each in words.
 pub fn windows_php() -> String {
-    use crate::window::WindowKey;
+    use domain::WindowKey;
     let all = WindowKey::ALL
         .iter()
         .map(|w| quoted(w.as_str()))
@@ -37,7 +36,7 @@ pub fn windows_php() -> String {
 
 /// The widget module's window constants (between its generated markers).
 pub fn windows_js() -> String {
-    use crate::window::WindowKey;
+    use domain::WindowKey;
     let all = WindowKey::ALL
         .iter()
         .map(|w| format!("\"{}\"", w.as_str()))
@@ -400,7 +399,7 @@ mod tests {
             (WINDOWS_PHP, windows_php()),
             (WIDGET_JS, widget),
         ] {
-            crate::catalog_docs::check_generated(file, &expected);
+            crate::docs::check_generated(file, &expected);
         }
     }
 

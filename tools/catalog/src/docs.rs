@@ -6,9 +6,9 @@
 //! A block sits between `<!-- generated from the catalog: NAME -->` and
 //! `<!-- end of generated: NAME -->`; everything else on the page is kept.
 
-use crate::events::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
-use crate::time::format_millis;
 use chrono::{DateTime, TimeDelta, Utc};
+use domain::format_millis;
+use domain::{CATALOG, EventSpec, IdPart, Resend, ValueRule};
 use serde_json::{Value, json};
 
 /// The command that rewrites every generated file and block.
@@ -114,7 +114,7 @@ pub fn recommended_event_id(spec: &EventSpec, request: &Value) -> Option<String>
             IdPart::ActorId => text(&request["actor_id"])?,
             IdPart::SubjectId => text(&request["subject"]["id"])?,
             IdPart::Metadata(key) => text(&request["metadata"][key])?,
-            IdPart::Day => crate::time::parse_rfc3339(request["occurred_at"].as_str()?)?
+            IdPart::Day => domain::time::parse_rfc3339(request["occurred_at"].as_str()?)?
                 .format("%Y-%m-%d")
                 .to_string(),
         });
@@ -135,7 +135,7 @@ pub fn event_id_table() -> String {
         text.push_str(&format!(
             "| `{}` | `Milestones::{}()` | `{}` | {} | {resend} |\n",
             spec.name,
-            crate::catalog_php::builder_name(spec),
+            crate::php::builder_name(spec),
             event_id_scheme(spec),
             spec.once_per
         ));
@@ -176,7 +176,7 @@ pub fn example_request() -> Value {
 
 fn example_request_block() -> String {
     let request = example_request();
-    let lines: Vec<String> = crate::parse::FIELDS
+    let lines: Vec<String> = domain::parse::FIELDS
         .iter()
         .filter_map(|key| Some(format!("  \"{key}\": {}", compact(request.get(*key)?))))
         .collect();
@@ -191,7 +191,7 @@ fn entries(value: &Value) -> Vec<(&str, &Value)> {
         return Vec::new();
     };
     let rank = |key: &str| {
-        crate::parse::FIELDS
+        domain::parse::FIELDS
             .iter()
             .chain(&["type", "id"])
             .position(|k| *k == key)
@@ -332,10 +332,10 @@ mod tests {
             assert!(serde_json::from_str::<Value>(json).is_ok(), "{block}");
         }
         let raw = example_request().to_string();
-        let parsed = crate::Milestone::parse(
+        let parsed = domain::Milestone::parse(
             &raw,
-            crate::testing::at("2026-11-27T10:00:00Z"),
-            crate::Retention::default(),
+            domain::testing::at("2026-11-27T10:00:00Z"),
+            domain::Retention::default(),
         );
         assert!(parsed.is_ok(), "{raw}: {parsed:?}");
     }
