@@ -182,30 +182,6 @@ impl Window {
         self.start <= instant && instant < self.end
     }
 
-    /// The parts of the window outside the `whole` days (taken from roll-ups),
-    /// as contiguous `[start, end)` ranges, oldest first: what is read raw.
-    pub fn raw_ranges(
-        &self,
-        whole: &std::collections::BTreeSet<NaiveDate>,
-    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-        let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-        for day in self.days() {
-            if whole.contains(&day) {
-                continue;
-            }
-            let day_start = day.and_time(chrono::NaiveTime::MIN).and_utc();
-            let (start, end) = (
-                self.start.max(day_start),
-                self.end.min(day_start + TimeDelta::days(1)),
-            );
-            match ranges.last_mut() {
-                Some(last) if last.1 == start => last.1 = end,
-                _ => ranges.push((start, end)),
-            }
-        }
-        ranges
-    }
-
     /// The parts of the window outside the `answered` spans (`[start, end)`
     /// instants taken from roll-ups, in any order), as contiguous ranges,
     /// oldest first: what is read raw.
@@ -245,6 +221,30 @@ mod tests {
     use super::*;
     use crate::testing::at;
 
+    /// The parts of the window outside the `whole` days (taken from roll-ups),
+    /// as contiguous `[start, end)` ranges, oldest first: what is read raw.
+    fn raw_ranges(
+        window: &Window,
+        whole: &std::collections::BTreeSet<NaiveDate>,
+    ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+        let mut ranges: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        for day in window.days() {
+            if whole.contains(&day) {
+                continue;
+            }
+            let day_start = day.and_time(chrono::NaiveTime::MIN).and_utc();
+            let (start, end) = (
+                window.start.max(day_start),
+                window.end.min(day_start + TimeDelta::days(1)),
+            );
+            match ranges.last_mut() {
+                Some(last) if last.1 == start => last.1 = end,
+                _ => ranges.push((start, end)),
+            }
+        }
+        ranges
+    }
+
     /// The complement of the answered spans: overlapping, adjacent, out of
     /// order and outside the window alike; whole days give what
     /// `raw_ranges` gives.
@@ -281,7 +281,7 @@ mod tests {
                 (start, start + TimeDelta::days(1))
             })
             .collect();
-        assert_eq!(week.raw_ranges_outside(&spans), week.raw_ranges(&days));
+        assert_eq!(week.raw_ranges_outside(&spans), raw_ranges(&week, &days));
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The ledger table on DynamoDB. It takes and returns domain types only.
 //!
 //! One module per capability of the [`Ledger`]: [`record`] (the conditional
-//! put), [`index`] (reading the time index), [`window_read`] (the one way a
-//! summary is read: roll-ups and raw rows), [`rollup_read`] (versions, heads
-//! and chunks), [`rollup_store`] (building and storing roll-ups),
-//! [`window_rollup_store`] (a window's roll-up), [`sweep`] (the writer's
+//! put), [`index`] (reading the time index), [`window_read`] (everything a
+//! summary reads, and the one way it is read: versions, the window's own
+//! roll-up, day and hour heads and their chunks, raw rows, and the fold),
+//! [`rollup_store`] (building and storing roll-ups),
+//! [`window_rollup_store`] (building a window's roll-up), [`sweep`] (the writer's
 //! deletion of every roll-up item nothing names), [`writer`] (one writer
 //! run: its lease, then those steps in order), `bookkeeping` (the
 //! roll-up partitions as a whole), `batch_read` (batched item reads),
@@ -33,7 +34,6 @@ pub mod prune;
 pub mod purge;
 pub mod record;
 mod retry;
-pub mod rollup_read;
 pub mod rollup_store;
 pub mod sweep;
 #[cfg(feature = "testing")]
@@ -52,9 +52,10 @@ pub use prune::{PrunePlan, PruneReport, TombstoneRun};
 pub use purge::{PurgeRun, Walk};
 pub use record::PutOutcome;
 pub use retry::RetryPolicy;
-pub use rollup_read::RollupRead;
 pub use rollup_store::{RollupRun, RollupWrite};
 pub use sweep::SweepRun;
+#[cfg(feature = "testing")]
+pub use testing::RollupRead;
 pub use tombstones::{Covering, PurgeGuard};
 pub use window_read::{Sources, SummaryRead, WindowRollupUse, WindowStats};
 pub use window_rollup_store::WindowRun;

@@ -2,16 +2,18 @@
 //! span's build, stored only if no bump reached its version meanwhile (a
 //! conditional transaction), its chunks under a chunk set of its own. The
 //! rules (lag, settle, what is due) are `domain::rollup`'s; reading roll-ups
-//! is `rollup_read`'s; the writer function is `functions/rollup`.
+//! is `window_read`'s; one writer run is `writer`'s.
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
 use crate::layout::{self, DayVersion, SpanKey, rollup_attr};
 use crate::ledger::Ledger;
+use crate::window_read::Cost;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use domain::Retention;
 use domain::rollup::{Due, Rollup, SETTLE};
+use std::collections::BTreeMap;
 
 /// What building a day's roll-up came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,26 +55,11 @@ pub struct RollupRun {
 }
 
 impl Ledger {
-    /// Rolls up every day of `days` (in the order given) that has no usable
-    /// roll-up, until `should_stop` says to stop before a day. A day that
-    /// fails is recorded in the run, and the walk goes on.
-    pub async fn roll_up_days(
-        &self,
-        days: &[NaiveDate],
-        now: chrono::DateTime<chrono::Utc>,
-        retention: Retention,
-        should_stop: impl Fn() -> bool,
-    ) -> Result<RollupRun, StorageError> {
-        let due = Due {
-            days: days.to_vec(),
-            hours: Vec::new(),
-        };
-        self.roll_up(&due, now, retention, should_stop).await
-    }
-
-    /// [`Ledger::roll_up_days`] for `due.days`, then every hour of
-    /// `due.hours` (closed hours of the last two days) whose roll-up is
-    /// missing or stale, in the order given.
+    /// Rolls up every day of `due.days` (in the order given) that has no
+    /// usable roll-up, then every hour of `due.hours` (closed hours of the
+    /// last two days) whose roll-up is missing or stale, until `should_stop`
+    /// says to stop before one. A span that fails is recorded in the run,
+    /// and the walk goes on.
     pub async fn roll_up(
         &self,
         due: &Due,
@@ -112,7 +99,7 @@ impl Ledger {
                 run.finished = false;
                 return Ok(run);
             }
-            match self.roll_up_day(*day, now, retention).await {
+            match self.roll_up_span((*day, None), now, retention).await {
                 Ok(RollupWrite::Stored { .. }) => run.days_built += 1,
                 Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.days_superseded += 1,
                 Err(error) => run.failed.push((*day, error)),
@@ -138,31 +125,7 @@ impl Ledger {
         Ok(run)
     }
 
-    /// Builds and stores the roll-up of a closed `day`: reads the day's
-    /// version, then its rows, and stores the head only if the version is
-    /// still the one read (a conditional transaction). Chunks are keyed by
-    /// version, so a superseded build never mixes with a stored one.
-    pub async fn roll_up_day(
-        &self,
-        day: NaiveDate,
-        now: chrono::DateTime<chrono::Utc>,
-        retention: Retention,
-    ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, None), now, retention).await
-    }
-
-    /// [`Ledger::roll_up_day`] for one closed hour of `day`.
-    pub async fn roll_up_hour(
-        &self,
-        day: NaiveDate,
-        hour: u32,
-        now: chrono::DateTime<chrono::Utc>,
-        retention: Retention,
-    ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, Some(hour)), now, retention).await
-    }
-
-    async fn roll_up_span(
+    pub(crate) async fn roll_up_span(
         &self,
         span: SpanKey,
         now: chrono::DateTime<chrono::Utc>,
@@ -172,7 +135,7 @@ impl Ledger {
             .await
     }
 
-    /// [`Ledger::roll_up_day`] (or an hour's), running `before_store` after
+    /// One span's build (a day's, or an hour's), running `before_store` after
     /// the rows are read and before the head is stored: tests interleave a
     /// late write there.
     pub(crate) async fn roll_up_span_then<F, Fut>(
@@ -293,5 +256,22 @@ impl Ledger {
                 }
             }
         }
+    }
+
+    /// The heads of `spans` built from each one's current version, without
+    /// their workspace chunks: what the writer checks (a day with 100,000
+    /// workspaces costs one head read, not five chunk reads), with what
+    /// reading them cost.
+    pub(crate) async fn current_heads(
+        &self,
+        spans: &[SpanKey],
+    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
+        let days = spans.iter().map(|(day, _)| *day);
+        let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {
+            return Ok((BTreeMap::new(), Cost::default()));
+        };
+        let (versions, version_cost) = self.day_versions(first, last).await?;
+        let (heads, cost) = self.heads_at(spans, &versions).await?;
+        Ok((heads, cost.plus(version_cost)))
     }
 }

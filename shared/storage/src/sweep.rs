@@ -7,7 +7,7 @@
 //! left anywhere.
 //!
 //! A summary that read a head just before its chunks went finds them
-//! missing and reads that span raw ([`Ledger::usable_rollups`] never uses a
+//! missing and reads that span raw (`window_read` never uses a
 //! head whose chunks are not all there): exact either way.
 
 use crate::error::StorageError;

@@ -7,12 +7,16 @@ use crate::batch::{MAX_BATCH, write_batch};
 use crate::error::{ItemError, StorageError};
 use crate::index::{QueryOptions, ReadStats};
 use crate::layout;
+use crate::layout::SpanKey;
 use crate::ledger::Ledger;
+use crate::{RollupRun, RollupWrite};
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Arrival;
+use domain::rollup::Rollup;
 use domain::{EventId, Milestone, Retention};
 use futures_util::{StreamExt, TryStreamExt, stream};
+use std::collections::BTreeMap;
 
 pub use crate::layout::Item;
 pub use crate::layout::attr;
@@ -527,7 +531,7 @@ pub async fn roll_up_day_holding_the_lease<F, Fut, T>(
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
     during: F,
-) -> Result<(crate::RollupWrite, Option<T>), StorageError>
+) -> Result<(RollupWrite, Option<T>), StorageError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = T>,
@@ -567,4 +571,119 @@ pub async fn window_rollups_built_at(
         }
     }
     Ok(built)
+}
+
+/// The usable roll-ups of some days (or hours), and what reading them cost.
+#[derive(Debug, Clone, Default)]
+pub struct RollupRead {
+    /// Day roll-ups, by day.
+    pub days: BTreeMap<NaiveDate, Rollup>,
+    /// Hour roll-ups, by day and hour.
+    pub hours: BTreeMap<(NaiveDate, u32), Rollup>,
+    /// Items read: day versions, heads and workspace chunks. Per closed day
+    /// it does not depend on how many milestones the day holds.
+    pub items: u64,
+    /// Items that could not be read (a corrupt version, head or chunk): their
+    /// days are left out, so they are read raw, or rebuilt by the writer.
+    pub unreadable: u32,
+    /// Read units DynamoDB reports as consumed by these reads.
+    pub consumed_capacity: f64,
+}
+
+impl From<crate::window_read::Cost> for RollupRead {
+    fn from(cost: crate::window_read::Cost) -> Self {
+        Self {
+            items: cost.items,
+            unreadable: cost.unreadable,
+            consumed_capacity: cost.consumed_capacity,
+            ..Self::default()
+        }
+    }
+}
+
+/// Reading roll-ups as tests look at them: the usable ones of some days or
+/// hours, with their digests.
+impl Ledger {
+    /// The usable roll-ups of `days`: those whose head was built from the
+    /// day's current version, with their workspace digests. A day missing
+    /// here (no head, a stale one, one from another catalog, an item that
+    /// cannot be read) is read raw; unreadable items are counted, never fatal.
+    pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
+        let spans: Vec<SpanKey> = days.iter().map(|day| (*day, None)).collect();
+        let (heads, cost) = self.current_heads(&spans).await?;
+        let (spans, cost) = self.with_chunks(heads, cost).await?;
+        Ok(RollupRead {
+            days: spans
+                .into_iter()
+                .map(|((day, _), rollup)| (day, rollup))
+                .collect(),
+            ..RollupRead::from(cost)
+        })
+    }
+
+    /// The usable roll-ups of closed `hours` (day and hour), as
+    /// [`Ledger::usable_rollups`] for days: an hour whose head is stale (a
+    /// late row of that hour since) or missing is read raw.
+    pub async fn usable_hour_rollups(
+        &self,
+        hours: &[(NaiveDate, u32)],
+    ) -> Result<RollupRead, StorageError> {
+        let spans: Vec<SpanKey> = hours
+            .iter()
+            .map(|(day, hour)| (*day, Some(*hour)))
+            .collect();
+        let (heads, cost) = self.current_heads(&spans).await?;
+        let (spans, cost) = self.with_chunks(heads, cost).await?;
+        Ok(RollupRead {
+            hours: spans
+                .into_iter()
+                .filter_map(|((day, hour), rollup)| Some(((day, hour?), rollup)))
+                .collect(),
+            ..RollupRead::from(cost)
+        })
+    }
+}
+
+/// The writer's builds one at a time, as tests drive them.
+impl Ledger {
+    /// Rolls up every day of `days` (in the order given) that has no usable
+    /// roll-up, until `should_stop` says to stop before a day. A day that
+    /// fails is recorded in the run, and the walk goes on.
+    pub async fn roll_up_days(
+        &self,
+        days: &[NaiveDate],
+        now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
+        should_stop: impl Fn() -> bool,
+    ) -> Result<RollupRun, StorageError> {
+        let due = domain::rollup::Due {
+            days: days.to_vec(),
+            hours: Vec::new(),
+        };
+        self.roll_up(&due, now, retention, should_stop).await
+    }
+
+    /// Builds and stores the roll-up of a closed `day`: reads the day's
+    /// version, then its rows, and stores the head only if the version is
+    /// still the one read (a conditional transaction). Chunks are keyed by
+    /// version, so a superseded build never mixes with a stored one.
+    pub async fn roll_up_day(
+        &self,
+        day: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
+    ) -> Result<RollupWrite, StorageError> {
+        self.roll_up_span((day, None), now, retention).await
+    }
+
+    /// [`Ledger::roll_up_day`] for one closed hour of `day`.
+    pub async fn roll_up_hour(
+        &self,
+        day: NaiveDate,
+        hour: u32,
+        now: chrono::DateTime<chrono::Utc>,
+        retention: Retention,
+    ) -> Result<RollupWrite, StorageError> {
+        self.roll_up_span((day, Some(hour)), now, retention).await
+    }
 }

@@ -19,15 +19,17 @@
 //! corrupt item), their spans are read raw, so the answer is exact or an
 //! error, never short.
 
-use crate::error::StorageError;
+use crate::error::{ItemError, StorageError};
 use crate::index::{QueryOptions, ReadStats};
-use crate::layout::SpanKey;
+use crate::layout::{self, DayVersion, Item, SpanKey};
 use crate::ledger::Ledger;
-use crate::rollup_read::{Cost, Versions};
-use crate::window_rollup_store::WindowLookup;
-use chrono::{DateTime, TimeDelta, Utc};
-use domain::{Aggregation, Summary};
-use std::collections::BTreeSet;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use domain::rollup::Rollup;
+use domain::window_rollup::{self, WindowRollup};
+use domain::{Aggregation, Summary, Window, WindowKey};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a summary may be read from. Summaries use [`Sources::Rollups`];
 /// the others exist to compare (devkit, tests).
@@ -178,22 +180,17 @@ impl Ledger {
         {
             return Ok(vec![span]);
         }
-        let mut spans = Vec::new();
-        let mut answered = BTreeSet::new();
         let days: Vec<SpanKey> = aggregation
             .whole_days()
             .into_iter()
             .map(|day| (day, None))
             .collect();
-        for rollup in self.usable_at(&days, &versions, stats).await? {
-            if aggregation.add_rollup(&rollup) {
-                stats.rollup_days += 1;
-                answered.insert(rollup.day());
-                spans.push((rollup.start(), rollup.end()));
-            }
-        }
+        let rollups = self.usable_at(&days, &versions, stats).await?;
+        let days = fold_days(aggregation, &rollups);
+        stats.rollup_days += days.spans.len() as u32;
+        let mut spans = days.spans;
         let hours: Vec<SpanKey> = aggregation
-            .whole_hours(&answered)
+            .whole_hours(&days.answered)
             .into_iter()
             .map(|(day, hour)| (day, Some(hour)))
             .collect();
@@ -201,12 +198,9 @@ impl Ledger {
         // leaves those hours to the raw read.
         match self.usable_at(&hours, &versions, stats).await {
             Ok(rollups) => {
-                for rollup in rollups {
-                    if aggregation.add_rollup(&rollup) {
-                        stats.rollup_hours += 1;
-                        spans.push((rollup.start(), rollup.end()));
-                    }
-                }
+                let hours = fold_hours(aggregation, &rollups, &days.answered);
+                stats.rollup_hours += hours.spans.len() as u32;
+                spans.extend(hours.spans);
             }
             Err(error) => {
                 failed.get_or_insert(error);
@@ -259,4 +253,309 @@ impl Ledger {
         stats.add_cost(cost);
         Ok(rollups.into_values().collect())
     }
+
+    /// The window roll-up a summary of `key` at `now` can use, if it exists
+    /// and every day it covers still has the versions (`versions`, read by
+    /// the caller once for its whole window) it was built from, with what
+    /// reading it cost: one eventually consistent item read (any build it
+    /// returns is whole).
+    pub(crate) async fn window_rollup_at(
+        &self,
+        key: WindowKey,
+        now: DateTime<Utc>,
+        versions: &Versions,
+    ) -> Result<(WindowLookup, Cost), StorageError> {
+        let start = window_rollup::start_for(key, now);
+        let (items, units) = self
+            .batch_get_read(vec![layout::window_rollup_key(key, start)], false)
+            .await?;
+        let mut cost = Cost {
+            items: items.len() as u64,
+            unreadable: 0,
+            consumed_capacity: units,
+        };
+        let Some(item) = items.first() else {
+            return Ok((WindowLookup::Missing, cost));
+        };
+        let (rollup, fingerprint) = match layout::window_rollup_from_item(item) {
+            Ok(read) if read.0.key == key && read.0.start == start && read.0.end <= now => read,
+            // Corrupt, of another release, or not what was asked for: the
+            // window is read from day and hour roll-ups, counted.
+            _ => {
+                cost.unreadable += 1;
+                return Ok((WindowLookup::Unreadable, cost));
+            }
+        };
+        let days = Window {
+            key,
+            start: rollup.start,
+            end: rollup.end,
+        }
+        .days();
+        let current = layout::versions_fingerprint(versions, &days);
+        let lookup = if current == Some(fingerprint) {
+            WindowLookup::Current(Box::new(rollup))
+        } else {
+            WindowLookup::Stale
+        };
+        Ok((lookup, cost))
+    }
+
+    /// [`Self::current_heads`] against versions already read (a summary
+    /// reads its days' versions once, for every roll-up it may take).
+    pub(crate) async fn heads_at(
+        &self,
+        spans: &[SpanKey],
+        versions: &Versions,
+    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
+        if spans.is_empty() {
+            return Ok((BTreeMap::new(), Cost::default()));
+        }
+        let head_keys = spans.iter().map(|span| layout::rollup_head_key(*span));
+        let (items, head_units) = self.batch_get(head_keys.collect()).await?;
+        let mut cost = Cost {
+            items: items.len() as u64,
+            unreadable: 0,
+            consumed_capacity: head_units,
+        };
+        let mut heads = BTreeMap::new();
+        for item in &items {
+            let Some(span) = sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort)) else {
+                cost.unreadable += 1;
+                continue;
+            };
+            let current = versions
+                .get(&span)
+                .cloned()
+                .unwrap_or(Ok(DayVersion::default()));
+            match (current, layout::rollup_head_from_item(span, item)) {
+                (Ok(current), Ok(head)) if head.versions == current.shards => {
+                    heads.insert(span, head);
+                }
+                // Stale: a late row arrived since; the span is read raw.
+                (Ok(_), Ok(_)) => {}
+                // Corrupt, or of another format: read raw, counted.
+                _ => cost.unreadable += 1,
+            }
+        }
+        Ok((heads, cost))
+    }
+
+    /// The current version of every day in `first..=last` that a late row
+    /// bumped, and of every hour of those days (one strongly consistent Query
+    /// over the version partition), and what it read. A day's version is its
+    /// shards; an hour's is its day's.
+    /// A span with an item that cannot be read maps to the error: its
+    /// roll-up cannot be trusted.
+    pub(crate) async fn day_versions(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<(Versions, Cost), StorageError> {
+        let (from, to) = layout::day_version_range(first, last);
+        let pages: Vec<QueryOutput> = self
+            .client
+            .query()
+            .table_name(&self.table_name)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", layout::attr::TENANT_ID)
+            .expression_attribute_names("#sk", layout::attr::EVENT_KEY)
+            .expression_attribute_values(":pk", AttributeValue::S(layout::DAY_PARTITION.into()))
+            .expression_attribute_values(":from", AttributeValue::S(from))
+            .expression_attribute_values(":to", AttributeValue::S(to))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<QueryOutput>, _>>()
+            .await
+            .map_err(|e| StorageError::dynamo("Query", e))?;
+        let consumed_capacity = pages
+            .iter()
+            .filter_map(|page| page.consumed_capacity()?.capacity_units())
+            .sum();
+        let items: Vec<Item> = pages
+            .into_iter()
+            .flat_map(|page| page.items.unwrap_or_default())
+            .collect();
+        let mut versions: Versions = BTreeMap::new();
+        for item in &items {
+            match layout::day_version_shard(item) {
+                // An earlier release's hour shard: part of no version now.
+                Ok(read) if layout::shard_hour(&read.shard).is_some() => {}
+                Ok(read) => {
+                    // A day shard belongs to the day and to each of its hours:
+                    // every late row, purge and prune bumps one.
+                    let spans = std::iter::once((read.day, None))
+                        .chain((0..24).map(|hour| (read.day, Some(hour))));
+                    for span in spans {
+                        if let Ok(current) = versions
+                            .entry(span)
+                            .or_insert_with(|| Ok(DayVersion::default()))
+                        {
+                            current.shards.insert(read.shard.clone(), read.version);
+                            current.bumped_at = current.bumped_at.max(read.bumped_at);
+                        }
+                    }
+                }
+                Err(error) => {
+                    // The day is known from the key even when the item is
+                    // corrupt: neither the day nor any of its hours is trusted.
+                    if let Some((day, _)) =
+                        sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort))
+                    {
+                        versions.insert((day, None), Err(error.clone()));
+                        for hour in 0..24 {
+                            versions.insert((day, Some(hour)), Err(error.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        let cost = Cost {
+            items: items.len() as u64,
+            unreadable: 0,
+            consumed_capacity,
+        };
+        Ok((versions, cost))
+    }
+
+    /// The heads' roll-ups with their workspace digests; a head whose chunks
+    /// are not all there, or cannot be read, is left out and counted.
+    pub(crate) async fn with_chunks(
+        &self,
+        heads: BTreeMap<SpanKey, layout::RollupHead>,
+        mut cost: Cost,
+    ) -> Result<(BTreeMap<SpanKey, Rollup>, Cost), StorageError> {
+        let chunk_keys: Vec<Item> = heads
+            .iter()
+            .flat_map(|(span, head)| {
+                (0..head.chunks).map(|i| layout::rollup_chunk_key(*span, head.chunk_set, i))
+            })
+            .collect();
+        let mut expected: BTreeMap<SpanKey, u32> = heads
+            .iter()
+            .map(|(span, head)| (*span, head.chunks))
+            .collect();
+        let mut rollups: BTreeMap<SpanKey, Rollup> = heads
+            .into_iter()
+            .map(|(span, head)| (span, head.rollup))
+            .collect();
+        let (chunks, chunk_units) = self.batch_get(chunk_keys).await?;
+        cost.items += chunks.len() as u64;
+        cost.consumed_capacity += chunk_units;
+        for chunk in chunks {
+            let Some(span) = sort_pair(&chunk).and_then(|(_, sort)| layout::parse_span(&sort))
+            else {
+                continue;
+            };
+            if let Some(rollup) = rollups.get_mut(&span) {
+                match layout::rollup_chunk_digests(&chunk) {
+                    Ok(digests) => {
+                        rollup.workspaces.extend(digests);
+                        if let Some(left) = expected.get_mut(&span) {
+                            *left = left.saturating_sub(1);
+                        }
+                    }
+                    // A corrupt chunk makes its span unusable: read raw, counted.
+                    Err(_) => {
+                        cost.unreadable += 1;
+                        expected.remove(&span);
+                    }
+                }
+            }
+        }
+        // A head whose chunks are not all there cannot be read: its span is
+        // read raw, and counted (the writer stores chunks before their head,
+        // and no two writer runs overlap, so this is never normal).
+        rollups.retain(|span, _| {
+            let whole = expected.get(span) == Some(&0);
+            if !whole && expected.contains_key(span) {
+                cost.unreadable += 1;
+            }
+            whole
+        });
+        Ok((rollups, cost))
+    }
+}
+
+/// What a summary found of its window roll-up.
+#[derive(Debug)]
+pub(crate) enum WindowLookup {
+    /// Built from the current versions of every day it covers.
+    Current(Box<WindowRollup>),
+    /// None for this start (no run since the window's start came due).
+    Missing,
+    /// A late row, purge or erasure bumped one of its days since.
+    Stale,
+    /// An item that cannot be read as this release's window roll-up.
+    Unreadable,
+}
+
+/// The versions of some spans, as one Query read them: a span with an item
+/// that cannot be read maps to the error (its roll-up cannot be trusted).
+pub(crate) type Versions = BTreeMap<SpanKey, Result<DayVersion, ItemError>>;
+
+/// What reading the day versions and heads of some days cost.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Cost {
+    pub(crate) items: u64,
+    pub(crate) unreadable: u32,
+    pub(crate) consumed_capacity: f64,
+}
+
+impl Cost {
+    pub(crate) fn plus(self, other: Cost) -> Cost {
+        Cost {
+            items: self.items + other.items,
+            unreadable: self.unreadable + other.unreadable,
+            consumed_capacity: self.consumed_capacity + other.consumed_capacity,
+        }
+    }
+}
+
+/// What a fold of roll-ups answered: their spans, and the days taken whole.
+pub(crate) struct Folded {
+    pub(crate) spans: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    pub(crate) answered: BTreeSet<NaiveDate>,
+}
+
+/// The fold every roll-up read shares (a summary's, and the writer's build
+/// of a window roll-up), first: the day roll-ups the window takes whole.
+pub(crate) fn fold_days(aggregation: &mut Aggregation, rollups: &[Rollup]) -> Folded {
+    let mut folded = Folded {
+        spans: Vec::new(),
+        answered: BTreeSet::new(),
+    };
+    for rollup in rollups.iter().filter(|r| r.span.hour().is_none()) {
+        if aggregation.add_rollup(rollup) {
+            folded.answered.insert(rollup.day());
+            folded.spans.push((rollup.start(), rollup.end()));
+        }
+    }
+    folded
+}
+
+/// Then: the hour roll-ups of the days [`fold_days`] left.
+pub(crate) fn fold_hours(
+    aggregation: &mut Aggregation,
+    rollups: &[Rollup],
+    answered: &BTreeSet<NaiveDate>,
+) -> Folded {
+    let mut folded = Folded {
+        spans: Vec::new(),
+        answered: BTreeSet::new(),
+    };
+    for rollup in rollups.iter().filter(|r| r.span.hour().is_some()) {
+        if !answered.contains(&rollup.day()) && aggregation.add_rollup(rollup) {
+            folded.spans.push((rollup.start(), rollup.end()));
+        }
+    }
+    folded
+}
+
+/// The (partition, sort) key strings of an item.
+fn sort_pair(item: &Item) -> Option<(String, String)> {
+    let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    Some((s(layout::attr::TENANT_ID)?, s(layout::attr::EVENT_KEY)?))
 }

@@ -1,18 +1,19 @@
-//! Window roll-ups in the table. The writer builds each window's from the
-//! day and hour roll-ups it can trust and the raw rows of the rest; a summary
-//! reads the one for its window's first quarter hour, and uses it only while
-//! the versions of every day it covers are the ones it was built from. The
-//! rules (which starts, which end, what a window takes) are
-//! `domain::window_rollup`'s and `domain::Aggregation`'s.
+//! Building window roll-ups: the writer builds each window's from the day
+//! and hour roll-ups it can trust and the raw rows of the rest, and stores
+//! it never over a newer build. A summary reads the one for its window's
+//! first quarter hour (`window_read`), and uses it only while the versions
+//! of every day it covers are the ones it was built from. The rules (which
+//! starts, which end, what a window takes) are `domain::window_rollup`'s and
+//! `domain::Aggregation`'s.
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
 use crate::layout::{self, SpanKey};
 use crate::ledger::Ledger;
-use crate::rollup_read::{Cost, Versions};
+use crate::window_read::{fold_days, fold_hours};
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::rollup::{Rollup, SETTLE};
-use domain::window_rollup::{self, WindowRollup};
+use domain::window_rollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::BTreeSet;
 
@@ -176,19 +177,9 @@ impl Ledger {
         // Each window takes the day roll-ups inside it, then the hour
         // roll-ups of the days those leave; the rest is read raw.
         for build in &mut builds {
-            let mut spans = Vec::new();
-            let mut answered = BTreeSet::new();
-            for rollup in &day_rollups {
-                if build.aggregation.add_rollup(rollup) {
-                    answered.insert(rollup.day());
-                    spans.push((rollup.start(), rollup.end()));
-                }
-            }
-            for rollup in &hour_rollups {
-                if !answered.contains(&rollup.day()) && build.aggregation.add_rollup(rollup) {
-                    spans.push((rollup.start(), rollup.end()));
-                }
-            }
+            let days = fold_days(&mut build.aggregation, &day_rollups);
+            let hours = fold_hours(&mut build.aggregation, &hour_rollups, &days.answered);
+            let spans: Vec<_> = days.spans.into_iter().chain(hours.spans).collect();
             build.raw = build.aggregation.window().raw_ranges_outside(&spans);
         }
         if should_stop() {
@@ -262,66 +253,6 @@ impl Ledger {
         }
         Ok(())
     }
-
-    /// The window roll-up a summary of `key` at `now` can use, if it exists
-    /// and every day it covers still has the versions (`versions`, read by
-    /// the caller once for its whole window) it was built from, with what
-    /// reading it cost: one eventually consistent item read (any build it
-    /// returns is whole).
-    pub(crate) async fn window_rollup_at(
-        &self,
-        key: WindowKey,
-        now: DateTime<Utc>,
-        versions: &Versions,
-    ) -> Result<(WindowLookup, Cost), StorageError> {
-        let start = window_rollup::start_for(key, now);
-        let (items, units) = self
-            .batch_get_read(vec![layout::window_rollup_key(key, start)], false)
-            .await?;
-        let mut cost = Cost {
-            items: items.len() as u64,
-            unreadable: 0,
-            consumed_capacity: units,
-        };
-        let Some(item) = items.first() else {
-            return Ok((WindowLookup::Missing, cost));
-        };
-        let (rollup, fingerprint) = match layout::window_rollup_from_item(item) {
-            Ok(read) if read.0.key == key && read.0.start == start && read.0.end <= now => read,
-            // Corrupt, of another release, or not what was asked for: the
-            // window is read from day and hour roll-ups, counted.
-            _ => {
-                cost.unreadable += 1;
-                return Ok((WindowLookup::Unreadable, cost));
-            }
-        };
-        let days = Window {
-            key,
-            start: rollup.start,
-            end: rollup.end,
-        }
-        .days();
-        let current = layout::versions_fingerprint(versions, &days);
-        let lookup = if current == Some(fingerprint) {
-            WindowLookup::Current(Box::new(rollup))
-        } else {
-            WindowLookup::Stale
-        };
-        Ok((lookup, cost))
-    }
-}
-
-/// What a summary found of its window roll-up.
-#[derive(Debug)]
-pub(crate) enum WindowLookup {
-    /// Built from the current versions of every day it covers.
-    Current(Box<WindowRollup>),
-    /// None for this start (no run since the window's start came due).
-    Missing,
-    /// A late row, purge or erasure bumped one of its days since.
-    Stale,
-    /// An item that cannot be read as this release's window roll-up.
-    Unreadable,
 }
 
 /// `ranges` sorted and merged where they overlap or touch.
