@@ -1890,3 +1890,155 @@ fn the_architecture_traces_name_files_and_functions_that_exist() {
     assert!(steps >= 20, "both traces, {steps} steps");
     assert!(section.contains("**A record**") && section.contains("**A summary**"));
 }
+
+/// Every code name the docs put in backticks exists: in `docs/`, every
+/// README and the protocol model's crate docs, each `a::b` path, each
+/// `snake_case` name and each file name (`x.rs`, `y.php`, …) names
+/// something the repository's code or files hold (comments do not count),
+/// so a rename or a removal cannot leave a page naming what is gone. The
+/// few names of the host application's own files and placeholders are
+/// listed here, each with why.
+#[test]
+fn the_docs_name_only_code_and_files_that_exist() {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+    const HOST_OR_PLACEHOLDER: [&str; 6] = [
+        "AppServiceProvider::boot",       // the host app's provider
+        "bootstrap/providers.php",        // the host app's files
+        "config/app.php",                 //
+        "vendor/composer/installed.json", // Composer's, in the host app
+        "functions/NAME/Cargo.toml",      // a checklist's placeholder
+        "Ledger::read_window",            // history: what read_summary replaced
+    ];
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let skipped = [
+        "target",
+        ".tools",
+        ".git",
+        "node_modules",
+        ".aws-sam",
+        ".dev-data",
+    ];
+    let mut files: Vec<String> = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a folder").flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !skipped.contains(&name.as_str()) {
+                    stack.push(path);
+                }
+            } else if let Ok(relative) = path.strip_prefix(&root) {
+                files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let identifiers = |text: &str| -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // Every identifier of the code, its comments left out.
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for file in &files {
+        let extension = Path::new(file)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("");
+        let comment = match extension {
+            "rs" | "php" | "js" | "mjs" => "//",
+            "yaml" | "toml" | "sh" => "#",
+            "json" => "\u{0}",
+            _ if file.starts_with("scripts/") => "#",
+            _ => continue,
+        };
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            continue;
+        };
+        for line in text.lines() {
+            let line = line.trim_start();
+            if !(line.starts_with(comment) || line.starts_with('*') || line.starts_with("/*")) {
+                words.extend(identifiers(line));
+            }
+        }
+        words.extend(identifiers(file));
+    }
+    let pages: Vec<&String> = files
+        .iter()
+        .filter(|f| (f.starts_with("docs/") && f.ends_with(".md")) || f.ends_with("README.md"))
+        .collect();
+    assert!(pages.len() >= 10, "the pages: {pages:?}");
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    let model =
+        std::fs::read_to_string(root.join("shared/protocol-model/src/lib.rs")).expect("the model");
+    let model_docs: String = model
+        .lines()
+        .filter(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let texts = pages
+        .iter()
+        .map(|page| {
+            (
+                page.as_str(),
+                std::fs::read_to_string(root.join(page)).expect("a page"),
+            )
+        })
+        .chain(std::iter::once((
+            "shared/protocol-model/src/lib.rs",
+            model_docs,
+        )));
+    let is_ident = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    for (page, text) in texts {
+        for span in text.split('`').skip(1).step_by(2) {
+            let name = span.trim_end_matches("()");
+            if name.contains('\n') || HOST_OR_PLACEHOLDER.contains(&name) {
+                continue;
+            }
+            let segments: Vec<&str> = name.split("::").collect();
+            let path = segments.len() > 1 && segments.iter().all(|s| is_ident(s));
+            let snake = is_ident(name)
+                && name.contains('_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !name.starts_with('_');
+            let file = [
+                ".rs", ".php", ".js", ".mjs", ".md", ".yaml", ".toml", ".json", ".sh",
+            ]
+            .iter()
+            .any(|e| name.ends_with(e))
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c));
+            if path || snake {
+                checked += 1;
+                if !segments.iter().all(|s| words.contains(*s)) {
+                    missing.push(format!("{page}: `{span}`"));
+                }
+            } else if file {
+                checked += 1;
+                if !files
+                    .iter()
+                    .any(|f| f == name || f.ends_with(&format!("/{name}")))
+                {
+                    missing.push(format!("{page}: `{span}` (no such file)"));
+                }
+            }
+        }
+    }
+    assert!(checked > 500, "only {checked} names checked");
+    assert!(
+        missing.is_empty(),
+        "names the docs give that the code does not hold:\n{}",
+        missing.join("\n")
+    );
+}
