@@ -556,6 +556,96 @@ async fn a_writer_run_never_sweeps_the_chunks_of_another_runs_build_in_flight() 
     assert!(matches!(next, storage::WriterOutcome::Ran(_)), "{next:?}");
 }
 
+/// Writer runs started together (a manual run beside the scheduled one,
+/// a retried invocation), round after round with late rows between: each
+/// runs whole or is refused as overlapping, and after every round each day's
+/// current head has every chunk it names and the summary is exact. (The
+/// race the lease closes is narrow here, so this seldom fails without it:
+/// `a_writer_run_never_sweeps_the_chunks_of_another_runs_build_in_flight`
+/// plays it deterministically.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writer_runs_started_together_leave_every_head_with_its_chunks() {
+    let table = TestTable::create().await;
+    let ledger = table.ledger();
+    let start = domain::now_millis();
+    let days: Vec<chrono::NaiveDate> = (2..6)
+        .map(|d| (start - TimeDelta::days(d)).date_naive())
+        .collect();
+    seed(
+        &ledger,
+        (0..40)
+            .map(|i| {
+                let day = days[i % days.len()];
+                kept_for(
+                    &format!("r{i}"),
+                    &format!("w{}", i % 9),
+                    Rollup::of_day(day).start() + TimeDelta::minutes(30 * i as i64 + 1),
+                    TimeDelta::days(90),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    for round in 0..5 {
+        // Each round a little later, past the settle time of the last one's
+        // late row.
+        let now = start + TimeDelta::minutes(10 * round);
+        let deadline = now + TimeDelta::minutes(5);
+        let mut runs = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let ledger = ledger.clone();
+            runs.spawn(async move {
+                ledger
+                    .run_writer(now, Retention::default(), deadline, || false)
+                    .await
+            });
+        }
+        let outcomes = runs.join_all().await;
+        let ran = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(storage::WriterOutcome::Ran(_))))
+            .count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(storage::WriterOutcome::Overlapping { .. })))
+            .count();
+        assert!(
+            ran >= 1 && ran + refused == 6,
+            "round {round}: {outcomes:?}"
+        );
+        for day in &days {
+            if let Some(head) = testing::current_head_chunks(&ledger, *day)
+                .await
+                .expect("read")
+            {
+                assert!(
+                    testing::chunk_set_digests(&ledger, *day, head)
+                        .await
+                        .expect("read")
+                        .is_some(),
+                    "round {round}: the head of {day} lacks a chunk it names"
+                );
+            }
+        }
+        let (summary, raw) = both_ways(&ledger, WindowKey::Week, now, Retention::default()).await;
+        assert_exact(&summary, &raw);
+        // A late row of every day, for the next round to rebuild them all.
+        for (i, day) in days.iter().enumerate() {
+            let late = kept_for(
+                &format!("late-{round}-{i}"),
+                &format!("w-late-{i}"),
+                Rollup::of_day(*day).start() + TimeDelta::hours(20),
+                TimeDelta::days(90),
+            );
+            let put = ledger
+                .record(&late, Arrival::Late { at: now })
+                .await
+                .expect("record");
+            assert_eq!(put, PutOutcome::Recorded);
+        }
+    }
+}
+
 /// A window roll-up never replaces a newer build of the same start: a run
 /// of another deploy (retention 90, its clock a minute behind) after a run
 /// under 30 days leaves the newer one in place, and says so.
