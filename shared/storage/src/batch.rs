@@ -3,7 +3,7 @@
 //! full jitter, up to a bound; beyond it the failure says how many items are left.
 
 use crate::error::StorageError;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, Try};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemError;
@@ -43,48 +43,43 @@ pub async fn write_batch(
 ) -> Result<usize, StorageError> {
     debug_assert!(requests.len() <= MAX_BATCH);
     let total = requests.len();
-    let mut pending = requests;
-    let mut attempt = 0;
-    while !pending.is_empty() {
-        if attempt > 0 {
-            tokio::time::sleep(policy.delay(attempt)).await;
-        }
-        attempt += 1;
-        let result = client
-            .batch_write_item()
-            .set_request_items(Some(HashMap::from([(table.to_owned(), pending.clone())])))
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut items| items.remove(table))
-                    .unwrap_or_default();
-            }
-            Err(error) if retryable(&error) && attempt < policy.max_attempts => {
-                tracing::debug!(
-                    attempt,
-                    "BatchWriteItem throttled or transient failure; backing off"
-                );
-            }
-            Err(error) => {
-                return Err(StorageError::BatchIncomplete {
-                    left: pending.len(),
-                    attempts: attempt,
-                    source: Some(Box::new(error)),
-                });
-            }
-        }
-        if !pending.is_empty() && attempt >= policy.max_attempts {
-            return Err(StorageError::BatchIncomplete {
-                left: pending.len(),
-                attempts: attempt,
-                source: None,
-            });
-        }
-    }
-    Ok(total)
+    // An attempt that leaves items unprocessed is worth another (no error).
+    let (pending, written) = policy
+        .run(
+            || false,
+            requests,
+            |pending, _| async move {
+                let result = client
+                    .batch_write_item()
+                    .set_request_items(Some(HashMap::from([(table.to_owned(), pending.clone())])))
+                    .send()
+                    .await;
+                match result {
+                    Ok(output) => {
+                        let left = output
+                            .unprocessed_items
+                            .and_then(|mut items| items.remove(table))
+                            .unwrap_or_default();
+                        let tried = if left.is_empty() {
+                            Try::Done(total)
+                        } else {
+                            Try::Again(None)
+                        };
+                        (left, tried)
+                    }
+                    Err(error) if retryable(&error) => (pending, Try::Again(Some(error))),
+                    Err(error) => (pending, Try::Fail(Some(error))),
+                }
+            },
+        )
+        .await;
+    written.map_err(|gave_up| StorageError::BatchIncomplete {
+        left: pending.len(),
+        attempts: gave_up.attempts,
+        source: gave_up
+            .error
+            .map(|error| Box::new(error) as Box<dyn std::error::Error + Send + Sync>),
+    })
 }
 
 #[cfg(test)]

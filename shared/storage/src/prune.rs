@@ -13,6 +13,7 @@ use crate::error::StorageError;
 use crate::index::{PartitionRead, QueryOptions};
 use crate::layout::{self, PruneKey, attr};
 use crate::ledger::Ledger;
+use crate::retry::Try;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -435,35 +436,36 @@ impl Ledger {
         options: QueryOptions,
     ) -> Option<PartitionOutcome> {
         let mut outcome = PartitionOutcome::default();
-        let read: PartitionRead = {
-            let mut attempt = 0;
-            loop {
-                if stop.should_stop() {
-                    return None;
-                }
-                attempt += 1;
-                match self.query_partition(p, options).await {
-                    Ok(read) => break read,
-                    // A backoff starts only while the margin is intact, and the
-                    // loop checks again before the next call: neither a wait nor
-                    // a call (at most one operation timeout) overruns the margin.
-                    Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
-                        tracing::debug!(attempt, error = %error, "prune: partition Query failed; backing off");
-                        tokio::time::sleep(self.retry.delay(attempt)).await;
-                    }
-                    Err(_) if stop.should_stop() => return None,
-                    Err(error) => {
-                        tracing::warn!(
-                            day = %p.day,
-                            shard = p.shard,
-                            attempts = attempt,
-                            error = %domain::error_chain::error_chain(&error),
-                            "prune: partition skipped after its retries"
-                        );
-                        outcome.failed = true;
-                        return Some(outcome);
-                    }
-                }
+        if stop.should_stop() {
+            return None;
+        }
+        // A backoff starts only while the margin is intact, and no call
+        // follows one that used it up: neither a wait nor a call (at most one
+        // operation timeout) overruns the margin.
+        let (_, read) = self
+            .retry
+            .run(
+                || stop.should_stop(),
+                (),
+                |(), _| async move {
+                    let read = self.query_partition(p, options).await;
+                    ((), read.map_or_else(Try::Again, Try::Done))
+                },
+            )
+            .await;
+        let read: PartitionRead = match read {
+            Ok(read) => read,
+            Err(gave_up) if gave_up.stopped => return None,
+            Err(gave_up) => {
+                tracing::warn!(
+                    day = %p.day,
+                    shard = p.shard,
+                    attempts = gave_up.attempts,
+                    error = %domain::error_chain::error_chain(&gave_up.error),
+                    "prune: partition skipped after its retries"
+                );
+                outcome.failed = true;
+                return Some(outcome);
             }
         };
         let mut due = Vec::new();
@@ -522,39 +524,48 @@ impl Ledger {
         key: &PruneKey,
         stop: &impl StopSignal,
     ) -> Option<Result<DeleteOutcome, StorageError>> {
-        let mut attempt = 0;
-        loop {
-            if stop.should_stop() {
-                return None;
-            }
-            attempt += 1;
-            let result = self
-                .client
-                .delete_item()
-                .table_name(&self.table_name)
-                .set_key(Some(key.key()))
-                .condition_expression("#time_key = :time_key")
-                .expression_attribute_names("#time_key", attr::TIME_KEY)
-                .expression_attribute_values(":time_key", AttributeValue::S(key.time_key.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Some(Ok(DeleteOutcome::Deleted)),
-                Err(SdkError::ServiceError(service))
-                    if matches!(
-                        service.err(),
-                        DeleteItemError::ConditionalCheckFailedException(_)
-                    ) =>
-                {
-                    return Some(Ok(DeleteOutcome::Changed));
-                }
-                Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
-                    tracing::debug!(attempt, error = %error, "prune: delete failed; backing off");
-                    tokio::time::sleep(self.retry.delay(attempt)).await;
-                }
-                Err(_) if stop.should_stop() => return None,
-                Err(error) => return Some(Err(StorageError::dynamo("DeleteItem", error))),
-            }
+        if stop.should_stop() {
+            return None;
+        }
+        let (_, deleted) = self
+            .retry
+            .run(
+                || stop.should_stop(),
+                (),
+                |(), _| async move {
+                    let result = self
+                        .client
+                        .delete_item()
+                        .table_name(&self.table_name)
+                        .set_key(Some(key.key()))
+                        .condition_expression("#time_key = :time_key")
+                        .expression_attribute_names("#time_key", attr::TIME_KEY)
+                        .expression_attribute_values(
+                            ":time_key",
+                            AttributeValue::S(key.time_key.clone()),
+                        )
+                        .send()
+                        .await;
+                    let tried = match result {
+                        Ok(_) => Try::Done(DeleteOutcome::Deleted),
+                        Err(SdkError::ServiceError(service))
+                            if matches!(
+                                service.err(),
+                                DeleteItemError::ConditionalCheckFailedException(_)
+                            ) =>
+                        {
+                            Try::Done(DeleteOutcome::Changed)
+                        }
+                        Err(error) => Try::Again(error),
+                    };
+                    ((), tried)
+                },
+            )
+            .await;
+        match deleted {
+            Ok(outcome) => Some(Ok(outcome)),
+            Err(gave_up) if gave_up.stopped => None,
+            Err(gave_up) => Some(Err(StorageError::dynamo("DeleteItem", gave_up.error))),
         }
     }
 }

@@ -412,34 +412,6 @@ impl Ledger {
         )
         .await
     }
-
-    /// `call` with bounded, jittered retries, never past the stop signal.
-    pub(crate) async fn with_retries<T, F, Fut>(
-        &self,
-        stop: &impl StopSignal,
-        call: F,
-    ) -> Result<T, StorageError>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, StorageError>>,
-    {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match call().await {
-                Ok(value) => return Ok(value),
-                Err(error) if attempt < self.retry.max_attempts && !stop.should_stop() => {
-                    tracing::debug!(attempt, error = %error, "purge: call failed; backing off");
-                    tokio::time::sleep(self.retry.delay(attempt)).await;
-                    // The wait may have used up the margin: no call after it.
-                    if stop.should_stop() {
-                        return Err(error);
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        }
-    }
 }
 
 #[cfg(test)]

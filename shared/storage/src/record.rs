@@ -15,7 +15,7 @@
 use crate::error::StorageError;
 use crate::layout::{self, Item, attr};
 use crate::ledger::Ledger;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, Try};
 use crate::tombstones::PurgeGuard;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -146,84 +146,100 @@ impl Ledger {
             None => Vec::new(),
         };
         // The bump's time, until the shard turns out to hold a later one.
-        let mut bump_at = late_at;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let mut items = vec![TransactWriteItem::builder().put(put.clone()).build()];
-            if late_at.is_some() {
-                // A shard picked afresh on every try: concurrent late rows of
-                // the day spread over the shards, and a retry seldom meets
-                // its rival.
-                let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
-                let bump = layout::bump(bump_at, layout::version_expires_at(day));
-                let update = Update::builder()
-                    .table_name(&self.table_name)
-                    .set_key(Some(layout::day_version_key(day, &shard)))
-                    .update_expression(bump.expression)
-                    .set_condition_expression(bump.condition)
-                    .set_expression_attribute_names(Some(bump.names))
-                    .set_expression_attribute_values(Some(bump.values))
-                    .build()
-                    .map_err(|e| StorageError::dynamo("TransactWriteItems", e))?;
-                items.push(TransactWriteItem::builder().update(update).build());
-            }
-            let first_check = items.len();
-            items.extend(
-                checks
-                    .iter()
-                    .cloned()
-                    .map(|check| TransactWriteItem::builder().condition_check(check).build()),
-            );
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            let error = match result {
-                Ok(_) => return Ok(PutOutcome::Recorded),
-                Err(error) => error,
-            };
-            let reasons = match error.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
-                    c.cancellation_reasons().to_vec()
-                }
-                _ => Vec::new(),
-            };
-            let failed = |reason: &aws_sdk_dynamodb::types::CancellationReason| {
-                reason.code() == Some("ConditionalCheckFailed")
-            };
-            // The put's own condition failed: the key exists, and its old item
-            // (asked for with ALL_OLD) decides, as for an on-time put.
-            if let Some(put_reason) = reasons.first().filter(|reason| failed(reason)) {
-                return compare(
-                    milestone,
-                    put_reason.item.clone().filter(|old| !old.is_empty()),
-                );
-            }
-            // A purge of the tenant or one of its people landed since record
-            // read its tombstones: nothing written; the caller reads again.
-            if reasons.iter().skip(first_check).any(failed) {
-                return Ok(PutOutcome::PurgeRaced);
-            }
-            // The shard was bumped later than this row's time: the bump goes
-            // again as the counter only (its time never goes back).
-            let bumped_later = late_at.is_some() && reasons.get(1).is_some_and(failed);
-            if bumped_later && bump_at.is_some() {
-                bump_at = None;
-                continue;
-            }
-            let transient = reasons.iter().any(|reason| {
-                reason
-                    .code()
-                    .is_some_and(|code| TRANSIENT_CANCELLATIONS.contains(&code))
-            });
-            if !transient || attempt >= LATE_ROW_RETRIES.max_attempts {
-                return Err(StorageError::dynamo("TransactWriteItems", error));
-            }
-            tokio::time::sleep(LATE_ROW_RETRIES.delay(attempt)).await;
-        }
+        let (put, checks) = (&put, &checks);
+        let (_, written) = LATE_ROW_RETRIES
+            .run(
+                || false,
+                late_at,
+                |bump_at: Option<DateTime<Utc>>, _| async move {
+                    let mut items = vec![TransactWriteItem::builder().put(put.clone()).build()];
+                    if late_at.is_some() {
+                        // A shard picked afresh on every try: concurrent late
+                        // rows of the day spread over the shards, and a retry
+                        // seldom meets its rival.
+                        let shard = layout::shard_name(fastrand::u32(0..layout::VERSION_SHARDS));
+                        let bump = layout::bump(bump_at, layout::version_expires_at(day));
+                        let update = Update::builder()
+                            .table_name(&self.table_name)
+                            .set_key(Some(layout::day_version_key(day, &shard)))
+                            .update_expression(bump.expression)
+                            .set_condition_expression(bump.condition)
+                            .set_expression_attribute_names(Some(bump.names))
+                            .set_expression_attribute_values(Some(bump.values))
+                            .build();
+                        match update {
+                            Ok(update) => {
+                                items.push(TransactWriteItem::builder().update(update).build())
+                            }
+                            Err(error) => {
+                                let error = StorageError::dynamo("TransactWriteItems", error);
+                                return (bump_at, Try::Fail(error));
+                            }
+                        }
+                    }
+                    let first_check = items.len();
+                    items.extend(
+                        checks.iter().cloned().map(|check| {
+                            TransactWriteItem::builder().condition_check(check).build()
+                        }),
+                    );
+                    let result = self
+                        .client
+                        .transact_write_items()
+                        .set_transact_items(Some(items))
+                        .send()
+                        .await;
+                    let error = match result {
+                        Ok(_) => return (bump_at, Try::Done(PutOutcome::Recorded)),
+                        Err(error) => error,
+                    };
+                    let reasons = match error.as_service_error() {
+                        Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+                            c.cancellation_reasons().to_vec()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let failed = |reason: &aws_sdk_dynamodb::types::CancellationReason| {
+                        reason.code() == Some("ConditionalCheckFailed")
+                    };
+                    // The put's own condition failed: the key exists, and its
+                    // old item (asked for with ALL_OLD) decides, as for an
+                    // on-time put.
+                    if let Some(put_reason) = reasons.first().filter(|reason| failed(reason)) {
+                        let old = put_reason.item.clone().filter(|old| !old.is_empty());
+                        let tried = match compare(milestone, old) {
+                            Ok(outcome) => Try::Done(outcome),
+                            Err(error) => Try::Fail(error),
+                        };
+                        return (bump_at, tried);
+                    }
+                    // A purge of the tenant or one of its people landed since
+                    // record read its tombstones: nothing written; the
+                    // caller reads again.
+                    if reasons.iter().skip(first_check).any(failed) {
+                        return (bump_at, Try::Done(PutOutcome::PurgeRaced));
+                    }
+                    // The shard was bumped later than this row's time: the
+                    // bump goes again as the counter only (its time never
+                    // goes back).
+                    let bumped_later = late_at.is_some() && reasons.get(1).is_some_and(failed);
+                    let transient = reasons.iter().any(|reason| {
+                        reason
+                            .code()
+                            .is_some_and(|code| TRANSIENT_CANCELLATIONS.contains(&code))
+                    });
+                    let error = StorageError::dynamo("TransactWriteItems", error);
+                    if bumped_later && bump_at.is_some() {
+                        (None, Try::Again(error))
+                    } else if transient {
+                        (bump_at, Try::Again(error))
+                    } else {
+                        (bump_at, Try::Fail(error))
+                    }
+                },
+            )
+            .await;
+        written.map_err(|gave_up| gave_up.error)
     }
 }
 

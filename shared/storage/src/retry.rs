@@ -1,5 +1,7 @@
 //! Bounded retries with exponential backoff and full jitter, for the calls
-//! the walk and the bulk loader retry on top of the SDK's own attempts.
+//! retried on top of the SDK's own attempts: one loop ([`RetryPolicy::run`])
+//! that every retrying caller shares (the walks, the batches, a late row's
+//! transaction, the bulk loader).
 
 use std::time::Duration;
 
@@ -30,6 +32,96 @@ impl RetryPolicy {
             .saturating_mul(2_u32.saturating_pow(attempt))
             .min(self.max_delay);
         ceiling.mul_f64(fastrand::f64())
+    }
+
+    /// The one retry loop every caller shares: `call` (given the state the
+    /// last attempt left, and its attempt, from 1) until it is
+    /// [`Try::Done`] or [`Try::Fail`], or the attempts run out, with a
+    /// jittered backoff before each new attempt. Once `stop` says to stop,
+    /// no backoff starts and no call follows one. The first call is always
+    /// made: a caller that must not start checks first. Returns the state
+    /// the last attempt left (what is still pending, say) with the outcome.
+    pub(crate) async fn run<S, T, E, F, Fut>(
+        &self,
+        stop: impl Fn() -> bool,
+        mut state: S,
+        mut call: F,
+    ) -> (S, Result<T, GaveUp<E>>)
+    where
+        F: FnMut(S, u32) -> Fut,
+        Fut: std::future::Future<Output = (S, Try<T, E>)>,
+    {
+        let mut attempt = 1;
+        loop {
+            let (left, tried) = call(state, attempt).await;
+            state = left;
+            let error = match tried {
+                Try::Done(value) => return (state, Ok(value)),
+                Try::Fail(error) => error,
+                Try::Again(error) if attempt < self.max_attempts && !stop() => {
+                    tracing::debug!(attempt, "a call failed or left work; backing off");
+                    tokio::time::sleep(self.delay(attempt)).await;
+                    if !stop() {
+                        attempt += 1;
+                        continue;
+                    }
+                    error
+                }
+                Try::Again(error) => error,
+            };
+            let gave_up = GaveUp {
+                error,
+                attempts: attempt,
+                stopped: stop(),
+            };
+            return (state, Err(gave_up));
+        }
+    }
+}
+
+/// What one attempt of a retried call came to.
+pub(crate) enum Try<T, E> {
+    /// The value: no more attempts.
+    Done(T),
+    /// Worth another attempt (a transient error, or work left), after a backoff.
+    Again(E),
+    /// Not worth another.
+    Fail(E),
+}
+
+/// Why a retried call ended without its value: the last attempt's error,
+/// how many attempts were made, and whether the stop signal had fired.
+#[derive(Debug)]
+pub(crate) struct GaveUp<E> {
+    pub(crate) error: E,
+    pub(crate) attempts: u32,
+    pub(crate) stopped: bool,
+}
+
+impl crate::Ledger {
+    /// `call` with the ledger's retries, never past the stop signal: any
+    /// error is worth another attempt.
+    pub(crate) async fn with_retries<T, F, Fut>(
+        &self,
+        stop: &impl crate::StopSignal,
+        call: F,
+    ) -> Result<T, crate::StorageError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, crate::StorageError>>,
+    {
+        let (_, result) = self
+            .retry
+            .run(
+                || stop.should_stop(),
+                (),
+                |(), _| {
+                    let called = call();
+                    async move { ((), called.await.map_or_else(Try::Again, Try::Done)) }
+                },
+            )
+            .await;
+        result.map_err(|gave_up| gave_up.error)
     }
 }
 
