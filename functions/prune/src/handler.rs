@@ -92,7 +92,7 @@ pub struct PruneSettings {
     pub ttl_grace: Duration,
 }
 
-pub use wiring::settings::SettingsError;
+pub use wiring::settings::{FunctionSettings, SettingsError};
 
 impl PruneSettings {
     /// The settings prune reads. Any other `PRUNE_*` variable is refused at
@@ -102,19 +102,16 @@ impl PruneSettings {
         "PRUNE_SAFETY_MARGIN_SECONDS",
         "PRUNE_TTL_GRACE_HOURS",
     ];
+}
 
+impl FunctionSettings for PruneSettings {
     const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
         function: "prune",
         prefix: "PRUNE_",
         names: &Self::NAMES,
     };
 
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::SETTINGS.check_env()?;
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         use wiring::settings::whole_number;
         Ok(Self {
             margin_days: whole_number(&lookup, "PRUNE_MARGIN_DAYS", 7u16)?,

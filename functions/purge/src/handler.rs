@@ -161,25 +161,22 @@ pub struct PurgeSettings {
     pub safety_margin: Duration,
 }
 
-pub use wiring::settings::SettingsError;
+pub use wiring::settings::{FunctionSettings, SettingsError};
 
 impl PurgeSettings {
     /// The settings purge reads. Any other `PURGE_*` variable is refused at
     /// start, so a misspelled setting cannot silently fall back to its default.
     pub const NAMES: [&'static str; 1] = ["PURGE_SAFETY_MARGIN_SECONDS"];
+}
 
+impl FunctionSettings for PurgeSettings {
     const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
         function: "purge",
         prefix: "PURGE_",
         names: &Self::NAMES,
     };
 
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::SETTINGS.check_env()?;
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let seconds =
             wiring::settings::whole_number(&lookup, "PURGE_SAFETY_MARGIN_SECONDS", 10u64)?;
         Ok(Self {

@@ -19,25 +19,22 @@ pub struct RollupSettings {
     pub safety_margin: Duration,
 }
 
-pub use wiring::settings::SettingsError;
+pub use wiring::settings::{FunctionSettings, SettingsError};
 
 impl RollupSettings {
     /// The settings rollup reads. Any other `ROLLUP_*` variable is refused
     /// at start, so a misspelled setting cannot silently fall back to its default.
     pub const NAMES: [&'static str; 1] = ["ROLLUP_SAFETY_MARGIN_SECONDS"];
+}
 
+impl FunctionSettings for RollupSettings {
     const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
         function: "rollup",
         prefix: "ROLLUP_",
         names: &Self::NAMES,
     };
 
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::SETTINGS.check_env()?;
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let seconds =
             wiring::settings::whole_number(&lookup, "ROLLUP_SAFETY_MARGIN_SECONDS", 30u64)?;
         Ok(Self {

@@ -6,6 +6,7 @@ use handler::RollupHandler;
 use lambda_runtime::{Error, service_fn};
 use storage::Ledger;
 use wiring::Config;
+use wiring::settings::FunctionSettings;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

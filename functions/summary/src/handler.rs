@@ -44,25 +44,22 @@ pub struct SummarySettings {
     pub read_budget: Duration,
 }
 
-pub use wiring::settings::SettingsError;
+pub use wiring::settings::{FunctionSettings, SettingsError};
 
 impl SummarySettings {
     /// The settings summary reads. Any other `SUMMARY_*` variable is refused
     /// at start, so a misspelled setting cannot silently fall back to its default.
     pub const NAMES: [&'static str; 1] = ["SUMMARY_READ_BUDGET_MS"];
+}
 
+impl FunctionSettings for SummarySettings {
     const SETTINGS: wiring::settings::Settings = wiring::settings::Settings {
         function: "summary",
         prefix: "SUMMARY_",
         names: &Self::NAMES,
     };
 
-    pub fn from_env() -> Result<Self, SettingsError> {
-        Self::SETTINGS.check_env()?;
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let millis = wiring::settings::whole_number_within(
             &lookup,
             "SUMMARY_READ_BUDGET_MS",

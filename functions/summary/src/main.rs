@@ -6,6 +6,7 @@ use handler::SummaryHandler;
 use lambda_http::{Error, service_fn};
 use storage::{Ledger, QueryOptions};
 use wiring::Config;
+use wiring::settings::FunctionSettings;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {

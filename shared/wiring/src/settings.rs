@@ -57,6 +57,23 @@ impl Settings {
     }
 }
 
+/// The one shape of a function's own settings: its names, and how they
+/// are read from a lookup. Reading the process environment (an unknown
+/// `<PREFIX>_*` name refused first) is the same for every function.
+pub trait FunctionSettings: Sized {
+    /// The function, its variables' prefix and the names it reads.
+    const SETTINGS: Settings;
+
+    /// The settings `lookup` gives, with defaults for what it does not.
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError>;
+
+    /// The settings the process environment gives.
+    fn from_env() -> Result<Self, SettingsError> {
+        Self::SETTINGS.check_env()?;
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+}
+
 /// The whole number `lookup` gives for `name` (surrounding blanks allowed),
 /// or `default` when it gives none.
 pub fn whole_number<T: FromStr>(
