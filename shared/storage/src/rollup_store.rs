@@ -6,13 +6,13 @@
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout::{self, DayVersion, SpanKey, rollup_attr};
+use crate::layout::{self, DayVersion, rollup_attr};
 use crate::ledger::Ledger;
 use crate::window_read::Cost;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use domain::Retention;
-use domain::rollup::{Due, Rollup, SETTLE};
+use domain::rollup::{Due, Rollup, SETTLE, Span};
 use std::collections::BTreeMap;
 
 /// What building a day's roll-up came to.
@@ -70,9 +70,9 @@ impl Ledger {
         let (days, hours) = (&due.days, &due.hours);
         // Heads only (never the chunks): a span is built again unless its
         // head is current and still exact (no counted row expired since).
-        let mut spans: Vec<SpanKey> = days.iter().map(|day| (*day, None)).collect();
-        spans.extend(hours.iter().map(|(day, _)| (*day, None)));
-        spans.extend(hours.iter().map(|(day, hour)| (*day, Some(*hour))));
+        let mut spans: Vec<Span> = days.iter().map(|day| Span::Day(*day)).collect();
+        spans.extend(hours.iter().map(|(day, _)| Span::Day(*day)));
+        spans.extend(hours.iter().map(|(day, hour)| Span::Hour(*day, *hour)));
         spans.sort();
         spans.dedup();
         let (mut usable, _) = self.current_heads(&spans).await?;
@@ -93,13 +93,13 @@ impl Ledger {
         }
         for day in days
             .iter()
-            .filter(|day| !usable.contains_key(&(**day, None)))
+            .filter(|day| !usable.contains_key(&Span::Day(**day)))
         {
             if should_stop() {
                 run.finished = false;
                 return Ok(run);
             }
-            match self.roll_up_span((*day, None), now, retention).await {
+            match self.roll_up_span(Span::Day(*day), now, retention).await {
                 Ok(RollupWrite::Stored { .. }) => run.days_built += 1,
                 Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.days_superseded += 1,
                 Err(error) => run.failed.push((*day, error)),
@@ -109,14 +109,17 @@ impl Ledger {
         // rolled up: a 24-hour window takes part of yesterday, and distinct
         // workspaces of part of a day cannot come from the day's set.
         for (day, hour) in hours {
-            if usable.contains_key(&(*day, Some(*hour))) {
+            if usable.contains_key(&Span::Hour(*day, *hour)) {
                 continue;
             }
             if should_stop() {
                 run.finished = false;
                 return Ok(run);
             }
-            match self.roll_up_span((*day, Some(*hour)), now, retention).await {
+            match self
+                .roll_up_span(Span::Hour(*day, *hour), now, retention)
+                .await
+            {
                 Ok(RollupWrite::Stored { .. }) => run.hours_built += 1,
                 Ok(RollupWrite::Superseded | RollupWrite::Settling) => run.hours_superseded += 1,
                 Err(error) => run.failed.push((*day, error)),
@@ -127,7 +130,7 @@ impl Ledger {
 
     pub(crate) async fn roll_up_span(
         &self,
-        span: SpanKey,
+        span: Span,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
     ) -> Result<RollupWrite, StorageError> {
@@ -140,7 +143,7 @@ impl Ledger {
     /// late write there.
     pub(crate) async fn roll_up_span_then<F, Fut>(
         &self,
-        span: SpanKey,
+        span: Span,
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
         before_store: F,
@@ -149,14 +152,14 @@ impl Ledger {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let (mut versions, _) = self.day_versions(span.0, span.0).await?;
+        let (mut versions, _) = self.day_versions(span.day(), span.day()).await?;
         let version = versions
             .remove(&span)
             .unwrap_or(Ok(DayVersion::default()))?;
         if version.bumped_at.is_some_and(|at| now - at < SETTLE) {
             return Ok(RollupWrite::Settling);
         }
-        let mut rollup = layout::empty_rollup(span);
+        let mut rollup = Rollup::new(span);
         rollup.built_at = Some(now);
         let stats = self
             .read_range(
@@ -264,9 +267,9 @@ impl Ledger {
     /// reading them cost.
     pub(crate) async fn current_heads(
         &self,
-        spans: &[SpanKey],
-    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
-        let days = spans.iter().map(|(day, _)| *day);
+        spans: &[Span],
+    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+        let days = spans.iter().map(Span::day);
         let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {
             return Ok((BTreeMap::new(), Cost::default()));
         };

@@ -11,11 +11,12 @@
 //! head whose chunks are not all there): exact either way.
 
 use crate::error::StorageError;
-use crate::layout::{self, SpanKey};
+use crate::layout;
 use crate::ledger::Ledger;
 use chrono::{DateTime, Utc};
 use domain::WindowKey;
 use domain::rollup::Due;
+use domain::rollup::Span;
 use std::collections::BTreeSet;
 
 /// What one sweep did.
@@ -39,11 +40,11 @@ impl Ledger {
         windows: Option<&[(WindowKey, DateTime<Utc>)]>,
         should_stop: impl Fn() -> bool,
     ) -> Result<SweepRun, StorageError> {
-        let spans: Vec<SpanKey> = due
+        let spans: Vec<Span> = due
             .days
             .iter()
-            .map(|day| (*day, None))
-            .chain(due.hours.iter().map(|(day, hour)| (*day, Some(*hour))))
+            .map(|day| Span::Day(*day))
+            .chain(due.hours.iter().map(|(day, hour)| Span::Hour(*day, *hour)))
             .collect();
         // Read after the builds: a head this run stored is current here.
         let (heads, _) = self.current_heads(&spans).await?;

@@ -7,13 +7,12 @@ use crate::batch::{MAX_BATCH, write_batch};
 use crate::error::{ItemError, StorageError};
 use crate::index::{QueryOptions, ReadStats};
 use crate::layout;
-use crate::layout::SpanKey;
 use crate::ledger::Ledger;
 use crate::{RollupRun, RollupWrite};
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Arrival;
-use domain::rollup::Rollup;
+use domain::rollup::{Rollup, Span};
 use domain::{EventId, Milestone, Retention};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::collections::BTreeMap;
@@ -161,7 +160,7 @@ pub async fn roll_up_day_with_late_write(
 ) -> Result<(crate::RollupWrite, crate::PutOutcome), StorageError> {
     let mut recorded = None;
     let write = ledger
-        .roll_up_span_then((day, None), now, retention, || async {
+        .roll_up_span_then(Span::Day(day), now, retention, || async {
             recorded = Some(
                 ledger
                     .record(late, Arrival::of(late.occurred_at, now))
@@ -234,7 +233,7 @@ pub async fn day_version_shards(
 ) -> Result<std::collections::BTreeMap<String, u64>, StorageError> {
     let (mut versions, _) = ledger.day_versions(day, day).await?;
     Ok(versions
-        .remove(&(day, None))
+        .remove(&Span::Day(day))
         .transpose()?
         .map(|version| version.shards)
         .unwrap_or_default())
@@ -299,9 +298,9 @@ pub async fn current_head_chunks(
     ledger: &Ledger,
     day: NaiveDate,
 ) -> Result<Option<(u64, u32)>, StorageError> {
-    let (heads, _) = ledger.current_heads(&[(day, None)]).await?;
+    let (heads, _) = ledger.current_heads(&[Span::Day(day)]).await?;
     Ok(heads
-        .get(&(day, None))
+        .get(&Span::Day(day))
         .map(|head| (head.chunk_set, head.chunks)))
 }
 
@@ -314,7 +313,7 @@ pub async fn chunk_set_digests(
 ) -> Result<Option<usize>, StorageError> {
     let mut digests = 0;
     for chunk in 0..chunks {
-        let key = layout::rollup_chunk_key((day, None), chunk_set, chunk);
+        let key = layout::rollup_chunk_key(Span::Day(day), chunk_set, chunk);
         let (items, _) = ledger.batch_get_read(vec![key], true).await?;
         let Some(item) = items.first() else {
             return Ok(None);
@@ -446,24 +445,24 @@ pub async fn corrupt_rollup(
     part: RollupPart,
 ) -> Result<(), StorageError> {
     use aws_sdk_dynamodb::types::AttributeValue;
-    let head = get_consistent(ledger, layout::rollup_head_key((day, None))).await?;
+    let head = get_consistent(ledger, layout::rollup_head_key(Span::Day(day))).await?;
     let (mut item, attribute) = match part {
         RollupPart::Version => (
             layout::day_version_key(day, &layout::shard_name(0)),
             layout::rollup_attr::VERSION,
         ),
         RollupPart::Head => (
-            layout::rollup_head_key((day, None)),
+            layout::rollup_head_key(Span::Day(day)),
             layout::rollup_attr::COUNTS,
         ),
         RollupPart::FirstChunk | RollupPart::MissingChunk => {
             let chunk_set = head
                 .as_ref()
-                .and_then(|head| layout::rollup_head_from_item((day, None), head).ok())
+                .and_then(|head| layout::rollup_head_from_item(Span::Day(day), head).ok())
                 .map(|head| head.chunk_set)
                 .unwrap_or_default();
             (
-                layout::rollup_chunk_key((day, None), chunk_set, 0),
+                layout::rollup_chunk_key(Span::Day(day), chunk_set, 0),
                 layout::rollup_attr::WORKSPACES,
             )
         }
@@ -541,7 +540,7 @@ where
     assert!(held.is_none(), "the writer's lease is held until {held:?}");
     let mut seen = None;
     let write = ledger
-        .roll_up_span_then((day, None), now, Retention::default(), || async {
+        .roll_up_span_then(Span::Day(day), now, Retention::default(), || async {
             seen = Some(during().await);
         })
         .await;
@@ -609,13 +608,13 @@ impl Ledger {
     /// here (no head, a stale one, one from another catalog, an item that
     /// cannot be read) is read raw; unreadable items are counted, never fatal.
     pub async fn usable_rollups(&self, days: &[NaiveDate]) -> Result<RollupRead, StorageError> {
-        let spans: Vec<SpanKey> = days.iter().map(|day| (*day, None)).collect();
+        let spans: Vec<Span> = days.iter().map(|day| Span::Day(*day)).collect();
         let (heads, cost) = self.current_heads(&spans).await?;
         let (spans, cost) = self.with_chunks(heads, cost).await?;
         Ok(RollupRead {
             days: spans
                 .into_iter()
-                .map(|((day, _), rollup)| (day, rollup))
+                .map(|(span, rollup)| (span.day(), rollup))
                 .collect(),
             ..RollupRead::from(cost)
         })
@@ -628,16 +627,16 @@ impl Ledger {
         &self,
         hours: &[(NaiveDate, u32)],
     ) -> Result<RollupRead, StorageError> {
-        let spans: Vec<SpanKey> = hours
+        let spans: Vec<Span> = hours
             .iter()
-            .map(|(day, hour)| (*day, Some(*hour)))
+            .map(|(day, hour)| Span::Hour(*day, *hour))
             .collect();
         let (heads, cost) = self.current_heads(&spans).await?;
         let (spans, cost) = self.with_chunks(heads, cost).await?;
         Ok(RollupRead {
             hours: spans
                 .into_iter()
-                .filter_map(|((day, hour), rollup)| Some(((day, hour?), rollup)))
+                .filter_map(|(span, rollup)| Some(((span.day(), span.hour()?), rollup)))
                 .collect(),
             ..RollupRead::from(cost)
         })
@@ -673,7 +672,7 @@ impl Ledger {
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, None), now, retention).await
+        self.roll_up_span(Span::Day(day), now, retention).await
     }
 
     /// [`Ledger::roll_up_day`] for one closed hour of `day`.
@@ -684,6 +683,7 @@ impl Ledger {
         now: chrono::DateTime<chrono::Utc>,
         retention: Retention,
     ) -> Result<RollupWrite, StorageError> {
-        self.roll_up_span((day, Some(hour)), now, retention).await
+        self.roll_up_span(Span::Hour(day, hour), now, retention)
+            .await
     }
 }

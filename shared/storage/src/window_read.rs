@@ -21,12 +21,12 @@
 
 use crate::error::{ItemError, StorageError};
 use crate::index::{QueryOptions, ReadStats};
-use crate::layout::{self, DayVersion, Item, SpanKey};
+use crate::layout::{self, DayVersion, Item};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use domain::rollup::Rollup;
+use domain::rollup::{Rollup, Span};
 use domain::window_rollup::{self, WindowRollup};
 use domain::{Aggregation, Summary, Window, WindowKey};
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,19 +180,19 @@ impl Ledger {
         {
             return Ok(vec![span]);
         }
-        let days: Vec<SpanKey> = aggregation
+        let days: Vec<Span> = aggregation
             .whole_days()
             .into_iter()
-            .map(|day| (day, None))
+            .map(Span::Day)
             .collect();
         let rollups = self.usable_at(&days, &versions, stats).await?;
         let days = fold_days(aggregation, &rollups);
         stats.rollup_days += days.spans.len() as u32;
         let mut spans = days.spans;
-        let hours: Vec<SpanKey> = aggregation
+        let hours: Vec<Span> = aggregation
             .whole_hours(&days.answered)
             .into_iter()
-            .map(|(day, hour)| (day, Some(hour)))
+            .map(|(day, hour)| Span::Hour(day, hour))
             .collect();
         // The day roll-ups are folded already: a failed hour read only
         // leaves those hours to the raw read.
@@ -244,7 +244,7 @@ impl Ledger {
     /// The usable roll-ups of `spans` against `versions`, with their chunks.
     async fn usable_at(
         &self,
-        spans: &[SpanKey],
+        spans: &[Span],
         versions: &Versions,
         stats: &mut WindowStats,
     ) -> Result<Vec<domain::rollup::Rollup>, StorageError> {
@@ -305,9 +305,9 @@ impl Ledger {
     /// reads its days' versions once, for every roll-up it may take).
     pub(crate) async fn heads_at(
         &self,
-        spans: &[SpanKey],
+        spans: &[Span],
         versions: &Versions,
-    ) -> Result<(BTreeMap<SpanKey, layout::RollupHead>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
         if spans.is_empty() {
             return Ok((BTreeMap::new(), Cost::default()));
         }
@@ -386,8 +386,8 @@ impl Ledger {
                 Ok(read) => {
                     // A day shard belongs to the day and to each of its hours:
                     // every late row, purge and prune bumps one.
-                    let spans = std::iter::once((read.day, None))
-                        .chain((0..24).map(|hour| (read.day, Some(hour))));
+                    let spans = std::iter::once(Span::Day(read.day))
+                        .chain((0..24).map(|hour| Span::Hour(read.day, hour)));
                     for span in spans {
                         if let Ok(current) = versions
                             .entry(span)
@@ -401,12 +401,13 @@ impl Ledger {
                 Err(error) => {
                     // The day is known from the key even when the item is
                     // corrupt: neither the day nor any of its hours is trusted.
-                    if let Some((day, _)) =
-                        sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort))
+                    if let Some(day) = sort_pair(item)
+                        .and_then(|(_, sort)| layout::parse_span(&sort))
+                        .map(|span| span.day())
                     {
-                        versions.insert((day, None), Err(error.clone()));
+                        versions.insert(Span::Day(day), Err(error.clone()));
                         for hour in 0..24 {
-                            versions.insert((day, Some(hour)), Err(error.clone()));
+                            versions.insert(Span::Hour(day, hour), Err(error.clone()));
                         }
                     }
                 }
@@ -424,20 +425,20 @@ impl Ledger {
     /// are not all there, or cannot be read, is left out and counted.
     pub(crate) async fn with_chunks(
         &self,
-        heads: BTreeMap<SpanKey, layout::RollupHead>,
+        heads: BTreeMap<Span, layout::RollupHead>,
         mut cost: Cost,
-    ) -> Result<(BTreeMap<SpanKey, Rollup>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<Span, Rollup>, Cost), StorageError> {
         let chunk_keys: Vec<Item> = heads
             .iter()
             .flat_map(|(span, head)| {
                 (0..head.chunks).map(|i| layout::rollup_chunk_key(*span, head.chunk_set, i))
             })
             .collect();
-        let mut expected: BTreeMap<SpanKey, u32> = heads
+        let mut expected: BTreeMap<Span, u32> = heads
             .iter()
             .map(|(span, head)| (*span, head.chunks))
             .collect();
-        let mut rollups: BTreeMap<SpanKey, Rollup> = heads
+        let mut rollups: BTreeMap<Span, Rollup> = heads
             .into_iter()
             .map(|(span, head)| (span, head.rollup))
             .collect();
@@ -494,7 +495,7 @@ pub(crate) enum WindowLookup {
 
 /// The versions of some spans, as one Query read them: a span with an item
 /// that cannot be read maps to the error (its roll-up cannot be trusted).
-pub(crate) type Versions = BTreeMap<SpanKey, Result<DayVersion, ItemError>>;
+pub(crate) type Versions = BTreeMap<Span, Result<DayVersion, ItemError>>;
 
 /// What reading the day versions and heads of some days cost.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,11 +8,11 @@
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
-use crate::layout::{self, SpanKey};
+use crate::layout;
 use crate::ledger::Ledger;
 use crate::window_read::{fold_days, fold_hours};
 use chrono::{DateTime, TimeDelta, Utc};
-use domain::rollup::{Rollup, SETTLE};
+use domain::rollup::{Rollup, SETTLE, Span};
 use domain::window_rollup;
 use domain::{Aggregation, Retention, Window, WindowKey};
 use std::collections::BTreeSet;
@@ -157,15 +157,15 @@ impl Ledger {
         // The day and hour roll-ups every window can use, read once, against
         // the versions read above (a bump since makes what is built stale).
         let whole = Aggregation::new(outer, now, retention);
-        let spans: Vec<SpanKey> = whole
+        let spans: Vec<Span> = whole
             .whole_days()
             .into_iter()
-            .map(|day| (day, None))
+            .map(Span::Day)
             .chain(
                 whole
                     .whole_hours(&BTreeSet::new())
                     .into_iter()
-                    .map(|(day, hour)| (day, Some(hour))),
+                    .map(|(day, hour)| Span::Hour(day, hour)),
             )
             .collect();
         let (heads, cost) = self.heads_at(&spans, &versions).await?;

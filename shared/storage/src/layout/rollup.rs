@@ -11,7 +11,7 @@ use super::{Item, attr};
 use crate::error::ItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::rollup::{Rollup, WorkspaceDigest};
+use domain::rollup::{Rollup, Span, WorkspaceDigest};
 use domain::{Retention, format_millis};
 use std::collections::{BTreeMap, HashMap};
 
@@ -63,41 +63,29 @@ fn day_text(day: NaiveDate) -> String {
 
 /// How a roll-up item's key names its span (`domain::rollup::Span`): the
 /// day, and the hour for an hour's (`None` for the whole day).
-pub(crate) type SpanKey = (NaiveDate, Option<u32>);
-
 /// `YYYY-MM-DD` for a day, `YYYY-MM-DDTHH` for an hour.
-fn span_text((day, hour): SpanKey) -> String {
-    match hour {
-        None => day_text(day),
-        Some(hour) => format!("{}T{hour:02}", day_text(day)),
+fn span_text(span: Span) -> String {
+    match span {
+        Span::Day(day) => day_text(day),
+        Span::Hour(day, hour) => format!("{}T{hour:02}", day_text(day)),
     }
 }
 
 /// The span a roll-up item's sort key starts with (`YYYY-MM-DD` or
 /// `YYYY-MM-DDTHH`, then `#…` or nothing).
-pub(crate) fn parse_span(sort: &str) -> Option<SpanKey> {
+pub(crate) fn parse_span(sort: &str) -> Option<Span> {
     let day = NaiveDate::parse_from_str(sort.get(..10)?, "%Y-%m-%d").ok()?;
     match sort.as_bytes().get(10) {
-        None | Some(b'#') => Some((day, None)),
+        None | Some(b'#') => Some(Span::Day(day)),
         Some(b'T') => {
             let hour: u32 = sort.get(11..13)?.parse().ok()?;
             match sort.as_bytes().get(13) {
-                None | Some(b'#') if hour < 24 => Some((day, Some(hour))),
+                None | Some(b'#') if hour < 24 => Some(Span::Hour(day, hour)),
                 _ => None,
             }
         }
         _ => None,
     }
-}
-
-/// The span of a roll-up.
-pub(crate) fn span_of(rollup: &Rollup) -> SpanKey {
-    (rollup.span.day(), rollup.span.hour())
-}
-
-/// An empty roll-up of `span`.
-pub(crate) fn empty_rollup((day, hour): SpanKey) -> Rollup {
-    Rollup::new(domain::rollup::Span::of(day, hour))
 }
 
 fn key(partition: &str, sort: String) -> Item {
@@ -141,11 +129,11 @@ pub(crate) fn day_version_range(first: NaiveDate, last: NaiveDate) -> (String, S
     (day_text(first), format!("{}~", day_text(last)))
 }
 
-pub(crate) fn rollup_head_key(span: SpanKey) -> Item {
+pub(crate) fn rollup_head_key(span: Span) -> Item {
     key(ROLLUP_PARTITION, span_text(span))
 }
 
-pub(crate) fn rollup_chunk_key(span: SpanKey, chunk_set: u64, chunk: u32) -> Item {
+pub(crate) fn rollup_chunk_key(span: Span, chunk_set: u64, chunk: u32) -> Item {
     key(
         ROLLUP_PARTITION,
         format!("{}#v{chunk_set}#{chunk}", span_text(span)),
@@ -229,7 +217,7 @@ pub(crate) fn day_version_shard(item: &Item) -> Result<VersionShard, ItemError> 
     let rest = &sort[10..];
     let shard = rest.strip_prefix('#').unwrap_or(rest);
     let well_formed = shard.len() == 2
-        || (shard.starts_with('T') && parse_span(sort).is_some_and(|(_, h)| h.is_some()));
+        || (shard.starts_with('T') && parse_span(sort).is_some_and(|span| span.hour().is_some()));
     if !well_formed {
         return Err(not_a_version());
     }
@@ -351,7 +339,7 @@ pub(crate) fn rollup_head_item(
     (chunk_set, chunks): (u64, u32),
     retention: Retention,
 ) -> Item {
-    let mut item = rollup_head_key(span_of(rollup));
+    let mut item = rollup_head_key(rollup.span);
     let n = |v: u64| AttributeValue::N(v.to_string());
     item.insert(rollup_attr::FORMAT.into(), n(HEAD_FORMAT));
     item.insert(
@@ -389,7 +377,7 @@ pub(crate) fn rollup_head_item(
 /// rows are skipped by raw reads too); events it did not have then count 0
 /// (no row of theirs can be in the day without a late row's version bump).
 /// A head of another format is an error: the day is read raw, and rebuilt.
-pub(crate) fn rollup_head_from_item(span: SpanKey, item: &Item) -> Result<RollupHead, ItemError> {
+pub(crate) fn rollup_head_from_item(span: Span, item: &Item) -> Result<RollupHead, ItemError> {
     let map = |name: &'static str| match item.get(name) {
         None => Err(ItemError::Missing(name)),
         Some(AttributeValue::M(values)) => Ok(values),
@@ -419,7 +407,7 @@ pub(crate) fn rollup_head_from_item(span: SpanKey, item: &Item) -> Result<Rollup
         Some(_) => return Err(wrong_type(rollup_attr::BUILT_AT, "S")),
         None => return Err(ItemError::Missing(rollup_attr::BUILT_AT)),
     };
-    let mut rollup = empty_rollup(span);
+    let mut rollup = Rollup::new(span);
     let aggregate = read_aggregate(item, 24)?;
     for (hours, counts) in rollup.counts.iter_mut().zip(aggregate.counts) {
         hours.copy_from_slice(&counts);
@@ -445,7 +433,7 @@ pub(crate) fn rollup_chunk_item(
     digests: &[WorkspaceDigest],
     retention: Retention,
 ) -> Item {
-    let mut item = rollup_chunk_key(span_of(rollup), chunk_set, chunk);
+    let mut item = rollup_chunk_key(rollup.span, chunk_set, chunk);
     item.insert(
         rollup_attr::WORKSPACES.into(),
         AttributeValue::Bs(

@@ -39,7 +39,7 @@ fn rollup_items_round_trip() {
         stored.keys().all(|key| !key.is_empty()),
         "DynamoDB refuses an empty map key: {stored:?}"
     );
-    let back = rollup_head_from_item((day, None), &head).expect("head");
+    let back = rollup_head_from_item(domain::rollup::Span::Day(day), &head).expect("head");
     assert_eq!(
         (&back.versions, back.chunk_set, back.chunks),
         (&built_from.shards, 42, 1)
@@ -103,7 +103,8 @@ fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         panic!("counts are a map")
     };
     assert_eq!(stored.len(), 1, "events with no count are not stored");
-    let back = rollup_head_from_item((rollup.day(), None), &head).expect("usable");
+    let back =
+        rollup_head_from_item(domain::rollup::Span::Day(rollup.day()), &head).expect("usable");
     assert_eq!(back.rollup.counts, rollup.counts);
 
     let mut retired = head.clone();
@@ -115,7 +116,7 @@ fn an_added_event_leaves_a_head_usable_and_a_retired_one_does_not() {
         AttributeValue::L(vec![AttributeValue::N("5".into()); 24]),
     );
     assert!(matches!(
-        rollup_head_from_item((rollup.day(), None), &retired),
+        rollup_head_from_item(domain::rollup::Span::Day(rollup.day()), &retired),
         Err(ItemError::Invalid {
             attribute: rollup_attr::COUNTS,
             ..
@@ -133,10 +134,10 @@ fn a_head_of_another_format_is_refused() {
         Retention::default(),
     );
     head.insert(rollup_attr::FORMAT.into(), AttributeValue::N("1".into()));
-    assert!(rollup_head_from_item((rollup.day(), None), &head).is_err());
+    assert!(rollup_head_from_item(domain::rollup::Span::Day(rollup.day()), &head).is_err());
     head.remove(rollup_attr::FORMAT);
     assert_eq!(
-        rollup_head_from_item((rollup.day(), None), &head).err(),
+        rollup_head_from_item(domain::rollup::Span::Day(rollup.day()), &head).err(),
         Some(ItemError::Missing(rollup_attr::FORMAT)),
         "a head of the first release"
     );
@@ -155,7 +156,7 @@ fn a_head_without_its_build_time_is_refused() {
     );
     head.remove(rollup_attr::BUILT_AT);
     assert_eq!(
-        rollup_head_from_item((rollup.day(), None), &head).err(),
+        rollup_head_from_item(domain::rollup::Span::Day(rollup.day()), &head).err(),
         Some(ItemError::Missing(rollup_attr::BUILT_AT))
     );
 }

@@ -6,8 +6,7 @@
 //! The writer's lease lives there too, after every roll-up key, and stays.
 
 use super::{
-    Item, ROLLUP_PARTITION, RollupHead, SpanKey, attr, rollup_chunk_key, rollup_head_key,
-    window_rollup_key,
+    Item, ROLLUP_PARTITION, RollupHead, attr, rollup_chunk_key, rollup_head_key, window_rollup_key,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
@@ -60,7 +59,7 @@ pub(crate) fn sort_of(key: &Item) -> Option<String> {
 }
 
 /// The sort keys of a current roll-up: its head and each chunk of its set.
-pub(crate) fn rollup_sort_keys(span: SpanKey, head: &RollupHead) -> Vec<String> {
+pub(crate) fn rollup_sort_keys(span: domain::rollup::Span, head: &RollupHead) -> Vec<String> {
     std::iter::once(rollup_head_key(span))
         .chain((0..head.chunks).map(|i| rollup_chunk_key(span, head.chunk_set, i)))
         .filter_map(|key| sort_of(&key))
@@ -89,7 +88,8 @@ mod tests {
         let window = window_sort_key(WindowKey::Week, start).expect("a string key");
         assert!(is_window_sort(&window));
         let day = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
-        let head = sort_of(&rollup_head_key((day, Some(3)))).expect("a string key");
+        let head =
+            sort_of(&rollup_head_key(domain::rollup::Span::Hour(day, 3))).expect("a string key");
         assert!(!is_window_sort(&head));
     }
 }

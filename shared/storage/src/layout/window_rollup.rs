@@ -9,9 +9,7 @@
 //! every day it covers.
 
 use super::fields::{invalid, parse_instant, required_n, required_s, wrong_type};
-use super::rollup::{
-    DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, SpanKey, VersionDigest, rollup_attr,
-};
+use super::rollup::{DIGESTS_PER_CHUNK, DayVersion, ROLLUP_PARTITION, VersionDigest, rollup_attr};
 use super::stored_aggregate::{StoredAggregate, insert_aggregate, read_aggregate};
 use super::{Item, attr};
 use crate::error::ItemError;
@@ -59,12 +57,12 @@ pub(crate) fn window_rollup_key(key: WindowKey, start: DateTime<Utc>) -> Item {
 /// purge or erasure bumped any of them (each bumps one of its day's shards).
 /// `None` when one of them cannot be read: nothing built on it is trusted.
 pub(crate) fn versions_fingerprint(
-    versions: &BTreeMap<SpanKey, Result<DayVersion, ItemError>>,
+    versions: &BTreeMap<domain::rollup::Span, Result<DayVersion, ItemError>>,
     days: &[NaiveDate],
 ) -> Option<u64> {
     let mut hash = VersionDigest::default();
     for day in days {
-        match versions.get(&(*day, None)) {
+        match versions.get(&domain::rollup::Span::Day(*day)) {
             None => {}
             Some(Err(_)) => return None,
             Some(Ok(version)) => {
@@ -78,11 +76,17 @@ pub(crate) fn versions_fingerprint(
 
 /// When the latest of `days` was bumped.
 pub(crate) fn last_bump(
-    versions: &BTreeMap<SpanKey, Result<DayVersion, ItemError>>,
+    versions: &BTreeMap<domain::rollup::Span, Result<DayVersion, ItemError>>,
     days: &[NaiveDate],
 ) -> Option<DateTime<Utc>> {
     days.iter()
-        .filter_map(|day| versions.get(&(*day, None))?.as_ref().ok()?.bumped_at)
+        .filter_map(|day| {
+            versions
+                .get(&domain::rollup::Span::Day(*day))?
+                .as_ref()
+                .ok()?
+                .bumped_at
+        })
         .max()
 }
 
@@ -306,14 +310,17 @@ mod tests {
         };
         let mut versions = BTreeMap::new();
         let untouched = versions_fingerprint(&versions, &days);
-        versions.insert((day(25), None), version(1));
+        versions.insert(domain::rollup::Span::Day(day(25)), version(1));
         assert_eq!(versions_fingerprint(&versions, &days), untouched, "outside");
-        versions.insert((day(26), None), version(1));
+        versions.insert(domain::rollup::Span::Day(day(26)), version(1));
         let bumped = versions_fingerprint(&versions, &days);
         assert_ne!(bumped, untouched);
-        versions.insert((day(26), None), version(2));
+        versions.insert(domain::rollup::Span::Day(day(26)), version(2));
         assert_ne!(versions_fingerprint(&versions, &days), bumped);
-        versions.insert((day(27), None), Err(ItemError::Missing("version")));
+        versions.insert(
+            domain::rollup::Span::Day(day(27)),
+            Err(ItemError::Missing("version")),
+        );
         assert_eq!(versions_fingerprint(&versions, &days), None);
     }
 }
