@@ -184,7 +184,8 @@ impl Ledger {
     }
 
     /// Stores a roll-up built from day version `version`: its workspace
-    /// chunks (keyed by the version's chunk set), then its head, in a
+    /// chunks (under a chunk set of this build's own: a digest of the
+    /// version, the build's time and a nonce), then its head, in a
     /// transaction conditional on every version shard of the day being
     /// unchanged. `false` when a late row bumped one.
     pub(crate) async fn store_rollup(

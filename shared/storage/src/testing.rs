@@ -664,8 +664,9 @@ impl Ledger {
 
     /// Builds and stores the roll-up of a closed `day`: reads the day's
     /// version, then its rows, and stores the head only if the version is
-    /// still the one read (a conditional transaction). Chunks are keyed by
-    /// version, so a superseded build never mixes with a stored one.
+    /// still the one read (a conditional transaction). Its chunks are under
+    /// a chunk set of its own, so a superseded build never mixes with a
+    /// stored one.
     pub async fn roll_up_day(
         &self,
         day: NaiveDate,
