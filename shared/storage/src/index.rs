@@ -30,7 +30,9 @@ impl Default for QueryOptions {
     }
 }
 
-/// The cost of a multi-partition read.
+/// What a read cost, the one cost type of every read: raw rows through the
+/// time index (many partitions), or roll-up items (versions, heads, chunks,
+/// a window roll-up).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReadStats {
     /// Partitions read.
@@ -41,7 +43,9 @@ pub struct ReadStats {
     pub items: u64,
     /// Read capacity units DynamoDB reports as consumed.
     pub consumed_capacity: f64,
-    /// Index items that could not be read as milestones, and were skipped.
+    /// Items that could not be read (an index item as a milestone, a
+    /// roll-up item as this release's), and were skipped: their spans are
+    /// read raw.
     pub skipped: u64,
 }
 

@@ -6,9 +6,9 @@
 
 use crate::error::StorageError;
 use crate::index::QueryOptions;
+use crate::index::ReadStats;
 use crate::layout::{self, DayVersion, rollup_attr};
 use crate::ledger::Ledger;
-use crate::window_read::Cost;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use chrono::NaiveDate;
 use domain::Retention;
@@ -269,13 +269,15 @@ impl Ledger {
     pub(crate) async fn current_heads(
         &self,
         spans: &[Span],
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<Span, layout::RollupHead>, ReadStats), StorageError> {
         let days = spans.iter().map(Span::day);
         let (Some(first), Some(last)) = (days.clone().min(), days.max()) else {
-            return Ok((BTreeMap::new(), Cost::default()));
+            return Ok((BTreeMap::new(), ReadStats::default()));
         };
         let (versions, version_cost) = self.day_versions(first, last).await?;
         let (heads, cost) = self.heads_at(spans, &versions).await?;
-        Ok((heads, cost.plus(version_cost)))
+        let mut cost = cost;
+        cost += version_cost;
+        Ok((heads, cost))
     }
 }

@@ -589,11 +589,11 @@ pub struct RollupRead {
     pub consumed_capacity: f64,
 }
 
-impl From<crate::window_read::Cost> for RollupRead {
-    fn from(cost: crate::window_read::Cost) -> Self {
+impl From<ReadStats> for RollupRead {
+    fn from(cost: ReadStats) -> Self {
         Self {
             items: cost.items,
-            unreadable: cost.unreadable,
+            unreadable: cost.skipped as u32,
             consumed_capacity: cost.consumed_capacity,
             ..Self::default()
         }

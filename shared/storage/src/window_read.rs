@@ -110,9 +110,9 @@ pub struct WindowStats {
 }
 
 impl WindowStats {
-    fn add_cost(&mut self, cost: Cost) {
+    fn add_cost(&mut self, cost: ReadStats) {
         self.rollup_items += cost.items;
-        self.rollups_unreadable += cost.unreadable;
+        self.rollups_unreadable += cost.skipped as u32;
         self.rollup_capacity += cost.consumed_capacity;
     }
 }
@@ -264,15 +264,15 @@ impl Ledger {
         key: WindowKey,
         now: DateTime<Utc>,
         versions: &Versions,
-    ) -> Result<(WindowLookup, Cost), StorageError> {
+    ) -> Result<(WindowLookup, ReadStats), StorageError> {
         let start = window_rollup::start_for(key, now);
         let (items, units) = self
             .batch_get_read(vec![layout::window_rollup_key(key, start)], false)
             .await?;
-        let mut cost = Cost {
+        let mut cost = ReadStats {
             items: items.len() as u64,
-            unreadable: 0,
             consumed_capacity: units,
+            ..ReadStats::default()
         };
         let Some(item) = items.first() else {
             return Ok((WindowLookup::Missing, cost));
@@ -282,7 +282,7 @@ impl Ledger {
             // Corrupt, of another release, or not what was asked for: the
             // window is read from day and hour roll-ups, counted.
             _ => {
-                cost.unreadable += 1;
+                cost.skipped += 1;
                 return Ok((WindowLookup::Unreadable, cost));
             }
         };
@@ -307,21 +307,21 @@ impl Ledger {
         &self,
         spans: &[Span],
         versions: &Versions,
-    ) -> Result<(BTreeMap<Span, layout::RollupHead>, Cost), StorageError> {
+    ) -> Result<(BTreeMap<Span, layout::RollupHead>, ReadStats), StorageError> {
         if spans.is_empty() {
-            return Ok((BTreeMap::new(), Cost::default()));
+            return Ok((BTreeMap::new(), ReadStats::default()));
         }
         let head_keys = spans.iter().map(|span| layout::rollup_head_key(*span));
         let (items, head_units) = self.batch_get(head_keys.collect()).await?;
-        let mut cost = Cost {
+        let mut cost = ReadStats {
             items: items.len() as u64,
-            unreadable: 0,
             consumed_capacity: head_units,
+            ..ReadStats::default()
         };
         let mut heads = BTreeMap::new();
         for item in &items {
             let Some(span) = sort_pair(item).and_then(|(_, sort)| layout::parse_span(&sort)) else {
-                cost.unreadable += 1;
+                cost.skipped += 1;
                 continue;
             };
             let current = versions
@@ -335,7 +335,7 @@ impl Ledger {
                 // Stale: a late row arrived since; the span is read raw.
                 (Ok(_), Ok(_)) => {}
                 // Corrupt, or of another format: read raw, counted.
-                _ => cost.unreadable += 1,
+                _ => cost.skipped += 1,
             }
         }
         Ok((heads, cost))
@@ -351,7 +351,7 @@ impl Ledger {
         &self,
         first: NaiveDate,
         last: NaiveDate,
-    ) -> Result<(Versions, Cost), StorageError> {
+    ) -> Result<(Versions, ReadStats), StorageError> {
         let (from, to) = layout::day_version_range(first, last);
         let pages: Vec<QueryOutput> = self
             .client
@@ -413,10 +413,10 @@ impl Ledger {
                 }
             }
         }
-        let cost = Cost {
+        let cost = ReadStats {
             items: items.len() as u64,
-            unreadable: 0,
             consumed_capacity,
+            ..ReadStats::default()
         };
         Ok((versions, cost))
     }
@@ -426,8 +426,8 @@ impl Ledger {
     pub(crate) async fn with_chunks(
         &self,
         heads: BTreeMap<Span, layout::RollupHead>,
-        mut cost: Cost,
-    ) -> Result<(BTreeMap<Span, Rollup>, Cost), StorageError> {
+        mut cost: ReadStats,
+    ) -> Result<(BTreeMap<Span, Rollup>, ReadStats), StorageError> {
         let chunk_keys: Vec<Item> = heads
             .iter()
             .flat_map(|(span, head)| {
@@ -460,7 +460,7 @@ impl Ledger {
                     }
                     // A corrupt chunk makes its span unusable: read raw, counted.
                     Err(_) => {
-                        cost.unreadable += 1;
+                        cost.skipped += 1;
                         expected.remove(&span);
                     }
                 }
@@ -472,7 +472,7 @@ impl Ledger {
         rollups.retain(|span, _| {
             let whole = expected.get(span) == Some(&0);
             if !whole && expected.contains_key(span) {
-                cost.unreadable += 1;
+                cost.skipped += 1;
             }
             whole
         });
@@ -496,24 +496,6 @@ pub(crate) enum WindowLookup {
 /// The versions of some spans, as one Query read them: a span with an item
 /// that cannot be read maps to the error (its roll-up cannot be trusted).
 pub(crate) type Versions = BTreeMap<Span, Result<DayVersion, ItemError>>;
-
-/// What reading the day versions and heads of some days cost.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Cost {
-    pub(crate) items: u64,
-    pub(crate) unreadable: u32,
-    pub(crate) consumed_capacity: f64,
-}
-
-impl Cost {
-    pub(crate) fn plus(self, other: Cost) -> Cost {
-        Cost {
-            items: self.items + other.items,
-            unreadable: self.unreadable + other.unreadable,
-            consumed_capacity: self.consumed_capacity + other.consumed_capacity,
-        }
-    }
-}
 
 /// What a fold of roll-ups answered: their spans, and the days taken whole.
 pub(crate) struct Folded {
