@@ -2,7 +2,7 @@
 //! a day's version, and the writer's deletion of the roll-ups of days
 //! outside the retention.
 
-use crate::error::StorageError;
+use crate::error::{StorageError, condition_failed};
 use crate::layout::{self, Item};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -43,14 +43,7 @@ impl Ledger {
                 .await;
             match result {
                 Ok(_) => return Ok(()),
-                Err(error)
-                    if at.is_some()
-                        && error
-                            .as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
-                    at = None;
-                }
+                Err(error) if at.is_some() && condition_failed(&error) => at = None,
                 Err(error) => return Err(StorageError::dynamo("UpdateItem", error)),
             }
         }

@@ -66,6 +66,16 @@ pub enum StorageError {
     KeyMismatch(domain::KeyId),
 }
 
+/// Whether a conditional write failed on its own condition (not for any
+/// other reason): the one check every conditional put, update and delete
+/// shares.
+pub(crate) fn condition_failed<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
 impl StorageError {
     pub(crate) fn dynamo(
         operation: &'static str,

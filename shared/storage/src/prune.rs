@@ -9,13 +9,11 @@
 //! re-recorded under the same key in between is never deleted.
 
 use crate::deadline::StopSignal;
-use crate::error::StorageError;
+use crate::error::{StorageError, condition_failed};
 use crate::index::{PartitionRead, QueryOptions};
 use crate::layout::{self, PruneKey, attr};
 use crate::ledger::Ledger;
 use crate::retry::Try;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use futures_util::{StreamExt, stream};
@@ -442,14 +440,14 @@ impl Ledger {
         // A backoff starts only while the margin is intact, and no call
         // follows one that used it up: neither a wait nor a call (at most one
         // operation timeout) overruns the margin.
-        let (_, read) = self
+        let read = self
             .retry
-            .run(
+            .retry(
                 || stop.should_stop(),
-                (),
-                |(), _| async move {
-                    let read = self.query_partition(p, options).await;
-                    ((), read.map_or_else(Try::Again, Try::Done))
+                || async {
+                    self.query_partition(p, options)
+                        .await
+                        .map_or_else(Try::Again, Try::Done)
                 },
             )
             .await;
@@ -527,12 +525,11 @@ impl Ledger {
         if stop.should_stop() {
             return None;
         }
-        let (_, deleted) = self
+        let deleted = self
             .retry
-            .run(
+            .retry(
                 || stop.should_stop(),
-                (),
-                |(), _| async move {
+                || async {
                     let result = self
                         .client
                         .delete_item()
@@ -546,19 +543,11 @@ impl Ledger {
                         )
                         .send()
                         .await;
-                    let tried = match result {
+                    match result {
                         Ok(_) => Try::Done(DeleteOutcome::Deleted),
-                        Err(SdkError::ServiceError(service))
-                            if matches!(
-                                service.err(),
-                                DeleteItemError::ConditionalCheckFailedException(_)
-                            ) =>
-                        {
-                            Try::Done(DeleteOutcome::Changed)
-                        }
+                        Err(error) if condition_failed(&error) => Try::Done(DeleteOutcome::Changed),
                         Err(error) => Try::Again(error),
-                    };
-                    ((), tried)
+                    }
                 },
             )
             .await;

@@ -79,6 +79,26 @@ impl RetryPolicy {
     }
 }
 
+impl RetryPolicy {
+    /// [`RetryPolicy::run`] for a call that keeps no state between attempts.
+    pub(crate) async fn retry<T, E, Fut>(
+        &self,
+        stop: impl Fn() -> bool,
+        call: impl Fn() -> Fut,
+    ) -> Result<T, GaveUp<E>>
+    where
+        Fut: std::future::Future<Output = Try<T, E>>,
+    {
+        let (_, result) = self
+            .run(stop, (), |(), _| {
+                let tried = call();
+                async move { ((), tried.await) }
+            })
+            .await;
+        result
+    }
+}
+
 /// What one attempt of a retried call came to.
 pub(crate) enum Try<T, E> {
     /// The value: no more attempts.
@@ -110,18 +130,13 @@ impl crate::Ledger {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, crate::StorageError>>,
     {
-        let (_, result) = self
-            .retry
-            .run(
+        self.retry
+            .retry(
                 || stop.should_stop(),
-                (),
-                |(), _| {
-                    let called = call();
-                    async move { ((), called.await.map_or_else(Try::Again, Try::Done)) }
-                },
+                || async { call().await.map_or_else(Try::Again, Try::Done) },
             )
-            .await;
-        result.map_err(|gave_up| gave_up.error)
+            .await
+            .map_err(|gave_up| gave_up.error)
     }
 }
 

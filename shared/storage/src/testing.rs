@@ -554,16 +554,7 @@ pub async fn window_rollups_built_at(
 ) -> Result<std::collections::BTreeMap<String, DateTime<Utc>>, StorageError> {
     let mut built = std::collections::BTreeMap::new();
     for sort in window_rollup_keys(ledger).await? {
-        let key: Item = std::collections::HashMap::from([
-            (
-                attr::TENANT_ID.to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S(layout::ROLLUP_PARTITION.into()),
-            ),
-            (
-                attr::EVENT_KEY.to_owned(),
-                aws_sdk_dynamodb::types::AttributeValue::S(sort.clone()),
-            ),
-        ]);
+        let key = layout::rollup_key(sort.clone());
         let (items, _) = ledger.batch_get_read(vec![key], true).await?;
         if let Some(item) = items.first() {
             built.insert(sort, layout::window_rollup_from_item(item)?.0.built_at);

@@ -3,7 +3,7 @@
 //! Queries of the table that prune and purge make (their roles may read
 //! only the attributes those Queries name).
 
-use crate::error::StorageError;
+use crate::error::{StorageError, condition_failed};
 use crate::layout::{self, Item, StoredTombstone, attr, tombstone_attr};
 use crate::ledger::Ledger;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -611,15 +611,4 @@ fn ignore_a_later_purge(
         Err(error) if condition_failed(&error) => Ok(()),
         Err(error) => Err(StorageError::dynamo("UpdateItem", error)),
     }
-}
-
-/// Whether an update failed on its own condition (not for any other reason).
-fn condition_failed(
-    error: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
-    >,
-) -> bool {
-    error
-        .as_service_error()
-        .is_some_and(|e| e.is_conditional_check_failed_exception())
 }

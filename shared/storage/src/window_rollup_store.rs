@@ -6,7 +6,7 @@
 //! starts, which end, what a window takes) are `domain::window_rollup`'s and
 //! `domain::Aggregation`'s.
 
-use crate::error::StorageError;
+use crate::error::{StorageError, condition_failed};
 use crate::index::QueryOptions;
 use crate::layout;
 use crate::ledger::Ledger;
@@ -236,11 +236,7 @@ impl Ledger {
                     run.built += 1;
                     run.stored.push((rollup.key, rollup.start));
                 }
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
+                Err(error) if condition_failed(&error) => {
                     // The newer one stays, and the sweep keeps it.
                     run.newer += 1;
                     run.stored.push((rollup.key, rollup.start));

@@ -11,7 +11,7 @@
 //! clock skew, or does nothing; it gives the lease back when it ends, and a
 //! run that died leaves it to lapse.
 
-use crate::error::StorageError;
+use crate::error::{StorageError, condition_failed};
 use crate::layout;
 use crate::ledger::Ledger;
 use crate::rollup_store::RollupRun;
@@ -166,13 +166,7 @@ impl Ledger {
         match result {
             Ok(_) => Ok(()),
             // It lapsed, and another run took it: nothing to give back.
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(error) if condition_failed(&error) => Ok(()),
             Err(error) => Err(StorageError::dynamo("DeleteItem", error)),
         }
     }

@@ -88,6 +88,11 @@ pub(crate) fn parse_span(sort: &str) -> Option<Span> {
     }
 }
 
+/// The key of the `#rollup` item whose sort key is `sort`.
+pub(crate) fn rollup_key(sort: String) -> Item {
+    key(ROLLUP_PARTITION, sort)
+}
+
 fn key(partition: &str, sort: String) -> Item {
     HashMap::from([
         (

@@ -5,13 +5,13 @@
 //! still holds workspace digests of rows that may have been purged, and goes.
 //! The writer's lease lives there too, after every roll-up key, and stays.
 
+use super::fields::parse_instant;
 use super::{
-    Item, ROLLUP_PARTITION, RollupHead, attr, rollup_chunk_key, rollup_head_key, window_rollup_key,
+    Item, RollupHead, attr, rollup_chunk_key, rollup_head_key, rollup_key, window_rollup_key,
 };
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use domain::{WindowKey, format_millis};
-use std::collections::HashMap;
 
 /// The writer's lease: `#rollup` / `~writer-lease` (`~` sorts after every
 /// dated and window key), with `holder` (a run's random token) and
@@ -21,13 +21,7 @@ pub(crate) const LEASE_HOLDER: &str = "holder";
 pub(crate) const LEASE_HELD_UNTIL: &str = "held_until";
 
 pub(crate) fn lease_key() -> Item {
-    HashMap::from([
-        (
-            attr::TENANT_ID.into(),
-            AttributeValue::S(ROLLUP_PARTITION.into()),
-        ),
-        (attr::EVENT_KEY.into(), AttributeValue::S(LEASE_SORT.into())),
-    ])
+    rollup_key(LEASE_SORT.into())
 }
 
 pub(crate) fn lease_item(holder: &str, held_until: DateTime<Utc>) -> Item {
@@ -48,9 +42,7 @@ pub(crate) fn lease_item(holder: &str, held_until: DateTime<Utc>) -> Item {
 /// When the lease in `item` (an old lease item) is held until, if it says.
 pub(crate) fn lease_held_until(item: &Item) -> Option<DateTime<Utc>> {
     let text = item.get(LEASE_HELD_UNTIL)?.as_s().ok()?;
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|at| at.with_timezone(&Utc))
+    Some(parse_instant(LEASE_HELD_UNTIL, text).ok()?.instant())
 }
 
 /// The sort key of an item's key.
